@@ -1,0 +1,378 @@
+"""The typed syntax tree of a policy file: frozen nodes, each carrying its source span."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Literal, Union
+
+import attrs
+
+from dsl.source import Span
+from dsl.units import Unit
+
+node = attrs.frozen(kw_only=True, cache_hash=True)
+
+# ---------------------------------------------------------------- expressions
+
+
+@node
+class Quantity:
+    """A number with its unit, as written (`3000万`, `40%`, `3万元/亩`), valued in base units."""
+
+    value: Decimal
+    unit: Unit
+    text: str
+    span: Span
+
+
+@node
+class DateLit:
+    """A calendar date such as `2021-11-01`."""
+
+    value: datetime.date
+    span: Span
+
+
+@node
+class BoolLit:
+    """`true`/`是` or `false`/`否`."""
+
+    value: bool
+    span: Span
+
+
+@node
+class Name:
+    """A reference to an input, a definition or an enumeration member."""
+
+    id: str
+    span: Span
+
+
+BinOpKind = Literal["+", "-", "*", "/"]
+MulForm = Literal["times", "of", "de"]
+
+
+@node
+class BinOp:
+    """`left op right`; for products `form` remembers whether the drafter wrote ×, `of` or `的`."""
+
+    op: BinOpKind
+    left: Expr
+    right: Expr
+    span: Span
+    form: MulForm = "times"
+
+
+@node
+class Call:
+    """`min(a, b, …)` or `max(a, b, …)`."""
+
+    func: Literal["min", "max"]
+    args: tuple[Expr, ...]
+    span: Span
+
+
+CompareOp = Literal[">=", ">", "<=", "<", "==", "!="]
+
+
+@node
+class Compare:
+    """`left op right`, keeping the legal word (以上, 超过, …) or symbol the drafter used."""
+
+    op: CompareOp
+    left: Expr
+    right: Expr
+    word: str
+    span: Span
+
+
+@node
+class InSet:
+    """`subject in (a, b, c)`: membership in a list of enumeration members or values."""
+
+    subject: Expr
+    options: tuple[Expr, ...]
+    span: Span
+
+
+@node
+class And:
+    """All of `items` hold (且)."""
+
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@node
+class Or:
+    """At least one of `items` holds (或)."""
+
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@node
+class Not:
+    """`item` does not hold (非)."""
+
+    item: Expr
+    span: Span
+
+
+TableKey = Union["Name", "Quantity", "BoolLit"]
+
+
+@node
+class TableEntry:
+    """One row of a `by` table: the keys it matches and the value it gives."""
+
+    keys: tuple[TableKey, ...]
+    value: Expr
+    span: Span
+
+
+@node
+class ByTable:
+    """`by key { k: v, … }`: the value of the row whose key matches, such as a cap per drug class."""
+
+    key: Name
+    entries: tuple[TableEntry, ...]
+    default: Expr | None
+    span: Span
+
+
+@node
+class Tier:
+    """One tier: when `condition` holds, the tier's `value` applies."""
+
+    condition: Expr
+    value: Expr
+    span: Span
+
+
+@node
+class Tiers:
+    """`tiers { … }`: the value of the highest tier whose condition holds."""
+
+    entries: tuple[Tier, ...]
+    span: Span
+
+
+Expr = Union[Quantity, DateLit, BoolLit, Name, BinOp, Call, Compare, InSet, And, Or, Not, ByTable, Tiers]
+
+# ---------------------------------------------------------------- clauses
+
+GrantMode = Literal["exact", "up_to", "range", "case_by_case"]
+
+
+@node
+class Grant:
+    """What a clause gives: an exact amount, a maximum, a range, or a case-by-case decision."""
+
+    mode: GrantMode
+    value: Expr | None  # exact / up_to amount; the maximum of case_by_case when given
+    low: Expr | None  # range only
+    high: Expr | None  # range only
+    support: str | None  # kind of support other than a cash grant, e.g. 股权投资
+    span: Span
+
+
+@node
+class Cap:
+    """An upper limit on a clause's amount, with the scope it applies to (per year, per product, …)."""
+
+    value: Expr
+    scopes: tuple[str, ...]
+    label: str | None
+    span: Span
+
+
+@node
+class Offset:
+    """Subtract amounts already paid: `offset` (包括已发扶持资金) or `topup` (晋级补差)."""
+
+    kind: Literal["offset", "topup"]
+    value: Expr
+    span: Span
+
+
+@node
+class Text:
+    """A string field of a clause or policy, with the span of its value."""
+
+    value: str
+    span: Span
+
+
+@node
+class Fact:
+    """One fact of a worked example: `name = literal`."""
+
+    name: Name
+    value: Expr
+    span: Span
+
+
+ExpectKind = Literal["amount", "up_to", "range", "not_eligible", "case_by_case"]
+
+
+@node
+class Expect:
+    """What a worked example must produce."""
+
+    kind: ExpectKind
+    amount: Quantity | None
+    low: Quantity | None
+    high: Quantity | None
+    span: Span
+
+
+@node
+class Example:
+    """A worked example: facts about an applicant and the result the clause must give."""
+
+    name: str
+    facts: tuple[Fact, ...]
+    expect: Expect
+    span: Span
+
+
+@node
+class Clause:
+    """A provision that can grant money or other support, with its provenance and examples."""
+
+    id: str
+    article: str | None
+    title: Text | None
+    original: Text | None
+    beneficiary: Name | None
+    parties: tuple[Text, ...]
+    responsible: tuple[Text, ...]
+    notes: tuple[Text, ...]
+    conditions: tuple[Expr, ...]
+    grant: Grant | None
+    caps: tuple[Cap, ...]
+    offsets: tuple[Offset, ...]
+    duration: Quantity | None
+    examples: tuple[Example, ...]
+    span: Span
+    id_span: Span
+
+
+@node
+class Measure:
+    """A qualitative measure: text and responsible units, no money rule."""
+
+    id: str
+    article: str | None
+    title: Text | None
+    original: Text | None
+    responsible: tuple[Text, ...]
+    notes: tuple[Text, ...]
+    span: Span
+    id_span: Span
+
+
+# ---------------------------------------------------------------- declarations
+
+
+@node
+class EnumMember:
+    """One member of an enumeration, with an optional Chinese label."""
+
+    name: str
+    label: str | None
+    span: Span
+
+
+@node
+class EnumDecl:
+    """`enum 新药类别 { 一类新药, 二类新药 }`."""
+
+    name: str
+    label: str | None
+    members: tuple[EnumMember, ...]
+    span: Span
+
+
+@node
+class TypeRef:
+    """A type as written: `money`, `money(美元)`, `area(亩)`, `money/亩`, `bool`, or an enum's name."""
+
+    name: str
+    arg: str | None
+    per: str | None
+    span: Span
+
+
+@node
+class InputDecl:
+    """A fact the applicant supplies: `input 临床研发费用: money "单品种临床研发费用"`."""
+
+    name: str
+    type: TypeRef
+    label: str | None
+    span: Span
+
+
+@node
+class LetDecl:
+    """A named value computed from inputs: `let 年亩产税收 = 园区年税收 / 园区面积`."""
+
+    name: str
+    expr: Expr
+    label: str | None
+    span: Span
+
+
+@node
+class Limit:
+    """A limit across clauses, such as 单个企业每年资助总额最高不超过 8000 万元."""
+
+    value: Expr
+    scopes: tuple[str, ...]
+    clauses: tuple[Name, ...]  # empty: every clause of the policy
+    label: str | None
+    span: Span
+
+
+MetaValue = Union[Text, DateLit, Name, Quantity]
+
+
+@node
+class MetaField:
+    """`key: value[, value…]` in the policy header."""
+
+    key: str
+    values: tuple[MetaValue, ...]
+    span: Span
+
+
+@node
+class PolicyHeader:
+    """`policy NAME { … }`: the document's metadata."""
+
+    name: str
+    fields: tuple[MetaField, ...]
+    span: Span
+
+
+Decl = Union[PolicyHeader, EnumDecl, InputDecl, LetDecl, Clause, Measure, Limit]
+
+
+@node
+class Module:
+    """Everything declared in one policy file, in source order."""
+
+    path: str
+    decls: tuple[Decl, ...]
+
+    @property
+    def header(self) -> PolicyHeader | None:
+        return next((d for d in self.decls if isinstance(d, PolicyHeader)), None)
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        return tuple(d for d in self.decls if isinstance(d, Clause))

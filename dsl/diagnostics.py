@@ -1,0 +1,82 @@
+"""Diagnostics: the registry of error codes and the record of one reported problem."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+from dsl.source import Span
+
+Severity = Literal["error", "warning"]
+
+# Every code the front end and checker can report, with a one-line summary.
+# Codes are stable: tools and tests match on them, so never renumber.
+CODES: dict[str, str] = {
+    "POL001": "syntax error",
+    "POL002": "unknown unit in a literal",
+    "POL003": "malformed literal",
+    "POL101": "unknown name",
+    "POL102": "name defined twice",
+    "POL103": "duplicate clause id",
+    "POL104": "unknown or misplaced field",
+    "POL105": "unknown type",
+    "POL106": "missing required field",
+    "POL107": "invalid field value",
+    "POL201": "unit mismatch",
+    "POL202": "currency mismatch",
+    "POL203": "rate above 100%",
+    "POL204": "wrong kind of value",
+    "POL205": "money multiplied by money",
+    "POL301": "category table does not cover every category",
+    "POL302": "tier thresholds not increasing",
+    "POL303": "tiers overlap",
+    "POL304": "cap can never bind",
+    "POL305": "negative amount or cap",
+    "POL306": "range bounds reversed",
+    "POL401": "example facts do not fit the inputs",
+    "POL501": "definitions form a cycle",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Diagnostic:
+    """One problem found in a source file: a code, a message and where it is."""
+
+    code: str
+    message: str
+    span: Span
+    severity: Severity = "error"
+    notes: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        assert self.code in CODES, self.code
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.span.file,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "notes": list(self.notes),
+        }
+
+
+def error(code: str, message: str, span: Span, *notes: str) -> Diagnostic:
+    return Diagnostic(code=code, message=message, span=span, notes=tuple(notes))
+
+
+def warning(code: str, message: str, span: Span, *notes: str) -> Diagnostic:
+    return Diagnostic(code=code, message=message, span=span, severity="warning", notes=tuple(notes))
+
+
+class PolicyError(Exception):
+    """Raised with every diagnostic of a file when it cannot be compiled."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__(f"{len(diagnostics)} error(s)")
+        self.diagnostics = diagnostics

@@ -1,0 +1,500 @@
+"""Parse `.pol` source text into the AST, reporting every syntax error in the file."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import functools
+import re
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from dsl import ast
+from dsl.diagnostics import Diagnostic, error
+from dsl.source import Span
+from dsl.units import UnitError, parse_quantity, split_threshold
+from dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
+
+TOP_LEVEL = re.compile(r"^(policy|政策|enum|枚举|input|输入|let|定义|limit|限额|clause|条款|measure|措施)[\s{]")
+_DECL_NAME = re.compile(r"^(?:enum|枚举|input|输入|let|定义)\s+([^\W\d]\w*)")
+
+
+@functools.cache
+def _lark() -> Lark:
+    grammar = resources.files("dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+class ParseResult:
+    """The module parsed from a file, the diagnostics found, and names whose declarations failed to parse."""
+
+    def __init__(self, module: ast.Module, diagnostics: list[Diagnostic], broken_names: set[str]):
+        self.module = module
+        self.diagnostics = diagnostics
+        self.broken_names = broken_names
+
+
+def parse(text: str, path: str = "<string>") -> ParseResult:
+    """Parse a whole policy file, one top-level declaration at a time so one error does not hide the next."""
+    decls: list[ast.Decl] = []
+    diagnostics: list[Diagnostic] = []
+    broken: set[str] = set()
+    for first_line, chunk in _chunks(text):
+        builder = _Builder(path, first_line - 1)
+        try:
+            tree = _lark().parse(chunk)
+            parsed = builder.transform(tree)
+        except UnexpectedInput as exc:
+            diagnostics.append(_syntax_error(exc, chunk, path, first_line - 1))
+            parsed = []
+        except VisitError as exc:  # a builder callback failed in a way it did not report
+            raise exc.orig_exc from exc
+        if builder.diagnostics or not isinstance(parsed, list):
+            diagnostics.extend(builder.diagnostics)
+            broken.update(m.group(1) for line in chunk.splitlines() if (m := _DECL_NAME.match(line)))
+            continue
+        decls.extend(parsed)
+    return ParseResult(ast.Module(path=path, decls=tuple(decls)), diagnostics, broken)
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """Split the text at lines that begin a top-level declaration in column 0, outside triple-quoted strings."""
+    starts = [0]
+    in_triple = False
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if not in_triple and number > 0 and TOP_LEVEL.match(line):
+            starts.append(number)
+        if line.count('"""') % 2 == 1:
+            in_triple = not in_triple
+    starts.append(len(lines))
+    return [(a + 1, "\n".join(lines[a:b])) for a, b in zip(starts, starts[1:]) if "\n".join(lines[a:b]).strip()]
+
+
+# ---------------------------------------------------------------- syntax errors
+
+
+def _describe_terminal(name: str) -> str:
+    return TERMINAL_NAMES.get(name) or KEYWORD_SPELLINGS.get(name) or name.lower()
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "$END":
+        return "end of file"
+    if token.type in ("NAME", "QUANTITY", "STRING", "THRESHOLD", "DATE"):
+        return f"{_describe_terminal(token.type)} '{token.value}'"
+    return f"'{token.value}'"
+
+
+def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> Diagnostic:
+    line = getattr(exc, "line", 1) or 1
+    column = getattr(exc, "column", 1) or 1
+    notes: list[str] = []
+    if isinstance(exc, UnexpectedCharacters):
+        char = chunk[exc.pos_in_stream] if exc.pos_in_stream < len(chunk) else ""
+        message = f"unexpected character '{char}'"
+        if char in "“”":
+            notes.append('strings are written between straight quotes "…"')
+        span = Span(file=path, line=line + offset, column=column, end_line=line + offset, end_column=column + 1)
+        return error("POL001", message, span, *notes)
+    if isinstance(exc, UnexpectedEOF):
+        last = chunk.rstrip().split("\n")
+        end_line = len(last) + offset
+        span = Span(file=path, line=end_line, column=len(last[-1]) + 1, end_line=end_line, end_column=len(last[-1]) + 2)
+        return error("POL001", "unexpected end of the declaration; is a '}' missing?", span)
+    assert isinstance(exc, UnexpectedToken)
+    token = exc.token
+    expected = sorted({_describe_terminal(t) for t in exc.expected if not t.startswith("__")})
+    if token.type == "$END":
+        lines = chunk.rstrip().split("\n")
+        end_line = len(lines) + offset
+        span = Span(file=path, line=end_line, column=len(lines[-1]) + 1, end_line=end_line, end_column=len(lines[-1]) + 2)
+        return error("POL001", "unexpected end of the declaration; is a '}' missing?", span)
+    end_column = token.end_column if token.end_line == token.line else column + 1
+    span = Span(file=path, line=line + offset, column=column, end_line=line + offset, end_column=end_column or column + 1)
+    message = f"unexpected {_describe_token(token)}"
+    if token.type == "NAME" and "title" in expected and "grant" in expected and len(expected) > 8:
+        message = f"'{token.value}' is not a clause item"
+        close = difflib.get_close_matches(token.value, FIELD_KEYWORDS, n=1)
+        if close:
+            notes.append(f"did you mean '{close[0]}'?")
+        notes.append("a clause holds: " + ", ".join(FIELD_KEYWORDS))
+    elif expected:
+        shown = expected if len(expected) <= 8 else expected[:8] + ["…"]
+        message += "; expected " + ", ".join(shown)
+    if token.type in ("NAME", "QUANTITY"):
+        glued = [w for w in set(COMPARE_WORDS) | set(KEYWORD_SPELLINGS.values()) if w in token.value and w != token.value and not w.isascii()]
+        if glued:
+            notes.append(
+                f"'{token.value}' contains the keyword '{sorted(glued, key=len)[-1]}': Chinese keywords must be "
+                "separated from names and numbers by spaces, as in '年亩产税收 50万 以上'"
+            )
+    return error("POL001", message, span, *notes)
+
+
+# ---------------------------------------------------------------- tree to AST
+
+_COMPARE_SYMBOLS = {">=": ">=", "≥": ">=", "<=": "<=", "≤": "<=", ">": ">", "<": "<", "==": "==", "=": "==", "!=": "!="}
+_THRESHOLD_OPS = {"以上": ">=", "以下": "<=", "以内": "<="}
+
+_CLAUSE_ONLY = ("beneficiary", "parties", "when", "grant", "cap", "offset", "topup", "duration", "example")
+
+
+def _unquote(raw: str) -> str:
+    if raw.startswith('"""'):
+        body = raw[3:-3]
+        return "\n".join(line.strip() for line in body.strip().split("\n"))
+    body = raw[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+@v_args(meta=True)
+class _Builder(Transformer[Token, Any]):
+    """Turns one chunk's parse tree into AST nodes, collecting the problems it finds in literals and items."""
+
+    def __init__(self, path: str, line_offset: int):
+        super().__init__()
+        self.path = path
+        self.offset = line_offset
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- spans
+
+    def _span(self, meta: Any) -> Span:
+        if getattr(meta, "empty", True) and not hasattr(meta, "line"):
+            return Span(file=self.path, line=self.offset + 1, column=1, end_line=self.offset + 1, end_column=1)
+        return Span(
+            file=self.path,
+            line=meta.line + self.offset,
+            column=meta.column,
+            end_line=meta.end_line + self.offset,
+            end_column=meta.end_column,
+        )
+
+    def _tspan(self, token: Token) -> Span:
+        return Span(
+            file=self.path,
+            line=token.line + self.offset,
+            column=token.column,
+            end_line=token.end_line + self.offset,
+            end_column=token.end_column,
+        )
+
+    def _text(self, token: Token) -> ast.Text:
+        return ast.Text(value=_unquote(token.value), span=self._tspan(token))
+
+    def _quantity(self, token: Token, text: str | None = None) -> ast.Quantity:
+        text = token.value if text is None else text
+        try:
+            value, unit = parse_quantity(text)
+        except UnitError as exc:
+            self.diagnostics.append(error("POL002", str(exc), self._tspan(token)))
+            value, unit = parse_quantity("0")
+        return ast.Quantity(value=value, unit=unit, text=text, span=self._tspan(token))
+
+    # -- file structure
+
+    def start(self, meta: Any, children: list[Any]) -> list[Any]:
+        return children
+
+    def policy(self, meta: Any, c: list[Any]) -> ast.PolicyHeader:
+        return ast.PolicyHeader(name=c[0].value, fields=tuple(c[1:]), span=self._span(meta))
+
+    def meta_field(self, meta: Any, c: list[Any]) -> ast.MetaField:
+        return ast.MetaField(key=c[0].value, values=tuple(c[1:]), span=self._span(meta))
+
+    def enum_decl(self, meta: Any, c: list[Any]) -> ast.EnumDecl:
+        label = _unquote(c[1].value) if len(c) > 1 and isinstance(c[1], Token) else None
+        members = tuple(x for x in c[1:] if isinstance(x, ast.EnumMember))
+        return ast.EnumDecl(name=c[0].value, label=label, members=members, span=self._span(meta))
+
+    def enum_member(self, meta: Any, c: list[Any]) -> ast.EnumMember:
+        label = _unquote(c[1].value) if len(c) > 1 else None
+        return ast.EnumMember(name=c[0].value, label=label, span=self._span(meta))
+
+    def input_decl(self, meta: Any, c: list[Any]) -> ast.InputDecl:
+        label = _unquote(c[2].value) if len(c) > 2 else None
+        return ast.InputDecl(name=c[0].value, type=c[1], label=label, span=self._tspan(c[0]))
+
+    def type_ref(self, meta: Any, c: list[Any]) -> ast.TypeRef:
+        arg = next((x[1] for x in c[1:] if x[0] == "arg"), None)
+        per = next((x[1] for x in c[1:] if x[0] == "per"), None)
+        return ast.TypeRef(name=c[0].value, arg=arg, per=per, span=self._span(meta))
+
+    def type_arg(self, meta: Any, c: list[Any]) -> tuple[str, str]:
+        return ("arg", c[0].value)
+
+    def type_per(self, meta: Any, c: list[Any]) -> tuple[str, str]:
+        return ("per", c[0].value)
+
+    def let_decl(self, meta: Any, c: list[Any]) -> ast.LetDecl:
+        label = _unquote(c[2].value) if len(c) > 2 else None
+        return ast.LetDecl(name=c[0].value, expr=c[1], label=label, span=self._tspan(c[0]))
+
+    def limit(self, meta: Any, c: list[Any]) -> ast.Limit:
+        scopes = tuple(x[1] for x in c[1:] if isinstance(x, tuple) and x[0] == "scope")
+        on = next((x[1] for x in c[1:] if isinstance(x, tuple) and x[0] == "on"), ())
+        label = next((x[1] for x in c[1:] if isinstance(x, tuple) and x[0] == "label"), None)
+        return ast.Limit(value=c[0], scopes=scopes, clauses=on, label=label, span=self._span(meta))
+
+    def limit_on(self, meta: Any, c: list[Any]) -> tuple[str, tuple[ast.Name, ...]]:
+        return ("on", tuple(ast.Name(id=t.value, span=self._tspan(t)) for t in c))
+
+    def label(self, meta: Any, c: list[Any]) -> tuple[str, str]:
+        return ("label", _unquote(c[0].value))
+
+    def scope_per(self, meta: Any, c: list[Any]) -> tuple[str, str]:
+        return ("scope", c[0].value)
+
+    def scope_word(self, meta: Any, c: list[Any]) -> tuple[str, str]:
+        return ("scope", c[0].value)
+
+    # -- clauses and measures
+
+    def clause(self, meta: Any, c: list[Any]) -> ast.Clause | None:
+        return self._provision(meta, c, measure=False)
+
+    def measure(self, meta: Any, c: list[Any]) -> ast.Measure | None:
+        return self._provision(meta, c, measure=True)
+
+    def _provision(self, meta: Any, c: list[Any], measure: bool) -> Any:
+        id_token: Token = c[0]
+        article = _unquote(c[1].value) if len(c) > 1 and isinstance(c[1], Token) else None
+        items = [x for x in c[1:] if isinstance(x, tuple)]
+        single: dict[str, Any] = {}
+        many: dict[str, list[Any]] = {k: [] for k in ("parties", "responsible", "note", "when", "cap", "offset", "example")}
+        what = "measure" if measure else "clause"
+        for kind, value, span in items:
+            if measure and kind in _CLAUSE_ONLY:
+                self.diagnostics.append(
+                    error("POL104", f"'{kind}' cannot appear in a measure; a measure has no money rule", span,
+                          "write it as a clause if the text grants money or other support")
+                )
+                continue
+            if kind in ("offset", "topup"):
+                many["offset"].append(value)
+            elif kind in many:
+                many[kind].extend(value) if isinstance(value, tuple) else many[kind].append(value)
+            elif kind in single:
+                self.diagnostics.append(error("POL104", f"'{kind}' is given twice in {what} '{id_token.value}'", span))
+            else:
+                single[kind] = value
+        span = self._span(meta)
+        if measure:
+            return ast.Measure(
+                id=id_token.value, article=article, title=single.get("title"), original=single.get("original"),
+                responsible=tuple(many["responsible"]), notes=tuple(many["note"]), span=span,
+                id_span=self._tspan(id_token),
+            )
+        return ast.Clause(
+            id=id_token.value, article=article, title=single.get("title"), original=single.get("original"),
+            beneficiary=single.get("beneficiary"), parties=tuple(many["parties"]),
+            responsible=tuple(many["responsible"]), notes=tuple(many["note"]), conditions=tuple(many["when"]),
+            grant=single.get("grant"), caps=tuple(many["cap"]), offsets=tuple(many["offset"]),
+            duration=single.get("duration"), examples=tuple(many["example"]), span=span,
+            id_span=self._tspan(id_token),
+        )
+
+    def title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("title", self._text(c[0]), self._span(meta))
+
+    def original(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("original", self._text(c[0]), self._span(meta))
+
+    def note(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("note", self._text(c[0]), self._span(meta))
+
+    def beneficiary(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("beneficiary", ast.Name(id=c[0].value, span=self._tspan(c[0])), self._span(meta))
+
+    def parties(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("parties", tuple(self._text(t) for t in c), self._span(meta))
+
+    def responsible(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("responsible", tuple(self._text(t) for t in c), self._span(meta))
+
+    def when(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("when", c[0], self._span(meta))
+
+    def grant(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        g: ast.Grant = c[0]
+        support = c[1] if len(c) > 1 else None
+        span = self._span(meta)
+        return ("grant", ast.Grant(mode=g.mode, value=g.value, low=g.low, high=g.high, support=support, span=span), span)
+
+    def support(self, meta: Any, c: list[Any]) -> str:
+        return str(c[0].value)
+
+    def grant_exact(self, meta: Any, c: list[Any]) -> ast.Grant:
+        return ast.Grant(mode="exact", value=c[0], low=None, high=None, support=None, span=self._span(meta))
+
+    def grant_up_to(self, meta: Any, c: list[Any]) -> ast.Grant:
+        return ast.Grant(mode="up_to", value=c[0], low=None, high=None, support=None, span=self._span(meta))
+
+    def grant_range(self, meta: Any, c: list[Any]) -> ast.Grant:
+        low, high = c
+        # `15% to 30% of 销售价格` parses as (15%) to (30% of 销售价格): give the low rate the same base.
+        if (
+            isinstance(low, ast.Quantity)
+            and low.unit.kind == "ratio"
+            and isinstance(high, ast.BinOp)
+            and high.op == "*"
+            and high.form in ("of", "times")
+            and isinstance(high.left, ast.Quantity)
+            and high.left.unit.kind == "ratio"
+        ):
+            low = ast.BinOp(op="*", left=low, right=high.right, form=high.form, span=low.span.to(high.span))
+        return ast.Grant(mode="range", value=None, low=low, high=high, support=None, span=self._span(meta))
+
+    def grant_case(self, meta: Any, c: list[Any]) -> ast.Grant:
+        return ast.Grant(mode="case_by_case", value=None, low=None, high=None, support=None, span=self._span(meta))
+
+    def cap(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        scopes = tuple(x[1] for x in c[1:] if x[0] == "scope")
+        label = next((x[1] for x in c[1:] if x[0] == "label"), None)
+        span = self._span(meta)
+        return ("cap", ast.Cap(value=c[0], scopes=scopes, label=label, span=span), span)
+
+    def offset(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        span = self._span(meta)
+        return ("offset", ast.Offset(kind="offset", value=c[0], span=span), span)
+
+    def topup(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        span = self._span(meta)
+        return ("topup", ast.Offset(kind="topup", value=c[0], span=span), span)
+
+    def duration(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("duration", self._quantity(c[0]), self._span(meta))
+
+    def example(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        name = _unquote(c[0].value) if isinstance(c[0], Token) else ""
+        facts = tuple(x for x in c if isinstance(x, ast.Fact))
+        span = self._span(meta)
+        return ("example", ast.Example(name=name, facts=facts, expect=c[-1], span=span), span)
+
+    def fact(self, meta: Any, c: list[Any]) -> ast.Fact:
+        return ast.Fact(name=ast.Name(id=c[0].value, span=self._tspan(c[0])), value=c[1], span=self._span(meta))
+
+    def expect_amount(self, meta: Any, c: list[Any]) -> ast.Expect:
+        return ast.Expect(kind="amount", amount=self._quantity(c[0]), low=None, high=None, span=self._span(meta))
+
+    def expect_up_to(self, meta: Any, c: list[Any]) -> ast.Expect:
+        return ast.Expect(kind="up_to", amount=self._quantity(c[0]), low=None, high=None, span=self._span(meta))
+
+    def expect_range(self, meta: Any, c: list[Any]) -> ast.Expect:
+        return ast.Expect(kind="range", amount=None, low=self._quantity(c[0]), high=self._quantity(c[1]),
+                          span=self._span(meta))
+
+    def expect_not_eligible(self, meta: Any, c: list[Any]) -> ast.Expect:
+        return ast.Expect(kind="not_eligible", amount=None, low=None, high=None, span=self._span(meta))
+
+    def expect_case(self, meta: Any, c: list[Any]) -> ast.Expect:
+        return ast.Expect(kind="case_by_case", amount=None, low=None, high=None, span=self._span(meta))
+
+    # -- expressions
+
+    def quantity(self, meta: Any, c: list[Any]) -> ast.Quantity:
+        return self._quantity(c[0])
+
+    def date(self, meta: Any, c: list[Any]) -> ast.DateLit:
+        token = c[0]
+        try:
+            value = datetime.date.fromisoformat(token.value)
+        except ValueError:
+            self.diagnostics.append(error("POL003", f"'{token.value}' is not a calendar date", self._tspan(token)))
+            value = datetime.date(1, 1, 1)
+        return ast.DateLit(value=value, span=self._tspan(token))
+
+    def name(self, meta: Any, c: list[Any]) -> ast.Name:
+        return ast.Name(id=c[0].value, span=self._tspan(c[0]))
+
+    def text(self, meta: Any, c: list[Any]) -> ast.Text:
+        return self._text(c[0])
+
+    def true(self, meta: Any, c: list[Any]) -> ast.BoolLit:
+        return ast.BoolLit(value=True, span=self._tspan(c[0]))
+
+    def false(self, meta: Any, c: list[Any]) -> ast.BoolLit:
+        return ast.BoolLit(value=False, span=self._tspan(c[0]))
+
+    def _binop(self, meta: Any, c: list[Any], op: Any, form: Any = "times") -> ast.BinOp:
+        return ast.BinOp(op=op, left=c[0], right=c[1], form=form, span=self._span(meta))
+
+    def add(self, meta: Any, c: list[Any]) -> ast.BinOp:
+        return self._binop(meta, c, "+")
+
+    def sub(self, meta: Any, c: list[Any]) -> ast.BinOp:
+        return self._binop(meta, c, "-")
+
+    def mul(self, meta: Any, c: list[Any]) -> ast.BinOp:
+        return self._binop(meta, c, "*")
+
+    def of(self, meta: Any, c: list[Any]) -> ast.BinOp:
+        return self._binop(meta, c, "*", "of")
+
+    def de(self, meta: Any, c: list[Any]) -> ast.BinOp:
+        return self._binop(meta, c, "*", "de")
+
+    def div(self, meta: Any, c: list[Any]) -> ast.BinOp:
+        return self._binop(meta, c, "/")
+
+    def min_(self, meta: Any, c: list[Any]) -> ast.Call:
+        return ast.Call(func="min", args=tuple(c), span=self._span(meta))
+
+    def max_(self, meta: Any, c: list[Any]) -> ast.Call:
+        return ast.Call(func="max", args=tuple(c), span=self._span(meta))
+
+    def cmp_symbol(self, meta: Any, c: list[Any]) -> ast.Compare:
+        left, op, right = c
+        return ast.Compare(op=_COMPARE_SYMBOLS[op.value], left=left, right=right, word=op.value, span=self._span(meta))
+
+    def cmp_word(self, meta: Any, c: list[Any]) -> ast.Compare:
+        left, word, right = c
+        return ast.Compare(op=COMPARE_WORDS[word.value], left=left, right=right, word=word.value,
+                           span=self._span(meta))
+
+    def cmp_reach(self, meta: Any, c: list[Any]) -> ast.Compare:
+        left, right = c
+        return ast.Compare(op=">=", left=left, right=right, word="达到", span=self._span(meta))
+
+    def cmp_threshold(self, meta: Any, c: list[Any]) -> ast.Compare:
+        left, token = c
+        text, word, explicit = split_threshold(token.value)
+        right = self._quantity(token, text)
+        return ast.Compare(op=_THRESHOLD_OPS[word], left=left, right=right, word=("(含)" if explicit else "") + word,
+                           span=self._span(meta))
+
+    def in_set(self, meta: Any, c: list[Any]) -> ast.InSet:
+        return ast.InSet(subject=c[0], options=tuple(c[1:]), span=self._span(meta))
+
+    def and_(self, meta: Any, c: list[Any]) -> ast.And:
+        items = [y for x in c for y in (x.items if isinstance(x, ast.And) else (x,))]
+        return ast.And(items=tuple(items), span=self._span(meta))
+
+    def or_(self, meta: Any, c: list[Any]) -> ast.Or:
+        items = [y for x in c for y in (x.items if isinstance(x, ast.Or) else (x,))]
+        return ast.Or(items=tuple(items), span=self._span(meta))
+
+    def not_(self, meta: Any, c: list[Any]) -> ast.Not:
+        return ast.Not(item=c[0], span=self._span(meta))
+
+    def by_table(self, meta: Any, c: list[Any]) -> ast.ByTable:
+        entries = tuple(x for x in c[1:] if isinstance(x, ast.TableEntry))
+        default = next((x[1] for x in c[1:] if isinstance(x, tuple)), None)
+        return ast.ByTable(key=ast.Name(id=c[0].value, span=self._tspan(c[0])), entries=entries, default=default,
+                           span=self._span(meta))
+
+    def table_entry(self, meta: Any, c: list[Any]) -> ast.TableEntry:
+        return ast.TableEntry(keys=tuple(c[:-1]), value=c[-1], span=self._span(meta))
+
+    def default(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
+        return ("default", c[0])
+
+    def tiers(self, meta: Any, c: list[Any]) -> ast.Tiers:
+        return ast.Tiers(entries=tuple(c), span=self._span(meta))
+
+    def tier(self, meta: Any, c: list[Any]) -> ast.Tier:
+        return ast.Tier(condition=c[0], value=c[1], span=self._span(meta))

@@ -1,0 +1,35 @@
+"""Source files and the spans that tie every AST node back to a place in them."""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen(kw_only=True)
+class Span:
+    """A region of a source file, 1-based and end-inclusive in lines, end-exclusive in columns."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def to(self, other: Span) -> Span:
+        """The span from the start of this one to the end of `other`."""
+        return attrs.evolve(self, end_line=other.end_line, end_column=other.end_column)
+
+
+NOWHERE = Span(file="<builtin>", line=0, column=0, end_line=0, end_column=0)
+
+
+@attrs.frozen
+class SourceFile:
+    """A policy file's path and text, with line lookup for diagnostics."""
+
+    path: str
+    text: str
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
