@@ -324,6 +324,22 @@ class Trace:
         return [_explain(s) for s in self.steps]
 
 
+class _Discard(list):  # type: ignore[type-arg]
+    """A list that keeps nothing appended to it."""
+
+    def append(self, item: Any) -> None:
+        pass
+
+
+# A trace that computes like any other but keeps no steps: for values explained by their label alone.
+QUIET = Trace()
+QUIET.steps = _Discard()
+
+
+class NoRow(Exception):
+    """No row of a table or tier applies to the facts: the clause gives nothing."""
+
+
 def _described(value: Any, desc: tuple[Any, ...], unit: tuple[Any, ...]) -> str:
     """A value with its name if it has one: '临床研发费用 1亿元', or just '40%'."""
     label, vunit = desc
@@ -445,6 +461,21 @@ def finish(clause: Clause, trace: Trace, mode: str, amount: Decimal | None,
     if mode == "case_by_case":
         return ClauseResult(clause, "case_by_case", trace, max_amount=amount)
     return ClauseResult(clause, "discretionary", trace, max_amount=amount, min_amount=low)
+
+
+def underlying(missing: Iterable[str], let_inputs: Mapping[str, tuple[str, ...]]) -> set[str]:
+    """The inputs behind missing names: a missing definition stands for the inputs it is computed from."""
+    out: set[str] = set()
+    for name in missing:
+        out.update(let_inputs.get(name) or (name,))
+    return out
+
+
+def out_of_force(clause: Clause, reason: str) -> ClauseResult:
+    """The result of a clause of a policy that is not in force on the evaluation date."""
+    trace = Trace()
+    trace.note(reason)
+    return ClauseResult(clause, "not_eligible", trace)
 
 
 def not_eligible(clause: Clause, trace: Trace) -> ClauseResult:
