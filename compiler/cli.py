@@ -1,0 +1,265 @@
+"""The `pol` command: check, build, eval, inputs and test policies."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Sequence
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from compiler import runtime
+from compiler.examples import run_examples
+from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
+from compiler.report import print_diagnostics, render_json
+from compiler.schema import input_schema
+
+EXIT_OK, EXIT_POLICY_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class Cli:
+    """Holds the consoles so tests can capture output; each command is a method returning an exit code."""
+
+    def __init__(self, out: Console | None = None, err: Console | None = None):
+        self.out = out or Console(highlight=False, soft_wrap=True)
+        self.err = err or Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def fail(self, message: str) -> int:
+        self.err.print(f"[bold red]error:[/] {escape(message)}")
+        return EXIT_BAD_INPUT
+
+    def compile(self, paths: Sequence[str], fmt: str = "text") -> tuple[list[Compiled], bool]:
+        """Check every file, print every diagnostic, and say whether all files are free of errors."""
+        files = policy_files(list(paths))
+        compiled = [compile_file(p) for p in files]
+        diagnostics = [d for c in compiled for d in c.diagnostics]
+        if fmt == "json":
+            self.out.print(render_json(diagnostics), markup=False, highlight=False)
+        elif diagnostics:
+            print_diagnostics(diagnostics, {c.source.path: c.source for c in compiled}, self.err)
+        return compiled, all(c.ok for c in compiled)
+
+    # ------------------------------------------------------------ commands
+
+    def check(self, args: argparse.Namespace) -> int:
+        compiled, ok = self.compile(args.paths, args.format)
+        if args.format == "text":
+            errors = sum(d.severity == "error" for c in compiled for d in c.diagnostics)
+            if not compiled:
+                return self.fail("no .pol files found in " + ", ".join(args.paths))
+            if ok:
+                self.err.print(f"[green]checked {len(compiled)} file(s): no errors[/]")
+            else:
+                self.err.print(f"[red]{errors} error(s) in {len(compiled)} file(s)[/]")
+        return EXIT_OK if ok else EXIT_POLICY_ERRORS
+
+    def build(self, args: argparse.Namespace) -> int:
+        compiled, ok = self.compile(args.paths)
+        if not ok:
+            return EXIT_POLICY_ERRORS
+        out = Path(args.out)
+        modules: dict[str, str] = {}
+        for c in compiled:
+            name = _module_name(Path(c.source.path))
+            if name in modules:
+                return self.fail(f"two policies would both be written as {name}.py; rename one file")
+            modules[name] = python_source(c)
+        _replace_folder(out, {
+            "pol_runtime.py": Path(runtime.__file__).read_text(encoding="utf-8"),
+            **{f"{name}.py": source for name, source in modules.items()},
+        })
+        self.err.print(f"[green]wrote {len(modules)} evaluator(s) and pol_runtime.py to {escape(str(out))}[/]")
+        return EXIT_OK
+
+    def evaluator(self, path: str) -> tuple[Compiled, Any] | int:
+        compiled, ok = self.compile([path])
+        if not compiled:
+            return self.fail(f"no .pol file at {path}")
+        if not ok:
+            return EXIT_POLICY_ERRORS
+        return compiled[0], load_evaluator(python_source(compiled[0]), _module_name(Path(path)))
+
+    def eval(self, args: argparse.Namespace) -> int:
+        loaded = self.evaluator(args.policy)
+        if isinstance(loaded, int):
+            return loaded
+        compiled, module = loaded
+        facts = _read_json(args.facts)
+        if isinstance(facts, str):
+            return self.fail(facts)
+        as_of = datetime.date.today()
+        if args.as_of:
+            try:
+                as_of = datetime.date.fromisoformat(args.as_of)
+            except ValueError:
+                return self.fail(f"--as-of: '{args.as_of}' is not a date such as 2022-01-01")
+        wanted = set(args.clause) if args.clause else None
+        if wanted:
+            unknown = wanted - {c.id for c in compiled.policy.clauses}  # type: ignore[union-attr]
+            if unknown:
+                return self.fail("no clause called " + ", ".join(sorted(unknown)))
+        try:
+            evaluation = module.evaluate(facts, as_of=as_of, clauses=wanted)
+        except runtime.FactsError as exc:
+            self.err.print(f"[bold red]error:[/] the facts in {escape(args.facts)} do not fit the policy:")
+            for problem in exc.problems:
+                self.err.print(f"  - {escape(problem)}")
+            return EXIT_BAD_INPUT
+        if args.json:
+            self.out.print(json.dumps(evaluation.to_json(), ensure_ascii=False, indent=2), markup=False)
+        else:
+            self.print_evaluation(evaluation)
+        if wanted:
+            lacking = [r for r in evaluation.results if r.status == "needs_facts"]
+            if lacking:
+                for r in lacking:
+                    self.err.print(f"[bold red]error:[/] clause {escape(r.id)} needs the facts: {escape('、'.join(r.missing))}")
+                return EXIT_BAD_INPUT
+        return EXIT_OK
+
+    def print_evaluation(self, ev: runtime.Evaluation) -> None:
+        table = Table(title=f"{ev.title}（评估日期 {ev.as_of.isoformat()}）", show_lines=True)
+        for name in ("条款", "条文", "结果", "金额", "计算过程"):
+            table.add_column(name, overflow="fold")
+        for r in ev.results:
+            if r.amount is not None:
+                amount = runtime.format_money(r.amount)
+            elif r.max_amount is not None:
+                low = f"{runtime.format_money(r.min_amount)} 至 " if r.min_amount is not None else "最高 "
+                amount = low + runtime.format_money(r.max_amount)
+            else:
+                amount = "—"
+            style = {"granted": "green", "discretionary": "cyan", "case_by_case": "cyan",
+                     "needs_facts": "yellow"}.get(r.status, "dim")
+            table.add_row(escape(r.id), escape(r.clause.article or ""),
+                          f"[{style}]{runtime.STATUS_TEXT[r.status]}[/]", amount,
+                          escape("\n".join(r.explanation)))
+        self.out.print(table)
+        self.out.print(f"确定金额合计：{runtime.format_money(ev.determined)}；"
+                       f"含上限金额合计：{runtime.format_money(ev.maximum)}")
+        for note in ev.notes:
+            self.out.print(escape(note))
+
+    def inputs(self, args: argparse.Namespace) -> int:
+        compiled, ok = self.compile([args.policy])
+        if not compiled:
+            return self.fail(f"no .pol file at {args.policy}")
+        if not ok:
+            return EXIT_POLICY_ERRORS
+        schema = input_schema(compiled[0].policy)  # type: ignore[arg-type]
+        self.out.print(json.dumps(schema, ensure_ascii=False, indent=2), markup=False)
+        return EXIT_OK
+
+    def test(self, args: argparse.Namespace) -> int:
+        compiled, ok = self.compile(args.paths)
+        if not compiled:
+            return self.fail("no .pol files found in " + ", ".join(args.paths))
+        passed = failed = 0
+        for c in compiled:
+            if not c.ok:
+                continue
+            module = load_evaluator(python_source(c), _module_name(Path(c.source.path)))
+            for o in run_examples(c.policy, module):  # type: ignore[arg-type]
+                where = f"{c.source.path}:{o.example.span.line}"
+                if o.passed:
+                    passed += 1
+                    if args.verbose:
+                        self.out.print(f"[green]PASS[/] {escape(where)} {escape(o.clause.id)}: {escape(o.example.name)}")
+                    continue
+                failed += 1
+                self.out.print(f"[bold red]FAIL[/] {escape(where)} {escape(o.clause.id)}: {escape(o.example.name)}")
+                self.out.print(f"  expected: {escape(o.expected)}")
+                self.out.print(f"  got:      {escape(o.got)}")
+                for step in o.explanation:
+                    self.out.print(f"    {escape(step)}")
+        broken = sum(not c.ok for c in compiled)
+        summary = f"{passed} passed, {failed} failed"
+        if broken:
+            summary += f", {broken} file(s) with errors"
+        self.out.print(summary, markup=False)
+        return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
+
+
+def _module_name(path: Path) -> str:
+    name = re.sub(r"\W", "_", path.stem)
+    return name if name and not name[0].isdigit() else f"policy_{name}"
+
+
+def _read_json(path: str) -> Any:
+    """The facts in a JSON file, with decimals kept exact; a message string when the file cannot be used."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        return f"cannot read facts file {path}: {exc.strerror}"
+    except UnicodeDecodeError:
+        return f"facts file {path} is not UTF-8 text"
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        return f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+    except RecursionError:
+        return f"{path}: the JSON is nested too deeply"
+
+
+def _replace_folder(out: Path, files: dict[str, str]) -> None:
+    """Write all files to a temporary folder beside `out`, then swap it in, so a failure leaves `out` as it was."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, text in sorted(files.items()):
+            (staging / name).write_text(text, encoding="utf-8")
+        old = None
+        if out.exists():
+            old = out.parent / f".{out.name}.old"
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(out, old)
+        os.replace(staging, out)
+        if old is not None:
+            shutil.rmtree(old)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pol", description="Check, compile and evaluate subsidy policies written in .pol")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="check policies and report every error")
+    c.add_argument("paths", nargs="+", help=".pol files or folders")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    b = sub.add_parser("build", help="write one Python evaluator module per policy")
+    b.add_argument("paths", nargs="+")
+    b.add_argument("--out", required=True, help="folder to write the modules and pol_runtime.py into")
+    e = sub.add_parser("eval", help="evaluate a policy for one applicant's facts")
+    e.add_argument("policy")
+    e.add_argument("--facts", required=True, help="JSON file of input names to values")
+    e.add_argument("--as-of", help="evaluate as on this date (default: today)")
+    e.add_argument("--clause", action="append", help="evaluate only this clause (repeatable)")
+    e.add_argument("--json", action="store_true", help="print the result as JSON")
+    i = sub.add_parser("inputs", help="print a JSON Schema of the facts a policy needs")
+    i.add_argument("policy")
+    t = sub.add_parser("test", help="run the worked examples in policies")
+    t.add_argument("paths", nargs="+")
+    t.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, cli: Cli | None = None) -> int:
+    args = parser().parse_args(argv)
+    cli = cli or Cli()
+    return int(getattr(cli, args.command)(args))
+
+
+def entry() -> None:
+    sys.exit(main())

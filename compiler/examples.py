@@ -1,0 +1,109 @@
+"""Run the worked examples written in policy files against their compiled evaluators."""
+
+from __future__ import annotations
+
+import datetime
+import types
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from compiler.checker import CheckedPolicy
+from compiler.runtime import ClauseResult, format_money
+from dsl import ast
+
+
+@attrs.frozen
+class Outcome:
+    """One worked example's result: whether it passed, what was expected and what the evaluator gave."""
+
+    clause: ast.Clause
+    example: ast.Example
+    passed: bool
+    expected: str
+    got: str
+    explanation: list[str]
+
+
+def _value(e: ast.Expr) -> Any:
+    match e:
+        case ast.Quantity(value=v):
+            return v
+        case ast.Name(id=i):
+            return i
+        case ast.BoolLit(value=v):
+            return v
+        case ast.DateLit(value=v):
+            return v
+        case ast.Text(value=v):
+            return v
+    raise TypeError(e)
+
+
+def describe_expectation(x: ast.Expect) -> str:
+    match x.kind:
+        case "amount":
+            return f"应得 {format_money(x.amount.value)}" if x.amount else "?"
+        case "up_to":
+            return f"最高 {format_money(x.amount.value)}（金额由主管部门确定）" if x.amount else "?"
+        case "range":
+            assert x.low and x.high
+            return f"{format_money(x.low.value)} 至 {format_money(x.high.value)}"
+        case "not_eligible":
+            return "不符合条件"
+        case "case_by_case":
+            return "一事一议"
+
+
+def describe_result(r: ClauseResult) -> str:
+    if r.status == "granted" and r.amount is not None:
+        return f"应得 {format_money(r.amount)}"
+    if r.status == "discretionary":
+        if r.min_amount is not None and r.max_amount is not None:
+            return f"{format_money(r.min_amount)} 至 {format_money(r.max_amount)}"
+        if r.max_amount is not None:
+            return f"最高 {format_money(r.max_amount)}（金额由主管部门确定）"
+    if r.status == "needs_facts":
+        return "需补充信息：" + "、".join(r.missing)
+    return {"not_eligible": "不符合条件", "case_by_case": "一事一议"}.get(r.status, r.status)
+
+
+def _matches(x: ast.Expect, r: ClauseResult) -> bool:
+    def eq(q: ast.Quantity | None, v: Decimal | None) -> bool:
+        return q is not None and v is not None and q.value == v
+
+    match x.kind:
+        case "amount":
+            return r.status == "granted" and eq(x.amount, r.amount)
+        case "up_to":
+            return r.status == "discretionary" and r.min_amount is None and eq(x.amount, r.max_amount)
+        case "range":
+            return r.status == "discretionary" and eq(x.low, r.min_amount) and eq(x.high, r.max_amount)
+        case "not_eligible":
+            return r.status == "not_eligible"
+        case "case_by_case":
+            return r.status == "case_by_case"
+
+
+def example_date(policy: CheckedPolicy) -> datetime.date:
+    """Examples are evaluated on the day the policy took effect, so they do not change with the calendar."""
+    for key in ("effective", "issued"):
+        value = policy.header.get(key)
+        if isinstance(value, datetime.date):
+            return value
+    return datetime.date(2000, 1, 1)
+
+
+def run_examples(policy: CheckedPolicy, module: types.ModuleType) -> list[Outcome]:
+    """Evaluate every worked example of every clause and compare it with its expectation."""
+    outcomes = []
+    as_of = example_date(policy)
+    for clause in policy.clauses:
+        for ex in clause.examples:
+            facts = {f.name.id: _value(f.value) for f in ex.facts}
+            result = module.evaluate(facts, as_of=as_of, clauses={clause.id}, validated=True).results[0]
+            outcomes.append(Outcome(clause=clause, example=ex, passed=_matches(ex.expect, result),
+                                    expected=describe_expectation(ex.expect), got=describe_result(result),
+                                    explanation=result.explanation))
+    return outcomes
