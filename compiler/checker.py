@@ -150,7 +150,12 @@ class _Checker:
                     self.members.setdefault(m, []).append(ty)
         for d in decls:
             if isinstance(d, ast.InputDecl) and declare(d.name, d.span):
-                self.inputs[d.name] = (self.resolve_type(d.type), d)
+                ty = self.resolve_type(d.type)
+                self.inputs[d.name] = (ty, d)
+                if d.default is not None:
+                    problem = _literal_fits(d.default, ty)
+                    if problem:
+                        self.err("POL107", f"default of '{d.name}': {problem}", d.default.span)
             elif isinstance(d, ast.LetDecl) and declare(d.name, d.span):
                 self.let_decls[d.name] = d
         self.check_lets()
@@ -730,7 +735,8 @@ def _literal_fits(value: ast.Expr, ty: Ty) -> str | None:
             if not isinstance(value, ast.Quantity):
                 return f"expected {unit.describe()}, got {type(value).__name__.lower()}"
             got = value.unit
-            if got == unit or {got.kind, unit.kind} <= {"number", "years"}:
+            zero = got.kind == "number" and value.value == 0  # nothing is nothing in any unit
+            if got == unit or zero or {got.kind, unit.kind} <= {"number", "years"}:
                 if unit.kind == "number" and value.value != value.value.to_integral_value():
                     return f"a count must be a whole number, not {value.text}"
                 return None

@@ -66,6 +66,12 @@ class PythonGenerator:
         self.out = Emitter()
         self.consts: dict[tuple[str, str], str] = {}
         self.helpers: list[list[str]] = []
+        self.helper_count = 0
+
+    def helper_name(self, kind: str) -> str:
+        """A fresh name for a helper function; taken before its body, which may need helpers of its own."""
+        self.helper_count += 1
+        return f"_{kind}_{self.helper_count}"
 
     # ------------------------------------------------------------ constants and expressions
 
@@ -137,7 +143,7 @@ class PythonGenerator:
                 assert_never(e)
 
     def table_helper(self, e: ast.ByTable) -> str:
-        name = f"_table_{len(self.helpers) + 1}"
+        name = self.helper_name("table")
         lines = [f"def {name}(f, t):", "    " + _comment(f"{self.path}:{e.span.line}  {chinese.expr(e)[:60]}")]
         key = e.key.id
         unit = repr(_unit(self.p.type_of(e)))
@@ -166,11 +172,13 @@ class PythonGenerator:
                 return self.const(v)
             case ast.BoolLit(value=v):
                 return repr(v)
+            case ast.DateLit(value=v):
+                return self.const(v)
             case _:
                 raise TypeError(k)
 
     def tiers_helper(self, e: ast.Tiers) -> str:
-        name = f"_tiers_{len(self.helpers) + 1}"
+        name = self.helper_name("tiers")
         lines = [f"def {name}(f, t):", "    " + _comment(f"{self.path}:{e.span.line}  the highest tier reached applies")]
         unit = repr(_unit(self.p.type_of(e)))
         for number, tier in reversed(list(enumerate(e.entries, start=1))):
@@ -307,13 +315,15 @@ class PythonGenerator:
             value = h.get(key)
             head.line(f"{key.upper()} = " + (f"datetime.date({value.year}, {value.month}, {value.day})"
                                               if isinstance(value, datetime.date) else "None"))
+        prelude_end = len(head.lines)
         head.line()
         head.line("INPUTS = {")
         for name, (ty, decl) in p.inputs.items():
             kind, currency, area = _unit(ty)
             members = repr(ty.members) if isinstance(ty, EnumT) else "None"
+            default = f", {self.key(decl.default)}" if decl.default is not None else ""
             head.line(f"    {name!r}: rt.Input({name!r}, {kind!r}, {currency!r}, {area!r}, "
-                      f"{(decl.label or name)!r}, {members}),")
+                      f"{(decl.label or name)!r}, {members}{default}),")
         head.line("}")
         head.line()
         let_inputs = {n: tuple(sorted(self._inputs_of(n))) for n in p.lets}
@@ -347,7 +357,7 @@ class PythonGenerator:
         tail.line("def evaluate(facts, as_of=None, clauses=None, validated=False):")
         tail.indent()
         tail.line('"""Evaluate the policy for one applicant: `facts` maps input names to values (see INPUTS)."""')
-        tail.line("f = dict(facts) if validated else rt.read_facts(INPUTS, facts)")
+        tail.line("f = rt.with_defaults(INPUTS, facts) if validated else rt.read_facts(INPUTS, facts)")
         tail.line("as_of = as_of or datetime.date.today()")
         tail.line("with rt.exact():")
         tail.indent()
@@ -359,7 +369,7 @@ class PythonGenerator:
         tail.line("        results.append(run(f) if reason is None else rt.out_of_force(clause, reason))")
         tail.line("return rt.Evaluation(POLICY, TITLE, as_of, results, LIMITS)")
         module = Emitter()
-        module.lines = head.lines + consts.lines + [""] + [""]
+        module.lines = head.lines[:prelude_end] + [""] + consts.lines + head.lines[prelude_end:] + [""]
         for helper in self.helpers:
             module.lines += helper + ["", ""]
         module.lines += lets.lines + ["", ""] + body.lines + tail.lines

@@ -133,12 +133,12 @@ def format_value(value: Any, unit: tuple[str, str | None, str | None]) -> str:
 class Input:
     """A fact an evaluator needs: its name, kind, unit, Chinese label and, for enumerations, its members."""
 
-    __slots__ = ("name", "kind", "currency", "area", "label", "members")
+    __slots__ = ("name", "kind", "currency", "area", "label", "members", "default")
 
     def __init__(self, name: str, kind: str, currency: str | None, area: str | None, label: str,
-                 members: tuple[str, ...] | None = None):
+                 members: tuple[str, ...] | None = None, default: Any = None):
         self.name, self.kind, self.currency, self.area = name, kind, currency, area
-        self.label, self.members = label, members
+        self.label, self.members, self.default = label, members, default
 
     def describe(self) -> str:
         if self.kind == "enum":
@@ -240,7 +240,16 @@ def read_facts(inputs: Mapping[str, Input], raw: Mapping[str, Any]) -> dict[str,
             problems.append(f"{name} ({spec.label}): {exc}")
     if problems:
         raise FactsError(problems)
-    return facts
+    return with_defaults(inputs, facts)
+
+
+def with_defaults(inputs: Mapping[str, Input], facts: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of already validated facts, with the declared default of every input not given."""
+    out = dict(facts)
+    for name, spec in inputs.items():
+        if spec.default is not None and name not in out:
+            out[name] = spec.default
+    return out
 
 
 # ---------------------------------------------------------------- explanation traces

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.checker import CheckedPolicy
+from dsl import ast
 from compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 
 _NUMBER = r"[0-9]+(\.[0-9]+)?"
@@ -57,5 +58,19 @@ def input_schema(policy: CheckedPolicy) -> dict[str, Any]:
         "description": "申请人情况。缺少的字段使相关条款显示为“需补充信息”。",
         "type": "object",
         "additionalProperties": False,
-        "properties": {name: _property(ty, decl.label or name) for name, (ty, decl) in policy.inputs.items()},
+        "properties": {name: _with_default(_property(ty, decl.label or name), decl)
+                       for name, (ty, decl) in policy.inputs.items()},
     }
+
+
+def _with_default(prop: dict[str, Any], decl: ast.InputDecl) -> dict[str, Any]:
+    match decl.default:
+        case ast.Quantity(text=text):
+            prop["default"] = text
+        case ast.Name(id=i):
+            prop["default"] = i
+        case ast.BoolLit(value=v):
+            prop["default"] = v
+        case ast.DateLit(value=v):
+            prop["default"] = v.isoformat()
+    return prop

@@ -314,6 +314,7 @@ class InputDecl:
     name: str
     type: TypeRef
     label: str | None
+    default: Expr | None
     span: Span
 
 

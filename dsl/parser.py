@@ -216,8 +216,12 @@ class _Builder(Transformer[Token, Any]):
         return ast.EnumMember(name=c[0].value, label=label, span=self._span(meta))
 
     def input_decl(self, meta: Any, c: list[Any]) -> ast.InputDecl:
-        label = _unquote(c[2].value) if len(c) > 2 else None
-        return ast.InputDecl(name=c[0].value, type=c[1], label=label, span=self._tspan(c[0]))
+        label = next((_unquote(x.value) for x in c[2:] if isinstance(x, Token)), None)
+        default = next((x[1] for x in c[2:] if isinstance(x, tuple)), None)
+        return ast.InputDecl(name=c[0].value, type=c[1], label=label, default=default, span=self._tspan(c[0]))
+
+    def default_value(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
+        return ("default", c[0])
 
     def type_ref(self, meta: Any, c: list[Any]) -> ast.TypeRef:
         arg = next((x[1] for x in c[1:] if x[0] == "arg"), None)
