@@ -11,7 +11,7 @@ from typing import assert_never
 
 from dsl import ast
 from dsl.diagnostics import Diagnostic, error
-from dsl.parser import ParseResult
+from dsl.parser import BROKEN_HEADER, ParseResult
 from dsl.source import Span
 from dsl.units import CNY, NUMBER, RATIO, Unit
 from dsl.words import COMPARE_WORDS, KEYWORD_SPELLINGS, POSTFIX_WORDS
@@ -186,7 +186,7 @@ class _Checker:
 
     def check_header(self, headers: list[ast.PolicyHeader]) -> None:
         if not headers:
-            if self.module.decls:
+            if self.module.decls and BROKEN_HEADER not in self.broken:
                 span = Span(file=self.module.path, line=1, column=1, end_line=1, end_column=2)
                 self.err("POL106", "the file has no `policy NAME { … }` header", span,
                          "every policy file starts with its title, issuer and dates")
@@ -290,7 +290,7 @@ class _Checker:
                              "scopes: per year, per product, per enterprise, per project, per policy, total")
             low = _const(cap.value)
             if low is not None and low < 0:
-                self.err("POL305", f"the cap is negative ({low})", cap.value.span)
+                self.err("POL305", f"the cap is negative ({_money(low)})", cap.value.span)
         self.check_cap_binds(c)
         for off in c.offsets:
             self.expect_money(off.value, "an amount already paid")

@@ -214,7 +214,10 @@ class PythonGenerator:
         out.line(f"c = _C{index}")
         if c.conditions:
             out.line("missing = set()")
-        for cond in c.conditions:
+        # Each part of a `when … 且 …` is checked on its own, so a false part decides even when another
+        # part's facts are missing, and every missing fact is named at once.
+        parts = [item for cond in c.conditions for item in (cond.items if isinstance(cond, ast.And) else (cond,))]
+        for cond in parts:
             out.line(_comment(f"{self.path}:{cond.span.line}"))
             out.line("try:")
             out.indent()
@@ -244,7 +247,11 @@ class PythonGenerator:
                 out.line(f"v = {self.expr(g.value)}")
             for cap in c.caps:
                 out.line(_comment(f"{self.path}:{cap.span.line}  cap"))
-                out.line(f"v = t.cap(v, {self.cap_value(cap)}, {self.cap_label(cap)})")
+                if isinstance(cap.value, ast.ByTable):
+                    out.line(f"v = t.cap(v, {self.cap_value(cap)}, {self.cap_label(cap)})")
+                else:  # how the cap was worked out is worth showing only when it binds
+                    out.line("ct = rt.Trace()")
+                    out.line(f"v = t.cap(v, {self.expr(cap.value, 'ct')}, {self.cap_label(cap)}, ct)")
             for off in c.offsets:
                 label = off.value.id if isinstance(off.value, ast.Name) else "已发扶持资金"
                 out.line(_comment(f"{self.path}:{off.span.line}  {off.kind}"))

@@ -311,10 +311,13 @@ class Trace:
         self.steps.append(("tier", number, text, value, unit))
         return value
 
-    def cap(self, amount: Decimal, limit: Decimal, label: str) -> Decimal:
+    def cap(self, amount: Decimal, limit: Decimal, label: str, worked: Trace | None = None) -> Decimal:
+        """The amount, limited by a cap; `worked` holds the steps that computed the cap, shown if it binds."""
         if limit < 0:
             limit = ZERO
         if amount > limit:
+            if worked is not None:
+                self.steps.extend(worked.steps)
             self.steps.append(("cap", amount, limit, label))
             return limit
         return amount

@@ -18,6 +18,7 @@ from dsl.source import Span
 from dsl.units import UnitError, parse_quantity, split_threshold
 from dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
 
+BROKEN_HEADER = "<policy header>"  # in broken_names when the header failed to parse
 TOP_LEVEL = re.compile(r"^(policy|政策|enum|枚举|input|输入|let|定义|limit|限额|clause|条款|measure|措施)[\s{]")
 _DECL_NAME = re.compile(r"^(?:enum|枚举|input|输入|let|定义)\s+([^\W\d]\w*)")
 
@@ -55,6 +56,8 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
         if builder.diagnostics or not isinstance(parsed, list):
             diagnostics.extend(builder.diagnostics)
             broken.update(m.group(1) for line in chunk.splitlines() if (m := _DECL_NAME.match(line)))
+            if re.match(r"\s*(policy|政策)\b", chunk):
+                broken.add(BROKEN_HEADER)
             continue
         decls.extend(parsed)
     return ParseResult(ast.Module(path=path, decls=tuple(decls)), diagnostics, broken)

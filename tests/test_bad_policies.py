@@ -1,0 +1,34 @@
+"""Every error code has a small wrong policy in tests/bad/ that must produce exactly the diagnostics it lists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from compiler.pipeline import compile_file
+from dsl.diagnostics import CODES
+
+BAD = Path(__file__).parent / "bad"
+EXPECTED = re.compile(r"^# error: (POL\d+) (\d+):(\d+) (.*)$", re.M)
+
+
+def expectations(path: Path) -> list[tuple[str, int, int, str]]:
+    return [(c, int(l), int(col), m) for c, l, col, m in EXPECTED.findall(path.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize("path", sorted(BAD.glob("*.pol")), ids=lambda p: p.stem)
+def test_bad_policy_gives_exactly_its_diagnostics(path: Path) -> None:
+    got = [(d.code, d.span.line, d.span.column, d.message) for d in compile_file(path).diagnostics]
+    assert got == expectations(path)
+
+
+def test_every_code_has_a_bad_policy() -> None:
+    covered = {code for path in BAD.glob("*.pol") for code, *_ in expectations(path)}
+    assert covered == set(CODES)
+
+
+def test_each_file_is_named_for_the_code_it_shows() -> None:
+    for path in BAD.glob("*.pol"):
+        assert path.stem.split("_")[0] in {c for c, *_ in expectations(path)}, path
