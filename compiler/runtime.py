@@ -144,7 +144,7 @@ class Input:
         if self.kind == "enum":
             return "one of " + "、".join(self.members or ())
         return {
-            "money": f"an amount in {CURRENCY_NAMES.get(self.currency or 'CNY')}, such as \"3000万\"",
+            "money": f"an amount in {CURRENCY_NAMES.get(self.currency or 'CNY')}, such as \"3000万{CURRENCY_NAMES.get(self.currency or 'CNY')}\"",
             "area": f"an area in {AREA_NAMES.get(self.area or 'm2')}",
             "money_per_area": f"money per {AREA_NAMES.get(self.area or 'm2')}, such as \"3万元/{AREA_NAMES.get(self.area or 'm2')}\"",
             "ratio": "a percentage such as \"40%\"",

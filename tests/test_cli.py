@@ -1,0 +1,127 @@
+"""The `pol` command's contract: exit codes, JSON shapes, and clear messages for bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from compiler.cli import Cli, main
+
+from conftest import POLICIES, ROOT
+
+YANTAI = str(POLICIES / "yantai.pol")
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = Console(record=True, width=200), Console(record=True, width=200)
+    code = main(argv, Cli(out, err))
+    return code, out.export_text(), err.export_text()
+
+
+def test_check_clean_and_with_errors() -> None:
+    assert run(["check", str(POLICIES)])[0] == 0
+    code, _, err = run(["check", str(ROOT / "tests" / "bad" / "POL101_unknown_name.pol")])
+    assert code == 1
+    assert "POL101_unknown_name.pol:11:9: error[POL101]: unknown name '费角'" in err
+    assert "^~" in err
+
+
+def test_check_json_format() -> None:
+    code, out, _ = run(["check", "--format", "json", str(ROOT / "tests" / "bad" / "POL202_currency.pol")])
+    assert code == 1
+    [d] = json.loads(out)
+    assert set(d) >= {"code", "severity", "message", "file", "line", "column", "end_line", "end_column"}
+    assert (d["code"], d["line"], d["column"], d["end_column"]) == ("POL202", 10, 11, 18)
+
+
+def test_eval_json_shape(tmp_path: Path) -> None:
+    code, out, _ = run(["eval", YANTAI, "--facts", str(ROOT / "examples" / "drug_developer.json"),
+                        "--as-of", "2022-01-01", "--json"])
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["as_of"] == "2022-01-01"
+    drug = next(c for c in doc["clauses"] if c["id"] == "创新药研发")
+    assert {k: drug[k] for k in ("article", "status", "amount", "max_amount", "min_amount", "beneficiary")} == {
+        "article": "二(一)1", "status": "granted", "amount": "20000000.00", "max_amount": "20000000.00",
+        "min_amount": None, "beneficiary": "企业"}
+    rent = next(c for c in doc["clauses"] if c["id"] == "研发型企业房租补贴")
+    assert rent["amount"] == "300000.00"  # 1200 元/m² × 500 m² × 50%
+    assert doc["totals"]["determined"] == "20300000.00"
+
+
+@pytest.mark.parametrize(
+    ("facts", "messages"),
+    [
+        ({"临床研发费用": True}, ["临床研发费用 (本阶段单品种临床研发费用): expected an amount in 元"]),
+        ({"临床研发费用": "一亿"}, ["临床研发费用 (本阶段单品种临床研发费用): 'x' is not a number".replace("'x'", "'一亿'")]),
+        ({"新药类别": "一类新要", "租赁面积": "800亩", "外资": 1},
+         ["新药类别 (新药类别): '一类新要' is not one of 一类新药、二类新药、生物类似药; did you mean '一类新药'?",
+          "租赁面积 (实际租赁面积): expected an area in 平方米, got '800亩' in 亩",
+          "外资: not an input of this policy"]),
+        ({"实缴注册资本": "-5万"}, ["实缴注册资本 (实缴注册资本): '-5万' is not a number"]),
+        ({"销售年度": "1.5"}, ["销售年度 (自开始销售起的第几年): expected a whole number, got '1.5'"]),
+    ],
+)
+def test_bad_facts_exit_2_naming_each_field(tmp_path: Path, facts, messages) -> None:
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
+    code, _, err = run(["eval", YANTAI, "--facts", str(path)])
+    assert code == 2
+    for m in messages:
+        assert m in err
+    assert "Traceback" not in err
+
+
+def test_unreadable_facts(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"a": ', encoding="utf-8")
+    code, _, err = run(["eval", YANTAI, "--facts", str(bad)])
+    assert code == 2 and "not valid JSON" in err
+    code, _, err = run(["eval", YANTAI, "--facts", str(tmp_path / "missing.json")])
+    assert code == 2 and "cannot read facts file" in err
+
+
+def test_eval_single_clause_with_missing_facts_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "facts.json"
+    path.write_text('{"企业类型": "研发型企业"}', encoding="utf-8")
+    code, _, err = run(["eval", YANTAI, "--facts", str(path), "--clause", "研发型企业房租补贴"])
+    assert code == 2
+    assert "固定资产投资、实缴注册资本" in err
+
+
+def test_inputs_schema() -> None:
+    code, out, _ = run(["inputs", YANTAI])
+    assert code == 0
+    schema = json.loads(out)
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["新药类别"]["enum"] == ["一类新药", "二类新药", "生物类似药"]
+    assert schema["properties"]["临床研发费用"]["title"] == "本阶段单品种临床研发费用"
+    assert schema["properties"]["该品种已获研发扶持"]["default"] == "0"
+
+
+def test_test_command_reports_pytest_style_summary() -> None:
+    code, out, _ = run(["test", str(POLICIES)])
+    assert code == 0
+    assert out.strip().endswith("22 passed, 0 failed")
+
+
+def test_test_command_shows_failures_with_trace(tmp_path: Path) -> None:
+    text = (POLICIES / "yantai.pol").read_text(encoding="utf-8").replace("expect 160万", "expect 170万")
+    wrong = tmp_path / "wrong.pol"
+    wrong.write_text(text, encoding="utf-8")
+    code, out, _ = run(["test", str(wrong)])
+    assert code == 1
+    assert "expected: 应得 170万元" in out and "got:      应得 160万元" in out
+    assert "临床研发费用 400万元 × 40% = 160万元" in out
+
+
+def test_build_failure_leaves_previous_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["build", str(POLICIES), "--out", str(out)]) == 0
+    before = (out / "yantai.py").read_bytes()
+    code, _, _ = run(["build", str(ROOT / "tests" / "bad"), "--out", str(out)])
+    assert code == 1
+    assert (out / "yantai.py").read_bytes() == before
