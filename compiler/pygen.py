@@ -160,7 +160,7 @@ class PythonGenerator:
         else:
             lines.append(f"        raise rt.NoRow({key + '为'!r} + rt.format_value(k, {_unit(self.p.type_of(e.key))!r})"
                          f" + {'，表中没有对应的一行'!r})")
-        lines.append(f"    return t.row({key!r}, rt.format_value(k, {_unit(self.p.type_of(e.key))!r}), v, {unit})")
+        lines.append(f"    return t.row({key!r}, k, {_unit(self.p.type_of(e.key))!r}, v, {unit})")
         self.helpers.append(lines)
         return name
 
@@ -198,8 +198,8 @@ class PythonGenerator:
             if n not in seen and (n in self.p.inputs or n in self.p.lets):
                 seen.append(n)
         ty = {**{k: v[0] for k, v in self.p.inputs.items()}, **{k: v[0] for k, v in self.p.lets.items()}}
-        items = [f"({n!r}, f.get({n!r}), {_unit(ty[n])!r})" for n in seen]
-        return "(" + "".join(i + ", " for i in items) + ")"
+        items = [f"({n!r}, {_unit(ty[n])!r})" for n in seen]
+        return "(" + "".join(i + ", " for i in items) + "), f"
 
     def clause(self, index: int, c: ast.Clause) -> str:
         out = self.out

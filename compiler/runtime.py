@@ -263,8 +263,9 @@ class Trace:
     def __init__(self) -> None:
         self.steps: list[tuple[Any, ...]] = []
 
-    def cond(self, ok: bool, text: str, shown: tuple[tuple[str, Any, Any], ...]) -> bool:
-        self.steps.append(("cond", ok, text, shown))
+    def cond(self, ok: bool, text: str, shown: tuple[tuple[str, Any], ...], facts: Mapping[str, Any]) -> bool:
+        """Record a condition's verdict; the facts it mentions are looked up only if the step is written out."""
+        self.steps.append(("cond", ok, text, shown, facts))
         return ok
 
     def mul(self, a: Decimal, b: Decimal, da: tuple[Any, ...], db: tuple[Any, ...], unit: tuple[Any, ...]) -> Decimal:
@@ -303,8 +304,8 @@ class Trace:
             self.steps.append(("most", values[0], labels[0], r, labels[i], unit))
         return r
 
-    def row(self, key_label: str, key: Any, value: Any, unit: tuple[Any, ...]) -> Any:
-        self.steps.append(("row", key_label, key, value, unit))
+    def row(self, key_label: str, key: Any, key_unit: tuple[Any, ...], value: Any, unit: tuple[Any, ...]) -> Any:
+        self.steps.append(("row", key_label, key, key_unit, value, unit))
         return value
 
     def tier(self, number: int, text: str, value: Any, unit: tuple[Any, ...]) -> Any:
@@ -362,8 +363,8 @@ def _described(value: Any, desc: tuple[Any, ...], unit: tuple[Any, ...]) -> str:
 def _explain(step: tuple[Any, ...]) -> str:
     kind = step[0]
     if kind == "cond":
-        _, ok, text, shown = step
-        facts = "，".join(f"{label}为{format_value(v, u)}" for label, v, u in shown)
+        _, ok, text, shown, values = step
+        facts = "，".join(f"{label}为{format_value(values[label], u)}" for label, u in shown if label in values)
         verdict = "符合" if ok else "不符合"
         return f"{facts}：{verdict}“{text}”" if facts else f"{verdict}“{text}”"
     if kind == "op":
@@ -374,8 +375,8 @@ def _explain(step: tuple[Any, ...]) -> str:
         word = "超过" if kind == "least" else "低于"
         return f"{_described(first, first_label, unit)}{word}{_described(r, label, unit)}，按 {format_value(r, unit)} 计"
     if kind == "row":
-        _, key_label, key, value, unit = step
-        return f"{key_label}为{format_quantity(key, 'bool') if isinstance(key, bool) else key}，适用 {format_value(value, unit)}"
+        _, key_label, key, key_unit, value, unit = step
+        return f"{key_label}为{format_value(key, key_unit)}，适用 {format_value(value, unit)}"
     if kind == "tier":
         _, number, text, value, unit = step
         return f"符合第{number}档“{text}”，适用 {format_value(value, unit)}"

@@ -87,7 +87,7 @@ def _table_2(f, t):
         v = _K3
     else:
         raise rt.NoRow('新药类别为' + rt.format_value(k, ('enum', None, None)) + '，表中没有对应的一行')
-    return t.row('新药类别', rt.format_value(k, ('enum', None, None)), v, ('money', 'CNY', None))
+    return t.row('新药类别', k, ('enum', None, None), v, ('money', 'CNY', None))
 
 
 def _table_3(f, t):
@@ -99,7 +99,7 @@ def _table_3(f, t):
         v = _K5
     else:
         raise rt.NoRow('新药类别为' + rt.format_value(k, ('enum', None, None)) + '，表中没有对应的一行')
-    return t.row('新药类别', rt.format_value(k, ('enum', None, None)), v, ('money', 'CNY', None))
+    return t.row('新药类别', k, ('enum', None, None), v, ('money', 'CNY', None))
 
 
 def _table_4(f, t):
@@ -111,7 +111,7 @@ def _table_4(f, t):
         v = _K7
     else:
         raise rt.NoRow('新药类别为' + rt.format_value(k, ('enum', None, None)) + '，表中没有对应的一行')
-    return t.row('新药类别', rt.format_value(k, ('enum', None, None)), v, ('money', 'CNY', None))
+    return t.row('新药类别', k, ('enum', None, None), v, ('money', 'CNY', None))
 
 
 def _table_1(f, t):
@@ -125,7 +125,7 @@ def _table_1(f, t):
         v = _table_4(f, t)
     else:
         raise rt.NoRow('临床阶段为' + rt.format_value(k, ('enum', None, None)) + '，表中没有对应的一行')
-    return t.row('临床阶段', rt.format_value(k, ('enum', None, None)), v, ('money', 'CNY', None))
+    return t.row('临床阶段', k, ('enum', None, None), v, ('money', 'CNY', None))
 
 
 def _table_5(f, t):
@@ -137,7 +137,7 @@ def _table_5(f, t):
         v = _K9
     else:
         raise rt.NoRow('新药类别为' + rt.format_value(k, ('enum', None, None)) + '，表中没有对应的一行')
-    return t.row('新药类别', rt.format_value(k, ('enum', None, None)), v, ('money', 'CNY', None))
+    return t.row('新药类别', k, ('enum', None, None), v, ('money', 'CNY', None))
 
 
 def _tiers_6(f, t):
@@ -162,7 +162,7 @@ def _table_7(f, t):
         v = t.mul(f['年销售收入'], _K25, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     else:
         raise rt.NoRow('销售年度为' + rt.format_value(k, ('number', None, None)) + '，表中没有对应的一行')
-    return t.row('销售年度', rt.format_value(k, ('number', None, None)), v, ('money', 'CNY', None))
+    return t.row('销售年度', k, ('number', None, None), v, ('money', 'CNY', None))
 
 
 def _tiers_8(f, t):
@@ -213,19 +213,19 @@ def _clause_2(f):
     missing = set()
     # policies/yantai.pol:99
     try:
-        if not t.cond((f['企业类型'] == '研发型企业'), '企业类型为研发型企业', (('企业类型', f.get('企业类型'), ('enum', None, None)), )):
+        if not t.cond((f['企业类型'] == '研发型企业'), '企业类型为研发型企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
     # policies/yantai.pol:100
     try:
-        if not t.cond((f['实缴注册资本'] >= _K6), '实缴注册资本2000万元以上', (('实缴注册资本', f.get('实缴注册资本'), ('money', 'CNY', None)), )):
+        if not t.cond((f['实缴注册资本'] >= _K6), '实缴注册资本2000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
     # policies/yantai.pol:100
     try:
-        if not t.cond((f['固定资产投资'] >= _K7), '固定资产投资1000万元以上', (('固定资产投资', f.get('固定资产投资'), ('money', 'CNY', None)), )):
+        if not t.cond((f['固定资产投资'] >= _K7), '固定资产投资1000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
@@ -252,19 +252,19 @@ def _clause_3(f):
     missing = set()
     # policies/yantai.pol:127
     try:
-        if not t.cond((f['企业类型'] == '工业企业'), '企业类型为工业企业', (('企业类型', f.get('企业类型'), ('enum', None, None)), )):
+        if not t.cond((f['企业类型'] == '工业企业'), '企业类型为工业企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
     # policies/yantai.pol:128
     try:
-        if not t.cond((f['实缴注册资本'] >= _K13), '实缴注册资本5000万元以上', (('实缴注册资本', f.get('实缴注册资本'), ('money', 'CNY', None)), )):
+        if not t.cond((f['实缴注册资本'] >= _K13), '实缴注册资本5000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
     # policies/yantai.pol:128
     try:
-        if not t.cond((f['固定资产投资'] >= _K6), '固定资产投资2000万元以上', (('固定资产投资', f.get('固定资产投资'), ('money', 'CNY', None)), )):
+        if not t.cond((f['固定资产投资'] >= _K6), '固定资产投资2000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
@@ -291,7 +291,7 @@ def _clause_4(f):
     missing = set()
     # policies/yantai.pol:152
     try:
-        if not t.cond(f['产品在本市生产'], '产品在本市生产', (('产品在本市生产', f.get('产品在本市生产'), ('bool', None, None)), )):
+        if not t.cond(f['产品在本市生产'], '产品在本市生产', (('产品在本市生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
@@ -317,13 +317,13 @@ def _clause_5(f):
     missing = set()
     # policies/yantai.pol:184
     try:
-        if not t.cond(f['委托本市企业生产'], '委托本市企业生产', (('委托本市企业生产', f.get('委托本市企业生产'), ('bool', None, None)), )):
+        if not t.cond(f['委托本市企业生产'], '委托本市企业生产', (('委托本市企业生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
     # policies/yantai.pol:184
     try:
-        if not t.cond(f['销售税收在本市结算'], '销售税收在本市结算', (('销售税收在本市结算', f.get('销售税收在本市结算'), ('bool', None, None)), )):
+        if not t.cond(f['销售税收在本市结算'], '销售税收在本市结算', (('销售税收在本市结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
@@ -350,7 +350,7 @@ def _clause_6(f):
     missing = set()
     # policies/yantai.pol:216
     try:
-        if not t.cond(f['园区经财政部门认定'], '园区经财政部门认定', (('园区经财政部门认定', f.get('园区经财政部门认定'), ('bool', None, None)), )):
+        if not t.cond(f['园区经财政部门认定'], '园区经财政部门认定', (('园区经财政部门认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
