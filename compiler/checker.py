@@ -110,7 +110,6 @@ class _Checker:
         self.diags: list[Diagnostic] = list(parsed.diagnostics)
         self.types: dict[int, Ty] = {}
         self.refs: dict[int, Ref] = {}
-        self.keep: list[object] = []  # nodes whose id() is used as a key stay alive
         self.enums: dict[str, ast.EnumDecl] = {}
         self.members: dict[str, list[EnumT]] = {}
         self.inputs: dict[str, tuple[Ty, ast.InputDecl]] = {}
@@ -393,8 +392,7 @@ class _Checker:
 
     def infer(self, e: ast.Expr, hint: Ty | None = None) -> Ty:
         ty = self._infer(e, hint)
-        self.types[id(e)] = ty
-        self.keep.append(e)
+        self.types[id(e)] = ty  # the module's AST keeps every node alive, so ids stay unique
         return ty
 
     def _infer(self, e: ast.Expr, hint: Ty | None) -> Ty:

@@ -38,7 +38,7 @@ def _unit(ty: Ty) -> tuple[str, str | None, str | None]:
 
 
 class Emitter:
-    """Collects lines of Python with indentation, each optionally tagged with the `.pol` line it came from."""
+    """Collects lines of Python at the current indentation."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -64,7 +64,7 @@ class PythonGenerator:
         self.p = policy
         self.path = source_path
         self.out = Emitter()
-        self.consts: dict[tuple[str, str], str] = {}
+        self.consts: dict[str, str] = {}  # Python code of a literal -> the module-level name holding it
         self.helpers: list[list[str]] = []
         self.helper_count = 0
 
@@ -78,20 +78,12 @@ class PythonGenerator:
     def const(self, value: Any) -> str:
         """A module-level name holding a literal value, so it is built once at import."""
         if isinstance(value, Decimal):
-            key = ("D", str(value))
             code = f"D({str(value)!r})"
         elif isinstance(value, datetime.date):
-            key = ("date", value.isoformat())
             code = f"datetime.date({value.year}, {value.month}, {value.day})"
         else:
             raise TypeError(value)
-        if key not in self.consts:
-            self.consts[key] = f"_K{len(self.consts) + 1}"
-        name = self.consts[key]
-        self._const_code[name] = code
-        return name
-
-    _const_code: dict[str, str]
+        return self.consts.setdefault(code, f"_K{len(self.consts) + 1}")
 
     def desc(self, e: ast.Expr) -> str:
         """The step descriptor of an operand: its name (if it has one) and its unit."""
@@ -284,7 +276,6 @@ class PythonGenerator:
 
     def generate(self) -> str:
         p = self.p
-        self._const_code = {}
         body = Emitter()
         self.out = body
         functions = []
@@ -350,7 +341,7 @@ class PythonGenerator:
             value = self.expr(lim.value, "rt.QUIET")
             limits.append(f"rt.Limit({value}, {covered!r}, {label!r})")
         consts = Emitter()
-        for name, code in self._const_code.items():
+        for code, name in self.consts.items():
             consts.line(f"{name} = {code}")
         tail = Emitter()
         tail.line("LIMITS = (" + "".join(x + ", " for x in limits) + ")")
