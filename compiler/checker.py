@@ -27,7 +27,8 @@ STATUSES = {
 }
 BENEFICIARIES = {
     "enterprise": "企业", "park": "园区", "institution": "机构", "platform": "平台", "person": "个人",
-    "企业": "企业", "园区": "园区", "机构": "机构", "平台": "平台", "个人": "个人", "人才": "个人",
+    "government": "地方政府",
+    "企业": "企业", "园区": "园区", "机构": "机构", "平台": "平台", "个人": "个人", "人才": "个人", "地方政府": "地方政府",
 }
 SCOPES = {
     "year": "每年", "product": "单品种", "enterprise": "单个企业", "project": "单个项目", "policy": "单个保单",
@@ -43,6 +44,9 @@ HEADER_FIELDS = {
     "title": "text", "issuer": "text", "number": "text", "level": "level", "status": "status",
     "issued": "date", "effective": "date", "expires": "date", "source": "texts", "paid_by": "text",
     "region": "text", "summary": "text",
+    "term": "years",  # 有效期 N 年, when the text gives a length rather than an end date
+    "events_from": "date",  # 项目认定时限: events before this date do not qualify
+    "note": "notes",  # a document-level interpretation note; may be repeated
 }
 
 
@@ -200,6 +204,12 @@ class _Checker:
                 self.err("POL104", f"unknown policy field '{f.key}'", f.span,
                          *_did_you_mean(f.key, HEADER_FIELDS), "policy fields: " + ", ".join(HEADER_FIELDS))
                 continue
+            if kind == "notes":
+                if not all(isinstance(x, ast.Text) for x in f.values):
+                    self.err("POL107", "a policy note takes a string in quotes", f.span)
+                    continue
+                self.header.setdefault("note", []).extend(x.value for x in f.values)  # type: ignore[union-attr]
+                continue
             if f.key in self.header:
                 self.err("POL104", f"policy field '{f.key}' is given twice", f.span)
                 continue
@@ -213,6 +223,11 @@ class _Checker:
                     self.err("POL107", f"policy field '{f.key}' takes a string in quotes", f.span)
                     continue
                 self.header[f.key] = [x.value for x in values] if kind == "texts" else v.value  # type: ignore[union-attr]
+            elif kind == "years":
+                if not (isinstance(v, ast.Quantity) and v.unit.kind == "years"):
+                    self.err("POL107", f"policy field '{f.key}' takes a number of years such as 3年", f.span)
+                    continue
+                self.header[f.key] = v.value
             elif kind == "date":
                 if not isinstance(v, ast.DateLit):
                     self.err("POL107", f"policy field '{f.key}' takes a date such as 2021-11-01", f.span)

@@ -1,4 +1,4 @@
-"""The `pol` command: check, build, eval, inputs and test policies."""
+"""The `pol` command: check, lint, build, eval, inputs, test and inventory policies."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from rich.table import Table
 
 from compiler import runtime
 from compiler.examples import run_examples
+from compiler.inventory import KINDS, Inventory, inventory
+from compiler.lint import lint
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
 from compiler.report import print_diagnostics, render_json
 from compiler.schema import input_schema
@@ -62,6 +64,46 @@ class Cli:
             else:
                 self.err.print(f"[red]{errors} error(s) in {len(compiled)} file(s)[/]")
         return EXIT_OK if ok else EXIT_POLICY_ERRORS
+
+    def lint(self, args: argparse.Namespace) -> int:
+        compiled, ok = self.compile(args.paths)
+        if not compiled:
+            return self.fail("no .pol files found in " + ", ".join(args.paths))
+        if not ok:
+            return EXIT_POLICY_ERRORS
+        found = {c.source.path: lint(c.policy, c.source) for c in compiled}  # type: ignore[arg-type]
+        diagnostics = [d for ds in found.values() for d in ds]
+        if args.format == "json":
+            self.out.print(render_json(diagnostics), markup=False, highlight=False)
+        elif diagnostics:
+            print_diagnostics(diagnostics, {c.source.path: c.source for c in compiled}, self.err)
+        errors = sum(d.severity == "error" for d in diagnostics)
+        warnings = len(diagnostics) - errors
+        if args.format == "text":
+            colour = "red" if errors else "yellow" if warnings else "green"
+            self.err.print(f"[{colour}]linted {len(compiled)} file(s): {errors} unexplained figure(s), "
+                           f"{warnings} warning(s)[/]")
+        return EXIT_POLICY_ERRORS if errors else EXIT_OK
+
+    def inventory(self, args: argparse.Namespace) -> int:
+        compiled, ok = self.compile(args.paths)
+        if not compiled:
+            return self.fail("no .pol files found in " + ", ".join(args.paths))
+        if not ok:
+            return EXIT_POLICY_ERRORS
+        items = [inventory(c.policy) for c in compiled]  # type: ignore[arg-type]
+        if args.format == "json":
+            self.out.print(json.dumps([i.to_json() for i in items], ensure_ascii=False, indent=2), markup=False)
+        elif args.format == "markdown":
+            self.out.print(inventory_markdown(items), markup=False, highlight=False)
+        else:
+            table = Table(title="政策条款清单")
+            for head in ("文件", *KINDS.values(), "单个企业每年最高"):
+                table.add_column(head, justify="left" if head == "文件" else "right")
+            for i in items:
+                table.add_row(escape(i.title), *(str(i.count(k)) for k in KINDS), escape(_annual(i)))
+            self.out.print(table)
+        return EXIT_OK
 
     def build(self, args: argparse.Namespace) -> int:
         compiled, ok = self.compile(args.paths)
@@ -190,6 +232,33 @@ class Cli:
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
 
 
+def _annual(i: Inventory) -> str:
+    """The bound per enterprise per year, or why there is none."""
+    if i.annual_maximum is not None:
+        return runtime.format_money(i.annual_maximum)
+    return f"无上限（{len(i.unbounded)} 条无封顶）" if i.unbounded else "—"
+
+
+def inventory_markdown(items: list[Inventory]) -> str:
+    """The inventory as a Markdown page: one summary table, then each document's provisions."""
+    lines = ["# 政策条款清单", "",
+             "每份文件按条款类型计数。“单个企业每年最高”在文件规定了单个企业年度总额上限时取该上限；"
+             "否则为各企业类条款各申请一次、按最高额计的合计，有条款无封顶时为“无上限”。", "",
+             "| 文件 | " + " | ".join(KINDS.values()) + " | 单个企业每年最高 |",
+             "|---|" + "---:|" * (len(KINDS) + 1)]
+    for i in items:
+        lines.append(f"| {i.title} | " + " | ".join(str(i.count(k)) for k in KINDS) + f" | {_annual(i)} |")
+    for i in items:
+        lines += ["", f"## {i.title}", ""]
+        if i.number:
+            lines += [f"{i.number}；共 {len(i.articles)} 个条目，{len(i.entries)} 项规定。", ""]
+        lines += ["| 条目 | 规定 | 类型 | 单次最高 |", "|---|---|---|---:|"]
+        for e in i.entries:
+            most = runtime.format_money(e.maximum) if e.maximum is not None else ("—" if e.kind == "qualitative" else "无封顶")
+            lines.append(f"| {e.article or ''} | {e.id} | {KINDS[e.kind]} | {most} |")
+    return "\n".join(lines) + "\n"
+
+
 def _module_name(path: Path) -> str:
     name = re.sub(r"\W", "_", path.stem)
     return name if name and not name[0].isdigit() else f"policy_{name}"
@@ -238,6 +307,12 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check policies and report every error")
     c.add_argument("paths", nargs="+", help=".pol files or folders")
     c.add_argument("--format", choices=("text", "json"), default="text")
+    li = sub.add_parser("lint", help="check that every figure of each original text is used by its rule or waived")
+    li.add_argument("paths", nargs="+", help=".pol files or folders")
+    li.add_argument("--format", choices=("text", "json"), default="text")
+    iv = sub.add_parser("inventory", help="count each document's provisions by kind and bound what they grant")
+    iv.add_argument("paths", nargs="+", help=".pol files or folders")
+    iv.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     b = sub.add_parser("build", help="write one Python evaluator module per policy")
     b.add_argument("paths", nargs="+")
     b.add_argument("--out", required=True, help="folder to write the modules and pol_runtime.py into")

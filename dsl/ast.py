@@ -199,6 +199,15 @@ class Offset:
 
 
 @node
+class Waiver:
+    """Figures of the original text that the rule deliberately does not use, with the reason (for `pol lint`)."""
+
+    values: tuple[Quantity, ...]
+    reason: str
+    span: Span
+
+
+@node
 class Text:
     """A string field of a clause or policy, with the span of its value."""
 
@@ -249,8 +258,10 @@ class Clause:
     original: Text | None
     beneficiary: Name | None
     parties: tuple[Text, ...]
+    lead: tuple[Text, ...]
     responsible: tuple[Text, ...]
     notes: tuple[Text, ...]
+    waivers: tuple[Waiver, ...]
     conditions: tuple[Expr, ...]
     grant: Grant | None
     caps: tuple[Cap, ...]
@@ -269,8 +280,10 @@ class Measure:
     article: str | None
     title: Text | None
     original: Text | None
+    lead: tuple[Text, ...]
     responsible: tuple[Text, ...]
     notes: tuple[Text, ...]
+    waivers: tuple[Waiver, ...]
     span: Span
     id_span: Span
 
@@ -332,6 +345,7 @@ class LetDecl:
 class Limit:
     """A limit across clauses, such as 单个企业每年资助总额最高不超过 8000 万元."""
 
+    article: str | None  # the article that states the limit, as printed
     value: Expr
     scopes: tuple[str, ...]
     clauses: tuple[Name, ...]  # empty: every clause of the policy

@@ -36,6 +36,9 @@ CODES: dict[str, str] = {
     "POL306": "range bounds reversed",
     "POL401": "example facts do not fit the inputs",
     "POL501": "definitions form a cycle",
+    "POL601": "figure in the original text not used by the rule (pol lint)",
+    "POL602": "provision without original text (pol lint)",
+    "POL603": "waiver for a figure the text does not print, or the rule uses (pol lint)",
 }
 
 

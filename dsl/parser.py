@@ -207,7 +207,11 @@ class _Builder(Transformer[Token, Any]):
         return ast.PolicyHeader(name=c[0].value, fields=tuple(c[1:]), span=self._span(meta))
 
     def meta_field(self, meta: Any, c: list[Any]) -> ast.MetaField:
-        return ast.MetaField(key=c[0].value, values=tuple(c[1:]), span=self._span(meta))
+        key = c[0] if isinstance(c[0], str) and not isinstance(c[0], Token) else c[0].value
+        return ast.MetaField(key=key, values=tuple(c[1:]), span=self._span(meta))
+
+    def note_key(self, meta: Any, c: list[Any]) -> str:
+        return "note"
 
     def enum_decl(self, meta: Any, c: list[Any]) -> ast.EnumDecl:
         label = _unquote(c[1].value) if len(c) > 1 and isinstance(c[1], Token) else None
@@ -242,10 +246,13 @@ class _Builder(Transformer[Token, Any]):
         return ast.LetDecl(name=c[0].value, expr=c[1], label=label, span=self._tspan(c[0]))
 
     def limit(self, meta: Any, c: list[Any]) -> ast.Limit:
+        article = None
+        if isinstance(c[0], Token) and c[0].type == "STRING":
+            article, c = _unquote(c[0].value), c[1:]
         scopes = tuple(x[1] for x in c[1:] if isinstance(x, tuple) and x[0] == "scope")
         on = next((x[1] for x in c[1:] if isinstance(x, tuple) and x[0] == "on"), ())
         label = next((x[1] for x in c[1:] if isinstance(x, tuple) and x[0] == "label"), None)
-        return ast.Limit(value=c[0], scopes=scopes, clauses=on, label=label, span=self._span(meta))
+        return ast.Limit(article=article, value=c[0], scopes=scopes, clauses=on, label=label, span=self._span(meta))
 
     def limit_on(self, meta: Any, c: list[Any]) -> tuple[str, tuple[ast.Name, ...]]:
         return ("on", tuple(ast.Name(id=t.value, span=self._tspan(t)) for t in c))
@@ -272,7 +279,9 @@ class _Builder(Transformer[Token, Any]):
         article = _unquote(c[1].value) if len(c) > 1 and isinstance(c[1], Token) else None
         items = [x for x in c[1:] if isinstance(x, tuple)]
         single: dict[str, Any] = {}
-        many: dict[str, list[Any]] = {k: [] for k in ("parties", "responsible", "note", "when", "cap", "offset", "example")}
+        many: dict[str, list[Any]] = {
+            k: [] for k in ("parties", "lead", "responsible", "note", "waive", "when", "cap", "offset", "example")
+        }
         what = "measure" if measure else "clause"
         for kind, value, span in items:
             if measure and kind in _CLAUSE_ONLY:
@@ -293,13 +302,15 @@ class _Builder(Transformer[Token, Any]):
         if measure:
             return ast.Measure(
                 id=id_token.value, article=article, title=single.get("title"), original=single.get("original"),
-                responsible=tuple(many["responsible"]), notes=tuple(many["note"]), span=span,
+                lead=tuple(many["lead"]), responsible=tuple(many["responsible"]), notes=tuple(many["note"]),
+                waivers=tuple(many["waive"]), span=span,
                 id_span=self._tspan(id_token),
             )
         return ast.Clause(
             id=id_token.value, article=article, title=single.get("title"), original=single.get("original"),
-            beneficiary=single.get("beneficiary"), parties=tuple(many["parties"]),
-            responsible=tuple(many["responsible"]), notes=tuple(many["note"]), conditions=tuple(many["when"]),
+            beneficiary=single.get("beneficiary"), parties=tuple(many["parties"]), lead=tuple(many["lead"]),
+            responsible=tuple(many["responsible"]), notes=tuple(many["note"]), waivers=tuple(many["waive"]),
+            conditions=tuple(many["when"]),
             grant=single.get("grant"), caps=tuple(many["cap"]), offsets=tuple(many["offset"]),
             duration=single.get("duration"), examples=tuple(many["example"]), span=span,
             id_span=self._tspan(id_token),
@@ -310,6 +321,13 @@ class _Builder(Transformer[Token, Any]):
 
     def original(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("original", self._text(c[0]), self._span(meta))
+
+    def lead(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("lead", tuple(self._text(t) for t in c), self._span(meta))
+
+    def waive(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        values = tuple(self._quantity(t) for t in c[:-1])
+        return ("waive", ast.Waiver(values=values, reason=_unquote(c[-1].value), span=self._span(meta)), self._span(meta))
 
     def note(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("note", self._text(c[0]), self._span(meta))

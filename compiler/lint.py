@@ -1,0 +1,179 @@
+"""Fidelity check: every figure in a provision's original text is used by its rule or waived with a reason."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Iterator
+
+import attrs
+
+from compiler.checker import CheckedPolicy
+from dsl import ast
+from dsl.diagnostics import Diagnostic, error, warning
+from dsl.source import SourceFile, Span
+from dsl.units import UnitError, parse_quantity
+
+_NUM = r"\d+(?:\.\d+)?"
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# A unit as printed in the documents; 万/亿 alone (奖励 20 万) are money unless an area or 年 follows.
+_UNIT = (r"(?:(?:万|亿|千万|百万)?美元|(?:万|亿|千万|百万)?元(?:\s*/\s*(?:亩|平方米))?|[%％]|平方米|㎡|亩"
+         r"|年(?![度月级])|万(?![亩人家个平])|亿(?![亩人家个]))")
+# `100~400万元` and `15%~30%`: a bare first number takes the second number's unit.
+_FIGURE = re.compile(
+    rf"(?<![\d.])(?P<a>{_NUM})\s*(?P<ua>{_UNIT})?(?:\s*[~～—–\-至到]\s*(?P<b>{_NUM})\s*(?P<ub>{_UNIT}))?"
+    rf"|(?<![一二两三四五六七八九十])(?P<cn>[一二两三四五六七八九十])年(?![级度月])"
+)
+
+
+@attrs.frozen
+class Figure:
+    """A quantity printed in an original text: its text as printed, its value and its kind of unit."""
+
+    text: str
+    value: Decimal
+    kind: str
+    currency: str | None
+    area: str | None
+
+    @property
+    def key(self) -> tuple[Decimal, str, str | None, str | None]:
+        return (self.value.normalize(), self.kind, self.currency, self.area)
+
+
+def _figure(number: str, unit: str, printed: str) -> Figure | None:
+    unit = re.sub(r"\s+", "", unit).replace("㎡", "平方米").replace("％", "%")
+    if unit in ("万", "亿", "千万", "百万"):
+        unit += "元"
+    try:
+        value, u = parse_quantity(number + unit)
+    except UnitError:
+        return None
+    if u.kind == "years" and (value >= 1900 or value != value.to_integral_value()):
+        return None  # a calendar year such as 2023年, not a duration
+    return Figure(printed, value, u.kind, u.currency, u.area)
+
+
+def figures(text: str) -> list[Figure]:
+    """Every money amount, percentage, area and duration printed in a text, in order."""
+    found: list[Figure] = []
+    for m in _FIGURE.finditer(text):
+        if m.group("cn"):
+            found.append(Figure(m.group(), Decimal(_CN_DIGITS[m.group("cn")]), "years", None, None))
+            continue
+        a, ua, b, ub = m.group("a", "ua", "b", "ub")
+        if b is not None:
+            first = _figure(a, ua or ub, m.group().split(b)[0].rstrip(" ~～—–-至到"))
+            second = _figure(b, ub, m.group()[m.start("b") - m.start():])
+            if second is None or (ua is None and first is None):
+                continue
+            found.extend(f for f in (first, second) if f is not None)
+        elif ua is not None:
+            f = _figure(a, ua, m.group())
+            if f is not None:
+                found.append(f)
+    return found
+
+
+def _quantities(node: object) -> Iterator[ast.Quantity]:
+    """Every literal quantity inside a syntax node."""
+    if isinstance(node, ast.Quantity):
+        yield node
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _quantities(item)
+    elif attrs.has(type(node)):
+        for field in attrs.fields(type(node)):
+            if field.name not in ("span", "examples", "waivers"):
+                yield from _quantities(getattr(node, field.name))
+
+
+def _used(policy: CheckedPolicy, provision: ast.Clause | ast.Measure) -> set[tuple[Decimal, str, str | None, str | None]]:
+    parts: list[object] = []
+    if isinstance(provision, ast.Clause):
+        parts = [provision.conditions, provision.grant, provision.caps, provision.offsets, provision.duration]
+        names = {n for n in _names(parts)}
+        seen: set[str] = set()
+        while names - seen:  # definitions used by the rule, and the definitions they use
+            name = (names - seen).pop()
+            seen.add(name)
+            if name in policy.lets:
+                expr = policy.lets[name][1].expr
+                parts.append(expr)
+                names |= set(_names([expr]))
+    parts += [lim.value for lim in policy.limits if lim.article and lim.article == provision.article]
+    return {(q.value.normalize(), q.unit.kind, q.unit.currency, q.unit.area) for q in _quantities(tuple(parts))}
+
+
+def _names(parts: list[object]) -> Iterator[str]:
+    stack: list[object] = list(parts)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            yield node.id
+        elif isinstance(node, tuple):
+            stack.extend(node)
+        elif attrs.has(type(node)):
+            stack.extend(getattr(node, f.name) for f in attrs.fields(type(node)) if f.name != "span")
+
+
+def _locate(source: SourceFile, text: ast.Text, printed: str) -> Span:
+    """The span of a printed figure inside the string literal that holds it, or of the literal itself."""
+    lines = source.text.splitlines()
+    for line in range(text.span.line, min(text.span.end_line, len(lines)) + 1):
+        body = lines[line - 1]
+        start = text.span.column - 1 if line == text.span.line else 0
+        at = body.find(printed, start)
+        if at >= 0:
+            return Span(file=text.span.file, line=line, column=at + 1, end_line=line, end_column=at + 1 + len(printed))
+    return text.span
+
+
+def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
+    """The fidelity problems of one checked policy, in document order."""
+    out: list[Diagnostic] = []
+    for p in policy.provisions:
+        kind = "clause" if isinstance(p, ast.Clause) else "measure"
+        if p.original is None:
+            out.append(warning("POL602", f"{kind} '{p.id}' has no original text", p.id_span,
+                               'quote the article verbatim: original: """…"""'))
+            continue
+        printed = figures(p.original.value)
+        waived: dict[tuple[Decimal, str, str | None, str | None], ast.Waiver] = {}
+        for w in p.waivers:
+            for q in w.values:
+                waived[(q.value.normalize(), q.unit.kind, q.unit.currency, q.unit.area)] = w
+        used = _used(policy, p)
+        # 年亩产税收 50 万元: the text leaves "per 亩" to the word 亩产; the rule writes 50万元/亩.
+        used |= {(v, "money", cur, None) for v, kind, cur, _ in used if kind == "money_per_area"}
+        reported: set[tuple[Decimal, str, str | None, str | None]] = set()
+        for f in printed:
+            if kind == "measure" and f.kind not in ("money", "money_per_area"):
+                continue  # a measure has no rule; only money in it needs explaining
+            if f.key in used or f.key in waived or f.key in reported:
+                continue
+            reported.add(f.key)
+            where = "its rule" if kind == "clause" else "any rule (a measure grants nothing)"
+            out.append(error(
+                "POL601", f"'{f.text}' in the original of {kind} '{p.id}' is not used by {where}",
+                _locate(source, p.original, f.text),
+                "use the figure in the rule, or explain it: waive " + _literal(f) + ' "why it is not a grant"',
+            ))
+        in_text = {f.key for f in printed}
+        for key, w in waived.items():
+            if key not in in_text:
+                q = next(q for q in w.values if (q.value.normalize(), q.unit.kind, q.unit.currency, q.unit.area) == key)
+                out.append(warning("POL603", f"'{q.text}' is waived but does not appear in the original of '{p.id}'",
+                                   q.span, "remove the stale waiver"))
+            elif key in used:
+                q = next(q for q in w.values if (q.value.normalize(), q.unit.kind, q.unit.currency, q.unit.area) == key)
+                out.append(warning("POL603", f"'{q.text}' is waived but the rule of '{p.id}' uses it", q.span,
+                                   "remove the waiver"))
+    return out
+
+
+def _literal(f: Figure) -> str:
+    """The figure written as a .pol literal, for the suggested waiver."""
+    from compiler.runtime import format_quantity
+
+    return format_quantity(f.value, f.kind, f.currency, f.area).replace(" ", "")
