@@ -161,28 +161,28 @@ class _Builder(Transformer[Token, Any]):
     def __init__(self, path: str, line_offset: int):
         super().__init__()
         self.path = path
-        self.offset = line_offset
+        self.line_offset = line_offset
         self.diagnostics: list[Diagnostic] = []
 
     # -- spans
 
     def _span(self, meta: Any) -> Span:
         if getattr(meta, "empty", True) and not hasattr(meta, "line"):
-            return Span(file=self.path, line=self.offset + 1, column=1, end_line=self.offset + 1, end_column=1)
+            return Span(file=self.path, line=self.line_offset + 1, column=1, end_line=self.line_offset + 1, end_column=1)
         return Span(
             file=self.path,
-            line=meta.line + self.offset,
+            line=meta.line + self.line_offset,
             column=meta.column,
-            end_line=meta.end_line + self.offset,
+            end_line=meta.end_line + self.line_offset,
             end_column=meta.end_column,
         )
 
     def _tspan(self, token: Token) -> Span:
         return Span(
             file=self.path,
-            line=token.line + self.offset,
+            line=token.line + self.line_offset,
             column=token.column,
-            end_line=token.end_line + self.offset,
+            end_line=token.end_line + self.line_offset,
             end_column=token.end_column,
         )
 

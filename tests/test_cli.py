@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_eval_json_shape(tmp_path: Path) -> None:
           "租赁面积 (实际租赁面积): expected an area in 平方米, got '800亩' in 亩",
           "外资: not an input of this policy"]),
         ({"实缴注册资本": "-5万"}, ["实缴注册资本 (实缴注册资本): '-5万' is not a number"]),
-        ({"销售年度": "1.5"}, ["销售年度 (自开始销售起的第几年): expected a whole number, got '1.5'"]),
+        ({"销售年度": "1.5"}, ["销售年度 (自开始销售（首次在本市生产、结算）起的第几年): expected a whole number, got '1.5'"]),
     ],
 )
 def test_bad_facts_exit_2_naming_each_field(tmp_path: Path, facts, messages) -> None:
@@ -105,7 +106,10 @@ def test_inputs_schema() -> None:
 def test_test_command_reports_pytest_style_summary() -> None:
     code, out, _ = run(["test", str(POLICIES)])
     assert code == 0
-    assert out.strip().endswith("22 passed, 0 failed")
+    examples = sum(len(re.findall(r"^\s*example\b", p.read_text(encoding="utf-8"), re.M))
+                   for p in POLICIES.glob("*.pol"))
+    assert examples > 50
+    assert out.strip().endswith(f"{examples} passed, 0 failed")
 
 
 def test_test_command_shows_failures_with_trace(tmp_path: Path) -> None:

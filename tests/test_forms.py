@@ -12,6 +12,7 @@ policy forms { title: "形式测试" effective: 2021-11-01 expires: 2024-12-31 }
 input 研发投入: money
 input 销售价格: money
 input 合同金额: money
+input 已获临床扶持: money default 0
 enum 等级 { 国家级, 省级 }
 input 等级: 等级
 clause 国际注册 "六(一)" { grant up to 研发投入 × 30%  cap 1000万 }
@@ -20,6 +21,7 @@ clause 比例区间 "S16" { grant 15% to 30% of 销售价格  cap 1000万 }
 clause 重大项目 "十(二)" { grant 一事一议  cap 1亿 }
 clause 委托双方 "三(三)" { each "委托方", "受托方"  grant 合同金额 × 10%  cap 1000万 }
 clause 运营中心 "八(一)" { grant 500万 as equity }
+clause 落地生产 "二(二)1" { grant up to 5000万  offset 已获临床扶持 }
 clause 专精特新 "L7" { grant up to by 等级 { 国家级: 50万, 省级: 30万 } }
 limit 1200万 per enterprise per year on (委托双方, 运营中心) label "单个企业每年资助总额上限"
 '''
@@ -42,6 +44,7 @@ def test_each_form() -> None:
     assert got["委托双方"] == ("granted", None, m("10000000.00"), m("10000000.00"))
     assert got["运营中心"] == ("granted", None, m("5000000.00"), m("5000000.00"))
     assert got["专精特新"] == ("discretionary", None, m("300000.00"), None)
+    assert got["落地生产"] == ("discretionary", None, m("50000000.00"), None)
     assert ev.result("委托双方").explanation[-1] == "委托方、受托方各自按此计算"
     assert ev.result("运营中心").clause.support == "股权投资"
     # 1000万 + 500万 = 1500万 exceeds the 1200万 limit on those two clauses.
@@ -60,3 +63,11 @@ def test_validity_period() -> None:
     ev = evaluate({"合同金额": "1亿"}, as_of=datetime.date(2025, 1, 1))
     assert all(r.status == "not_eligible" for r in ev.results)
     assert ev.results[0].explanation == ["政策有效期至 2024-12-31，2025-01-01 已失效"]
+
+
+def test_offset_lowers_the_maximum_and_never_goes_below_zero() -> None:
+    """该项奖励包括已发扶持资金: what the product already received comes off the maximum."""
+    ev = evaluate({"已获临床扶持": "3000万"})
+    assert ev.result("落地生产").max_amount == Decimal("20000000.00")
+    ev = evaluate({"已获临床扶持": "6000万"})
+    assert ev.result("落地生产").max_amount == Decimal("0.00")

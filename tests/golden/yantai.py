@@ -24,62 +24,149 @@ _K6 = D('20000000')
 _K7 = D('10000000')
 _K8 = D('30000000')
 _K9 = D('15000000')
-_K10 = D('500')
-_K11 = D('0.5')
-_K12 = D('500000')
+_K10 = D('3000000')
+_K11 = D('0.1')
+_K12 = D('3')
 _K13 = D('50000000')
-_K14 = D('1000')
-_K15 = D('5000000000')
-_K16 = D('5000000')
-_K17 = D('3000000000')
-_K18 = D('3000000')
-_K19 = D('1000000000')
-_K20 = D('1')
-_K21 = D('0.03')
-_K22 = D('2')
-_K23 = D('0.02')
-_K24 = D('3')
-_K25 = D('0.01')
-_K26 = D('100000')
-_K27 = D('800000')
-_K28 = D('80000')
-_K29 = D('30000')
-_K30 = D('0')
+_K14 = D('5000000')
+_K15 = D('0.2')
+_K16 = D('0.05')
+_K17 = D('500')
+_K18 = D('0.5')
+_K19 = D('500000')
+_K20 = D('1000')
+_K21 = D('1')
+_K22 = D('5000000000')
+_K23 = D('3000000000')
+_K24 = D('1000000000')
+_K25 = D('0.03')
+_K26 = D('2')
+_K27 = D('0.02')
+_K28 = D('0.01')
+_K29 = D('100000')
+_K30 = D('100000000')
+_K31 = D('200000')
+_K32 = D('800000')
+_K33 = D('80000')
+_K34 = D('30000')
+_K35 = D('0.3')
+_K36 = D('150000')
+_K37 = D('0')
 
 INPUTS = {
     '新药类别': rt.Input('新药类别', 'enum', None, None, '新药类别', ('一类新药', '二类新药', '生物类似药')),
     '临床阶段': rt.Input('临床阶段', 'enum', None, None, '本次申请对应的临床试验阶段', ('I期', 'II期', 'III期')),
     '临床研发费用': rt.Input('临床研发费用', 'money', 'CNY', None, '本阶段单品种临床研发费用', None),
-    '该品种已获研发扶持': rt.Input('该品种已获研发扶持', 'money', 'CNY', None, '该品种此前已获本条扶持资金', None, _K30),
-    '企业类型': rt.Input('企业类型', 'enum', None, None, '企业类型', ('研发型企业', '工业企业')),
+    '该品种已获研发扶持': rt.Input('该品种已获研发扶持', 'money', 'CNY', None, '该品种此前已获本条扶持资金', None, _K37),
+    '医疗器械类别': rt.Input('医疗器械类别', 'enum', None, None, '医疗器械类别', ('第一类', '第二类', '第三类')),
+    '已启动临床试验': rt.Input('已启动临床试验', 'bool', None, None, '已启动临床试验', None),
+    '临床试验机构已备案': rt.Input('临床试验机构已备案', 'bool', None, None, '本市已备案的药物临床试验机构', None),
+    '为本市企业开展创新产品临床试验': rt.Input('为本市企业开展创新产品临床试验', 'bool', None, None, '为本市企业开展创新药和创新医疗器械临床试验研究', None),
+    '单产品临床试验费用': rt.Input('单产品临床试验费用', 'money', 'CNY', None, '单产品临床试验费用', None),
+    '落地品种类别': rt.Input('落地品种类别', 'enum', None, None, '落地品种类别', ('一类新药', '二类新药', '仿制药', '中药经典名方复方制剂', '三类医疗器械')),
+    '在本市落地生产结算': rt.Input('在本市落地生产结算', 'bool', None, None, '在本市落地生产、结算', None),
+    '持续生产年限': rt.Input('持续生产年限', 'years', None, None, '持续生产时间', None),
+    '该品种已获临床试验扶持': rt.Input('该品种已获临床试验扶持', 'money', 'CNY', None, '本市企业该品种已获得的临床试验扶持资金', None, _K37),
+    '委托本市物流企业区域总代理': rt.Input('委托本市物流企业区域总代理', 'bool', None, None, '上市许可持有人委托本市药品现代物流企业作为区域总代理，销售已上市的一二类新药', None),
+    '合同销售期限': rt.Input('合同销售期限', 'years', None, None, '合同销售期限', None),
+    '取得进口药品国内总代理': rt.Input('取得进口药品国内总代理', 'bool', None, None, '本市药品现代物流企业取得进口药品国内总代理', None),
+    '平台经认定': rt.Input('平台经认定', 'bool', None, None, '新建并经认定的专业技术平台，或已建平台新增设备', None),
+    '平台设备购置总额': rt.Input('平台设备购置总额', 'money', 'CNY', None, '平台设备购置总额', None),
+    '年度增值税纳税营业收入': rt.Input('年度增值税纳税营业收入', 'money', 'CNY', None, '年度增值税纳税营业收入', None),
+    '此前已突破3000万元': rt.Input('此前已突破3000万元', 'bool', None, None, '此前年度已突破 3000 万元', None, False),
+    '委托经认定的本市CMO或CDMO': rt.Input('委托经认定的本市CMO或CDMO', 'bool', None, None, '支持领域的创新性产品委托经认定的本市 CMO 或 CDMO 提供服务', None),
+    '与受托方无投资关系': rt.Input('与受托方无投资关系', 'bool', None, None, '与受托方无投资关系', None),
+    '首次实际交易合同金额': rt.Input('首次实际交易合同金额', 'money', 'CNY', None, '该品种首次实际交易合同金额', None),
+    '生产性设备投入': rt.Input('生产性设备投入', 'money', 'CNY', None, '新上或技术改造项目的生产性设备投入（设备投资额）', None),
+    '企业类型': rt.Input('企业类型', 'enum', None, None, '企业类型', ('研发型企业', '工业企业', '外商投资研发型企业')),
     '实缴注册资本': rt.Input('实缴注册资本', 'money', 'CNY', None, '实缴注册资本', None),
     '固定资产投资': rt.Input('固定资产投资', 'money', 'CNY', None, '已完成固定资产投资', None),
+    '实缴注册资金': rt.Input('实缴注册资金', 'money', 'USD', None, '外商投资企业实缴注册资金（美元）', None),
     '租金单价': rt.Input('租金单价', 'money_per_area', 'CNY', 'm2', '实际租金（元/平方米·年）', None),
     '租赁面积': rt.Input('租赁面积', 'area', None, 'm2', '实际租赁面积', None),
     '产品在本市生产': rt.Input('产品在本市生产', 'bool', None, None, '产品在本市生产', None),
-    '年销售收入': rt.Input('年销售收入', 'money', 'CNY', None, '产品年销售收入', None),
-    '已获晋级奖励': rt.Input('已获晋级奖励', 'money', 'CNY', None, '此前已获本条晋级奖励', None, _K30),
+    '年销售收入': rt.Input('年销售收入', 'money', 'CNY', None, '产品（品种）年销售收入', None),
+    '已获晋级奖励': rt.Input('已获晋级奖励', 'money', 'CNY', None, '此前已获本条晋级奖励', None, _K37),
     '委托本市企业生产': rt.Input('委托本市企业生产', 'bool', None, None, '上市许可持有人将药品或医疗器械委托本市生产企业生产', None),
     '销售税收在本市结算': rt.Input('销售税收在本市结算', 'bool', None, None, '销售税收在本市结算', None),
-    '销售年度': rt.Input('销售年度', 'number', None, None, '自开始销售起的第几年', None),
-    '已获委托生产奖励': rt.Input('已获委托生产奖励', 'money', 'CNY', None, '此前各年度已获本条奖励', None, _K30),
+    '销售年度': rt.Input('销售年度', 'number', None, None, '自开始销售（首次在本市生产、结算）起的第几年', None),
+    '已获委托生产奖励': rt.Input('已获委托生产奖励', 'money', 'CNY', None, '此前各年度已获本条奖励', None, _K37),
+    '在本市注册的药品流通企业': rt.Input('在本市注册的药品流通企业', 'bool', None, None, '在本市注册的药品流通企业', None),
+    '取得省药品现代物流企业资质': rt.Input('取得省药品现代物流企业资质', 'bool', None, None, '取得山东省药品现代物流企业资质', None),
+    '提升冷链运输保障能力': rt.Input('提升冷链运输保障能力', 'bool', None, None, '提升冷链运输保障能力', None),
+    '世界500强生物医药企业': rt.Input('世界500强生物医药企业', 'bool', None, None, '世界500强生物医药企业', None),
+    '落户类型': rt.Input('落户类型', 'enum', None, None, '在本市落户的机构类型', ('区域总部', '研发中心', '生产基地', '其他')),
+    '实际到账外资金额': rt.Input('实际到账外资金额', 'money', 'CNY', None, '规划园区建设投资中实际到账的外资金额', None),
+    '内资实际投资额': rt.Input('内资实际投资额', 'money', 'CNY', None, '规划园区建设投资中内资部分的实际投资额', None, _K37),
+    '引进企业年增值税纳税主营业务收入': rt.Input('引进企业年增值税纳税主营业务收入', 'money', 'CNY', None, '新引进工业企业年增值税纳税主营业务收入', None),
+    '完成规上企业认定': rt.Input('完成规上企业认定', 'bool', None, None, '完成规上企业认定', None),
+    '项目实际投资额': rt.Input('项目实际投资额', 'money', 'CNY', None, '引进项目实际投资额', None),
+    '设备购置资金': rt.Input('设备购置资金', 'money', 'CNY', None, '引进项目设备购置资金', None),
+    '提供全额投资证明': rt.Input('提供全额投资证明', 'bool', None, None, '提供全额投资证明', None),
     '园区经财政部门认定': rt.Input('园区经财政部门认定', 'bool', None, None, '经园区所在地财政部门认定', None),
     '园区年税收': rt.Input('园区年税收', 'money', 'CNY', None, '园区年税收', None),
     '园区面积': rt.Input('园区面积', 'area', None, 'mu', '园区面积', None),
+    '新引进制药企业取得生产许可证': rt.Input('新引进制药企业取得生产许可证', 'bool', None, None, '新引进的制药企业取得生产许可证且相关手续办理完毕', None),
+    '招商入驻经认定专业园区': rt.Input('招商入驻经认定专业园区', 'bool', None, None, '各区市招商入驻经认定的专业园区的生物医药产业项目', None),
+    '市级留成税收': rt.Input('市级留成税收', 'money', 'CNY', None, '项目创造的税收中市级留成部分', None),
+    '注册机构': rt.Input('注册机构', 'enum', None, None, '通过注册的国际机构', ('FDA', 'EMA', 'CE', 'PMDA', 'WHO', '其他机构')),
+    '在国外市场实现销售': rt.Input('在国外市场实现销售', 'bool', None, None, '在相关国外市场实现销售', None),
+    '研发投入': rt.Input('研发投入', 'money', 'CNY', None, '该产品研发投入', None),
+    '承建知识产权运营中心': rt.Input('承建知识产权运营中心', 'bool', None, None, '承建生物医药产业知识产权运营中心', None),
+    '开展产业专利导航项目': rt.Input('开展产业专利导航项目', 'bool', None, None, '开展生物医药产业专利导航工程项目', None),
+    '获评国家级示范项目': rt.Input('获评国家级示范项目', 'bool', None, None, '专利导航项目获评国家级示范项目', None),
+    '突破关键核心技术': rt.Input('突破关键核心技术', 'bool', None, None, '企业运营类专利导航突破关键核心技术', None),
+    '在本市企业工作并在烟缴纳个税': rt.Input('在本市企业工作并在烟缴纳个税', 'bool', None, None, '在本市企业工作且在烟缴纳个人所得税', None),
+    '人才类别': rt.Input('人才类别', 'enum', None, None, '人才类别', ('A类', 'B类', 'C类', 'D类', '其他')),
+    '个人所得税市区留成': rt.Input('个人所得税市区留成', 'money', 'CNY', None, '当年实际缴纳个人所得税的市、区留成部分', None),
+    '人才奖励年度': rt.Input('人才奖励年度', 'number', None, None, '连续奖励的第几年', None),
+    '填补产业链空白项目': rt.Input('填补产业链空白项目', 'bool', None, None, '经认定可填补生物医药产业链空白、经济和社会效益特别突出的项目落户本市', None),
+    '原创新药产业化项目': rt.Input('原创新药产业化项目', 'bool', None, None, '引进治疗重大疾病原创性新药产业化落地项目', None),
+    '特别重大平台项目': rt.Input('特别重大平台项目', 'bool', None, None, '特别重大的关键核心科创型、服务性平台项目建设或运营', None),
+    '新获批特医或保健食品': rt.Input('新获批特医或保健食品', 'bool', None, None, '新获批特殊医学用途配方食品、保健食品', None),
+    '首次在本市生产结算': rt.Input('首次在本市生产结算', 'bool', None, None, '首次在本市生产、结算', None),
+    '本年已获特医食品奖励': rt.Input('本年已获特医食品奖励', 'money', 'CNY', None, '本企业本年度已获本条奖励（其他品种）', None, _K37),
 }
 
 _LET_INPUTS = {'年亩产税收': ('园区年税收', '园区面积')}
 
-_C1 = rt.Clause('创新药研发', '二(一)1', '支持创新药研发', '企业', None, 54, ())
-_C2 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 93, ())
-_C3 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 122, ())
-_C4 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 145, ())
-_C5 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 178, ())
-_C6 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 210, ())
+_C1 = rt.Clause('创新药研发', '二(一)1', '支持创新药研发', '企业', None, 142, ())
+_C2 = rt.Clause('创新医疗器械研发', '二(一)2', '支持创新医疗器械研发', '企业', None, 180, ())
+_C3 = rt.Clause('临床试验机构支持', '二(一)3', '支持开展临床试验', '机构', None, 200, ())
+_C4 = rt.Clause('落地生产扶持', '二(二)1', '鼓励创新药、仿制药、三类医疗器械落地生产', '企业', None, 220, ())
+_C5 = rt.Clause('区域总代理扶持', '二(二)2', '委托本市药品现代物流企业区域总代理', '企业', None, 253, ())
+_C6 = rt.Clause('进口药品总代理扶持', '二(二)2', '取得进口药品国内总代理', '企业', None, 273, ())
+_C7 = rt.Clause('平台设备资助', '三(一)', '鼓励社会资本参与公共服务平台建设', '平台', None, 294, ())
+_C8 = rt.Clause('平台营收突破奖励', '三(二)', '鼓励公共服务平台拓展业务', '平台', None, 315, ())
+_C9 = rt.Clause('委托双方资助', '三(三)', '鼓励利用本市公共服务平台开展业务', '企业', None, 339, ('委托方', '受托方'))
+_C10 = rt.Clause('设备投入补助', '四(一)', '设备投入补助', '企业', None, 367, ())
+_C11 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 392, ())
+_C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 422, ())
+_C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 446, ())
+_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 479, ())
+_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 513, ())
+_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 544, ())
+_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 563, ())
+_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 591, ())
+_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 611, ())
+_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 631, ())
+_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 658, ())
+_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 694, ())
+_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 713, ())
+_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 735, ())
+_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 786, ())
+_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 799, ())
+_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 812, ())
+_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 831, ())
+_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 866, ())
+_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 893, ())
+_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 924, ())
+_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 936, ())
+_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 949, ())
 
 
 def _table_2(f, t):
-    # policies/yantai.pol:63  按新药类别确定（一类新药为200万元；二类新药、生物类似药为100万元）
+    # policies/yantai.pol:152  按新药类别确定（一类新药为200万元；二类新药、生物类似药为100万元）
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K2
@@ -91,7 +178,7 @@ def _table_2(f, t):
 
 
 def _table_3(f, t):
-    # policies/yantai.pol:64  按新药类别确定（一类新药为800万元；二类新药、生物类似药为400万元）
+    # policies/yantai.pol:153  按新药类别确定（一类新药为800万元；二类新药、生物类似药为400万元）
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K4
@@ -103,7 +190,7 @@ def _table_3(f, t):
 
 
 def _table_4(f, t):
-    # policies/yantai.pol:65  按新药类别确定（一类新药为2000万元；二类新药、生物类似药为1000万元）
+    # policies/yantai.pol:154  按新药类别确定（一类新药为2000万元；二类新药、生物类似药为1000万元）
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K6
@@ -115,7 +202,7 @@ def _table_4(f, t):
 
 
 def _table_1(f, t):
-    # policies/yantai.pol:62  按临床阶段确定（I期为按新药类别确定（一类新药为200万元；二类新药、生物类似药为100万元）；II期为按新药类别确定（
+    # policies/yantai.pol:151  按临床阶段确定（I期为按新药类别确定（一类新药为200万元；二类新药、生物类似药为100万元）；II期为按新药类别确定（
     k = f['临床阶段']
     if k in ('I期',):
         v = _table_2(f, t)
@@ -129,7 +216,7 @@ def _table_1(f, t):
 
 
 def _table_5(f, t):
-    # policies/yantai.pol:67  按新药类别确定（一类新药为3000万元；二类新药、生物类似药为1500万元）
+    # policies/yantai.pol:156  按新药类别确定（一类新药为3000万元；二类新药、生物类似药为1500万元）
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K8
@@ -140,45 +227,81 @@ def _table_5(f, t):
     return t.row('新药类别', k, ('enum', None, None), v, ('money', 'CNY', None))
 
 
-def _tiers_6(f, t):
-    # policies/yantai.pol:153  the highest tier reached applies
-    if (f['年销售收入'] > _K15):
-        return t.tier(3, '年销售收入突破50亿元', _K16, ('money', 'CNY', None))
-    if (f['年销售收入'] > _K17):
-        return t.tier(2, '年销售收入突破30亿元', _K18, ('money', 'CNY', None))
-    if (f['年销售收入'] > _K19):
+def _table_6(f, t):
+    # policies/yantai.pol:230  按落地品种类别确定（一类新药为5000万元；二类新药为3000万元；仿制药为500万元；中药经典名方复方制剂为500万元
+    k = f['落地品种类别']
+    if k in ('一类新药',):
+        v = _K13
+    elif k in ('二类新药',):
+        v = _K8
+    elif k in ('仿制药',):
+        v = _K14
+    elif k in ('中药经典名方复方制剂',):
+        v = _K14
+    elif k in ('三类医疗器械',):
+        v = _K14
+    else:
+        raise rt.NoRow('落地品种类别为' + rt.format_value(k, ('enum', None, None)) + '，表中没有对应的一行')
+    return t.row('落地品种类别', k, ('enum', None, None), v, ('money', 'CNY', None))
+
+
+def _tiers_7(f, t):
+    # policies/yantai.pol:455  the highest tier reached applies
+    if (f['实缴注册资金'] >= _K7):
+        return t.tier(2, '实缴注册资金1000万美元以上', t.least((t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K21, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), _K2,), ((None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)),), ('money', 'CNY', None)), ('money', 'CNY', None))
+    if (f['实缴注册资金'] >= _K14):
+        return t.tier(1, '实缴注册资金500万美元以上', t.least((t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K17,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K21, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), _K3,), ((None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)),), ('money', 'CNY', None)), ('money', 'CNY', None))
+    raise rt.NoRow('未达到任何一档：实缴注册资金500万美元以上')
+
+
+def _tiers_8(f, t):
+    # policies/yantai.pol:488  the highest tier reached applies
+    if (f['年销售收入'] > _K22):
+        return t.tier(3, '年销售收入突破50亿元', _K14, ('money', 'CNY', None))
+    if (f['年销售收入'] > _K23):
+        return t.tier(2, '年销售收入突破30亿元', _K10, ('money', 'CNY', None))
+    if (f['年销售收入'] > _K24):
         return t.tier(1, '年销售收入突破10亿元', _K3, ('money', 'CNY', None))
     raise rt.NoRow('未达到任何一档：年销售收入突破10亿元')
 
 
-def _table_7(f, t):
-    # policies/yantai.pol:185  按销售年度确定（1为年销售收入 × 3%；2为年销售收入 × 2%；3为年销售收入 × 1%）
+def _table_9(f, t):
+    # policies/yantai.pol:521  按销售年度确定（1为年销售收入 × 3%；2为年销售收入 × 2%；3为年销售收入 × 1%）
     k = f['销售年度']
-    if k in (_K20,):
-        v = t.mul(f['年销售收入'], _K21, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-    elif k in (_K22,):
-        v = t.mul(f['年销售收入'], _K23, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-    elif k in (_K24,):
+    if k in (_K21,):
         v = t.mul(f['年销售收入'], _K25, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+    elif k in (_K26,):
+        v = t.mul(f['年销售收入'], _K27, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+    elif k in (_K12,):
+        v = t.mul(f['年销售收入'], _K28, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     else:
         raise rt.NoRow('销售年度为' + rt.format_value(k, ('number', None, None)) + '，表中没有对应的一行')
     return t.row('销售年度', k, ('number', None, None), v, ('money', 'CNY', None))
 
 
-def _tiers_8(f, t):
-    # policies/yantai.pol:217  the highest tier reached applies
+def _tiers_10(f, t):
+    # policies/yantai.pol:639  the highest tier reached applies
+    if ((f['项目实际投资额'] >= _K30) and (f['设备购置资金'] >= _K13)):
+        return t.tier(2, '项目实际投资额1亿元以上，且设备购置资金5000万元以上', _K31, ('money', 'CNY', None))
+    if ((f['项目实际投资额'] >= _K13) and (f['设备购置资金'] >= _K8)):
+        return t.tier(1, '项目实际投资额5000万元以上，且设备购置资金3000万元以上', _K29, ('money', 'CNY', None))
+    raise rt.NoRow('未达到任何一档：项目实际投资额5000万元以上，且设备购置资金3000万元以上')
+
+
+def _tiers_11(f, t):
+    # policies/yantai.pol:666  the highest tier reached applies
     if (f['年亩产税收'] >= _K3):
-        return t.tier(3, '年亩产税收100万元/亩以上', t.mul(_K26, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
-    if (f['年亩产税收'] >= _K27):
-        return t.tier(2, '年亩产税收80万元/亩以上', t.mul(_K28, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
-    if (f['年亩产税收'] >= _K12):
-        return t.tier(1, '年亩产税收50万元/亩以上', t.mul(_K29, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
+        return t.tier(3, '年亩产税收100万元/亩以上', t.mul(_K29, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
+    if (f['年亩产税收'] >= _K32):
+        return t.tier(2, '年亩产税收80万元/亩以上', t.mul(_K33, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
+    if (f['年亩产税收'] >= _K19):
+        return t.tier(1, '年亩产税收50万元/亩以上', t.mul(_K34, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
     raise rt.NoRow('未达到任何一档：年亩产税收50万元/亩以上')
 
 
 def _lets(f):
     """Compute the definitions (let) that the facts allow; the rest stay absent."""
-    # policies/yantai.pol:50
+    # policies/yantai.pol:129
     try:
         f['年亩产税收'] = rt.QUIET.div(f['园区年税收'], f['园区面积'], ('园区年税收', ('money', 'CNY', None)), ('园区面积', ('area', None, 'mu')), ('money_per_area', 'CNY', 'mu'))
     except (KeyError, rt.NoRow, ArithmeticError):
@@ -187,15 +310,15 @@ def _lets(f):
 
 
 def _clause_1(f):
-    # policies/yantai.pol:54  二(一)1 支持创新药研发
+    # policies/yantai.pol:142  二(一)1 支持创新药研发
     t = rt.Trace()
     c = _C1
     try:
-        # policies/yantai.pol:61  grant
+        # policies/yantai.pol:150  grant
         v = t.mul(f['临床研发费用'], _K1, ('临床研发费用', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:62  cap
+        # policies/yantai.pol:151  cap
         v = t.cap(v, _table_1(f, rt.QUIET), '本阶段上限')
-        # policies/yantai.pol:67  cap
+        # policies/yantai.pol:156  cap
         ct = rt.Trace()
         v = t.cap(v, ct.sub(_table_5(f, ct), f['该品种已获研发扶持'], (None, ('money', 'CNY', None)), ('该品种已获研发扶持', ('money', 'CNY', None)), ('money', 'CNY', None)), '单品种累计上限余额', ct)
     except KeyError as e:
@@ -207,36 +330,60 @@ def _clause_1(f):
 
 
 def _clause_2(f):
-    # policies/yantai.pol:93  四(二) 研发型企业房租补贴
+    # policies/yantai.pol:180  二(一)2 支持创新医疗器械研发
     t = rt.Trace()
     c = _C2
     missing = set()
-    # policies/yantai.pol:99
+    # policies/yantai.pol:187
     try:
-        if not t.cond((f['企业类型'] == '研发型企业'), '企业类型为研发型企业', (('企业类型', ('enum', None, None)), ), f):
+        if not t.cond((f['医疗器械类别'] == '第三类'), '医疗器械类别为第三类', (('医疗器械类别', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:100
+    # policies/yantai.pol:187
     try:
-        if not t.cond((f['实缴注册资本'] >= _K6), '实缴注册资本2000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
-            return rt.not_eligible(c, t)
-    except KeyError as e:
-        missing.add(e.args[0])
-    # policies/yantai.pol:100
-    try:
-        if not t.cond((f['固定资产投资'] >= _K7), '固定资产投资1000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
+        if not t.cond(f['已启动临床试验'], '已启动临床试验', (('已启动临床试验', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:101  grant
-        v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K10,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K11, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:102  cap
+        # policies/yantai.pol:188  grant
+        v = _K10
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'up_to', v, None)
+
+
+def _clause_3(f):
+    # policies/yantai.pol:200  二(一)3 支持开展临床试验
+    t = rt.Trace()
+    c = _C3
+    missing = set()
+    # policies/yantai.pol:206
+    try:
+        if not t.cond(f['临床试验机构已备案'], '临床试验机构已备案', (('临床试验机构已备案', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:206
+    try:
+        if not t.cond(f['为本市企业开展创新产品临床试验'], '为本市企业开展创新产品临床试验', (('为本市企业开展创新产品临床试验', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:207  grant
+        v = t.mul(f['单产品临床试验费用'], _K11, ('单产品临床试验费用', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # policies/yantai.pol:208  cap
         ct = rt.Trace()
-        v = t.cap(v, _K12, '每年上限', ct)
+        v = t.cap(v, _K2, '单产品最高支持', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except rt.NoRow as e:
@@ -245,24 +392,266 @@ def _clause_2(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_3(f):
-    # policies/yantai.pol:122  四(二) 工业企业房租补贴
+def _clause_4(f):
+    # policies/yantai.pol:220  二(二)1 鼓励创新药、仿制药、三类医疗器械落地生产
     t = rt.Trace()
-    c = _C3
+    c = _C4
     missing = set()
-    # policies/yantai.pol:127
+    # policies/yantai.pol:229
+    try:
+        if not t.cond(f['在本市落地生产结算'], '在本市落地生产结算', (('在本市落地生产结算', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:229
+    try:
+        if not t.cond((f['持续生产年限'] >= _K12), '持续生产年限不少于3年', (('持续生产年限', ('years', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:230  grant
+        v = _table_6(f, t)
+        # policies/yantai.pol:237  offset
+        v = t.offset(v, f['该品种已获临床试验扶持'], '该品种已获临床试验扶持', 'offset')
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'up_to', v, None)
+
+
+def _clause_5(f):
+    # policies/yantai.pol:253  二(二)2 委托本市药品现代物流企业区域总代理
+    t = rt.Trace()
+    c = _C5
+    missing = set()
+    # policies/yantai.pol:260
+    try:
+        if not t.cond(f['委托本市物流企业区域总代理'], '委托本市物流企业区域总代理', (('委托本市物流企业区域总代理', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:260
+    try:
+        if not t.cond((f['合同销售期限'] >= _K12), '合同销售期限不少于3年', (('合同销售期限', ('years', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:261  grant
+        v = _K2
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_6(f):
+    # policies/yantai.pol:273  二(二)2 取得进口药品国内总代理
+    t = rt.Trace()
+    c = _C6
+    missing = set()
+    # policies/yantai.pol:279
+    try:
+        if not t.cond(f['取得进口药品国内总代理'], '取得进口药品国内总代理', (('取得进口药品国内总代理', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:280  grant
+        v = _K5
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_7(f):
+    # policies/yantai.pol:294  三(一) 鼓励社会资本参与公共服务平台建设
+    t = rt.Trace()
+    c = _C7
+    missing = set()
+    # policies/yantai.pol:301
+    try:
+        if not t.cond(f['平台经认定'], '平台经认定', (('平台经认定', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:302  grant
+        v = t.mul(f['平台设备购置总额'], _K15, ('平台设备购置总额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # policies/yantai.pol:303  cap
+        ct = rt.Trace()
+        v = t.cap(v, _K13, '上限', ct)
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_8(f):
+    # policies/yantai.pol:315  三(二) 鼓励公共服务平台拓展业务
+    t = rt.Trace()
+    c = _C8
+    missing = set()
+    # policies/yantai.pol:322
+    try:
+        if not t.cond((f['年度增值税纳税营业收入'] > _K8), '年度增值税纳税营业收入突破3000万元', (('年度增值税纳税营业收入', ('money', 'CNY', None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:322
+    try:
+        if not t.cond((not f['此前已突破3000万元']), '不属于“此前已突破3000万元”', (('此前已突破3000万元', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:323  grant
+        v = _K3
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_9(f):
+    # policies/yantai.pol:339  三(三) 鼓励利用本市公共服务平台开展业务
+    t = rt.Trace()
+    c = _C9
+    missing = set()
+    # policies/yantai.pol:347
+    try:
+        if not t.cond(f['委托经认定的本市CMO或CDMO'], '委托经认定的本市CMO或CDMO', (('委托经认定的本市CMO或CDMO', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:347
+    try:
+        if not t.cond(f['与受托方无投资关系'], '与受托方无投资关系', (('与受托方无投资关系', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:348  grant
+        v = t.mul(f['首次实际交易合同金额'], _K11, ('首次实际交易合同金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # policies/yantai.pol:349  cap
+        ct = rt.Trace()
+        v = t.cap(v, _K7, '每方最高', ct)
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_10(f):
+    # policies/yantai.pol:367  四(一) 设备投入补助
+    t = rt.Trace()
+    c = _C10
+    missing = set()
+    # policies/yantai.pol:374
+    try:
+        if not t.cond((f['生产性设备投入'] >= _K14), '生产性设备投入500万元(含)以上', (('生产性设备投入', ('money', 'CNY', None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:375  grant
+        v = t.mul(f['生产性设备投入'], _K16, ('生产性设备投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # policies/yantai.pol:376  cap
+        ct = rt.Trace()
+        v = t.cap(v, _K7, '单个项目上限', ct)
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_11(f):
+    # policies/yantai.pol:392  四(二) 研发型企业房租补贴
+    t = rt.Trace()
+    c = _C11
+    missing = set()
+    # policies/yantai.pol:399
+    try:
+        if not t.cond((f['企业类型'] == '研发型企业'), '企业类型为研发型企业', (('企业类型', ('enum', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:400
+    try:
+        if not t.cond((f['实缴注册资本'] >= _K6), '实缴注册资本2000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:400
+    try:
+        if not t.cond((f['固定资产投资'] >= _K7), '固定资产投资1000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:401  grant
+        v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K17,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # policies/yantai.pol:402  cap
+        ct = rt.Trace()
+        v = t.cap(v, _K19, '每年上限', ct)
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_12(f):
+    # policies/yantai.pol:422  四(二) 工业企业房租补贴
+    t = rt.Trace()
+    c = _C12
+    missing = set()
+    # policies/yantai.pol:428
     try:
         if not t.cond((f['企业类型'] == '工业企业'), '企业类型为工业企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:128
+    # policies/yantai.pol:429
     try:
         if not t.cond((f['实缴注册资本'] >= _K13), '实缴注册资本5000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:128
+    # policies/yantai.pol:429
     try:
         if not t.cond((f['固定资产投资'] >= _K6), '固定资产投资2000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -271,9 +660,9 @@ def _clause_3(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:129  grant
-        v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K14,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K11, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:130  cap
+        # policies/yantai.pol:430  grant
+        v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # policies/yantai.pol:431  cap
         ct = rt.Trace()
         v = t.cap(v, _K3, '每年上限', ct)
     except KeyError as e:
@@ -284,12 +673,36 @@ def _clause_3(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_4(f):
-    # policies/yantai.pol:145  四(四) 产品年销售收入首次突破奖励
+def _clause_13(f):
+    # policies/yantai.pol:446  四(三) 外商投资研发型企业房租补贴
     t = rt.Trace()
-    c = _C4
+    c = _C13
     missing = set()
-    # policies/yantai.pol:152
+    # policies/yantai.pol:454
+    try:
+        if not t.cond((f['企业类型'] == '外商投资研发型企业'), '企业类型为外商投资研发型企业', (('企业类型', ('enum', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:455  grant
+        v = _tiers_7(f, t)
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_14(f):
+    # policies/yantai.pol:479  四(四) 产品年销售收入首次突破奖励
+    t = rt.Trace()
+    c = _C14
+    missing = set()
+    # policies/yantai.pol:487
     try:
         if not t.cond(f['产品在本市生产'], '产品在本市生产', (('产品在本市生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -298,9 +711,9 @@ def _clause_4(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:153  grant
-        v = _tiers_6(f, t)
-        # policies/yantai.pol:158  topup
+        # policies/yantai.pol:488  grant
+        v = _tiers_8(f, t)
+        # policies/yantai.pol:493  topup
         v = t.offset(v, f['已获晋级奖励'], '已获晋级奖励', 'topup')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -310,18 +723,18 @@ def _clause_4(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_5(f):
-    # policies/yantai.pol:178  四(五) 委托本市企业生产销售奖励
+def _clause_15(f):
+    # policies/yantai.pol:513  四(五) 委托本市企业生产销售奖励
     t = rt.Trace()
-    c = _C5
+    c = _C15
     missing = set()
-    # policies/yantai.pol:184
+    # policies/yantai.pol:520
     try:
         if not t.cond(f['委托本市企业生产'], '委托本市企业生产', (('委托本市企业生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:184
+    # policies/yantai.pol:520
     try:
         if not t.cond(f['销售税收在本市结算'], '销售税收在本市结算', (('销售税收在本市结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -330,9 +743,9 @@ def _clause_5(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:185  grant
-        v = _table_7(f, t)
-        # policies/yantai.pol:190  cap
+        # policies/yantai.pol:521  grant
+        v = _table_9(f, t)
+        # policies/yantai.pol:526  cap
         ct = rt.Trace()
         v = t.cap(v, ct.sub(_K7, f['已获委托生产奖励'], (None, ('money', 'CNY', None)), ('已获委托生产奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '3年累计上限余额', ct)
     except KeyError as e:
@@ -343,12 +756,147 @@ def _clause_5(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_6(f):
-    # policies/yantai.pol:210  五(二)3 园区亩产税收奖励
+def _clause_16(f):
+    # policies/yantai.pol:544  四(六) 药品现代物流企业资质奖励
     t = rt.Trace()
-    c = _C6
+    c = _C16
     missing = set()
-    # policies/yantai.pol:216
+    # policies/yantai.pol:550
+    try:
+        if not t.cond(f['在本市注册的药品流通企业'], '在本市注册的药品流通企业', (('在本市注册的药品流通企业', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:550
+    try:
+        if not t.cond(f['取得省药品现代物流企业资质'], '取得省药品现代物流企业资质', (('取得省药品现代物流企业资质', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:550
+    try:
+        if not t.cond(f['提升冷链运输保障能力'], '提升冷链运输保障能力', (('提升冷链运输保障能力', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:551  grant
+        v = _K2
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_17(f):
+    # policies/yantai.pol:563  四(七) 世界 500 强生物医药企业落户奖励
+    t = rt.Trace()
+    c = _C17
+    missing = set()
+    # policies/yantai.pol:569
+    try:
+        if not t.cond(f['世界500强生物医药企业'], '世界500强生物医药企业', (('世界500强生物医药企业', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:569
+    try:
+        if not t.cond((f['落户类型'] in ('区域总部', '研发中心', '生产基地',)), '落户类型为区域总部、研发中心或生产基地', (('落户类型', ('enum', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:570  grant
+        v = _K7
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_18(f):
+    # policies/yantai.pol:591  五(一)2 规划园区建设投资奖励
+    t = rt.Trace()
+    c = _C18
+    try:
+        # policies/yantai.pol:599  grant
+        v = t.add(t.mul(f['实际到账外资金额'], _K27, ('实际到账外资金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), t.mul(f['内资实际投资额'], _K28, ('内资实际投资额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), (None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)), ('money', 'CNY', None))
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_19(f):
+    # policies/yantai.pol:611  五(二)1 引进工业企业成为规上企业奖励园区
+    t = rt.Trace()
+    c = _C19
+    missing = set()
+    # policies/yantai.pol:618
+    try:
+        if not t.cond((f['引进企业年增值税纳税主营业务收入'] > _K6), '引进企业年增值税纳税主营业务收入突破2000万元', (('引进企业年增值税纳税主营业务收入', ('money', 'CNY', None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:618
+    try:
+        if not t.cond(f['完成规上企业认定'], '完成规上企业认定', (('完成规上企业认定', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:619  grant
+        v = _K29
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_20(f):
+    # policies/yantai.pol:631  五(二)2 引进项目奖励园区
+    t = rt.Trace()
+    c = _C20
+    missing = set()
+    # policies/yantai.pol:638
+    try:
+        if not t.cond(f['提供全额投资证明'], '提供全额投资证明', (('提供全额投资证明', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:639  grant
+        v = _tiers_10(f, t)
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_21(f):
+    # policies/yantai.pol:658  五(二)3 园区亩产税收奖励
+    t = rt.Trace()
+    c = _C21
+    missing = set()
+    # policies/yantai.pol:665
     try:
         if not t.cond(f['园区经财政部门认定'], '园区经财政部门认定', (('园区经财政部门认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -357,14 +905,338 @@ def _clause_6(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:217  grant
-        v = _tiers_8(f, t)
+        # policies/yantai.pol:666  grant
+        v = _tiers_11(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except rt.NoRow as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_22(f):
+    # policies/yantai.pol:694  五(二)4 新引进制药企业取得生产许可证奖励园区
+    t = rt.Trace()
+    c = _C22
+    missing = set()
+    # policies/yantai.pol:700
+    try:
+        if not t.cond(f['新引进制药企业取得生产许可证'], '新引进制药企业取得生产许可证', (('新引进制药企业取得生产许可证', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:701  grant
+        v = _K29
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_23(f):
+    # policies/yantai.pol:713  五(三) 专业园区项目税收市级留成返还
+    t = rt.Trace()
+    c = _C23
+    missing = set()
+    # policies/yantai.pol:720
+    try:
+        if not t.cond(f['招商入驻经认定专业园区'], '招商入驻经认定专业园区', (('招商入驻经认定专业园区', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:721  grant
+        v = t.mul(f['市级留成税收'], _K21, ('市级留成税收', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_24(f):
+    # policies/yantai.pol:735  六(一) 支持产品进入国际市场
+    t = rt.Trace()
+    c = _C24
+    missing = set()
+    # policies/yantai.pol:743
+    try:
+        if not t.cond((f['注册机构'] in ('FDA', 'EMA', 'CE', 'PMDA', 'WHO',)), '注册机构为FDA、EMA、CE、PMDA或WHO', (('注册机构', ('enum', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:743
+    try:
+        if not t.cond(f['在国外市场实现销售'], '在国外市场实现销售', (('在国外市场实现销售', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:744  grant
+        v = t.mul(f['研发投入'], _K35, ('研发投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # policies/yantai.pol:745  cap
+        ct = rt.Trace()
+        v = t.cap(v, _K7, '上限', ct)
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'up_to', v, None)
+
+
+def _clause_25(f):
+    # policies/yantai.pol:786  八(一) 建设生物医药知识产权运营中心
+    t = rt.Trace()
+    c = _C25
+    missing = set()
+    # policies/yantai.pol:793
+    try:
+        if not t.cond(f['承建知识产权运营中心'], '承建知识产权运营中心', (('承建知识产权运营中心', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:794  grant
+        v = _K14
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_26(f):
+    # policies/yantai.pol:799  八(二) 产业专利导航项目补助
+    t = rt.Trace()
+    c = _C26
+    missing = set()
+    # policies/yantai.pol:806
+    try:
+        if not t.cond(f['开展产业专利导航项目'], '开展产业专利导航项目', (('开展产业专利导航项目', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:807  grant
+        v = _K19
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'up_to', v, None)
+
+
+def _clause_27(f):
+    # policies/yantai.pol:812  八(二) 专利导航国家级示范项目奖励
+    t = rt.Trace()
+    c = _C27
+    missing = set()
+    # policies/yantai.pol:818
+    try:
+        if not t.cond(f['获评国家级示范项目'], '获评国家级示范项目', (('获评国家级示范项目', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:819  grant
+        v = _K31
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_28(f):
+    # policies/yantai.pol:831  八(二) 企业运营类专利导航补助
+    t = rt.Trace()
+    c = _C28
+    missing = set()
+    # policies/yantai.pol:837
+    try:
+        if not t.cond(f['突破关键核心技术'], '突破关键核心技术', (('突破关键核心技术', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:838  grant
+        v = _K36
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'up_to', v, None)
+
+
+def _clause_29(f):
+    # policies/yantai.pol:866  九(二) 高层次人才个人所得税奖励
+    t = rt.Trace()
+    c = _C29
+    missing = set()
+    # policies/yantai.pol:873
+    try:
+        if not t.cond(f['在本市企业工作并在烟缴纳个税'], '在本市企业工作并在烟缴纳个税', (('在本市企业工作并在烟缴纳个税', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:873
+    try:
+        if not t.cond((f['人才类别'] in ('A类', 'B类', 'C类', 'D类',)), '人才类别为A类、B类、C类或D类', (('人才类别', ('enum', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:873
+    try:
+        if not t.cond((f['人才奖励年度'] <= _K12), '人才奖励年度不超过3', (('人才奖励年度', ('number', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:874  grant
+        v = t.mul(f['个人所得税市区留成'], _K21, ('个人所得税市区留成', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_30(f):
+    # policies/yantai.pol:893  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
+    t = rt.Trace()
+    c = _C30
+    missing = set()
+    # policies/yantai.pol:900
+    try:
+        if not t.cond(f['新获批特医或保健食品'], '新获批特医或保健食品', (('新获批特医或保健食品', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:900
+    try:
+        if not t.cond(f['首次在本市生产结算'], '首次在本市生产结算', (('首次在本市生产结算', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    # policies/yantai.pol:900
+    try:
+        if not t.cond((f['销售年度'] <= _K12), '销售年度不超过3', (('销售年度', ('number', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:901  grant
+        v = t.mul(f['年销售收入'], _K16, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # policies/yantai.pol:902  cap
+        ct = rt.Trace()
+        v = t.cap(v, ct.sub(_K7, f['本年已获特医食品奖励'], (None, ('money', 'CNY', None)), ('本年已获特医食品奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个企业每年奖励总额余额', ct)
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'exact', v, None)
+
+
+def _clause_31(f):
+    # policies/yantai.pol:924  十(二) 填补产业链空白的重点项目
+    t = rt.Trace()
+    c = _C31
+    missing = set()
+    # policies/yantai.pol:930
+    try:
+        if not t.cond(f['填补产业链空白项目'], '填补产业链空白项目', (('填补产业链空白项目', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:931  grant
+        v = None
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'case_by_case', v, None)
+
+
+def _clause_32(f):
+    # policies/yantai.pol:936  十(二) 治疗重大疾病原创性新药产业化项目
+    t = rt.Trace()
+    c = _C32
+    missing = set()
+    # policies/yantai.pol:942
+    try:
+        if not t.cond(f['原创新药产业化项目'], '原创新药产业化项目', (('原创新药产业化项目', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:943  grant
+        v = min((_K30,))
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'case_by_case', v, None)
+
+
+def _clause_33(f):
+    # policies/yantai.pol:949  十(二) 特别重大的关键核心平台项目
+    t = rt.Trace()
+    c = _C33
+    missing = set()
+    # policies/yantai.pol:955
+    try:
+        if not t.cond(f['特别重大平台项目'], '特别重大平台项目', (('特别重大平台项目', ('bool', None, None)), ), f):
+            return rt.not_eligible(c, t)
+    except KeyError as e:
+        missing.add(e.args[0])
+    if missing:
+        return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
+    try:
+        # policies/yantai.pol:956  grant
+        v = None
+    except KeyError as e:
+        return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
+    except rt.NoRow as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
+    return rt.finish(c, t, 'case_by_case', v, None)
 
 
 LIMITS = ()
@@ -376,6 +1248,33 @@ CLAUSES = (
     (_C4, _clause_4),
     (_C5, _clause_5),
     (_C6, _clause_6),
+    (_C7, _clause_7),
+    (_C8, _clause_8),
+    (_C9, _clause_9),
+    (_C10, _clause_10),
+    (_C11, _clause_11),
+    (_C12, _clause_12),
+    (_C13, _clause_13),
+    (_C14, _clause_14),
+    (_C15, _clause_15),
+    (_C16, _clause_16),
+    (_C17, _clause_17),
+    (_C18, _clause_18),
+    (_C19, _clause_19),
+    (_C20, _clause_20),
+    (_C21, _clause_21),
+    (_C22, _clause_22),
+    (_C23, _clause_23),
+    (_C24, _clause_24),
+    (_C25, _clause_25),
+    (_C26, _clause_26),
+    (_C27, _clause_27),
+    (_C28, _clause_28),
+    (_C29, _clause_29),
+    (_C30, _clause_30),
+    (_C31, _clause_31),
+    (_C32, _clause_32),
+    (_C33, _clause_33),
 )
 
 
