@@ -380,6 +380,12 @@ class _Checker:
 
     def check_limit(self, lim: ast.Limit, clause_ids: set[str]) -> None:
         self.expect_money(lim.value, "a limit")
+        for name in _names_in(lim.value):
+            decl = self.inputs.get(name)
+            if decl is not None and decl[1].default is None:
+                # A limit applies to the totals, after every clause: it cannot wait for a missing fact.
+                self.err("POL107", f"the limit uses '{name}', which has no default", lim.span,
+                         f"give it one, e.g. `input {name}: money default 0` for amounts already received")
         for s in lim.scopes:
             if s not in SCOPES:
                 self.err("POL107", f"'{s}' is not a scope of a limit", lim.span, *_did_you_mean(s, SCOPES))

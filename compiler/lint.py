@@ -89,9 +89,13 @@ def _quantities(node: object) -> Iterator[ast.Quantity]:
 
 
 def _used(policy: CheckedPolicy, provision: ast.Clause | ast.Measure) -> set[tuple[Decimal, str, str | None, str | None]]:
+    # A measure quotes a whole article; the clauses of the same article hold its computable sentences.
+    rules = [provision] if isinstance(provision, ast.Clause) else [
+        c for c in policy.clauses if provision.article and c.article == provision.article]
     parts: list[object] = []
-    if isinstance(provision, ast.Clause):
-        parts = [provision.conditions, provision.grant, provision.caps, provision.offsets, provision.duration]
+    for clause in rules:
+        parts += [clause.conditions, clause.grant, clause.caps, clause.offsets, clause.duration]
+    if rules:
         names = {n for n in _names(parts)}
         seen: set[str] = set()
         while names - seen:  # definitions used by the rule, and the definitions they use
@@ -153,7 +157,7 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
             if f.key in used or f.key in waived or f.key in reported:
                 continue
             reported.add(f.key)
-            where = "its rule" if kind == "clause" else "any rule (a measure grants nothing)"
+            where = "its rule" if kind == "clause" else "any clause of the same article"
             out.append(error(
                 "POL601", f"'{f.text}' in the original of {kind} '{p.id}' is not used by {where}",
                 _locate(source, p.original, f.text),

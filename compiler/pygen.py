@@ -344,7 +344,9 @@ class PythonGenerator:
         for code, name in self.consts.items():
             consts.line(f"{name} = {code}")
         tail = Emitter()
-        tail.line("LIMITS = (" + "".join(x + ", " for x in limits) + ")")
+        tail.line("def _limits(f):")
+        tail.line('    """The document\'s limits for one applicant (a limit may deduct what was already received)."""')
+        tail.line("    return (" + "".join(x + ", " for x in limits) + ")")
         tail.line()
         tail.line("CLAUSES = (")
         for clause, fn in functions:
@@ -365,7 +367,7 @@ class PythonGenerator:
         tail.line("for clause, run in CLAUSES:")
         tail.line("    if clauses is None or clause.id in clauses:")
         tail.line("        results.append(run(f) if reason is None else rt.out_of_force(clause, reason))")
-        tail.line("return rt.Evaluation(POLICY, TITLE, as_of, results, LIMITS)")
+        tail.line("return rt.Evaluation(POLICY, TITLE, as_of, results, _limits(f))")
         module = Emitter()
         module.lines = head.lines[:prelude_end] + [""] + consts.lines + head.lines[prelude_end:] + [""]
         for helper in self.helpers:

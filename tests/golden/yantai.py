@@ -1239,7 +1239,9 @@ def _clause_33(f):
     return rt.finish(c, t, 'case_by_case', v, None)
 
 
-LIMITS = ()
+def _limits(f):
+    """The document's limits for one applicant (a limit may deduct what was already received)."""
+    return ()
 
 CLAUSES = (
     (_C1, _clause_1),
@@ -1289,4 +1291,4 @@ def evaluate(facts, as_of=None, clauses=None, validated=False):
         for clause, run in CLAUSES:
             if clauses is None or clause.id in clauses:
                 results.append(run(f) if reason is None else rt.out_of_force(clause, reason))
-        return rt.Evaluation(POLICY, TITLE, as_of, results, LIMITS)
+        return rt.Evaluation(POLICY, TITLE, as_of, results, _limits(f))
