@@ -234,6 +234,8 @@ class Cli:
 
 def _annual(i: Inventory) -> str:
     """The bound per enterprise per year, or why there is none."""
+    if not any(e.kind != "qualitative" and e.beneficiary in (None, "enterprise") for e in i.entries):
+        return "无企业资金条款"
     if i.annual_maximum is not None:
         return runtime.format_money(i.annual_maximum)
     return f"无上限（{len(i.unbounded)} 条无封顶）" if i.unbounded else "—"
