@@ -39,7 +39,7 @@ def test_check_json_format() -> None:
 
 
 def test_eval_json_shape(tmp_path: Path) -> None:
-    code, out, _ = run(["eval", YANTAI, "--facts", str(ROOT / "examples" / "drug_developer.json"),
+    code, out, _ = run(["eval", YANTAI, "--facts", str(ROOT / "examples" / "drug_developer" / "yantai.json"),
                         "--as-of", "2022-01-01", "--json"])
     assert code == 0
     doc = json.loads(out)
