@@ -272,7 +272,7 @@ class _Checker:
                 self.lets[name] = (ERROR, decl)
                 return
             state[name] = "active"
-            for dep in _names_in(decl.expr):
+            for dep in names_in(decl.expr):
                 if dep in self.let_decls:
                     visit(dep, stack + [name])
             state[name] = "done"
@@ -380,7 +380,7 @@ class _Checker:
 
     def check_limit(self, lim: ast.Limit, clause_ids: set[str]) -> None:
         self.expect_money(lim.value, "a limit")
-        for name in _names_in(lim.value):
+        for name in names_in(lim.value):
             decl = self.inputs.get(name)
             if decl is not None and decl[1].default is None:
                 # A limit applies to the totals, after every clause: it cannot wait for a missing fact.
@@ -647,13 +647,16 @@ class _Checker:
 # ---------------------------------------------------------------- helpers
 
 
-def _names_in(e: ast.Expr) -> list[str]:
+def names_in(e: object) -> list[str]:
+    """The names used anywhere inside a node or a tuple of nodes."""
     out: list[str] = []
     stack: list[object] = [e]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Name):
             out.append(node.id)
+        elif isinstance(node, tuple):
+            stack.extend(node)
         elif attrs.has(type(node)):
             for f in attrs.fields(type(node)):
                 v = getattr(node, f.name)

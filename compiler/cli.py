@@ -65,12 +65,17 @@ class Cli:
                 self.err.print(f"[red]{errors} error(s) in {len(compiled)} file(s)[/]")
         return EXIT_OK if ok else EXIT_POLICY_ERRORS
 
-    def lint(self, args: argparse.Namespace) -> int:
-        compiled, ok = self.compile(args.paths)
+    def checked(self, paths: Sequence[str]) -> list[Compiled] | int:
+        """Every file of `paths` checked without errors, or the exit code to stop with."""
+        compiled, ok = self.compile(paths)
         if not compiled:
-            return self.fail("no .pol files found in " + ", ".join(args.paths))
-        if not ok:
-            return EXIT_POLICY_ERRORS
+            return self.fail("no .pol files found in " + ", ".join(paths))
+        return compiled if ok else EXIT_POLICY_ERRORS
+
+    def lint(self, args: argparse.Namespace) -> int:
+        compiled = self.checked(args.paths)
+        if isinstance(compiled, int):
+            return compiled
         found = {c.source.path: lint(c.policy, c.source) for c in compiled}  # type: ignore[arg-type]
         diagnostics = [d for ds in found.values() for d in ds]
         if args.format == "json":
@@ -86,11 +91,9 @@ class Cli:
         return EXIT_POLICY_ERRORS if errors else EXIT_OK
 
     def inventory(self, args: argparse.Namespace) -> int:
-        compiled, ok = self.compile(args.paths)
-        if not compiled:
-            return self.fail("no .pol files found in " + ", ".join(args.paths))
-        if not ok:
-            return EXIT_POLICY_ERRORS
+        compiled = self.checked(args.paths)
+        if isinstance(compiled, int):
+            return compiled
         items = [inventory(c.policy) for c in compiled]  # type: ignore[arg-type]
         if args.format == "json":
             self.out.print(json.dumps([i.to_json() for i in items], ensure_ascii=False, indent=2), markup=False)

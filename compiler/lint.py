@@ -8,7 +8,7 @@ from typing import Iterator
 
 import attrs
 
-from compiler.checker import CheckedPolicy
+from compiler.checker import CheckedPolicy, names_in
 from dsl import ast
 from dsl.diagnostics import Diagnostic, error, warning
 from dsl.source import SourceFile, Span
@@ -25,6 +25,9 @@ _FIGURE = re.compile(
     rf"|(?<![一二两三四五六七八九十])(?P<cn>[一二两三四五六七八九十])年(?![级度月])"
 )
 
+# A figure or literal is compared by its value in base units and its kind, currency and area unit.
+Key = tuple[Decimal, str, str | None, str | None]
+
 
 @attrs.frozen
 class Figure:
@@ -37,7 +40,7 @@ class Figure:
     area: str | None
 
     @property
-    def key(self) -> tuple[Decimal, str, str | None, str | None]:
+    def key(self) -> Key:
         return (self.value.normalize(), self.kind, self.currency, self.area)
 
 
@@ -88,7 +91,12 @@ def _quantities(node: object) -> Iterator[ast.Quantity]:
                 yield from _quantities(getattr(node, field.name))
 
 
-def _used(policy: CheckedPolicy, provision: ast.Clause | ast.Measure) -> set[tuple[Decimal, str, str | None, str | None]]:
+def _key(q: ast.Quantity) -> Key:
+    """What a literal is compared by: its value in base units and its kind of unit."""
+    return (q.value.normalize(), q.unit.kind, q.unit.currency, q.unit.area)
+
+
+def _used(policy: CheckedPolicy, provision: ast.Clause | ast.Measure) -> set[Key]:
     # A measure quotes a whole article; the clauses of the same article hold its computable sentences.
     rules = [provision] if isinstance(provision, ast.Clause) else [
         c for c in policy.clauses if provision.article and c.article == provision.article]
@@ -96,7 +104,7 @@ def _used(policy: CheckedPolicy, provision: ast.Clause | ast.Measure) -> set[tup
     for clause in rules:
         parts += [clause.conditions, clause.grant, clause.caps, clause.offsets, clause.duration]
     if rules:
-        names = {n for n in _names(parts)}
+        names = set(names_in(tuple(parts)))
         seen: set[str] = set()
         while names - seen:  # definitions used by the rule, and the definitions they use
             name = (names - seen).pop()
@@ -104,21 +112,9 @@ def _used(policy: CheckedPolicy, provision: ast.Clause | ast.Measure) -> set[tup
             if name in policy.lets:
                 expr = policy.lets[name][1].expr
                 parts.append(expr)
-                names |= set(_names([expr]))
+                names |= set(names_in(expr))
     parts += [lim.value for lim in policy.limits if lim.article and lim.article == provision.article]
-    return {(q.value.normalize(), q.unit.kind, q.unit.currency, q.unit.area) for q in _quantities(tuple(parts))}
-
-
-def _names(parts: list[object]) -> Iterator[str]:
-    stack: list[object] = list(parts)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Name):
-            yield node.id
-        elif isinstance(node, tuple):
-            stack.extend(node)
-        elif attrs.has(type(node)):
-            stack.extend(getattr(node, f.name) for f in attrs.fields(type(node)) if f.name != "span")
+    return {_key(q) for q in _quantities(tuple(parts))}
 
 
 def _locate(source: SourceFile, text: ast.Text, printed: str) -> Span:
@@ -143,14 +139,11 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
                                'quote the article verbatim: original: """…"""'))
             continue
         printed = figures(p.original.value)
-        waived: dict[tuple[Decimal, str, str | None, str | None], ast.Waiver] = {}
-        for w in p.waivers:
-            for q in w.values:
-                waived[(q.value.normalize(), q.unit.kind, q.unit.currency, q.unit.area)] = w
+        waived = {_key(q): q for w in p.waivers for q in w.values}
         used = _used(policy, p)
         # 年亩产税收 50 万元: the text leaves "per 亩" to the word 亩产; the rule writes 50万元/亩.
         used |= {(v, "money", cur, None) for v, kind, cur, _ in used if kind == "money_per_area"}
-        reported: set[tuple[Decimal, str, str | None, str | None]] = set()
+        reported: set[Key] = set()
         for f in printed:
             if kind == "measure" and f.kind not in ("money", "money_per_area"):
                 continue  # a measure has no rule; only money in it needs explaining
@@ -164,13 +157,11 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
                 "use the figure in the rule, or explain it: waive " + _literal(f) + ' "why it is not a grant"',
             ))
         in_text = {f.key for f in printed}
-        for key, w in waived.items():
+        for key, q in waived.items():
             if key not in in_text:
-                q = next(q for q in w.values if (q.value.normalize(), q.unit.kind, q.unit.currency, q.unit.area) == key)
                 out.append(warning("POL603", f"'{q.text}' is waived but does not appear in the original of '{p.id}'",
                                    q.span, "remove the stale waiver"))
             elif key in used:
-                q = next(q for q in w.values if (q.value.normalize(), q.unit.kind, q.unit.currency, q.unit.area) == key)
                 out.append(warning("POL603", f"'{q.text}' is waived but the rule of '{p.id}' uses it", q.span,
                                    "remove the waiver"))
     return out

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, assert_never
 
 from compiler import chinese
-from compiler.checker import BENEFICIARIES, SCOPES, SUPPORT_KINDS, CheckedPolicy, _names_in
+from compiler.checker import BENEFICIARIES, SCOPES, SUPPORT_KINDS, CheckedPolicy, names_in
 from compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 from dsl import ast
 
@@ -186,7 +186,7 @@ class PythonGenerator:
     def shown(self, e: ast.Expr) -> str:
         """The facts a condition mentions, so its explanation step can show their values."""
         seen: list[str] = []
-        for n in reversed(_names_in(e)):
+        for n in reversed(names_in(e)):
             if n not in seen and (n in self.p.inputs or n in self.p.lets):
                 seen.append(n)
         ty = {**{k: v[0] for k, v in self.p.inputs.items()}, **{k: v[0] for k, v in self.p.lets.items()}}
@@ -377,7 +377,7 @@ class PythonGenerator:
 
     def _inputs_of(self, let_name: str) -> set[str]:
         out: set[str] = set()
-        for n in _names_in(self.p.lets[let_name][1].expr):
+        for n in names_in(self.p.lets[let_name][1].expr):
             if n in self.p.inputs:
                 out.add(n)
             elif n in self.p.lets:

@@ -27,7 +27,7 @@ POSTFIX_WORDS = frozenset({"以上", "以下", "以内", "(含)以上", "(含)�
 
 # The items a clause may hold, for "did you mean" on a misspelt item.
 FIELD_KEYWORDS = [
-    "title", "original", "beneficiary", "each", "responsible", "note", "when", "grant",
+    "title", "original", "beneficiary", "each", "lead", "responsible", "note", "waive", "when", "grant",
     "cap", "offset", "topup", "duration", "example",
 ]
 
