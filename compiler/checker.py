@@ -30,6 +30,12 @@ BENEFICIARIES = {
     "government": "地方政府",
     "企业": "企业", "园区": "园区", "机构": "机构", "平台": "平台", "个人": "个人", "人才": "个人", "地方政府": "地方政府",
 }
+# Stages of a product's life, for the site's index by stage and the comparison between cities.
+STAGES = {
+    "research": "研发", "clinical": "临床试验", "industrialisation": "产业化", "market": "市场开拓",
+    "international": "国际化",
+    "研发": "研发", "临床试验": "临床试验", "产业化": "产业化", "市场开拓": "市场开拓", "国际化": "国际化",
+}
 SCOPES = {
     "year": "每年", "product": "单品种", "enterprise": "单个企业", "project": "单个项目", "policy": "单个保单",
     "total": "累计", "每年": "每年", "单品种": "单品种", "每个品种": "单品种", "单个企业": "单个企业",
@@ -172,6 +178,7 @@ class _Checker:
                     self.err("POL103", f"clause id '{d.id}' is used twice", d.id_span,
                              f"first used at line {ids[d.id].line}")
                 ids[d.id] = d.id_span
+                self.check_stages(d)
                 if isinstance(d, ast.Clause):
                     self.check_clause(d)
                     clauses.append(d)
@@ -283,6 +290,12 @@ class _Checker:
             visit(name, [])
 
     # ------------------------------------------------------------ clauses
+
+    def check_stages(self, p: ast.Clause | ast.Measure) -> None:
+        for s in p.stages:
+            if s.id not in STAGES:
+                self.err("POL107", f"'{s.id}' is not a stage of a product's life", s.span, *_did_you_mean(s.id, STAGES),
+                         "stages: research, clinical, industrialisation, market, international")
 
     def check_clause(self, c: ast.Clause) -> None:
         if c.beneficiary and c.beneficiary.id not in BENEFICIARIES:

@@ -257,6 +257,7 @@ class Clause:
     title: Text | None
     original: Text | None
     beneficiary: Name | None
+    stages: tuple[Name, ...]  # stages of a product's life the provision supports
     parties: tuple[Text, ...]
     lead: tuple[Text, ...]
     responsible: tuple[Text, ...]
@@ -280,6 +281,7 @@ class Measure:
     article: str | None
     title: Text | None
     original: Text | None
+    stages: tuple[Name, ...]
     lead: tuple[Text, ...]
     responsible: tuple[Text, ...]
     notes: tuple[Text, ...]

@@ -280,7 +280,8 @@ class _Builder(Transformer[Token, Any]):
         items = [x for x in c[1:] if isinstance(x, tuple)]
         single: dict[str, Any] = {}
         many: dict[str, list[Any]] = {
-            k: [] for k in ("parties", "lead", "responsible", "note", "waive", "when", "cap", "offset", "example")
+            k: [] for k in ("stage", "parties", "lead", "responsible", "note", "waive", "when", "cap", "offset",
+                      "example")
         }
         what = "measure" if measure else "clause"
         for kind, value, span in items:
@@ -302,13 +303,15 @@ class _Builder(Transformer[Token, Any]):
         if measure:
             return ast.Measure(
                 id=id_token.value, article=article, title=single.get("title"), original=single.get("original"),
-                lead=tuple(many["lead"]), responsible=tuple(many["responsible"]), notes=tuple(many["note"]),
+                stages=tuple(many["stage"]), lead=tuple(many["lead"]), responsible=tuple(many["responsible"]),
+                notes=tuple(many["note"]),
                 waivers=tuple(many["waive"]), span=span,
                 id_span=self._tspan(id_token),
             )
         return ast.Clause(
             id=id_token.value, article=article, title=single.get("title"), original=single.get("original"),
-            beneficiary=single.get("beneficiary"), parties=tuple(many["parties"]), lead=tuple(many["lead"]),
+            beneficiary=single.get("beneficiary"), stages=tuple(many["stage"]), parties=tuple(many["parties"]),
+            lead=tuple(many["lead"]),
             responsible=tuple(many["responsible"]), notes=tuple(many["note"]), waivers=tuple(many["waive"]),
             conditions=tuple(many["when"]),
             grant=single.get("grant"), caps=tuple(many["cap"]), offsets=tuple(many["offset"]),
@@ -334,6 +337,9 @@ class _Builder(Transformer[Token, Any]):
 
     def beneficiary(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("beneficiary", ast.Name(id=c[0].value, span=self._tspan(c[0])), self._span(meta))
+
+    def stage(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("stage", tuple(ast.Name(id=t.value, span=self._tspan(t)) for t in c), self._span(meta))
 
     def parties(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("parties", tuple(self._text(t) for t in c), self._span(meta))
