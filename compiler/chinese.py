@@ -17,53 +17,70 @@ def quantity(q: ast.Quantity) -> str:
     return format_quantity(q.value, u.kind, u.currency, u.area)
 
 
+class Reading:
+    """Reads expressions aloud in Chinese; subclasses change how names and tables are shown (the site links them)."""
+
+    def expr(self, e: ast.Expr) -> str:
+        """A plain Chinese reading of an expression."""
+        match e:
+            case ast.Quantity():
+                return quantity(e)
+            case ast.DateLit(value=v):
+                return f"{v.year}年{v.month}月{v.day}日"
+            case ast.BoolLit(value=v):
+                return "是" if v else "否"
+            case ast.Name():
+                return self.name(e)
+            case ast.BinOp(op="*", form="of", left=rate, right=base):
+                return f"{self.expr(base)}的{self.expr(rate)}"
+            case ast.BinOp(op="*", form="de", left=base, right=rate):
+                return f"{self.expr(base)}的{self.expr(rate)}"
+            case ast.BinOp(op=op, left=left, right=right):
+                symbol = {"+": "＋", "-": "－", "*": "×", "/": "÷"}[op]
+                return f"{self.group(left)} {symbol} {self.group(right)}"
+            case ast.Call(func=func, args=args):
+                which = "较小者" if func == "min" else "较大者"
+                return "、".join(self.expr(a) for a in args) + f"中的{which}"
+            case ast.Compare(left=left, right=right, word=word, op=op):
+                if word in POSTFIX_WORDS:
+                    return f"{self.expr(left)}{self.expr(right)}{word}"
+                spoken = word if word in COMPARE_WORDS else _SYMBOL_WORDS[op]
+                return f"{self.expr(left)}{spoken}{self.expr(right)}"
+            case ast.InSet(subject=subject, options=options):
+                names = [self.expr(o) for o in options]
+                listed = "、".join(names[:-1]) + "或" + names[-1] if len(names) > 1 else names[0]
+                return f"{self.expr(subject)}为{listed}"
+            case ast.And(items=items):
+                return "，且".join(self.expr(i) for i in items)
+            case ast.Or(items=items):
+                return "，或".join(self.expr(i) for i in items)
+            case ast.Not(item=item):
+                return f"不属于“{self.expr(item)}”"
+            case ast.ByTable() | ast.Tiers():
+                return self.table(e)
+            case _:
+                assert_never(e)
+
+    def name(self, e: ast.Name) -> str:
+        return e.id
+
+    def table(self, e: ast.ByTable | ast.Tiers) -> str:
+        """A table read inline, as one sentence."""
+        if isinstance(e, ast.Tiers):
+            return "分档确定（" + "；".join(f"{self.expr(t.condition)}的，{self.expr(t.value)}" for t in e.entries) + "）"
+        rows = [f"{'、'.join(self.expr(k) for k in x.keys)}为{self.expr(x.value)}" for x in e.entries]
+        if e.default is not None:
+            rows.append(f"其他为{self.expr(e.default)}")
+        return f"按{e.key.id}确定（{'；'.join(rows)}）"
+
+    def group(self, e: ast.Expr) -> str:
+        text = self.expr(e)
+        return f"（{text}）" if isinstance(e, ast.BinOp) and e.op in "+-" else text
+
+
+_PLAIN = Reading()
+
+
 def expr(e: ast.Expr) -> str:
     """A plain Chinese reading of an expression."""
-    match e:
-        case ast.Quantity():
-            return quantity(e)
-        case ast.DateLit(value=v):
-            return f"{v.year}年{v.month}月{v.day}日"
-        case ast.BoolLit(value=v):
-            return "是" if v else "否"
-        case ast.Name(id=i):
-            return i
-        case ast.BinOp(op="*", form="of", left=rate, right=base):
-            return f"{expr(base)}的{expr(rate)}"
-        case ast.BinOp(op="*", form="de", left=base, right=rate):
-            return f"{expr(base)}的{expr(rate)}"
-        case ast.BinOp(op=op, left=left, right=right):
-            symbol = {"+": "＋", "-": "－", "*": "×", "/": "÷"}[op]
-            return f"{_group(left)} {symbol} {_group(right)}"
-        case ast.Call(func=func, args=args):
-            which = "较小者" if func == "min" else "较大者"
-            return "、".join(expr(a) for a in args) + f"中的{which}"
-        case ast.Compare(left=left, right=right, word=word, op=op):
-            if word in POSTFIX_WORDS:
-                return f"{expr(left)}{expr(right)}{word}"
-            spoken = word if word in COMPARE_WORDS else _SYMBOL_WORDS[op]
-            return f"{expr(left)}{spoken}{expr(right)}"
-        case ast.InSet(subject=subject, options=options):
-            names = [expr(o) for o in options]
-            listed = "、".join(names[:-1]) + "或" + names[-1] if len(names) > 1 else names[0]
-            return f"{expr(subject)}为{listed}"
-        case ast.And(items=items):
-            return "，且".join(expr(i) for i in items)
-        case ast.Or(items=items):
-            return "，或".join(expr(i) for i in items)
-        case ast.Not(item=item):
-            return f"不属于“{expr(item)}”"
-        case ast.ByTable(key=key, entries=entries, default=default):
-            rows = [f"{'、'.join(expr(k) for k in x.keys)}为{expr(x.value)}" for x in entries]
-            if default is not None:
-                rows.append(f"其他为{expr(default)}")
-            return f"按{key.id}确定（{'；'.join(rows)}）"
-        case ast.Tiers(entries=entries):
-            return "分档确定（" + "；".join(f"{expr(t.condition)}的，{expr(t.value)}" for t in entries) + "）"
-        case _:
-            assert_never(e)
-
-
-def _group(e: ast.Expr) -> str:
-    text = expr(e)
-    return f"（{text}）" if isinstance(e, ast.BinOp) and e.op in "+-" else text
+    return _PLAIN.expr(e)
