@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import re
-import shutil
 import sys
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,7 +17,8 @@ from rich.table import Table
 
 from compiler import runtime
 from compiler.examples import run_examples
-from compiler.inventory import KINDS, Inventory, inventory
+from compiler.files import replace_folder
+from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
 from compiler.report import print_diagnostics, render_json
@@ -104,7 +102,7 @@ class Cli:
             for head in ("文件", *KINDS.values(), "单个企业每年最高"):
                 table.add_column(head, justify="left" if head == "文件" else "right")
             for i in items:
-                table.add_row(escape(i.title), *(str(i.count(k)) for k in KINDS), escape(_annual(i)))
+                table.add_row(escape(i.title), *(str(i.count(k)) for k in KINDS), escape(annual_text(i)))
             self.out.print(table)
         return EXIT_OK
 
@@ -119,7 +117,7 @@ class Cli:
             if name in modules:
                 return self.fail(f"two policies would both be written as {name}.py; rename one file")
             modules[name] = python_source(c)
-        _replace_folder(out, {
+        replace_folder(out, {
             "pol_runtime.py": Path(runtime.__file__).read_text(encoding="utf-8"),
             **{f"{name}.py": source for name, source in modules.items()},
         })
@@ -235,35 +233,6 @@ class Cli:
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
 
 
-def _annual(i: Inventory) -> str:
-    """The bound per enterprise per year, or why there is none."""
-    if not any(e.kind != "qualitative" and e.beneficiary in (None, "enterprise") for e in i.entries):
-        return "无企业资金条款"
-    if i.annual_maximum is not None:
-        return runtime.format_money(i.annual_maximum)
-    return f"无上限（{len(i.unbounded)} 条无封顶）" if i.unbounded else "—"
-
-
-def inventory_markdown(items: list[Inventory]) -> str:
-    """The inventory as a Markdown page: one summary table, then each document's provisions."""
-    lines = ["# 政策条款清单", "",
-             "每份文件按条款类型计数。“单个企业每年最高”在文件规定了单个企业年度总额上限时取该上限；"
-             "否则为各企业类条款各申请一次、按最高额计的合计，有条款无封顶时为“无上限”。", "",
-             "| 文件 | " + " | ".join(KINDS.values()) + " | 单个企业每年最高 |",
-             "|---|" + "---:|" * (len(KINDS) + 1)]
-    for i in items:
-        lines.append(f"| {i.title} | " + " | ".join(str(i.count(k)) for k in KINDS) + f" | {_annual(i)} |")
-    for i in items:
-        lines += ["", f"## {i.title}", ""]
-        if i.number:
-            lines += [f"{i.number}；共 {len(i.articles)} 个条目，{len(i.entries)} 项规定。", ""]
-        lines += ["| 条目 | 规定 | 类型 | 单次最高 |", "|---|---|---|---:|"]
-        for e in i.entries:
-            most = runtime.format_money(e.maximum) if e.maximum is not None else ("—" if e.kind == "qualitative" else "无封顶")
-            lines.append(f"| {e.article or ''} | {e.id} | {KINDS[e.kind]} | {most} |")
-    return "\n".join(lines) + "\n"
-
-
 def _module_name(path: Path) -> str:
     name = re.sub(r"\W", "_", path.stem)
     return name if name and not name[0].isdigit() else f"policy_{name}"
@@ -283,27 +252,6 @@ def _read_json(path: str) -> Any:
         return f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
     except RecursionError:
         return f"{path}: the JSON is nested too deeply"
-
-
-def _replace_folder(out: Path, files: dict[str, str]) -> None:
-    """Write all files to a temporary folder beside `out`, then swap it in, so a failure leaves `out` as it was."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, text in sorted(files.items()):
-            (staging / name).write_text(text, encoding="utf-8")
-        old = None
-        if out.exists():
-            old = out.parent / f".{out.name}.old"
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(out, old)
-        os.replace(staging, out)
-        if old is not None:
-            shutil.rmtree(old)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
 
 
 def parser() -> argparse.ArgumentParser:

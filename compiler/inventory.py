@@ -7,6 +7,7 @@ from decimal import Decimal
 import attrs
 
 from compiler.checker import CheckedPolicy
+from compiler.runtime import format_money
 from compiler.types import QuantityT
 from dsl import ast
 
@@ -181,3 +182,32 @@ class _Bounds:
                 known = [v for v in (self.lower(a) for a in e.args) if v is not None]
                 return max(known) if known else None
         return None
+
+
+def annual_text(i: Inventory) -> str:
+    """The bound per enterprise per year, or why there is none."""
+    if not any(e.kind != "qualitative" and e.beneficiary in (None, "enterprise") for e in i.entries):
+        return "无企业资金条款"
+    if i.annual_maximum is not None:
+        return format_money(i.annual_maximum)
+    return f"无上限（{len(i.unbounded)} 条无封顶）" if i.unbounded else "—"
+
+
+def inventory_markdown(items: list[Inventory]) -> str:
+    """The inventory as a Markdown page: one summary table, then each document's provisions."""
+    lines = ["# 政策条款清单", "",
+             "每份文件按条款类型计数。“单个企业每年最高”在文件规定了单个企业年度总额上限时取该上限；"
+             "否则为各企业类条款各申请一次、按最高额计的合计，有条款无封顶时为“无上限”。", "",
+             "| 文件 | " + " | ".join(KINDS.values()) + " | 单个企业每年最高 |",
+             "|---|" + "---:|" * (len(KINDS) + 1)]
+    for i in items:
+        lines.append(f"| {i.title} | " + " | ".join(str(i.count(k)) for k in KINDS) + f" | {annual_text(i)} |")
+    for i in items:
+        lines += ["", f"## {i.title}", ""]
+        if i.number:
+            lines += [f"{i.number}；共 {len(i.articles)} 个条目，{len(i.entries)} 项规定。", ""]
+        lines += ["| 条目 | 规定 | 类型 | 单次最高 |", "|---|---|---|---:|"]
+        for e in i.entries:
+            most = format_money(e.maximum) if e.maximum is not None else ("—" if e.kind == "qualitative" else "无封顶")
+            lines.append(f"| {e.article or ''} | {e.id} | {KINDS[e.kind]} | {most} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,36 @@
+"""Writing a folder of generated files so that a failure part-way leaves the previous folder untouched."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def replace_folder(out: Path, files: dict[str, str | bytes]) -> None:
+    """Write all files (paths relative to `out`) to a temporary folder beside `out`, then swap it in."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, content in sorted(files.items()):
+            target = staging / name
+            if staging not in target.resolve().parents:
+                raise ValueError(f"refusing to write outside the output folder: {name}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        old = None
+        if out.exists():
+            old = out.parent / f".{out.name}.old"
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(out, old)
+        os.replace(staging, out)
+        if old is not None:
+            shutil.rmtree(old)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
