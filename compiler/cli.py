@@ -1,4 +1,4 @@
-"""The `pol` command: check, lint, build, eval, inputs, test and inventory policies."""
+"""The `pol` command: check, lint, build, docs, eval, inputs, test and inventory policies."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from compiler.lint import lint
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
 from compiler.report import print_diagnostics, render_json
 from compiler.schema import input_schema
+from compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files
 
 EXIT_OK, EXIT_POLICY_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -122,6 +123,40 @@ class Cli:
             **{f"{name}.py": source for name, source in modules.items()},
         })
         self.err.print(f"[green]wrote {len(modules)} evaluator(s) and pol_runtime.py to {escape(str(out))}[/]")
+        return EXIT_OK
+
+    def docs(self, args: argparse.Namespace) -> int:
+        compiled = self.checked(args.paths)
+        if isinstance(compiled, int):
+            return compiled
+        try:
+            as_of = datetime.date.fromisoformat(args.as_of) if args.as_of else datetime.date.today()
+        except ValueError:
+            return self.fail(f"--as-of must be a date such as 2022-06-30, not {args.as_of!r}")
+        policies: list[SitePolicy] = []
+        for c in compiled:
+            assert c.policy is not None
+            slug = _module_name(Path(c.source.path))
+            if any(p.slug == slug for p in policies):
+                return self.fail(f"two policies would both be written as policies/{slug}.md; rename one file")
+            outcomes = run_examples(c.policy, load_evaluator(python_source(c)))
+            failed = [o for o in outcomes if not o.passed]
+            if failed:
+                o = failed[0]
+                return self.fail(f"{c.source.path}: example {o.example.name!r} of clause {o.clause.id} fails "
+                                 f"({len(failed)} failing in all); run `pol test` and fix them first, "
+                                 "so the site never shows a wrong result")
+            policies.append(SitePolicy(slug, c.policy, c.source, outcomes))
+        guides = []
+        for g in args.guide or []:
+            try:
+                guides.append(read_guide(Path(g)))
+            except (OSError, UnicodeDecodeError) as exc:
+                return self.fail(f"cannot read guide {g}: {exc}")
+        out = Path(args.out)
+        replace_folder(out, site_files(policies, guides, as_of, args.site_name))  # type: ignore[arg-type]
+        self.err.print(f"[green]wrote {len(policies)} policy page(s), the indexes and mkdocs.yml to "
+                       f"{escape(str(out))}[/]; build the site with `mkdocs build --strict -f {escape(str(out))}/mkdocs.yml`")
         return EXIT_OK
 
     def evaluator(self, path: str) -> tuple[Compiled, Any] | int:
@@ -269,6 +304,12 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="write one Python evaluator module per policy")
     b.add_argument("paths", nargs="+")
     b.add_argument("--out", required=True, help="folder to write the modules and pol_runtime.py into")
+    d = sub.add_parser("docs", help="write the citizens' website (an MkDocs project) for the policies")
+    d.add_argument("paths", nargs="+", help=".pol files or folders")
+    d.add_argument("--out", required=True, help="folder for mkdocs.yml and docs/; replaced as a whole")
+    d.add_argument("--guide", action="append", help="a hand-written Markdown page to include (repeatable, in order)")
+    d.add_argument("--as-of", help="the day policy status is judged on (default: today)")
+    d.add_argument("--site-name", default=DEFAULT_SITE_NAME, help="the site's title")
     e = sub.add_parser("eval", help="evaluate a policy for one applicant's facts")
     e.add_argument("policy")
     e.add_argument("--facts", required=True, help="JSON file of input names to values")

@@ -11,7 +11,7 @@ from pathlib import Path
 def replace_folder(out: Path, files: dict[str, str | bytes]) -> None:
     """Write all files (paths relative to `out`) to a temporary folder beside `out`, then swap it in."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent)).resolve()
     try:
         for name, content in sorted(files.items()):
             target = staging / name
