@@ -8,6 +8,7 @@ import attrs
 
 from compiler.checker import CheckedPolicy
 from compiler.runtime import format_money
+from compiler.site.markdown import inline
 from compiler.types import QuantityT
 from dsl import ast
 
@@ -201,13 +202,13 @@ def inventory_markdown(items: list[Inventory]) -> str:
              "| 文件 | " + " | ".join(KINDS.values()) + " | 单个企业每年最高 |",
              "|---|" + "---:|" * (len(KINDS) + 1)]
     for i in items:
-        lines.append(f"| {i.title} | " + " | ".join(str(i.count(k)) for k in KINDS) + f" | {annual_text(i)} |")
+        lines.append(f"| {inline(i.title)} | " + " | ".join(str(i.count(k)) for k in KINDS) + f" | {annual_text(i)} |")
     for i in items:
-        lines += ["", f"## {i.title}", ""]
+        lines += ["", f"## {inline(i.title)}", ""]
         if i.number:
-            lines += [f"{i.number}；共 {len(i.articles)} 个条目，{len(i.entries)} 项规定。", ""]
+            lines += [f"{inline(i.number)}；共 {len(i.articles)} 个条目，{len(i.entries)} 项规定。", ""]
         lines += ["| 条目 | 规定 | 类型 | 单次最高 |", "|---|---|---|---:|"]
         for e in i.entries:
             most = format_money(e.maximum) if e.maximum is not None else ("—" if e.kind == "qualitative" else "无封顶")
-            lines.append(f"| {e.article or ''} | {e.id} | {KINDS[e.kind]} | {most} |")
+            lines.append(f"| {inline(e.article or '')} | {e.id} | {KINDS[e.kind]} | {most} |")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,223 @@
+"""The site built by MkDocs from `pol docs`: strict and clean, highlighted, safe, and working in a real browser."""
+
+from __future__ import annotations
+
+import functools
+import html.parser
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from compiler.cli import main
+
+from conftest import POLICIES, ROOT
+
+AS_OF = "2026-11-22"
+GUIDES = ["tutorial.md", "language.md", "developer.md"]
+SCREENSHOTS = Path(os.environ.get("POL_SCREENSHOTS", ROOT / "build" / "screenshots"))
+
+
+def mkdocs_build(project: Path) -> subprocess.CompletedProcess[str]:
+    """`mkdocs build --strict` on a project written by `pol docs`."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml")],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def write_project(out: Path, *paths: str, site_name: str = "生物医药产业扶持政策") -> None:
+    guides = [a for g in GUIDES for a in ("--guide", str(ROOT / "docs" / g))]
+    assert main(["docs", *(paths or [str(POLICIES)]), "--out", str(out), "--as-of", AS_OF,
+                 "--site-name", site_name, *guides]) == 0
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    project = tmp_path_factory.mktemp("site")
+    write_project(project)
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return project / "site"
+
+
+def test_strict_build_has_every_page(site: Path) -> None:
+    for pol in POLICIES.glob("*.pol"):
+        assert (site / "policies" / pol.stem / "index.html").is_file()
+    for page in ("by-beneficiary", "by-stage", "largest", "compare", "inventory", "guide/language"):
+        assert (site / page / "index.html").is_file(), page
+
+
+def test_pol_code_is_highlighted_by_the_registered_lexer(site: Path) -> None:
+    page = (site / "policies" / "yantai" / "index.html").read_text(encoding="utf-8")
+    # Pygments' short classes: kd = Keyword.Declaration (clause), mi/m = Number, s = String.
+    assert re.search(r'<span class="kd">clause</span>', page)
+    assert re.search(r'<span class="m">3000万</span>', page)
+
+
+def test_no_web_fonts_are_fetched(site: Path) -> None:
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert "fonts.googleapis.com" not in page and "fonts.gstatic.com" not in page
+
+
+def test_search_index_segments_chinese(site: Path) -> None:
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    texts = [d["text"] for d in index["docs"]]
+    # jieba's zero-width separators around the word, so a search for it matches the word, not a substring.
+    assert any("\u200b临床试验\u200b" in t for t in texts)
+
+
+def test_a_broken_link_fails_the_strict_build(tmp_path: Path) -> None:
+    write_project(tmp_path, str(POLICIES / "yantai.pol"))
+    index = tmp_path / "docs" / "index.md"
+    index.write_text(index.read_text(encoding="utf-8") + "\n[x](policies/yantai.md#不存在的条款)\n", encoding="utf-8")
+    result = mkdocs_build(tmp_path)
+    assert result.returncode != 0
+    assert "不存在的条款" in result.stderr
+
+
+HOSTILE_POLICY = '''policy p { title: "</title><script>alert('title')</script>" issuer: "[x](javascript:alert(1))" }
+input 费用: money "<b onmouseover=alert(1)>费用</b>"
+clause 补助 "一" {
+  title: "<img src=x onerror=alert(2)> {: onclick=\\"alert(3)\\" }"
+  original: """<script>alert('original')</script>
+<a href="javascript:alert(4)">链接</a> [点我](javascript:alert(5)) &lt;b&gt;"""
+  note: "<iframe src=javascript:alert(6)></iframe>"
+  grant 费用 × 10%
+  example "<svg onload=alert(7)>" { 费用 = 100万  expect 10万 }
+}
+'''
+
+
+class _Markup(html.parser.HTMLParser):
+    """Collects what can run in a page: event-handler attributes, URLs with a scheme that runs script, scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handlers: list[str] = []
+        self.script_urls: list[str] = []
+        self.scripts: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.in_script = tag == "script"
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append(f"<{tag} {name}={value}>")
+            if value and value.strip().lower().startswith(("javascript:", "data:text/html", "vbscript:")):
+                self.script_urls.append(f"<{tag} {name}={value}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_script:
+            self.scripts.append(data)
+
+
+def test_hostile_policy_text_is_only_text_on_the_built_site(tmp_path: Path) -> None:
+    (tmp_path / "hostile.pol").write_text(HOSTILE_POLICY, encoding="utf-8")
+    write_project(tmp_path / "project", str(tmp_path / "hostile.pol"), site_name='"><script>alert(8)</script>')
+    result = mkdocs_build(tmp_path / "project")
+    assert result.returncode == 0, result.stderr
+    site = tmp_path / "project" / "site"
+    for page in site.rglob("*.html"):
+        markup = _Markup()
+        markup.feed(page.read_text(encoding="utf-8"))
+        assert markup.handlers == [], page
+        assert markup.script_urls == [], page
+        assert not any("alert" in s for s in markup.scripts), page
+    text = (site / "policies" / "hostile" / "index.html").read_text(encoding="utf-8")
+    # What the drafter wrote is shown, as text.
+    assert "&lt;script&gt;alert(&#39;original&#39;)&lt;/script&gt;" in text or \
+        "&lt;script&gt;alert('original')&lt;/script&gt;" in text
+    assert "[点我](javascript:alert(5))" in text
+    # The page title keeps the drafter's text, with angle brackets shown in their full-width forms.
+    assert "<title>＜/title＞＜script＞alert(" in text
+
+
+# ---------------------------------------------------------------- in a real browser
+
+
+def _chromium() -> str | None:
+    return os.environ.get("POL_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def served(site: Path):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = _chromium()
+    if path is None:
+        if os.environ.get("POL_E2E"):
+            pytest.fail("POL_E2E is set but no chromium was found; .ci/run installs Debian's chromium")
+        pytest.skip("no chromium on this machine (.ci/run installs it)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        # The flags keep Chromium from calling out to the network, which this machine refuses.
+        b = p.chromium.launch(executable_path=path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def test_search_for_a_chinese_term_finds_the_policy_pages(browser, served: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(served)
+    assert page.locator("h1").first.inner_text().rstrip("¶") == "生物医药产业扶持政策"
+    page.screenshot(path=str(SCREENSHOTS / "home.png"))
+    page.click("input.md-search__input")
+    page.keyboard.type("临床试验")
+    page.wait_for_selector(".md-search-result__item", timeout=20_000)
+    page.wait_for_timeout(500)  # let the result list settle after the last keystroke
+    links = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.getAttribute('href'))")
+    pages = {re.sub(r"[?#].*", "", link) for link in links}
+    # 二(一)3 支持开展临床试验 (Yantai) and 第六条 新药进入临床试验阶段 (Suzhou) are about clinical trials.
+    assert any("policies/yantai/" in p for p in pages), pages
+    assert any("policies/suzhou/" in p for p in pages), pages
+    page.screenshot(path=str(SCREENSHOTS / "search-临床试验.png"))
+    page.close()
+
+
+def test_a_policy_page_shows_the_clause_reading_and_amount(browser, served: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(served + "policies/yantai/#临床试验机构支持")
+    heading = page.locator("h2#临床试验机构支持")
+    assert "二(一)3　支持开展临床试验" in heading.inner_text()
+    section = page.locator("h2#临床试验机构支持 ~ p.pol-reading").first
+    assert section.inner_text() == (
+        "符合以下条件的机构：本市已备案的药物临床试验机构，且为本市企业开展创新药和创新医疗器械临床试验研究；"
+        "按单产品临床试验费用的10%给予资金支持，最高不超过200万元（单产品最高支持）。")
+    # The worked example at the cap: 3000万元 × 10% = 300万元, capped at 200万元.
+    assert page.get_by_text("结果：应得 200万元").first.is_visible()
+    # The original is folded away until the reader opens it.
+    original = page.locator("h2#临床试验机构支持 ~ details.quote").first
+    assert not original.evaluate("e => e.open")
+    original.locator("summary").click()
+    assert original.evaluate("e => e.open")
+    assert "按照单产品临床试验费用的 10% 予以临床试验机构支持" in original.inner_text()
+    page.locator("h2#临床试验机构支持").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "yantai-临床试验机构支持.png"))
+    page.close()
