@@ -292,3 +292,57 @@ clause 补助 "一 <i>" {
     assert "javascript:" not in re.sub(r">[^<]*<", "><", body)  # only in text, never in an attribute
     assert "onclick" not in re.sub(r">[^<]*<", "><", body)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+# ---------------------------------------------------------------- pages across policies
+
+
+@pytest.fixture(scope="module")
+def docs():
+    from compiler.site.indexes import documents
+
+    items = []
+    for name in ("jiangsu", "suzhou", "yantai"):
+        compiled = compile_file(POLICIES / f"{name}.pol")
+        items.append((name, compiled.policy))
+    return documents(items)
+
+
+def _section(text: str, title: str) -> str:
+    return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_index_by_stage_lists_clauses_and_measures(docs) -> None:
+    from compiler.site.indexes import by_stage
+
+    clinical = _section(by_stage(docs), "临床试验")
+    assert "[支持开展临床试验](policies/yantai.md#临床试验机构支持)" in clinical
+    assert "[新药进入临床试验阶段一次性资助](policies/suzhou.md#进入临床试验资助)" in clinical
+    assert "[临床资源](policies/suzhou.md#临床资源)" in clinical  # a measure, 第九条
+    assert "落地生产扶持" not in clinical
+
+
+def test_index_by_beneficiary(docs) -> None:
+    from compiler.site.indexes import by_beneficiary
+
+    parks = _section(by_beneficiary(docs), "园区")
+    assert "policies/yantai.md#园区亩产税收奖励" in parks and "policies/yantai.md#创新药研发" not in parks
+
+
+def test_largest_grants_are_in_descending_order(docs) -> None:
+    from compiler.site.indexes import largest
+
+    rows = [line for line in largest(docs).splitlines() if re.match(r"\| \d+ \|", line)]
+    # 一事一议 with a stated maximum of 1亿元: Yantai 十(二) 原创新药, Jiangsu 21 顶尖人才.
+    assert "1亿元" in rows[0] and "1亿元" in rows[1]
+    assert {"原创新药产业化一事一议", "顶尖人才项目资助"} == {re.search(r"#(\w+)\)", r).group(1) for r in rows[:2]}
+    assert "6000万元" in rows[2]  # Suzhou 第十九条 地区总部, 实收资本的1%~3%, 最高6000万元
+
+
+def test_comparison_matrix_counts_clauses_by_stage(docs) -> None:
+    from compiler.site.indexes import compare
+
+    yantai = next(line for line in compare(docs).splitlines() if "(policies/yantai.md)" in line)
+    cells = [c.strip() for c in yantai.strip("|").split("|")]
+    # 临床试验: 二(一)1 (stage cap 2000万元), 二(一)2 (300万元), 二(一)3 (200万元).
+    assert cells[3] == "3 项资金，最高 2000万元"
