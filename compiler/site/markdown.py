@@ -1,0 +1,69 @@
+"""Markdown building blocks for the site: escaping policy text, tables, indented blocks and code fences."""
+
+from __future__ import annotations
+
+import re
+
+# Python-Markdown gives these ASCII characters a meaning (emphasis, links, headings, lists, tables,
+# attribute lists) and lets a backslash make each one literal.
+_BACKSLASHED = set("\\`*_{}[]()#+-.!|")
+# These cannot be backslash-escaped, so they become entities: `<`, `>` and `&` so no policy text can
+# open an HTML tag, an autolink or an entity of its own; `?` so a line cannot start a collapsible
+# block (`???`). A setext underline (`===`) needs the line above it, and escaped text never has one.
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "?": "&#63;"}
+
+
+def escape(text: str) -> str:
+    """Policy text made inert: it renders as exactly these characters, never as markup or HTML."""
+    out = []
+    for ch in text:
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch in _BACKSLASHED:
+            out.append("\\" + ch)
+        elif ch in "\r\t" or ord(ch) < 32:
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def inline(text: str) -> str:
+    """Escaped text kept on one line, for table cells, headings and list items."""
+    return escape(re.sub(r"\s*\n\s*", " ", text).strip())
+
+
+def paragraphs(text: str) -> list[str]:
+    """Escaped text as Markdown paragraphs, one per line of the original, blank lines between."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if line.strip():
+            out += ["", inline(line)] if out else [inline(line)]
+    return out
+
+
+def table(header: list[str], rows: list[list[str]], align: list[str] | None = None) -> list[str]:
+    """A Markdown table; cells must already be escaped."""
+    marks = {"left": "---", "right": "---:", "center": ":---:"}
+    align = align or ["left"] * len(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
+    lines += ["| " + " | ".join(cell or " " for cell in row) + " |" for row in rows]
+    return lines
+
+
+def indent(lines: list[str], by: int = 4) -> list[str]:
+    """Lines indented to sit inside an admonition or a collapsible block."""
+    pad = " " * by
+    return [pad + line if line else "" for line in lines]
+
+
+def fence(code: str, language: str) -> list[str]:
+    """A fenced code block that no backtick run inside `code` can close early."""
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    marker = "`" * max(3, longest + 1)
+    return [f"{marker} {language}", *code.rstrip("\n").split("\n"), marker]
+
+
+def link(text: str, target: str) -> str:
+    """A link with escaped text; the target is built by pol from file names and clause ids, never policy prose."""
+    return f"[{text}]({target})"

@@ -1,0 +1,173 @@
+"""One policy's page: its particulars, then every provision in document order, read in plain Chinese."""
+
+from __future__ import annotations
+
+import datetime
+
+from compiler.checker import BENEFICIARIES, SCOPES, STAGES, CheckedPolicy
+from compiler.chinese import quantity
+from compiler.examples import Outcome
+from compiler.inventory import KINDS, Entry, inventory
+from compiler.runtime import format_money
+from compiler.site.markdown import escape, fence, indent, inline, paragraphs, table
+from compiler.site.prose import SiteReading, clause_reading
+from compiler.site.status import standing
+from dsl import ast
+from dsl.source import SourceFile
+
+
+def heading(p: ast.Clause | ast.Measure) -> str:
+    """A provision's heading: its article as printed, then its title."""
+    title = p.title.value if p.title else p.id
+    return inline(f"{p.article}　{title}" if p.article else title)
+
+
+def maximum(e: Entry) -> str:
+    """The most one application can get, in words."""
+    if e.kind == "qualitative":
+        return "—"
+    if e.support not in (None, "cash", "资金"):
+        return "非资金支持" if e.maximum is None else format_money(e.maximum)
+    return format_money(e.maximum) if e.maximum is not None else "无封顶"
+
+
+class PolicyPage:
+    """Renders one checked policy as Markdown; `as_of` decides the status shown."""
+
+    def __init__(self, policy: CheckedPolicy, source: SourceFile, outcomes: list[Outcome], as_of: datetime.date):
+        self.policy = policy
+        self.source = source
+        self.as_of = as_of
+        self.examples: dict[int, Outcome] = {id(o.example): o for o in outcomes}
+        self.entries = {e.id: e for e in inventory(policy).entries}
+
+    def render(self) -> str:
+        h = self.policy.header
+        lines = [f"# {inline(str(h.get('title', h.get('name', ''))))}", ""]
+        lines += self.particulars()
+        if h.get("summary"):
+            lines += ["", *paragraphs(str(h["summary"]))]
+        for note in h.get("note", []):  # type: ignore[attr-defined]
+            lines += ["", '!!! note "说明"', "", *indent(paragraphs(note))]
+        lines += self.limits()
+        lines += ["", "## 条款一览", "", *self.contents()]
+        for p in self.policy.provisions:
+            lines += ["", *self.provision(p)]
+        return "\n".join(lines) + "\n"
+
+    def particulars(self) -> list[str]:
+        h = self.policy.header
+        s = standing(h, self.as_of)
+        rows = [
+            ["发文机关", inline(str(h.get("issuer", "—")))],
+            ["文号", inline(str(h.get("number", "—")))],
+            ["层级", inline(str(h.get("level", "—")))],
+            ["状态", f"**{inline(s.label)}**（截至{self.as_of.year}年{self.as_of.month}月{self.as_of.day}日）"],
+            ["有效期", inline(s.period)],
+        ]
+        if h.get("paid_by"):
+            rows.append(["资金承担", inline(str(h["paid_by"]))])
+        if h.get("region"):
+            rows.append(["适用地区", inline(str(h["region"]))])
+        return table(["项目", "内容"], rows)
+
+    def limits(self) -> list[str]:
+        if not self.policy.limits:
+            return []
+        reading = SiteReading(self.policy)
+        lines = ["", "## 总额限制", ""]
+        for lim in self.policy.limits:
+            scope = "".join(SCOPES.get(s, s) for s in lim.scopes)
+            on = "、".join(n.id for n in lim.clauses) if lim.clauses else "本文件各条款"
+            where = f"（{lim.article}）" if lim.article else ""
+            label = lim.label or "资助总额"
+            lines.append(f"- {inline(f'{on}{scope}{label}最高不超过{reading.expr(lim.value)}{where}')}")
+        return lines
+
+    def contents(self) -> list[str]:
+        rows = []
+        for p in self.policy.provisions:
+            e = self.entries[p.id]
+            who = BENEFICIARIES.get(p.beneficiary.id, "") if isinstance(p, ast.Clause) and p.beneficiary else ""
+            rows.append([inline(p.article or ""), f"[{heading_title(p)}](#{p.id})", who, KINDS[e.kind], maximum(e)])
+        return table(["条目", "内容", "对象", "类型", "单次最高"], rows, ["left", "left", "left", "left", "right"])
+
+    def provision(self, p: ast.Clause | ast.Measure) -> list[str]:
+        lines = [f"## {heading(p)} {{#{p.id}}}", ""]
+        tags = []
+        if isinstance(p, ast.Clause) and p.beneficiary:
+            tags.append(f"对象：{BENEFICIARIES.get(p.beneficiary.id, p.beneficiary.id)}")
+        if p.stages:
+            tags.append("阶段：" + "、".join(STAGES[s.id] for s in p.stages))
+        tags.append(f"类型：{KINDS[self.entries[p.id].kind]}")
+        lines += ["　".join(f"*{t}*" for t in tags), ""]
+        if isinstance(p, ast.Clause):
+            reading = clause_reading(self.policy, p)
+            lines += [inline(reading.sentence), "{: .pol-reading }", ""]
+            for t in reading.tables:
+                lines += [*t.markdown(), ""]
+            e = self.entries[p.id]
+            if e.maximum is not None:
+                lines += [f"单次申请最多可得：**{format_money(e.maximum)}**", ""]
+        if p.original:
+            # A clause's reading comes first and its original folds away; a measure is its text.
+            fold = "???" if isinstance(p, ast.Clause) else "!!!"
+            lines += [f'{fold} quote "原文"', "", *indent(paragraphs(p.original.value)), ""]
+        for note in p.notes:
+            lines += ['!!! note "解读"', "", *indent(paragraphs(note.value)), ""]
+        if isinstance(p, ast.Clause):
+            for ex in p.examples:
+                lines += self.example(ex)
+        lines += self.units(p)
+        lines += ['??? abstract "政策代码"', "", *indent(fence(self.code(p), "pol")), ""]
+        return lines[:-1]
+
+    def example(self, ex: ast.Example) -> list[str]:
+        outcome = self.examples.get(id(ex))
+        body = [f"**{inline(ex.name)}**", ""]
+        body += [f"- {inline(self.fact_label(f.name.id))}：{inline(self.literal(f.value))}" for f in ex.facts]
+        if outcome is not None:
+            body += ["", f"结果：**{inline(outcome.got)}**"]
+            if outcome.explanation:
+                body += ["", *[f"{i}. {inline(step)}" for i, step in enumerate(outcome.explanation, 1)]]
+        return ['!!! example "举例"', "", *indent(body), ""]
+
+    def units(self, p: ast.Clause | ast.Measure) -> list[str]:
+        parts = []
+        if p.lead:
+            parts.append("牵头单位：" + "、".join(inline(t.value) for t in p.lead))
+        if p.responsible:
+            parts.append("责任单位：" + "、".join(inline(t.value) for t in p.responsible))
+        return ["　".join(parts), ""] if parts else []
+
+    def fact_label(self, name: str) -> str:
+        entry = self.policy.inputs.get(name)
+        return (entry[1].label or name) if entry else name
+
+    def literal(self, e: ast.Expr) -> str:
+        match e:
+            case ast.Quantity():
+                return quantity(e)
+            case ast.BoolLit(value=v):
+                return "是" if v else "否"
+            case ast.DateLit(value=v):
+                return v.isoformat()
+            case ast.Name(id=i):
+                return i
+            case ast.Text(value=v):  # type: ignore[misc]
+                return v
+        return "?"
+
+    def code(self, p: ast.Clause | ast.Measure) -> str:
+        """The provision's source text as the drafter wrote it."""
+        lines = self.source.text.split("\n")[p.span.line - 1:p.span.end_line]
+        return "\n".join(lines)
+
+
+def heading_title(p: ast.Clause | ast.Measure) -> str:
+    return inline(p.title.value if p.title else p.id)
+
+
+def page(policy: CheckedPolicy, source: SourceFile, outcomes: list[Outcome], as_of: datetime.date) -> str:
+    """The Markdown page of one policy."""
+    return PolicyPage(policy, source, outcomes, as_of).render()
