@@ -36,6 +36,11 @@ STAGES = {
     "international": "国际化",
     "研发": "研发", "临床试验": "临床试验", "产业化": "产业化", "市场开拓": "市场开拓", "国际化": "国际化",
 }
+# What `received … per …` may be restricted to: the same product or project, the same year, or everything.
+RECEIVED_SCOPES = {"product": "单品种", "project": "单个项目", "year": "每年", "total": "累计", "enterprise": "单个企业",
+                   "单品种": "单品种", "每个品种": "单品种", "单个项目": "单个项目", "每个项目": "单个项目", "每年": "每年",
+                   "累计": "累计", "单个企业": "单个企业", "每家企业": "单个企业"}
+OVERLAP = {"best": "从优就高不重复", "从优就高不重复": "从优就高不重复", "stack": "可叠加", "可叠加": "可叠加"}
 SCOPES = {
     "year": "每年", "product": "单品种", "enterprise": "单个企业", "project": "单个项目", "policy": "单个保单",
     "total": "累计", "每年": "每年", "单品种": "单品种", "每个品种": "单品种", "单个企业": "单个企业",
@@ -53,6 +58,7 @@ HEADER_FIELDS = {
     "term": "years",  # 有效期 N 年, when the text gives a length rather than an end date
     "events_from": "date",  # 项目认定时限: events before this date do not qualify
     "note": "notes",  # a document-level interpretation note; may be repeated
+    "overlap": "overlap",  # best: 从优、就高、不重复 with other policies of the same region
 }
 
 
@@ -97,9 +103,13 @@ class CheckedPolicy:
         return [d for d in self.module.decls if isinstance(d, (ast.Clause, ast.Measure))]
 
 
-def check(parsed: ParseResult) -> CheckedPolicy:
-    """Check a parsed file, returning the typed policy with every diagnostic of the file."""
-    return _Checker(parsed).run()
+def check(parsed: ParseResult, subjects: dict[str, str] | None = None) -> CheckedPolicy:
+    """Check a parsed file, returning the typed policy with every diagnostic of the file.
+
+    `subjects` is the taxonomy a clause's `subject` must come from (policies/subjects.toml); without
+    one, subjects are not checked.
+    """
+    return _Checker(parsed, subjects).run()
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> tuple[str, ...]:
@@ -114,8 +124,9 @@ def _fmt(value: Decimal, unit: Unit) -> str:
 
 
 class _Checker:
-    def __init__(self, parsed: ParseResult):
+    def __init__(self, parsed: ParseResult, subjects: dict[str, str] | None = None):
         self.module = parsed.module
+        self.subjects = subjects
         self.broken = parsed.broken_names
         self.diags: list[Diagnostic] = list(parsed.diagnostics)
         self.types: dict[int, Ty] = {}
@@ -187,6 +198,9 @@ class _Checker:
         limits = [d for d in decls if isinstance(d, ast.Limit)]
         for lim in limits:
             self.check_limit(lim, {c.id for c in clauses})
+        for ty, decl in self.inputs.values():
+            if decl.received is not None:
+                self.check_received(decl, ty, {c.id for c in clauses})
         self.diags.sort(key=lambda d: (d.span.file, d.span.line, d.span.column))
         return CheckedPolicy(
             module=self.module, header=self.header, enums=self.enums, inputs=self.inputs, lets=self.lets,
@@ -241,7 +255,7 @@ class _Checker:
                     continue
                 self.header[f.key] = v.value
             else:
-                table = LEVELS if kind == "level" else STATUSES
+                table = {"level": LEVELS, "status": STATUSES, "overlap": OVERLAP}[kind]
                 word = v.id if isinstance(v, ast.Name) else v.value if isinstance(v, ast.Text) else None
                 if word not in table:
                     self.err("POL107", f"'{word}' is not a {kind}", f.span,
@@ -297,7 +311,24 @@ class _Checker:
                 self.err("POL107", f"'{s.id}' is not a stage of a product's life", s.span, *_did_you_mean(s.id, STAGES),
                          "stages: research, clinical, industrialisation, market, international")
 
+    def check_received(self, decl: ast.InputDecl, ty: Ty, clause_ids: set[str]) -> None:
+        r = decl.received
+        assert r is not None
+        if not (isinstance(ty, QuantityT) and ty.unit.kind == "money"):
+            self.err("POL201", f"'{decl.name}' is filled from grants received, so it must be money", r.span)
+        for name in r.clauses:
+            if name.id not in clause_ids:
+                self.err("POL101", f"no clause '{name.id}' in this policy", name.span,
+                         *_did_you_mean(name.id, clause_ids))
+        for s in r.scopes:
+            if s not in RECEIVED_SCOPES:
+                self.err("POL107", f"'{s}' is not a scope of amounts received", r.span, *_did_you_mean(s, RECEIVED_SCOPES),
+                         "scopes: per product, per project, per year, total")
+
     def check_clause(self, c: ast.Clause) -> None:
+        if c.subject is not None and self.subjects is not None and c.subject.id not in self.subjects:
+            self.err("POL107", f"'{c.subject.id}' is not a subject of the taxonomy", c.subject.span,
+                     *_did_you_mean(c.subject.id, self.subjects), "subjects are listed in subjects.toml beside the policies")
         if c.beneficiary and c.beneficiary.id not in BENEFICIARIES:
             self.err("POL107", f"'{c.beneficiary.id}' is not a kind of beneficiary", c.beneficiary.span,
                      *_did_you_mean(c.beneficiary.id, BENEFICIARIES),

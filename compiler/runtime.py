@@ -511,17 +511,18 @@ class Limit:
 class Evaluation:
     """Every clause's result for one applicant, and the totals after the document's limits."""
 
-    __slots__ = ("policy", "title", "as_of", "results", "determined", "maximum", "notes")
+    __slots__ = ("policy", "title", "as_of", "results", "determined", "maximum", "notes", "limits")
 
     def __init__(self, policy: str, title: str, as_of: datetime.date, results: list[ClauseResult],
                  limits: Iterable[Limit]):
         self.policy, self.title, self.as_of, self.results = policy, title, as_of, results
+        self.limits = tuple(limits)  # with the applicant's facts applied, for callers that keep a ledger
         self.notes: list[str] = []
         determined = {r.id: r.amount for r in results if r.status == "granted" and r.amount is not None}
         maximum = {r.id: r.max_amount for r in results
                    if r.status in ("granted", "discretionary") and r.max_amount is not None}
-        self.determined = self._limited(determined, limits, "确定金额")
-        self.maximum = self._limited(maximum, limits, "最高金额")
+        self.determined = self._limited(determined, self.limits, "确定金额")
+        self.maximum = self._limited(maximum, self.limits, "最高金额")
 
     def _limited(self, amounts: dict[str, Decimal], limits: Iterable[Limit], what: str) -> Decimal:
         total = sum(amounts.values(), ZERO)

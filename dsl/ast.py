@@ -258,6 +258,8 @@ class Clause:
     original: Text | None
     beneficiary: Name | None
     stages: tuple[Name, ...]  # stages of a product's life the provision supports
+    subject: Name | None  # what it pays for, from the subjects taxonomy; overlapping grants share one
+    exclusive: Text | None  # 不可重复享受: never combined with another grant for the same subject
     parties: tuple[Text, ...]
     lead: tuple[Text, ...]
     responsible: tuple[Text, ...]
@@ -323,6 +325,15 @@ class TypeRef:
 
 
 @node
+class Received:
+    """`received 创新药研发 per product`: the input is filled from a profile's ledger of earlier grants."""
+
+    clauses: tuple[Name, ...]  # empty: every clause of the policy
+    scopes: tuple[str, ...]
+    span: Span
+
+
+@node
 class InputDecl:
     """A fact the applicant supplies: `input 临床研发费用: money "单品种临床研发费用"`."""
 
@@ -331,6 +342,7 @@ class InputDecl:
     label: str | None
     default: Expr | None
     span: Span
+    received: Received | None = None
 
 
 @node

@@ -143,7 +143,7 @@ def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> D
 _COMPARE_SYMBOLS = {">=": ">=", "≥": ">=", "<=": "<=", "≤": "<=", ">": ">", "<": "<", "==": "==", "=": "==", "!=": "!="}
 _THRESHOLD_OPS = {"以上": ">=", "以下": "<=", "以内": "<="}
 
-_CLAUSE_ONLY = ("beneficiary", "parties", "when", "grant", "cap", "offset", "topup", "duration", "example")
+_CLAUSE_ONLY = ("beneficiary", "subject", "exclusive", "parties", "when", "grant", "cap", "offset", "topup", "duration", "example")
 
 
 def _unquote(raw: str) -> str:
@@ -225,7 +225,14 @@ class _Builder(Transformer[Token, Any]):
     def input_decl(self, meta: Any, c: list[Any]) -> ast.InputDecl:
         label = next((_unquote(x.value) for x in c[2:] if isinstance(x, Token)), None)
         default = next((x[1] for x in c[2:] if isinstance(x, tuple)), None)
-        return ast.InputDecl(name=c[0].value, type=c[1], label=label, default=default, span=self._tspan(c[0]))
+        received = next((x for x in c[2:] if isinstance(x, ast.Received)), None)
+        return ast.InputDecl(name=c[0].value, type=c[1], label=label, default=default, span=self._tspan(c[0]),
+                             received=received)
+
+    def received(self, meta: Any, c: list[Any]) -> ast.Received:
+        names = tuple(ast.Name(id=t.value, span=self._tspan(t)) for t in c if isinstance(t, Token) and t.type == "NAME")
+        scopes = tuple(x[1] for x in c if isinstance(x, tuple))
+        return ast.Received(clauses=names, scopes=scopes, span=self._span(meta))
 
     def default_value(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
         return ("default", c[0])
@@ -310,7 +317,8 @@ class _Builder(Transformer[Token, Any]):
             )
         return ast.Clause(
             id=id_token.value, article=article, title=single.get("title"), original=single.get("original"),
-            beneficiary=single.get("beneficiary"), stages=tuple(many["stage"]), parties=tuple(many["parties"]),
+            beneficiary=single.get("beneficiary"), stages=tuple(many["stage"]), subject=single.get("subject"),
+            exclusive=single.get("exclusive"), parties=tuple(many["parties"]),
             lead=tuple(many["lead"]),
             responsible=tuple(many["responsible"]), notes=tuple(many["note"]), waivers=tuple(many["waive"]),
             conditions=tuple(many["when"]),
@@ -337,6 +345,13 @@ class _Builder(Transformer[Token, Any]):
 
     def beneficiary(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("beneficiary", ast.Name(id=c[0].value, span=self._tspan(c[0])), self._span(meta))
+
+    def subject(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("subject", ast.Name(id=c[0].value, span=self._tspan(c[0])), self._span(meta))
+
+    def exclusive(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        reason = self._text(c[0]) if c else ast.Text(value="", span=self._span(meta))
+        return ("exclusive", reason, self._span(meta))
 
     def stage(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("stage", tuple(ast.Name(id=t.value, span=self._tspan(t)) for t in c), self._span(meta))

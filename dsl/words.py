@@ -27,7 +27,7 @@ POSTFIX_WORDS = frozenset({"以上", "以下", "以内", "(含)以上", "(含)�
 
 # The items a clause may hold, for "did you mean" on a misspelt item.
 FIELD_KEYWORDS = [
-    "title", "original", "beneficiary", "stage", "each", "lead", "responsible", "note", "waive", "when", "grant",
+    "title", "original", "beneficiary", "stage", "subject", "exclusive", "each", "lead", "responsible", "note", "waive", "when", "grant",
     "cap", "offset", "topup", "duration", "example",
 ]
 
@@ -35,7 +35,8 @@ FIELD_KEYWORDS = [
 KEYWORD_SPELLINGS: dict[str, str] = {
     "_POLICY": "policy", "_ENUM": "enum", "_INPUT": "input", "_LET": "let", "_LIMIT": "limit",
     "_CLAUSE": "clause", "_MEASURE": "measure", "_TITLE": "title", "_ORIGINAL": "original",
-    "_BENEFICIARY": "beneficiary", "_STAGE": "stage", "_EACH": "each", "_RESPONSIBLE": "responsible", "_LEAD": "lead",
+    "_BENEFICIARY": "beneficiary", "_STAGE": "stage", "_SUBJECT": "subject", "_EXCLUSIVE": "exclusive",
+    "_RECEIVED": "received", "RECEIVED_ALL": "*", "_EACH": "each", "_RESPONSIBLE": "responsible", "_LEAD": "lead",
     "_WAIVE": "waive", "_NOTE": "note",
     "_WHEN": "when", "_GRANT": "grant", "_UP": "up to", "_HIGHEST": "最高", "_NOT_OVER": "不超过",
     "_CAP": "cap", "_OFFSET": "offset", "_TOPUP": "topup", "_DURATION": "duration", "_CASE": "case_by_case",

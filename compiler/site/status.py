@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import attrs
 
+from compiler import validity
+
 
 @attrs.frozen
 class Standing:
@@ -21,24 +23,10 @@ def _day(d: datetime.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def end_of_term(start: datetime.date, years: Decimal) -> datetime.date | None:
-    """The last day of a term of whole years from `start` (有效期3年 from 2021-07-28 ends 2024-07-27)."""
-    if years != years.to_integral_value():
-        return None
-    try:
-        anniversary = start.replace(year=start.year + int(years))
-    except ValueError:  # 29 February
-        anniversary = start.replace(year=start.year + int(years), day=28) + datetime.timedelta(days=1)
-    return anniversary - datetime.timedelta(days=1)
-
-
 def standing(header: dict[str, object], as_of: datetime.date) -> Standing:
     """A policy's status on `as_of`, from its stated status and its dates."""
-    start = header.get("effective") or header.get("issued")
-    end = header.get("expires")
+    start, end = validity.period(header)
     term = header.get("term")
-    if end is None and isinstance(start, datetime.date) and isinstance(term, Decimal):
-        end = end_of_term(start, term)
     if isinstance(start, datetime.date):
         period = f"{_day(start)}起" + (f"至{_day(end)}" if isinstance(end, datetime.date) else "，原文未规定截止日期")
     elif isinstance(term, Decimal):
