@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tomllib
 import types
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from compiler.pygen import RUNTIME_MODULE, generate
 from dsl.diagnostics import Diagnostic, error
 from dsl.parser import parse
 from dsl.source import Span, SourceFile
+
+# The taxonomy of subjects, looked for beside each policy file.
+SUBJECTS_FILE = "subjects.toml"
 
 # A policy larger than this is refused rather than parsed: no real document comes near it.
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
@@ -49,14 +53,34 @@ def compile_file(path: str | Path) -> Compiled:
         return Compiled(SourceFile(name, ""), None, [_file_error(name, f"the file is not UTF-8 text ({exc.reason})")])
     except OSError as exc:
         return Compiled(SourceFile(name, ""), None, [_file_error(name, f"cannot read the file: {exc.strerror}")])
+    subjects = Path(path).parent / SUBJECTS_FILE
+    if subjects.is_file():
+        taxonomy = read_subjects(subjects)
+        if isinstance(taxonomy, Diagnostic):
+            return Compiled(SourceFile(name, text), None, [taxonomy])
+        return compile_text(text, name, taxonomy)
     return compile_text(text, name)
 
 
-def compile_text(text: str, name: str = "<string>") -> Compiled:
-    """Check policy source text."""
+def compile_text(text: str, name: str = "<string>", subjects: dict[str, str] | None = None) -> Compiled:
+    """Check policy source text, with the subjects taxonomy its clauses' `subject` must come from."""
     source = SourceFile(name, text)
-    policy = check(parse(text, name))
+    policy = check(parse(text, name), subjects)
     return Compiled(source, policy, policy.diagnostics)
+
+
+def read_subjects(path: Path) -> dict[str, str] | Diagnostic:
+    """The subjects taxonomy (`[subjects]` name = description), or a diagnostic saying why it cannot be read."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return _file_error(str(path), f"cannot read the subjects taxonomy: {exc}")
+    except tomllib.TOMLDecodeError as exc:
+        return _file_error(str(path), f"the subjects taxonomy is not valid TOML: {exc}")
+    table = data.get("subjects")
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        return _file_error(str(path), "the subjects taxonomy needs a [subjects] table of name = \"description\"")
+    return dict(table)
 
 
 def python_source(compiled: Compiled) -> str:
