@@ -22,6 +22,7 @@ from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
 from compiler.report import print_diagnostics, render_json
+from compiler.profile import LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies
 from compiler.schema import input_schema
 from compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files
 
@@ -205,6 +206,52 @@ class Cli:
                 return EXIT_BAD_INPUT
         return EXIT_OK
 
+    def eval_profile(self, args: argparse.Namespace) -> int:
+        compiled = self.checked(args.policies)
+        if isinstance(compiled, int):
+            return compiled
+        raw = _read_json(args.profile)
+        if isinstance(raw, str):
+            return self.fail(raw)
+        as_of = None
+        if args.as_of:
+            try:
+                as_of = datetime.date.fromisoformat(args.as_of)
+            except ValueError:
+                return self.fail(f"--as-of: '{args.as_of}' is not a date such as 2022-01-01")
+        try:
+            ledger = evaluate_profile(raw, load_policies(compiled), as_of)  # type: ignore[arg-type]
+        except ProfileError as exc:
+            self.err.print(f"[bold red]error:[/] the profile {escape(args.profile)} cannot be evaluated:")
+            for problem in exc.problems:
+                self.err.print(f"  - {escape(problem)}")
+            return EXIT_BAD_INPUT
+        if args.json:
+            self.out.print(json.dumps(ledger.to_json(), ensure_ascii=False, indent=2), markup=False)
+        else:
+            self.print_ledger(ledger)
+        return EXIT_OK
+
+    def print_ledger(self, ledger: Ledger) -> None:
+        for year in ledger.years():
+            self.out.print(f"[bold]{escape(ledger.enterprise)} {year} 年[/]")
+            for e in (e for e in ledger.entries if e.year == year):
+                source = e.source if e.status == "external" else f"{e.policy.title} {e.clause.article or ''} {e.clause.id}"
+                item = f"［{e.item}］" if e.item else ""
+                self.out.print(f"  {e.date.isoformat()}  {escape(source)} {escape(item)}")
+                if e.status in ("granted", "discretionary", "external"):
+                    cut = f"（按条款计算 {runtime.format_money(e.computed)}，核减后）" if e.cuts else ""
+                    self.out.print(f"      [bold]{LEDGER_STATUS[e.status]}：{runtime.format_money(e.amount)}[/]{cut}")
+                else:
+                    self.out.print(f"      [bold]{LEDGER_STATUS.get(e.status, e.status)}[/]")
+                for step in e.explanation:
+                    self.out.print(f"      · {escape(step)}")
+            granted, most = ledger.total(year, "granted"), ledger.total(year, "discretionary")
+            line = f"  {year} 年合计：确定 {runtime.format_money(granted)}"
+            if most:
+                line += f"；另有待主管部门审定的，最高 {runtime.format_money(most)}"
+            self.out.print(line + "\n")
+
     def print_evaluation(self, ev: runtime.Evaluation) -> None:
         table = Table(title=f"{ev.title}（评估日期 {ev.as_of.isoformat()}）", show_lines=True)
         for name in ("条款", "条文", "结果", "金额", "计算过程"):
@@ -318,6 +365,11 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print the result as JSON")
     i = sub.add_parser("inputs", help="print a JSON Schema of the facts a policy needs")
     i.add_argument("policy")
+    ep = sub.add_parser("eval-profile", help="evaluate an enterprise's profile across policies and years")
+    ep.add_argument("profile", help="JSON file: the enterprise's facts, items and dated events")
+    ep.add_argument("--policies", nargs="+", required=True, help=".pol files or folders")
+    ep.add_argument("--as-of", help="leave out events after this date, to see the ledger as it stood then")
+    ep.add_argument("--json", action="store_true", help="print the ledger as JSON")
     t = sub.add_parser("test", help="run the worked examples in policies")
     t.add_argument("paths", nargs="+")
     t.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")
@@ -327,7 +379,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, cli: Cli | None = None) -> int:
     args = parser().parse_args(argv)
     cli = cli or Cli()
-    return int(getattr(cli, args.command)(args))
+    return int(getattr(cli, args.command.replace("-", "_"))(args))
 
 
 def entry() -> None:
