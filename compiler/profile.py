@@ -12,7 +12,7 @@ import attrs
 from compiler import validity
 from compiler.checker import OVERLAP, CheckedPolicy, names_in
 from compiler.pipeline import Compiled, load_evaluator, python_source
-from compiler.runtime import FactsError, format_money
+from compiler.runtime import FEN, FactsError, format_money
 from dsl import ast
 from dsl.source import Span
 
@@ -102,7 +102,7 @@ class Entry:
             "event": self.index, "date": self.date.isoformat(), "year": self.year,
             "policy": self.policy.key if self.status != "external" else None, "clause": self.clause.id,
             "article": self.clause.article, "item": self.item, "subject": self.subject, "status": self.status,
-            "computed": str(self.computed), "amount": str(self.amount), "cuts": list(self.cuts),
+            "computed": _fen(self.computed), "amount": _fen(self.amount), "cuts": list(self.cuts),
             "explanation": list(self.explanation), "source": self.source,
         }
 
@@ -124,9 +124,14 @@ class Ledger:
         return {
             "enterprise": self.enterprise,
             "entries": [e.to_json() for e in self.entries],
-            "years": {str(y): {"granted": str(self.total(y, "granted")),
-                               "discretionary_maximum": str(self.total(y, "discretionary"))} for y in self.years()},
+            "years": {str(y): {"granted": _fen(self.total(y, "granted")),
+                               "discretionary_maximum": _fen(self.total(y, "discretionary"))} for y in self.years()},
         }
+
+
+def _fen(value: Decimal) -> str:
+    """Money in JSON as the evaluators write it: a string of 元 with two decimals."""
+    return str(value.quantize(FEN))
 
 
 # ---------------------------------------------------------------- reading the profile

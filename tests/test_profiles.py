@@ -1,0 +1,156 @@
+"""Enterprise profiles across policies and years: ledgers checked by hand against the original texts."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from compiler.cli import main
+from compiler.pipeline import compile_file, policy_files
+from compiler.profile import ProfileError, evaluate_profile, load_policies
+
+from conftest import POLICIES, ROOT
+
+PROFILES = ROOT / "examples" / "profiles"
+WAN = Decimal(10_000)
+
+
+@pytest.fixture(scope="module")
+def policies():
+    compiled = [compile_file(p) for p in policy_files([str(POLICIES)])]
+    assert all(c.ok for c in compiled)
+    return load_policies(compiled)
+
+
+def _ledger(policies, name: str, **kw):
+    raw = json.loads((PROFILES / f"{name}.json").read_text(encoding="utf-8"))
+    return evaluate_profile(raw, policies, **kw)
+
+
+def _rows(ledger) -> list[tuple[str, str, str, Decimal]]:
+    return [(e.date.isoformat(), e.clause.id, e.status, e.amount / WAN) for e in ledger.entries]
+
+
+def test_yantai_class1_drug_over_the_years(policies) -> None:
+    ledger = _ledger(policies, "yantai_class1_drug")
+    assert _rows(ledger) == [
+        # 二(一)1 I 期: 600万 × 40% = 240万, above the I 期 maximum 200万 for 一类新药.
+        ("2022-03-15", "创新药研发", "granted", 200),
+        # II 期: 3000万 × 40% = 1200万, above 800万; the product's 3000万 less 200万 received does not bind.
+        ("2023-04-20", "创新药研发", "granted", 800),
+        # 二(二)1 needs 持续生产时间不少于3年: production has just begun.
+        ("2024-09-01", "落地生产扶持", "not_eligible", 0),
+        # After three years: 最高5000万, and 该项奖励包括已发扶持资金 (200万 + 800万) → at most 4000万.
+        ("2027-09-01", "落地生产扶持", "discretionary", 4000),
+    ]
+    award = ledger.entries[-1]
+    assert "本市企业该品种已获得的临床试验扶持资金：台账中已获 1000万元" in award.explanation
+    assert "5000万元 扣除该品种已获临床试验扶持 1000万元，为 4000万元" in award.explanation
+
+
+def test_suzhou_cut_to_8000_wan_in_one_year(policies) -> None:
+    ledger = _ledger(policies, "suzhou_over_limit")
+    assert _rows(ledger) == [
+        ("2022-03-01", "重大专项配套资助", "granted", 2000),  # 第六条: 1亿 × 20%, 最高2000万
+        ("2022-06-01", "药品产业化资助", "granted", 2000),  # 第十三条: 3亿 × 10% = 3000万, 单个企业最高2000万
+        ("2022-09-01", "地区总部资助", "granted", 4000),  # 第十九条 awarded 6000万; 第五条 leaves 8000 − 4000
+        ("2022-11-01", "重大专项配套资助", "granted", 0),  # 1000万, but the year's 8000万 is used up
+        ("2023-03-01", "重大专项配套资助", "granted", 1000),  # a new year, a new 8000万
+    ]
+    assert ledger.total(2022, "granted") == 8000 * WAN
+    hq = ledger.entries[2]
+    assert hq.computed == 6000 * WAN
+    assert hq.cuts == ["单个企业每年资助总额余额为 4000万元，本项由 6000万元 核减为 4000万元"]
+
+
+def test_jiangsu_one_yi_per_unit_per_year_and_validity(policies) -> None:
+    ledger = _ledger(policies, "jiangsu_yearly_limit")
+    assert _rows(ledger) == [
+        ("2022-02-01", "一类创新药研发", "granted", 3000),
+        ("2022-04-01", "创新产品产业化项目", "granted", 3000),  # another subject: stacks with the research support
+        ("2022-06-01", "一类创新药研发", "granted", 3000),
+        ("2022-10-01", "创新产品产业化项目", "granted", 1000),  # 第5条: 每个单位每年累计不超过1亿
+        ("2025-03-01", "一类创新药研发", "out_of_force", 0),  # 有效期至2024年12月31日
+    ]
+    assert ledger.total(2022, "granted") == 10000 * WAN
+
+
+def test_yantai_best_of_overlapping_grants_and_exclusivity(policies) -> None:
+    ledger = _ledger(policies, "yantai_overlap")
+    assert _rows(ledger) == [
+        ("2022-01-10", "某区园区建设投资补助", "external", 300),
+        ("2022-05-01", "原创新药产业化一事一议", "granted", 6000),
+        # 从优、就高、不重复: the same product's industrialisation already got 6000万 > 5000万.
+        ("2022-08-01", "落地生产扶持", "granted", 0),
+        # 五(一)2: 1亿 × 2% + 2亿 × 1% = 400万, 与省、市、区其他政策不可重复享受.
+        ("2022-09-01", "园区建设投资奖励", "granted", 0),
+    ]
+    assert ledger.entries[2].computed == 5000 * WAN
+    assert ledger.entries[3].computed == 400 * WAN
+    assert "不可重复享受" in ledger.entries[3].cuts[0]
+
+
+def test_best_only_pays_the_difference_when_the_second_grant_is_larger(policies) -> None:
+    raw = {
+        "enterprise": "测试企业", "items": {"X": {"facts": {"落地品种类别": "一类新药"}}},
+        "events": [
+            {"date": "2022-05-01", "policy": "yantai", "clause": "原创新药产业化一事一议", "item": "X",
+             "facts": {"原创新药产业化项目": True}, "awarded": "2000万"},
+            {"date": "2022-08-01", "policy": "yantai", "clause": "落地生产扶持", "item": "X",
+             "facts": {"在本市落地生产结算": True, "持续生产年限": "3年"}, "awarded": "5000万"},
+        ],
+    }
+    ledger = evaluate_profile(raw, policies)
+    assert [e.amount / WAN for e in ledger.entries] == [2000, 3000]  # 就高: 5000万 in all, not 7000万
+
+
+def test_as_of_shows_the_ledger_as_it_stood(policies) -> None:
+    ledger = _ledger(policies, "yantai_class1_drug", as_of=datetime.date(2023, 12, 31))
+    assert [e.date.year for e in ledger.entries] == [2022, 2023]
+
+
+def test_profile_problems_are_named_by_their_place(policies) -> None:
+    raw = {
+        "enterprise": "x", "colour": "red",
+        "events": [
+            {"date": "2022-13-01", "policy": "yantai", "clause": "创新药研发"},
+            {"date": "2022-01-01", "policy": "nowhere", "clause": "创新药研发"},
+            {"date": "2022-01-01", "policy": "yantai", "clause": "不存在"},
+            {"date": "2022-01-01", "policy": "yantai", "clause": "创新药研发", "item": "Y"},
+        ],
+    }
+    with pytest.raises(ProfileError) as err:
+        evaluate_profile(raw, policies)
+    problems = err.value.problems
+    assert "colour: not a field of a profile (enterprise, facts, items, events, received)" in problems
+    assert "events[0].date: expected a date such as 2022-05-10, got '2022-13-01'" in problems
+    assert any(p.startswith("events[1].policy: 'nowhere' is not one of the policies") for p in problems)
+    assert "events[2].clause: '不存在' is not a clause of yantai" in problems
+    assert "events[3].item: 'Y' is not one of the profile's items" in problems
+
+
+def test_ill_typed_facts_name_the_event_and_field(policies) -> None:
+    raw = {"events": [{"date": "2022-01-01", "policy": "yantai", "clause": "创新药研发",
+                       "facts": {"临床研发费用": "六百万", "新药类别": "一类新药", "临床阶段": "I期"}}]}
+    with pytest.raises(ProfileError) as err:
+        evaluate_profile(raw, policies)
+    assert err.value.problems[0].startswith("events[0] (yantai 创新药研发): 临床研发费用")
+
+
+def test_eval_profile_command(tmp_path: Path, capsys) -> None:
+    profile = str(PROFILES / "suzhou_over_limit.json")
+    assert main(["eval-profile", profile, "--policies", str(POLICIES), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["years"]["2022"]["granted"] == "80000000.00"
+    assert data["entries"][2]["cuts"] == ["单个企业每年资助总额余额为 4000万元，本项由 6000万元 核减为 4000万元"]
+    assert main(["eval-profile", profile, "--policies", str(POLICIES)]) == 0
+    text = capsys.readouterr().out
+    assert "2022 年合计：确定 8000万元" in text
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"events": [{"date": "2022-01-01", "policy": "suzhou", "clause": "无此条"}]}', encoding="utf-8")
+    assert main(["eval-profile", str(bad), "--policies", str(POLICIES)]) == 2
+    assert "events[0].clause: '无此条' is not a clause of suzhou" in capsys.readouterr().err
