@@ -108,6 +108,11 @@ def test_best_only_pays_the_difference_when_the_second_grant_is_larger(policies)
     assert [e.amount / WAN for e in ledger.entries] == [2000, 3000]  # 就高: 5000万 in all, not 7000万
 
 
+def test_every_worked_profile_is_checked() -> None:
+    checked = {"yantai_class1_drug", "suzhou_over_limit", "jiangsu_yearly_limit", "yantai_overlap"}
+    assert {p.stem for p in PROFILES.glob("*.json")} == checked
+
+
 def test_as_of_shows_the_ledger_as_it_stood(policies) -> None:
     ledger = _ledger(policies, "yantai_class1_drug", as_of=datetime.date(2023, 12, 31))
     assert [e.date.year for e in ledger.entries] == [2022, 2023]

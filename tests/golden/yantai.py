@@ -130,43 +130,43 @@ INPUTS = {
 
 _LET_INPUTS = {'年亩产税收': ('园区年税收', '园区面积')}
 
-_C1 = rt.Clause('创新药研发', '二(一)1', '支持创新药研发', '企业', None, 144, ())
-_C2 = rt.Clause('创新医疗器械研发', '二(一)2', '支持创新医疗器械研发', '企业', None, 184, ())
-_C3 = rt.Clause('临床试验机构支持', '二(一)3', '支持开展临床试验', '机构', None, 206, ())
-_C4 = rt.Clause('落地生产扶持', '二(二)1', '鼓励创新药、仿制药、三类医疗器械落地生产', '企业', None, 227, ())
-_C5 = rt.Clause('区域总代理扶持', '二(二)2', '委托本市药品现代物流企业区域总代理', '企业', None, 262, ())
-_C6 = rt.Clause('进口药品总代理扶持', '二(二)2', '取得进口药品国内总代理', '企业', None, 283, ())
-_C7 = rt.Clause('平台设备资助', '三(一)', '鼓励社会资本参与公共服务平台建设', '平台', None, 305, ())
-_C8 = rt.Clause('平台营收突破奖励', '三(二)', '鼓励公共服务平台拓展业务', '平台', None, 327, ())
-_C9 = rt.Clause('委托双方资助', '三(三)', '鼓励利用本市公共服务平台开展业务', '企业', None, 351, ('委托方', '受托方'))
-_C10 = rt.Clause('设备投入补助', '四(一)', '设备投入补助', '企业', None, 379, ())
-_C11 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 406, ())
-_C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 437, ())
-_C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 462, ())
-_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 496, ())
-_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 531, ())
-_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 564, ())
-_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 584, ())
-_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 612, ())
-_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 634, ())
-_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 654, ())
-_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 681, ())
-_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 717, ())
-_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 736, ())
-_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 758, ())
-_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 814, ())
-_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 827, ())
-_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 840, ())
-_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 859, ())
-_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 894, ())
-_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 921, ())
-_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 953, ())
-_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 966, ())
-_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 981, ())
+_C1 = rt.Clause('创新药研发', '二(一)1', '支持创新药研发', '企业', None, 149, ())
+_C2 = rt.Clause('创新医疗器械研发', '二(一)2', '支持创新医疗器械研发', '企业', None, 189, ())
+_C3 = rt.Clause('临床试验机构支持', '二(一)3', '支持开展临床试验', '机构', None, 211, ())
+_C4 = rt.Clause('落地生产扶持', '二(二)1', '鼓励创新药、仿制药、三类医疗器械落地生产', '企业', None, 232, ())
+_C5 = rt.Clause('区域总代理扶持', '二(二)2', '委托本市药品现代物流企业区域总代理', '企业', None, 267, ())
+_C6 = rt.Clause('进口药品总代理扶持', '二(二)2', '取得进口药品国内总代理', '企业', None, 288, ())
+_C7 = rt.Clause('平台设备资助', '三(一)', '鼓励社会资本参与公共服务平台建设', '平台', None, 310, ())
+_C8 = rt.Clause('平台营收突破奖励', '三(二)', '鼓励公共服务平台拓展业务', '平台', None, 332, ())
+_C9 = rt.Clause('委托双方资助', '三(三)', '鼓励利用本市公共服务平台开展业务', '企业', None, 356, ('委托方', '受托方'))
+_C10 = rt.Clause('设备投入补助', '四(一)', '设备投入补助', '企业', None, 384, ())
+_C11 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 411, ())
+_C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 442, ())
+_C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 467, ())
+_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 501, ())
+_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 536, ())
+_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 569, ())
+_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 589, ())
+_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 617, ())
+_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 639, ())
+_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 659, ())
+_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 686, ())
+_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 722, ())
+_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 741, ())
+_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 763, ())
+_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 819, ())
+_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 832, ())
+_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 845, ())
+_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 864, ())
+_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 899, ())
+_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 926, ())
+_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 958, ())
+_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 971, ())
+_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 986, ())
 
 
 def _table_2(f, t):
-    # policies/yantai.pol:156  按新药类别确定（一类新药为200万元；二类新药、生物类似药为100万元）
+    # policies/yantai.pol:161  按新药类别确定（一类新药为200万元；二类新药、生物类似药为100万元）
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K2
@@ -178,7 +178,7 @@ def _table_2(f, t):
 
 
 def _table_3(f, t):
-    # policies/yantai.pol:157  按新药类别确定（一类新药为800万元；二类新药、生物类似药为400万元）
+    # policies/yantai.pol:162  按新药类别确定（一类新药为800万元；二类新药、生物类似药为400万元）
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K4
@@ -190,7 +190,7 @@ def _table_3(f, t):
 
 
 def _table_4(f, t):
-    # policies/yantai.pol:158  按新药类别确定（一类新药为2000万元；二类新药、生物类似药为1000万元）
+    # policies/yantai.pol:163  按新药类别确定（一类新药为2000万元；二类新药、生物类似药为1000万元）
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K6
@@ -202,7 +202,7 @@ def _table_4(f, t):
 
 
 def _table_1(f, t):
-    # policies/yantai.pol:155  按临床阶段确定（I期为按新药类别确定（一类新药为200万元；二类新药、生物类似药为100万元）；II期为按新药类别确定（
+    # policies/yantai.pol:160  按临床阶段确定（I期为按新药类别确定（一类新药为200万元；二类新药、生物类似药为100万元）；II期为按新药类别确定（
     k = f['临床阶段']
     if k in ('I期',):
         v = _table_2(f, t)
@@ -216,7 +216,7 @@ def _table_1(f, t):
 
 
 def _table_5(f, t):
-    # policies/yantai.pol:160  按新药类别确定（一类新药为3000万元；二类新药、生物类似药为1500万元）
+    # policies/yantai.pol:165  按新药类别确定（一类新药为3000万元；二类新药、生物类似药为1500万元）
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K8
@@ -228,7 +228,7 @@ def _table_5(f, t):
 
 
 def _table_6(f, t):
-    # policies/yantai.pol:239  按落地品种类别确定（一类新药为5000万元；二类新药为3000万元；仿制药为500万元；中药经典名方复方制剂为500万元
+    # policies/yantai.pol:244  按落地品种类别确定（一类新药为5000万元；二类新药为3000万元；仿制药为500万元；中药经典名方复方制剂为500万元
     k = f['落地品种类别']
     if k in ('一类新药',):
         v = _K13
@@ -246,7 +246,7 @@ def _table_6(f, t):
 
 
 def _tiers_7(f, t):
-    # policies/yantai.pol:472  the highest tier reached applies
+    # policies/yantai.pol:477  the highest tier reached applies
     if (f['实缴注册资金'] >= _K7):
         return t.tier(2, '实缴注册资金1000万美元以上', t.least((t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K21, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), _K2,), ((None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)),), ('money', 'CNY', None)), ('money', 'CNY', None))
     if (f['实缴注册资金'] >= _K14):
@@ -255,7 +255,7 @@ def _tiers_7(f, t):
 
 
 def _tiers_8(f, t):
-    # policies/yantai.pol:506  the highest tier reached applies
+    # policies/yantai.pol:511  the highest tier reached applies
     if (f['年销售收入'] > _K22):
         return t.tier(3, '年销售收入突破50亿元', _K14, ('money', 'CNY', None))
     if (f['年销售收入'] > _K23):
@@ -266,7 +266,7 @@ def _tiers_8(f, t):
 
 
 def _table_9(f, t):
-    # policies/yantai.pol:541  按销售年度确定（1为年销售收入 × 3%；2为年销售收入 × 2%；3为年销售收入 × 1%）
+    # policies/yantai.pol:546  按销售年度确定（1为年销售收入 × 3%；2为年销售收入 × 2%；3为年销售收入 × 1%）
     k = f['销售年度']
     if k in (_K21,):
         v = t.mul(f['年销售收入'], _K25, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
@@ -280,7 +280,7 @@ def _table_9(f, t):
 
 
 def _tiers_10(f, t):
-    # policies/yantai.pol:662  the highest tier reached applies
+    # policies/yantai.pol:667  the highest tier reached applies
     if ((f['项目实际投资额'] >= _K30) and (f['设备购置资金'] >= _K13)):
         return t.tier(2, '项目实际投资额1亿元以上，且设备购置资金5000万元以上', _K31, ('money', 'CNY', None))
     if ((f['项目实际投资额'] >= _K13) and (f['设备购置资金'] >= _K8)):
@@ -289,7 +289,7 @@ def _tiers_10(f, t):
 
 
 def _tiers_11(f, t):
-    # policies/yantai.pol:689  the highest tier reached applies
+    # policies/yantai.pol:694  the highest tier reached applies
     if (f['年亩产税收'] >= _K3):
         return t.tier(3, '年亩产税收100万元/亩以上', t.mul(_K29, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
     if (f['年亩产税收'] >= _K32):
@@ -301,7 +301,7 @@ def _tiers_11(f, t):
 
 def _lets(f):
     """Compute the definitions (let) that the facts allow; the rest stay absent."""
-    # policies/yantai.pol:131
+    # policies/yantai.pol:136
     try:
         f['年亩产税收'] = rt.QUIET.div(f['园区年税收'], f['园区面积'], ('园区年税收', ('money', 'CNY', None)), ('园区面积', ('area', None, 'mu')), ('money_per_area', 'CNY', 'mu'))
     except (KeyError, rt.NoRow, ArithmeticError):
@@ -310,15 +310,15 @@ def _lets(f):
 
 
 def _clause_1(f):
-    # policies/yantai.pol:144  二(一)1 支持创新药研发
+    # policies/yantai.pol:149  二(一)1 支持创新药研发
     t = rt.Trace()
     c = _C1
     try:
-        # policies/yantai.pol:154  grant
+        # policies/yantai.pol:159  grant
         v = t.mul(f['临床研发费用'], _K1, ('临床研发费用', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:155  cap
-        v = t.cap(v, _table_1(f, rt.QUIET), '本阶段上限')
         # policies/yantai.pol:160  cap
+        v = t.cap(v, _table_1(f, rt.QUIET), '本阶段上限')
+        # policies/yantai.pol:165  cap
         ct = rt.Trace()
         v = t.cap(v, ct.sub(_table_5(f, ct), f['该品种已获研发扶持'], (None, ('money', 'CNY', None)), ('该品种已获研发扶持', ('money', 'CNY', None)), ('money', 'CNY', None)), '单品种累计上限余额', ct)
     except KeyError as e:
@@ -330,17 +330,17 @@ def _clause_1(f):
 
 
 def _clause_2(f):
-    # policies/yantai.pol:184  二(一)2 支持创新医疗器械研发
+    # policies/yantai.pol:189  二(一)2 支持创新医疗器械研发
     t = rt.Trace()
     c = _C2
     missing = set()
-    # policies/yantai.pol:193
+    # policies/yantai.pol:198
     try:
         if not t.cond((f['医疗器械类别'] == '第三类'), '医疗器械类别为第三类', (('医疗器械类别', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:193
+    # policies/yantai.pol:198
     try:
         if not t.cond(f['已启动临床试验'], '已启动临床试验', (('已启动临床试验', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -349,7 +349,7 @@ def _clause_2(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:194  grant
+        # policies/yantai.pol:199  grant
         v = _K10
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -360,17 +360,17 @@ def _clause_2(f):
 
 
 def _clause_3(f):
-    # policies/yantai.pol:206  二(一)3 支持开展临床试验
+    # policies/yantai.pol:211  二(一)3 支持开展临床试验
     t = rt.Trace()
     c = _C3
     missing = set()
-    # policies/yantai.pol:213
+    # policies/yantai.pol:218
     try:
         if not t.cond(f['临床试验机构已备案'], '临床试验机构已备案', (('临床试验机构已备案', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:213
+    # policies/yantai.pol:218
     try:
         if not t.cond(f['为本市企业开展创新产品临床试验'], '为本市企业开展创新产品临床试验', (('为本市企业开展创新产品临床试验', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -379,9 +379,9 @@ def _clause_3(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:214  grant
+        # policies/yantai.pol:219  grant
         v = t.mul(f['单产品临床试验费用'], _K11, ('单产品临床试验费用', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:215  cap
+        # policies/yantai.pol:220  cap
         ct = rt.Trace()
         v = t.cap(v, _K2, '单产品最高支持', ct)
     except KeyError as e:
@@ -393,17 +393,17 @@ def _clause_3(f):
 
 
 def _clause_4(f):
-    # policies/yantai.pol:227  二(二)1 鼓励创新药、仿制药、三类医疗器械落地生产
+    # policies/yantai.pol:232  二(二)1 鼓励创新药、仿制药、三类医疗器械落地生产
     t = rt.Trace()
     c = _C4
     missing = set()
-    # policies/yantai.pol:238
+    # policies/yantai.pol:243
     try:
         if not t.cond(f['在本市落地生产结算'], '在本市落地生产结算', (('在本市落地生产结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:238
+    # policies/yantai.pol:243
     try:
         if not t.cond((f['持续生产年限'] >= _K12), '持续生产年限不少于3年', (('持续生产年限', ('years', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -412,9 +412,9 @@ def _clause_4(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:239  grant
+        # policies/yantai.pol:244  grant
         v = _table_6(f, t)
-        # policies/yantai.pol:246  offset
+        # policies/yantai.pol:251  offset
         v = t.offset(v, f['该品种已获临床试验扶持'], '该品种已获临床试验扶持', 'offset')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -425,17 +425,17 @@ def _clause_4(f):
 
 
 def _clause_5(f):
-    # policies/yantai.pol:262  二(二)2 委托本市药品现代物流企业区域总代理
+    # policies/yantai.pol:267  二(二)2 委托本市药品现代物流企业区域总代理
     t = rt.Trace()
     c = _C5
     missing = set()
-    # policies/yantai.pol:270
+    # policies/yantai.pol:275
     try:
         if not t.cond(f['委托本市物流企业区域总代理'], '委托本市物流企业区域总代理', (('委托本市物流企业区域总代理', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:270
+    # policies/yantai.pol:275
     try:
         if not t.cond((f['合同销售期限'] >= _K12), '合同销售期限不少于3年', (('合同销售期限', ('years', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -444,7 +444,7 @@ def _clause_5(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:271  grant
+        # policies/yantai.pol:276  grant
         v = _K2
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -455,11 +455,11 @@ def _clause_5(f):
 
 
 def _clause_6(f):
-    # policies/yantai.pol:283  二(二)2 取得进口药品国内总代理
+    # policies/yantai.pol:288  二(二)2 取得进口药品国内总代理
     t = rt.Trace()
     c = _C6
     missing = set()
-    # policies/yantai.pol:290
+    # policies/yantai.pol:295
     try:
         if not t.cond(f['取得进口药品国内总代理'], '取得进口药品国内总代理', (('取得进口药品国内总代理', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -468,7 +468,7 @@ def _clause_6(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:291  grant
+        # policies/yantai.pol:296  grant
         v = _K5
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -479,11 +479,11 @@ def _clause_6(f):
 
 
 def _clause_7(f):
-    # policies/yantai.pol:305  三(一) 鼓励社会资本参与公共服务平台建设
+    # policies/yantai.pol:310  三(一) 鼓励社会资本参与公共服务平台建设
     t = rt.Trace()
     c = _C7
     missing = set()
-    # policies/yantai.pol:313
+    # policies/yantai.pol:318
     try:
         if not t.cond(f['平台经认定'], '平台经认定', (('平台经认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -492,9 +492,9 @@ def _clause_7(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:314  grant
+        # policies/yantai.pol:319  grant
         v = t.mul(f['平台设备购置总额'], _K15, ('平台设备购置总额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:315  cap
+        # policies/yantai.pol:320  cap
         ct = rt.Trace()
         v = t.cap(v, _K13, '上限', ct)
     except KeyError as e:
@@ -506,17 +506,17 @@ def _clause_7(f):
 
 
 def _clause_8(f):
-    # policies/yantai.pol:327  三(二) 鼓励公共服务平台拓展业务
+    # policies/yantai.pol:332  三(二) 鼓励公共服务平台拓展业务
     t = rt.Trace()
     c = _C8
     missing = set()
-    # policies/yantai.pol:334
+    # policies/yantai.pol:339
     try:
         if not t.cond((f['年度增值税纳税营业收入'] > _K8), '年度增值税纳税营业收入突破3000万元', (('年度增值税纳税营业收入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:334
+    # policies/yantai.pol:339
     try:
         if not t.cond((not f['此前已突破3000万元']), '不属于“此前已突破3000万元”', (('此前已突破3000万元', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -525,7 +525,7 @@ def _clause_8(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:335  grant
+        # policies/yantai.pol:340  grant
         v = _K3
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -536,17 +536,17 @@ def _clause_8(f):
 
 
 def _clause_9(f):
-    # policies/yantai.pol:351  三(三) 鼓励利用本市公共服务平台开展业务
+    # policies/yantai.pol:356  三(三) 鼓励利用本市公共服务平台开展业务
     t = rt.Trace()
     c = _C9
     missing = set()
-    # policies/yantai.pol:359
+    # policies/yantai.pol:364
     try:
         if not t.cond(f['委托经认定的本市CMO或CDMO'], '委托经认定的本市CMO或CDMO', (('委托经认定的本市CMO或CDMO', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:359
+    # policies/yantai.pol:364
     try:
         if not t.cond(f['与受托方无投资关系'], '与受托方无投资关系', (('与受托方无投资关系', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -555,9 +555,9 @@ def _clause_9(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:360  grant
+        # policies/yantai.pol:365  grant
         v = t.mul(f['首次实际交易合同金额'], _K11, ('首次实际交易合同金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:361  cap
+        # policies/yantai.pol:366  cap
         ct = rt.Trace()
         v = t.cap(v, _K7, '每方最高', ct)
     except KeyError as e:
@@ -569,11 +569,11 @@ def _clause_9(f):
 
 
 def _clause_10(f):
-    # policies/yantai.pol:379  四(一) 设备投入补助
+    # policies/yantai.pol:384  四(一) 设备投入补助
     t = rt.Trace()
     c = _C10
     missing = set()
-    # policies/yantai.pol:388
+    # policies/yantai.pol:393
     try:
         if not t.cond((f['生产性设备投入'] >= _K14), '生产性设备投入500万元(含)以上', (('生产性设备投入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -582,9 +582,9 @@ def _clause_10(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:389  grant
+        # policies/yantai.pol:394  grant
         v = t.mul(f['生产性设备投入'], _K16, ('生产性设备投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:390  cap
+        # policies/yantai.pol:395  cap
         ct = rt.Trace()
         v = t.cap(v, _K7, '单个项目上限', ct)
     except KeyError as e:
@@ -596,23 +596,23 @@ def _clause_10(f):
 
 
 def _clause_11(f):
-    # policies/yantai.pol:406  四(二) 研发型企业房租补贴
+    # policies/yantai.pol:411  四(二) 研发型企业房租补贴
     t = rt.Trace()
     c = _C11
     missing = set()
-    # policies/yantai.pol:414
+    # policies/yantai.pol:419
     try:
         if not t.cond((f['企业类型'] == '研发型企业'), '企业类型为研发型企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:415
+    # policies/yantai.pol:420
     try:
         if not t.cond((f['实缴注册资本'] >= _K6), '实缴注册资本2000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:415
+    # policies/yantai.pol:420
     try:
         if not t.cond((f['固定资产投资'] >= _K7), '固定资产投资1000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -621,9 +621,9 @@ def _clause_11(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:416  grant
+        # policies/yantai.pol:421  grant
         v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K17,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:417  cap
+        # policies/yantai.pol:422  cap
         ct = rt.Trace()
         v = t.cap(v, _K19, '每年上限', ct)
     except KeyError as e:
@@ -635,23 +635,23 @@ def _clause_11(f):
 
 
 def _clause_12(f):
-    # policies/yantai.pol:437  四(二) 工业企业房租补贴
+    # policies/yantai.pol:442  四(二) 工业企业房租补贴
     t = rt.Trace()
     c = _C12
     missing = set()
-    # policies/yantai.pol:444
+    # policies/yantai.pol:449
     try:
         if not t.cond((f['企业类型'] == '工业企业'), '企业类型为工业企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:445
+    # policies/yantai.pol:450
     try:
         if not t.cond((f['实缴注册资本'] >= _K13), '实缴注册资本5000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:445
+    # policies/yantai.pol:450
     try:
         if not t.cond((f['固定资产投资'] >= _K6), '固定资产投资2000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -660,9 +660,9 @@ def _clause_12(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:446  grant
+        # policies/yantai.pol:451  grant
         v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:447  cap
+        # policies/yantai.pol:452  cap
         ct = rt.Trace()
         v = t.cap(v, _K3, '每年上限', ct)
     except KeyError as e:
@@ -674,11 +674,11 @@ def _clause_12(f):
 
 
 def _clause_13(f):
-    # policies/yantai.pol:462  四(三) 外商投资研发型企业房租补贴
+    # policies/yantai.pol:467  四(三) 外商投资研发型企业房租补贴
     t = rt.Trace()
     c = _C13
     missing = set()
-    # policies/yantai.pol:471
+    # policies/yantai.pol:476
     try:
         if not t.cond((f['企业类型'] == '外商投资研发型企业'), '企业类型为外商投资研发型企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -687,7 +687,7 @@ def _clause_13(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:472  grant
+        # policies/yantai.pol:477  grant
         v = _tiers_7(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -698,11 +698,11 @@ def _clause_13(f):
 
 
 def _clause_14(f):
-    # policies/yantai.pol:496  四(四) 产品年销售收入首次突破奖励
+    # policies/yantai.pol:501  四(四) 产品年销售收入首次突破奖励
     t = rt.Trace()
     c = _C14
     missing = set()
-    # policies/yantai.pol:505
+    # policies/yantai.pol:510
     try:
         if not t.cond(f['产品在本市生产'], '产品在本市生产', (('产品在本市生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -711,9 +711,9 @@ def _clause_14(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:506  grant
+        # policies/yantai.pol:511  grant
         v = _tiers_8(f, t)
-        # policies/yantai.pol:511  topup
+        # policies/yantai.pol:516  topup
         v = t.offset(v, f['已获晋级奖励'], '已获晋级奖励', 'topup')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -724,17 +724,17 @@ def _clause_14(f):
 
 
 def _clause_15(f):
-    # policies/yantai.pol:531  四(五) 委托本市企业生产销售奖励
+    # policies/yantai.pol:536  四(五) 委托本市企业生产销售奖励
     t = rt.Trace()
     c = _C15
     missing = set()
-    # policies/yantai.pol:540
+    # policies/yantai.pol:545
     try:
         if not t.cond(f['委托本市企业生产'], '委托本市企业生产', (('委托本市企业生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:540
+    # policies/yantai.pol:545
     try:
         if not t.cond(f['销售税收在本市结算'], '销售税收在本市结算', (('销售税收在本市结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -743,9 +743,9 @@ def _clause_15(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:541  grant
+        # policies/yantai.pol:546  grant
         v = _table_9(f, t)
-        # policies/yantai.pol:546  cap
+        # policies/yantai.pol:551  cap
         ct = rt.Trace()
         v = t.cap(v, ct.sub(_K7, f['已获委托生产奖励'], (None, ('money', 'CNY', None)), ('已获委托生产奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '3年累计上限余额', ct)
     except KeyError as e:
@@ -757,23 +757,23 @@ def _clause_15(f):
 
 
 def _clause_16(f):
-    # policies/yantai.pol:564  四(六) 药品现代物流企业资质奖励
+    # policies/yantai.pol:569  四(六) 药品现代物流企业资质奖励
     t = rt.Trace()
     c = _C16
     missing = set()
-    # policies/yantai.pol:571
+    # policies/yantai.pol:576
     try:
         if not t.cond(f['在本市注册的药品流通企业'], '在本市注册的药品流通企业', (('在本市注册的药品流通企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:571
+    # policies/yantai.pol:576
     try:
         if not t.cond(f['取得省药品现代物流企业资质'], '取得省药品现代物流企业资质', (('取得省药品现代物流企业资质', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:571
+    # policies/yantai.pol:576
     try:
         if not t.cond(f['提升冷链运输保障能力'], '提升冷链运输保障能力', (('提升冷链运输保障能力', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -782,7 +782,7 @@ def _clause_16(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:572  grant
+        # policies/yantai.pol:577  grant
         v = _K2
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -793,17 +793,17 @@ def _clause_16(f):
 
 
 def _clause_17(f):
-    # policies/yantai.pol:584  四(七) 世界 500 强生物医药企业落户奖励
+    # policies/yantai.pol:589  四(七) 世界 500 强生物医药企业落户奖励
     t = rt.Trace()
     c = _C17
     missing = set()
-    # policies/yantai.pol:590
+    # policies/yantai.pol:595
     try:
         if not t.cond(f['世界500强生物医药企业'], '世界500强生物医药企业', (('世界500强生物医药企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:590
+    # policies/yantai.pol:595
     try:
         if not t.cond((f['落户类型'] in ('区域总部', '研发中心', '生产基地',)), '落户类型为区域总部、研发中心或生产基地', (('落户类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -812,7 +812,7 @@ def _clause_17(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:591  grant
+        # policies/yantai.pol:596  grant
         v = _K7
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -823,11 +823,11 @@ def _clause_17(f):
 
 
 def _clause_18(f):
-    # policies/yantai.pol:612  五(一)2 规划园区建设投资奖励
+    # policies/yantai.pol:617  五(一)2 规划园区建设投资奖励
     t = rt.Trace()
     c = _C18
     try:
-        # policies/yantai.pol:622  grant
+        # policies/yantai.pol:627  grant
         v = t.add(t.mul(f['实际到账外资金额'], _K27, ('实际到账外资金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), t.mul(f['内资实际投资额'], _K28, ('内资实际投资额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), (None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -838,17 +838,17 @@ def _clause_18(f):
 
 
 def _clause_19(f):
-    # policies/yantai.pol:634  五(二)1 引进工业企业成为规上企业奖励园区
+    # policies/yantai.pol:639  五(二)1 引进工业企业成为规上企业奖励园区
     t = rt.Trace()
     c = _C19
     missing = set()
-    # policies/yantai.pol:641
+    # policies/yantai.pol:646
     try:
         if not t.cond((f['引进企业年增值税纳税主营业务收入'] > _K6), '引进企业年增值税纳税主营业务收入突破2000万元', (('引进企业年增值税纳税主营业务收入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:641
+    # policies/yantai.pol:646
     try:
         if not t.cond(f['完成规上企业认定'], '完成规上企业认定', (('完成规上企业认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -857,7 +857,7 @@ def _clause_19(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:642  grant
+        # policies/yantai.pol:647  grant
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -868,11 +868,11 @@ def _clause_19(f):
 
 
 def _clause_20(f):
-    # policies/yantai.pol:654  五(二)2 引进项目奖励园区
+    # policies/yantai.pol:659  五(二)2 引进项目奖励园区
     t = rt.Trace()
     c = _C20
     missing = set()
-    # policies/yantai.pol:661
+    # policies/yantai.pol:666
     try:
         if not t.cond(f['提供全额投资证明'], '提供全额投资证明', (('提供全额投资证明', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -881,7 +881,7 @@ def _clause_20(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:662  grant
+        # policies/yantai.pol:667  grant
         v = _tiers_10(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -892,11 +892,11 @@ def _clause_20(f):
 
 
 def _clause_21(f):
-    # policies/yantai.pol:681  五(二)3 园区亩产税收奖励
+    # policies/yantai.pol:686  五(二)3 园区亩产税收奖励
     t = rt.Trace()
     c = _C21
     missing = set()
-    # policies/yantai.pol:688
+    # policies/yantai.pol:693
     try:
         if not t.cond(f['园区经财政部门认定'], '园区经财政部门认定', (('园区经财政部门认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -905,7 +905,7 @@ def _clause_21(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:689  grant
+        # policies/yantai.pol:694  grant
         v = _tiers_11(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -916,11 +916,11 @@ def _clause_21(f):
 
 
 def _clause_22(f):
-    # policies/yantai.pol:717  五(二)4 新引进制药企业取得生产许可证奖励园区
+    # policies/yantai.pol:722  五(二)4 新引进制药企业取得生产许可证奖励园区
     t = rt.Trace()
     c = _C22
     missing = set()
-    # policies/yantai.pol:723
+    # policies/yantai.pol:728
     try:
         if not t.cond(f['新引进制药企业取得生产许可证'], '新引进制药企业取得生产许可证', (('新引进制药企业取得生产许可证', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -929,7 +929,7 @@ def _clause_22(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:724  grant
+        # policies/yantai.pol:729  grant
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -940,11 +940,11 @@ def _clause_22(f):
 
 
 def _clause_23(f):
-    # policies/yantai.pol:736  五(三) 专业园区项目税收市级留成返还
+    # policies/yantai.pol:741  五(三) 专业园区项目税收市级留成返还
     t = rt.Trace()
     c = _C23
     missing = set()
-    # policies/yantai.pol:743
+    # policies/yantai.pol:748
     try:
         if not t.cond(f['招商入驻经认定专业园区'], '招商入驻经认定专业园区', (('招商入驻经认定专业园区', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -953,7 +953,7 @@ def _clause_23(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:744  grant
+        # policies/yantai.pol:749  grant
         v = t.mul(f['市级留成税收'], _K21, ('市级留成税收', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -964,17 +964,17 @@ def _clause_23(f):
 
 
 def _clause_24(f):
-    # policies/yantai.pol:758  六(一) 支持产品进入国际市场
+    # policies/yantai.pol:763  六(一) 支持产品进入国际市场
     t = rt.Trace()
     c = _C24
     missing = set()
-    # policies/yantai.pol:768
+    # policies/yantai.pol:773
     try:
         if not t.cond((f['注册机构'] in ('FDA', 'EMA', 'CE', 'PMDA', 'WHO',)), '注册机构为FDA、EMA、CE、PMDA或WHO', (('注册机构', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:768
+    # policies/yantai.pol:773
     try:
         if not t.cond(f['在国外市场实现销售'], '在国外市场实现销售', (('在国外市场实现销售', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -983,9 +983,9 @@ def _clause_24(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:769  grant
+        # policies/yantai.pol:774  grant
         v = t.mul(f['研发投入'], _K35, ('研发投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:770  cap
+        # policies/yantai.pol:775  cap
         ct = rt.Trace()
         v = t.cap(v, _K7, '上限', ct)
     except KeyError as e:
@@ -997,11 +997,11 @@ def _clause_24(f):
 
 
 def _clause_25(f):
-    # policies/yantai.pol:814  八(一) 建设生物医药知识产权运营中心
+    # policies/yantai.pol:819  八(一) 建设生物医药知识产权运营中心
     t = rt.Trace()
     c = _C25
     missing = set()
-    # policies/yantai.pol:821
+    # policies/yantai.pol:826
     try:
         if not t.cond(f['承建知识产权运营中心'], '承建知识产权运营中心', (('承建知识产权运营中心', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1010,7 +1010,7 @@ def _clause_25(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:822  grant
+        # policies/yantai.pol:827  grant
         v = _K14
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1021,11 +1021,11 @@ def _clause_25(f):
 
 
 def _clause_26(f):
-    # policies/yantai.pol:827  八(二) 产业专利导航项目补助
+    # policies/yantai.pol:832  八(二) 产业专利导航项目补助
     t = rt.Trace()
     c = _C26
     missing = set()
-    # policies/yantai.pol:834
+    # policies/yantai.pol:839
     try:
         if not t.cond(f['开展产业专利导航项目'], '开展产业专利导航项目', (('开展产业专利导航项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1034,7 +1034,7 @@ def _clause_26(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:835  grant
+        # policies/yantai.pol:840  grant
         v = _K19
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1045,11 +1045,11 @@ def _clause_26(f):
 
 
 def _clause_27(f):
-    # policies/yantai.pol:840  八(二) 专利导航国家级示范项目奖励
+    # policies/yantai.pol:845  八(二) 专利导航国家级示范项目奖励
     t = rt.Trace()
     c = _C27
     missing = set()
-    # policies/yantai.pol:846
+    # policies/yantai.pol:851
     try:
         if not t.cond(f['获评国家级示范项目'], '获评国家级示范项目', (('获评国家级示范项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1058,7 +1058,7 @@ def _clause_27(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:847  grant
+        # policies/yantai.pol:852  grant
         v = _K31
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1069,11 +1069,11 @@ def _clause_27(f):
 
 
 def _clause_28(f):
-    # policies/yantai.pol:859  八(二) 企业运营类专利导航补助
+    # policies/yantai.pol:864  八(二) 企业运营类专利导航补助
     t = rt.Trace()
     c = _C28
     missing = set()
-    # policies/yantai.pol:865
+    # policies/yantai.pol:870
     try:
         if not t.cond(f['突破关键核心技术'], '突破关键核心技术', (('突破关键核心技术', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1082,7 +1082,7 @@ def _clause_28(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:866  grant
+        # policies/yantai.pol:871  grant
         v = _K36
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1093,23 +1093,23 @@ def _clause_28(f):
 
 
 def _clause_29(f):
-    # policies/yantai.pol:894  九(二) 高层次人才个人所得税奖励
+    # policies/yantai.pol:899  九(二) 高层次人才个人所得税奖励
     t = rt.Trace()
     c = _C29
     missing = set()
-    # policies/yantai.pol:901
+    # policies/yantai.pol:906
     try:
         if not t.cond(f['在本市企业工作并在烟缴纳个税'], '在本市企业工作并在烟缴纳个税', (('在本市企业工作并在烟缴纳个税', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:901
+    # policies/yantai.pol:906
     try:
         if not t.cond((f['人才类别'] in ('A类', 'B类', 'C类', 'D类',)), '人才类别为A类、B类、C类或D类', (('人才类别', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:901
+    # policies/yantai.pol:906
     try:
         if not t.cond((f['人才奖励年度'] <= _K12), '人才奖励年度不超过3', (('人才奖励年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1118,7 +1118,7 @@ def _clause_29(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:902  grant
+        # policies/yantai.pol:907  grant
         v = t.mul(f['个人所得税市区留成'], _K21, ('个人所得税市区留成', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1129,23 +1129,23 @@ def _clause_29(f):
 
 
 def _clause_30(f):
-    # policies/yantai.pol:921  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
+    # policies/yantai.pol:926  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
     t = rt.Trace()
     c = _C30
     missing = set()
-    # policies/yantai.pol:929
+    # policies/yantai.pol:934
     try:
         if not t.cond(f['新获批特医或保健食品'], '新获批特医或保健食品', (('新获批特医或保健食品', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:929
+    # policies/yantai.pol:934
     try:
         if not t.cond(f['首次在本市生产结算'], '首次在本市生产结算', (('首次在本市生产结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
-    # policies/yantai.pol:929
+    # policies/yantai.pol:934
     try:
         if not t.cond((f['销售年度'] <= _K12), '销售年度不超过3', (('销售年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1154,9 +1154,9 @@ def _clause_30(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:930  grant
+        # policies/yantai.pol:935  grant
         v = t.mul(f['年销售收入'], _K16, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:931  cap
+        # policies/yantai.pol:936  cap
         ct = rt.Trace()
         v = t.cap(v, ct.sub(_K7, f['本年已获特医食品奖励'], (None, ('money', 'CNY', None)), ('本年已获特医食品奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个企业每年奖励总额余额', ct)
     except KeyError as e:
@@ -1168,11 +1168,11 @@ def _clause_30(f):
 
 
 def _clause_31(f):
-    # policies/yantai.pol:953  十(二) 填补产业链空白的重点项目
+    # policies/yantai.pol:958  十(二) 填补产业链空白的重点项目
     t = rt.Trace()
     c = _C31
     missing = set()
-    # policies/yantai.pol:960
+    # policies/yantai.pol:965
     try:
         if not t.cond(f['填补产业链空白项目'], '填补产业链空白项目', (('填补产业链空白项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1181,7 +1181,7 @@ def _clause_31(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:961  grant
+        # policies/yantai.pol:966  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1192,11 +1192,11 @@ def _clause_31(f):
 
 
 def _clause_32(f):
-    # policies/yantai.pol:966  十(二) 治疗重大疾病原创性新药产业化项目
+    # policies/yantai.pol:971  十(二) 治疗重大疾病原创性新药产业化项目
     t = rt.Trace()
     c = _C32
     missing = set()
-    # policies/yantai.pol:974
+    # policies/yantai.pol:979
     try:
         if not t.cond(f['原创新药产业化项目'], '原创新药产业化项目', (('原创新药产业化项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1205,7 +1205,7 @@ def _clause_32(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:975  grant
+        # policies/yantai.pol:980  grant
         v = min((_K30,))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1216,11 +1216,11 @@ def _clause_32(f):
 
 
 def _clause_33(f):
-    # policies/yantai.pol:981  十(二) 特别重大的关键核心平台项目
+    # policies/yantai.pol:986  十(二) 特别重大的关键核心平台项目
     t = rt.Trace()
     c = _C33
     missing = set()
-    # policies/yantai.pol:987
+    # policies/yantai.pol:992
     try:
         if not t.cond(f['特别重大平台项目'], '特别重大平台项目', (('特别重大平台项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1229,7 +1229,7 @@ def _clause_33(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:988  grant
+        # policies/yantai.pol:993  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
