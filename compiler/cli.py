@@ -22,7 +22,7 @@ from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
 from compiler.report import print_diagnostics, render_json
-from compiler.profile import LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies
+from compiler.profile import LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies, match
 from compiler.schema import input_schema
 from compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files
 
@@ -232,6 +232,37 @@ class Cli:
             self.print_ledger(ledger)
         return EXIT_OK
 
+    def match(self, args: argparse.Namespace) -> int:
+        compiled = self.checked(args.policies)
+        if isinstance(compiled, int):
+            return compiled
+        raw = _read_json(args.profile)
+        if isinstance(raw, str):
+            return self.fail(raw)
+        try:
+            as_of = datetime.date.fromisoformat(args.as_of) if args.as_of else datetime.date.today()
+        except ValueError:
+            return self.fail(f"--as-of: '{args.as_of}' is not a date such as 2022-01-01")
+        try:
+            found = match(raw, load_policies(compiled), as_of, args.item)  # type: ignore[arg-type]
+        except ProfileError as exc:
+            self.err.print(f"[bold red]error:[/] the profile {escape(args.profile)} cannot be matched:")
+            for problem in exc.problems:
+                self.err.print(f"  - {escape(problem)}")
+            return EXIT_BAD_INPUT
+        if args.json:
+            self.out.print(json.dumps([m.to_json() for m in found], ensure_ascii=False, indent=2), markup=False)
+            return EXIT_OK
+        table = Table(title=f"可能适用的条款（{as_of.isoformat()} 有效的政策）", show_lines=True)
+        for name in ("政策", "条款", "金额", "结论"):
+            table.add_column(name, justify="right" if name == "金额" else "left")
+        for m in found:
+            amount = "" if m.amount is None else ("" if m.status == "granted" else "最高 ") + runtime.format_money(m.amount)
+            table.add_row(escape(m.policy.title), escape(f"{m.clause.article or ''} {m.clause.id}"), amount,
+                          escape(m.verdict))
+        self.out.print(table)
+        return EXIT_OK
+
     def print_ledger(self, ledger: Ledger) -> None:
         for year in ledger.years():
             self.out.print(f"[bold]{escape(ledger.enterprise)} {year} 年[/]")
@@ -370,6 +401,12 @@ def parser() -> argparse.ArgumentParser:
     ep.add_argument("--policies", nargs="+", required=True, help=".pol files or folders")
     ep.add_argument("--as-of", help="leave out events after this date, to see the ledger as it stood then")
     ep.add_argument("--json", action="store_true", help="print the ledger as JSON")
+    m = sub.add_parser("match", help="list every clause an enterprise may qualify for, and what is missing")
+    m.add_argument("profile", help="JSON profile (its facts and items are used)")
+    m.add_argument("--policies", nargs="+", required=True, help=".pol files or folders")
+    m.add_argument("--item", help="add the facts of this product or project")
+    m.add_argument("--as-of", help="consider the policies in force on this date (default: today)")
+    m.add_argument("--json", action="store_true")
     t = sub.add_parser("test", help="run the worked examples in policies")
     t.add_argument("paths", nargs="+")
     t.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")

@@ -425,3 +425,62 @@ def _region_only(region: str | None) -> CheckedPolicy:
     return CheckedPolicy(module=ast.Module(path="<profile>", decls=()), header={"region": region} if region else {},
                          enums={}, inputs={}, lets={}, clauses=[], measures=[], limits=[], types={}, refs={},
                          diagnostics=[])
+
+
+# ---------------------------------------------------------------- matching
+
+
+@attrs.frozen
+class Match:
+    """A clause the enterprise may qualify for, what is still missing, and whether data alone decides it."""
+
+    policy: Policy
+    clause: ast.Clause
+    status: str
+    amount: Decimal | None
+    missing: tuple[str, ...]
+
+    @property
+    def automatic(self) -> bool:
+        """免申即享: the facts decide eligibility and the amount, with no review of a maximum or a range."""
+        return self.status == "granted" and self.clause.grant is not None and self.clause.grant.mode == "exact"
+
+    @property
+    def verdict(self) -> str:
+        if self.status == "needs_facts":
+            return "尚缺信息：" + "、".join(self.missing)
+        if self.automatic:
+            return "可免申即享：数据齐全，金额可直接计算"
+        if self.status == "granted":
+            return "符合条件"
+        return "可能符合：需申请，由主管部门审定金额"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"policy": self.policy.key, "clause": self.clause.id, "article": self.clause.article,
+                "status": self.status, "amount": None if self.amount is None else _fen(self.amount),
+                "missing": list(self.missing), "automatic": self.automatic, "verdict": self.verdict}
+
+
+def match(raw: Any, policies: dict[str, Policy], as_of: datetime.date, item: str | None = None) -> list[Match]:
+    """Every clause in force on `as_of` that the enterprise (or one of its items) may qualify for."""
+    _, facts, items, _, _ = read_profile(raw, policies)
+    if item is not None and item not in items:
+        raise ProfileError([f"--item: {item!r} is not one of the profile's items ({', '.join(sorted(items))})"])
+    merged = {**facts, **(items.get(item, {}) if item else {})}
+    found: list[Match] = []
+    for pol in policies.values():
+        if validity.outside(pol.policy.header, as_of) is not None or pol.policy.header.get("status") == "征求意见稿":
+            continue
+        mine = {k: v for k, v in merged.items() if k in pol.module.INPUTS}
+        try:
+            evaluation = pol.module.evaluate(mine, as_of=as_of)
+        except FactsError as exc:
+            raise ProfileError([f"facts ({pol.key}): {p}" for p in exc.problems]) from None
+        for result in evaluation.results:
+            if result.status in ("not_eligible", "out_of_force"):
+                continue
+            clause = pol.clause(result.id)
+            assert clause is not None
+            amount = result.amount if result.status == "granted" else result.max_amount
+            found.append(Match(pol, clause, result.status, amount, tuple(result.missing)))
+    return found

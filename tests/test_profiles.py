@@ -159,3 +159,31 @@ def test_eval_profile_command(tmp_path: Path, capsys) -> None:
     bad.write_text('{"events": [{"date": "2022-01-01", "policy": "suzhou", "clause": "无此条"}]}', encoding="utf-8")
     assert main(["eval-profile", str(bad), "--policies", str(POLICIES)]) == 2
     assert "events[0].clause: '无此条' is not a clause of suzhou" in capsys.readouterr().err
+
+
+def test_match_lists_what_may_apply_and_what_is_missing(policies) -> None:
+    from compiler.profile import match
+
+    raw = json.loads((PROFILES / "suzhou_over_limit.json").read_text(encoding="utf-8"))
+    found = {(m.policy.key, m.clause.id): m for m in match(raw, policies, datetime.date(2022, 6, 30), "SZ-产业化")}
+    # 第十三条: 3亿 × 10% = 3000万, capped at 2000万; computable from data alone.
+    industrial = found[("suzhou", "药品产业化资助")]
+    assert (industrial.status, industrial.amount, industrial.automatic) == ("granted", 2000 * WAN, True)
+    # 第十九条: 实收资本的1%至3%, a range the authority decides.
+    hq = found[("suzhou", "地区总部资助")]
+    assert (hq.status, hq.amount, hq.automatic) == ("discretionary", 6000 * WAN, False)
+    assert hq.verdict == "可能符合：需申请，由主管部门审定金额"
+    # 第十四条 needs facts the profile does not hold.
+    assert found[("suzhou", "技术改造资助")].verdict.startswith("尚缺信息：")
+    # The Liaocheng draft for comment is not in force; nothing of it is offered.
+    assert not any(key == "liaocheng_draft" for key, _ in found)
+
+
+def test_match_command(capsys) -> None:
+    profile = str(PROFILES / "suzhou_over_limit.json")
+    assert main(["match", profile, "--policies", str(POLICIES), "--item", "SZ-产业化", "--as-of", "2022-06-30",
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"policy": "suzhou", "clause": "药品产业化资助", "automatic": True} .items() <= next(
+        d for d in data if d["clause"] == "药品产业化资助").items()
+    assert main(["match", profile, "--policies", str(POLICIES), "--item", "无此项"]) == 2
