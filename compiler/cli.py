@@ -40,6 +40,13 @@ class Cli:
         self.err.print(f"[bold red]error:[/] {escape(message)}")
         return EXIT_BAD_INPUT
 
+    def fail_all(self, message: str, problems: list[str]) -> int:
+        """Bad input with several problems: one line saying what, then each problem."""
+        self.err.print(f"[bold red]error:[/] {escape(message)}")
+        for problem in problems:
+            self.err.print(f"  - {escape(problem)}")
+        return EXIT_BAD_INPUT
+
     def compile(self, paths: Sequence[str], fmt: str = "text") -> tuple[list[Compiled], bool]:
         """Check every file, print every diagnostic, and say whether all files are free of errors."""
         files = policy_files(list(paths))
@@ -130,10 +137,9 @@ class Cli:
         compiled = self.checked(args.paths)
         if isinstance(compiled, int):
             return compiled
-        try:
-            as_of = datetime.date.fromisoformat(args.as_of) if args.as_of else datetime.date.today()
-        except ValueError:
-            return self.fail(f"--as-of must be a date such as 2022-06-30, not {args.as_of!r}")
+        as_of = _date(args.as_of) if args.as_of else datetime.date.today()
+        if isinstance(as_of, str):
+            return self.fail(as_of)
         policies: list[SitePolicy] = []
         for c in compiled:
             assert c.policy is not None
@@ -176,12 +182,9 @@ class Cli:
         facts = _read_json(args.facts)
         if isinstance(facts, str):
             return self.fail(facts)
-        as_of = datetime.date.today()
-        if args.as_of:
-            try:
-                as_of = datetime.date.fromisoformat(args.as_of)
-            except ValueError:
-                return self.fail(f"--as-of: '{args.as_of}' is not a date such as 2022-01-01")
+        as_of = _date(args.as_of) if args.as_of else datetime.date.today()
+        if isinstance(as_of, str):
+            return self.fail(as_of)
         wanted = set(args.clause) if args.clause else None
         if wanted:
             unknown = wanted - {c.id for c in compiled.policy.clauses}  # type: ignore[union-attr]
@@ -190,10 +193,7 @@ class Cli:
         try:
             evaluation = module.evaluate(facts, as_of=as_of, clauses=wanted)
         except runtime.FactsError as exc:
-            self.err.print(f"[bold red]error:[/] the facts in {escape(args.facts)} do not fit the policy:")
-            for problem in exc.problems:
-                self.err.print(f"  - {escape(problem)}")
-            return EXIT_BAD_INPUT
+            return self.fail_all(f"the facts in {args.facts} do not fit the policy:", exc.problems)
         if args.json:
             self.out.print(json.dumps(evaluation.to_json(), ensure_ascii=False, indent=2), markup=False)
         else:
@@ -213,19 +213,13 @@ class Cli:
         raw = _read_json(args.profile)
         if isinstance(raw, str):
             return self.fail(raw)
-        as_of = None
-        if args.as_of:
-            try:
-                as_of = datetime.date.fromisoformat(args.as_of)
-            except ValueError:
-                return self.fail(f"--as-of: '{args.as_of}' is not a date such as 2022-01-01")
+        as_of = _date(args.as_of) if args.as_of else None
+        if isinstance(as_of, str):
+            return self.fail(as_of)
         try:
             ledger = evaluate_profile(raw, load_policies(compiled), as_of)  # type: ignore[arg-type]
         except ProfileError as exc:
-            self.err.print(f"[bold red]error:[/] the profile {escape(args.profile)} cannot be evaluated:")
-            for problem in exc.problems:
-                self.err.print(f"  - {escape(problem)}")
-            return EXIT_BAD_INPUT
+            return self.fail_all(f"the profile {args.profile} cannot be evaluated:", exc.problems)
         if args.json:
             self.out.print(json.dumps(ledger.to_json(), ensure_ascii=False, indent=2), markup=False)
         else:
@@ -239,17 +233,13 @@ class Cli:
         raw = _read_json(args.profile)
         if isinstance(raw, str):
             return self.fail(raw)
-        try:
-            as_of = datetime.date.fromisoformat(args.as_of) if args.as_of else datetime.date.today()
-        except ValueError:
-            return self.fail(f"--as-of: '{args.as_of}' is not a date such as 2022-01-01")
+        as_of = _date(args.as_of) if args.as_of else datetime.date.today()
+        if isinstance(as_of, str):
+            return self.fail(as_of)
         try:
             found = match(raw, load_policies(compiled), as_of, args.item)  # type: ignore[arg-type]
         except ProfileError as exc:
-            self.err.print(f"[bold red]error:[/] the profile {escape(args.profile)} cannot be matched:")
-            for problem in exc.problems:
-                self.err.print(f"  - {escape(problem)}")
-            return EXIT_BAD_INPUT
+            return self.fail_all(f"the profile {args.profile} cannot be matched:", exc.problems)
         if args.json:
             self.out.print(json.dumps([m.to_json() for m in found], ensure_ascii=False, indent=2), markup=False)
             return EXIT_OK
@@ -344,6 +334,14 @@ class Cli:
             summary += f", {broken} file(s) with errors"
         self.out.print(summary, markup=False)
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
+
+
+def _date(text: str) -> datetime.date | str:
+    """The date given to --as-of, or the message saying it is not one."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return f"--as-of: '{text}' is not a date such as 2022-06-30"
 
 
 def _module_name(path: Path) -> str:

@@ -268,7 +268,7 @@ def test_docs_refuses_a_policy_whose_example_fails_and_keeps_the_old_site(tmp_pa
 
 def test_docs_rejects_a_bad_date(tmp_path: Path, capsys) -> None:
     assert main(["docs", str(POLICIES), "--out", str(tmp_path), "--as-of", "2026-13-01"]) == 2
-    assert "--as-of must be a date" in capsys.readouterr().err
+    assert "--as-of: '2026-13-01' is not a date" in capsys.readouterr().err
 
 
 def test_policy_text_cannot_inject_markup_into_a_page() -> None:
