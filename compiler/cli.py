@@ -206,18 +206,25 @@ class Cli:
                 return EXIT_BAD_INPUT
         return EXIT_OK
 
-    def eval_profile(self, args: argparse.Namespace) -> int:
+    def profile_and_policies(self, args: argparse.Namespace) -> tuple[Any, dict[str, Any]] | int:
+        """The profile's JSON and the compiled policies it is evaluated against, or the exit code to stop with."""
         compiled = self.checked(args.policies)
         if isinstance(compiled, int):
             return compiled
         raw = _read_json(args.profile)
         if isinstance(raw, str):
             return self.fail(raw)
+        return raw, load_policies(compiled)  # type: ignore[arg-type]
+
+    def eval_profile(self, args: argparse.Namespace) -> int:
+        loaded = self.profile_and_policies(args)
+        if isinstance(loaded, int):
+            return loaded
         as_of = _date(args.as_of) if args.as_of else None
         if isinstance(as_of, str):
             return self.fail(as_of)
         try:
-            ledger = evaluate_profile(raw, load_policies(compiled), as_of)  # type: ignore[arg-type]
+            ledger = evaluate_profile(*loaded, as_of)
         except ProfileError as exc:
             return self.fail_all(f"the profile {args.profile} cannot be evaluated:", exc.problems)
         if args.json:
@@ -227,17 +234,14 @@ class Cli:
         return EXIT_OK
 
     def match(self, args: argparse.Namespace) -> int:
-        compiled = self.checked(args.policies)
-        if isinstance(compiled, int):
-            return compiled
-        raw = _read_json(args.profile)
-        if isinstance(raw, str):
-            return self.fail(raw)
+        loaded = self.profile_and_policies(args)
+        if isinstance(loaded, int):
+            return loaded
         as_of = _date(args.as_of) if args.as_of else datetime.date.today()
         if isinstance(as_of, str):
             return self.fail(as_of)
         try:
-            found = match(raw, load_policies(compiled), as_of, args.item)  # type: ignore[arg-type]
+            found = match(*loaded, as_of, args.item)
         except ProfileError as exc:
             return self.fail_all(f"the profile {args.profile} cannot be matched:", exc.problems)
         if args.json:

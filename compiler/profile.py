@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime
 import types
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
 
 from compiler import validity
-from compiler.checker import OVERLAP, CheckedPolicy, names_in
+from compiler.checker import OVERLAP, RECEIVED_SCOPES, CheckedPolicy, names_in
 from compiler.pipeline import Compiled, load_evaluator, python_source
-from compiler.runtime import FEN, FactsError, format_money
+from compiler.runtime import FEN, FactsError, format_money, parse_quantity_text
 from dsl import ast
 from dsl.source import Span
 
@@ -63,7 +64,7 @@ def load_policies(compiled: list[Compiled]) -> dict[str, Policy]:
     out = {}
     for c in compiled:
         assert c.policy is not None
-        key = c.source.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".pol")
+        key = Path(c.source.path).stem
         out[key] = Policy(key, c.policy, load_evaluator(python_source(c), f"pol_{len(out)}"))
     return out
 
@@ -223,7 +224,11 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> tuple[str, dict[str, 
             events.append(Event(i, day, pol, clause, item, _object(ev.get("facts"), f"{where}.facts", problems),
                                 ev.get("awarded")))
     externals: list[External] = []
-    for i, rec in enumerate(raw.get("received", []) or []):
+    raw_received = raw.get("received", [])
+    if not isinstance(raw_received, list):
+        problems.append("received: expected a list of grants received elsewhere")
+        raw_received = []
+    for i, rec in enumerate(raw_received):
         where = f"received[{i}]"
         rec = _object(rec, where, problems)
         day = _date(rec.get("date"), f"{where}.date", problems)
@@ -244,8 +249,6 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> tuple[str, dict[str, 
 
 
 def _money(raw: Any) -> Decimal:
-    from compiler.runtime import parse_quantity_text
-
     if isinstance(raw, bool) or isinstance(raw, float) or raw is None:
         raise ValueError(f"expected an amount of money such as \"300万\", got {raw!r}")
     if isinstance(raw, (int, Decimal)):
@@ -272,14 +275,14 @@ class _Evaluator:
         r = decl.received
         assert r is not None
         wanted = {n.id for n in r.clauses}
-        scopes = set(r.scopes)
+        scopes = {RECEIVED_SCOPES[s] for s in r.scopes}  # the checker accepted every spelling
+        same_item = bool(scopes & {RECEIVED_SCOPES["product"], RECEIVED_SCOPES["project"]})
+        same_year = RECEIVED_SCOPES["year"] in scopes
         total = ZERO
         for e in self.entries:
             if e.policy is not pol or not e.counts or (wanted and e.clause.id not in wanted):
                 continue
-            if scopes & {"product", "project", "单品种", "每个品种", "单个项目", "每个项目"} and e.item != ev.item:
-                continue
-            if scopes & {"year", "每年"} and e.year != ev.date.year:
+            if (same_item and e.item != ev.item) or (same_year and e.year != ev.date.year):
                 continue
             total += e.amount
         return total

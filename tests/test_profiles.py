@@ -120,7 +120,7 @@ def test_as_of_shows_the_ledger_as_it_stood(policies) -> None:
 
 def test_profile_problems_are_named_by_their_place(policies) -> None:
     raw = {
-        "enterprise": "x", "colour": "red",
+        "enterprise": "x", "colour": "red", "received": "300万",
         "events": [
             {"date": "2022-13-01", "policy": "yantai", "clause": "创新药研发"},
             {"date": "2022-01-01", "policy": "nowhere", "clause": "创新药研发"},
@@ -132,6 +132,7 @@ def test_profile_problems_are_named_by_their_place(policies) -> None:
         evaluate_profile(raw, policies)
     problems = err.value.problems
     assert "colour: not a field of a profile (enterprise, facts, items, events, received)" in problems
+    assert "received: expected a list of grants received elsewhere" in problems
     assert "events[0].date: expected a date such as 2022-05-10, got '2022-13-01'" in problems
     assert any(p.startswith("events[1].policy: 'nowhere' is not one of the policies") for p in problems)
     assert "events[2].clause: '不存在' is not a clause of yantai" in problems
