@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from decimal import Decimal
+from typing import Callable
 
 import attrs
 
@@ -20,7 +22,7 @@ from dsl import ast
 LARGEST = 30
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Document:
     """One policy as the site's indexes see it: where its page is, its inventory and its status."""
 
@@ -40,7 +42,11 @@ class Document:
         return f"[{heading_title(p)}]({prefix}policies/{self.slug}.md#{p.id})"
 
     def entry(self, p: ast.Clause | ast.Measure) -> Entry:
-        return next(e for e in self.inventory.entries if e.id == p.id)
+        return self.entries[p.id]
+
+    @functools.cached_property
+    def entries(self) -> dict[str, Entry]:
+        return {e.id: e for e in self.inventory.entries}
 
 
 def documents(items: list[tuple[str, CheckedPolicy]]) -> list[Document]:
@@ -76,7 +82,7 @@ def home(docs: list[Document], as_of: datetime.date, site_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _clause_rows(docs: list[Document], keep) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _clause_rows(docs: list[Document], keep: Callable[[ast.Clause | ast.Measure], bool]) -> list[list[str]]:
     rows = []
     for d in docs:
         for p in d.policy.provisions:

@@ -18,8 +18,7 @@ from dsl.source import SourceFile
 
 def heading(p: ast.Clause | ast.Measure) -> str:
     """A provision's heading: its article as printed, then its title."""
-    title = p.title.value if p.title else p.id
-    return inline(f"{p.article}　{title}" if p.article else title)
+    return f"{inline(p.article)}　{heading_title(p)}" if p.article else heading_title(p)
 
 
 def maximum(e: Entry) -> str:
