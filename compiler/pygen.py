@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 from typing import Any, assert_never
 
-from compiler import chinese
+from compiler import chinese, validity
 from compiler.checker import BENEFICIARIES, SCOPES, SUPPORT_KINDS, CheckedPolicy, names_in
 from compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 from dsl import ast
@@ -309,10 +309,12 @@ class PythonGenerator:
         head.line(f"POLICY = {str(h.get('name', ''))!r}")
         head.line(f"TITLE = {title!r}")
         head.line(f"SOURCE = {self.path!r}")
-        for key in ("effective", "expires", "issued"):
-            value = h.get(key)
-            head.line(f"{key.upper()} = " + (f"datetime.date({value.year}, {value.month}, {value.day})"
-                                              if isinstance(value, datetime.date) else "None"))
+        # The first and last day in force, as the site and the ledger read them: an end given by a
+        # term (有效期3年) is worked out here, so the evaluator needs no calendar arithmetic.
+        start, end = validity.period(h)
+        for key, value in (("EFFECTIVE", start), ("EXPIRES", end)):
+            head.line(f"{key} = " + (f"datetime.date({value.year}, {value.month}, {value.day})"
+                                     if value is not None else "None"))
         prelude_end = len(head.lines)
         head.line()
         head.line("INPUTS = {")

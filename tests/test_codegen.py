@@ -92,3 +92,34 @@ def test_explanation_agrees_with_amount(yantai_module) -> None:
         "应得 22.5万元",
     ]
     assert r.amount == Decimal("225000.00")
+
+
+TERM_POLICY = """
+policy 期限 {
+  title: "有效期三年的政策"
+  effective: 2021-07-28
+  term: 3年
+}
+clause 奖励 "一" {
+  beneficiary: enterprise
+  grant 10万
+}
+"""
+
+
+def test_evaluator_is_in_force_for_the_term_and_not_a_day_longer() -> None:
+    # 有效期3年 from 2021-07-28: the last day in force is 2024-07-27, as the site and the ledger read it.
+    import datetime
+
+    from compiler.pipeline import compile_text, load_evaluator
+
+    compiled = compile_text(TERM_POLICY, "term.pol")
+    assert compiled.ok, compiled.diagnostics
+    module = load_evaluator(python_source(compiled), "term_policy")
+    assert module.EXPIRES == datetime.date(2024, 7, 27)
+    last = module.evaluate({}, as_of=datetime.date(2024, 7, 27)).results[0]
+    after = module.evaluate({}, as_of=datetime.date(2024, 7, 28)).results[0]
+    before = module.evaluate({}, as_of=datetime.date(2021, 7, 27)).results[0]
+    assert (last.status, last.amount) == ("granted", Decimal("100000.00"))
+    assert after.status == before.status == "not_eligible"
+    assert "2024-07-27" in after.explanation[0] and "2021-07-28" in before.explanation[0]

@@ -13,7 +13,6 @@ TITLE = '烟台市促进生物医药产业高质量发展的若干政策'
 SOURCE = 'policies/yantai.pol'
 EFFECTIVE = datetime.date(2021, 7, 28)
 EXPIRES = None
-ISSUED = datetime.date(2021, 7, 28)
 
 _K1 = D('0.4')
 _K2 = D('2000000')
