@@ -395,6 +395,10 @@ def _explain(step: tuple[Any, ...]) -> str:
 # ---------------------------------------------------------------- results
 
 
+# The kinds of support that are money paid out: no `as …`, or `as cash`.
+CASH = (None, "资金")
+
+
 class Clause:
     """What the evaluator knows of a clause before evaluating it."""
 
@@ -511,18 +515,27 @@ class Limit:
 class Evaluation:
     """Every clause's result for one applicant, and the totals after the document's limits."""
 
-    __slots__ = ("policy", "title", "as_of", "results", "determined", "maximum", "notes", "limits")
+    __slots__ = ("policy", "title", "as_of", "results", "determined", "maximum", "in_kind", "notes", "limits")
 
     def __init__(self, policy: str, title: str, as_of: datetime.date, results: list[ClauseResult],
                  limits: Iterable[Limit]):
         self.policy, self.title, self.as_of, self.results = policy, title, as_of, results
         self.limits = tuple(limits)  # with the applicant's facts applied, for callers that keep a ledger
         self.notes: list[str] = []
-        determined = {r.id: r.amount for r in results if r.status == "granted" and r.amount is not None}
-        maximum = {r.id: r.max_amount for r in results
-                   if r.status in ("granted", "discretionary") and r.max_amount is not None}
+        offered = [r for r in results if r.status in ("granted", "discretionary") and r.max_amount is not None]
+        # Equity, tax refunds and services are not money paid out, so the cash totals leave them out
+        # and they are summed by kind instead.
+        cash = [r for r in offered if r.clause.support in CASH]
+        determined = {r.id: r.amount for r in cash if r.status == "granted" and r.amount is not None}
+        maximum = {r.id: r.max_amount for r in cash}
         self.determined = self._limited(determined, self.limits, "确定金额")
         self.maximum = self._limited(maximum, self.limits, "最高金额")
+        self.in_kind: dict[str, Decimal] = {}
+        for r in offered:
+            if r.clause.support not in CASH:
+                self.in_kind[r.clause.support] = self.in_kind.get(r.clause.support, ZERO) + r.max_amount
+        for kind, amount in self.in_kind.items():
+            self.notes.append(f"另有{kind} {format_money(amount)}（最高），不计入资金合计")
 
     def _limited(self, amounts: dict[str, Decimal], limits: Iterable[Limit], what: str) -> Decimal:
         total = sum(amounts.values(), ZERO)
@@ -547,6 +560,7 @@ class Evaluation:
             "totals": {
                 "determined": str(self.determined.quantize(FEN)),
                 "maximum": str(self.maximum.quantize(FEN)),
+                "in_kind": {kind: str(v.quantize(FEN)) for kind, v in self.in_kind.items()},
                 "explanation": list(self.notes),
             },
         }

@@ -21,9 +21,10 @@ clause 比例区间 "S16" { grant 15% to 30% of 销售价格  cap 1000万 }
 clause 重大项目 "十(二)" { grant 一事一议  cap 1亿 }
 clause 委托双方 "三(三)" { each "委托方", "受托方"  grant 合同金额 × 10%  cap 1000万 }
 clause 运营中心 "八(一)" { grant 500万 as equity }
+clause 配套补助 "八(二)" { grant 500万 }
 clause 落地生产 "二(二)1" { grant up to 5000万  offset 已获临床扶持 }
 clause 专精特新 "L7" { grant up to by 等级 { 国家级: 50万, 省级: 30万 } }
-limit 1200万 per enterprise per year on (委托双方, 运营中心) label "单个企业每年资助总额上限"
+limit 1200万 per enterprise per year on (委托双方, 配套补助) label "单个企业每年资助总额上限"
 '''
 
 
@@ -51,9 +52,17 @@ def test_each_form() -> None:
     assert ev.determined == m("12000000.00")
 
 
+def test_equity_is_reported_by_kind_and_kept_out_of_the_cash_totals() -> None:
+    ev = evaluate({"合同金额": "1000万"})  # 委托双方 100万 + 配套补助 500万 in cash; 500万 as equity
+    assert ev.determined == Decimal("6000000.00")
+    assert ev.in_kind == {"股权投资": Decimal("5000000.00")}
+    assert ev.notes == ["另有股权投资 500万元（最高），不计入资金合计"]
+    assert ev.to_json()["totals"]["in_kind"] == {"股权投资": "5000000.00"}
+
+
 def test_document_limit_cuts_the_total_and_says_why() -> None:
     ev = evaluate({"合同金额": "7000万"})  # 700万 + 500万 = 1200万: exactly at the limit, nothing cut
-    assert ev.determined == Decimal("12000000.00") and ev.notes == []
+    assert ev.determined == Decimal("12000000.00") and ev.notes == ["另有股权投资 500万元（最高），不计入资金合计"]
     ev = evaluate({"合同金额": "7000.01万"})  # 700.001万 + 500万: one hundred yuan over
     assert ev.determined == Decimal("12000000.00")
     assert ev.notes[0] == "确定金额合计 1200.001万元 超过单个企业每年资助总额上限 1200万元，按 1200万元 计"
