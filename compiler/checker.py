@@ -40,6 +40,8 @@ STAGES = {
 RECEIVED_SCOPES = {"product": "单品种", "project": "单个项目", "year": "每年", "total": "累计", "enterprise": "单个企业",
                    "单品种": "单品种", "每个品种": "单品种", "单个项目": "单个项目", "每个项目": "单个项目", "每年": "每年",
                    "累计": "累计", "单个企业": "单个企业", "每家企业": "单个企业"}
+# Levels of government from the centre outwards; `received local` sums grants of the levels below.
+LEVEL_RANK = {"国家级": 0, "省级": 1, "市级": 2, "区级": 3, "县级": 3}
 OVERLAP = {"best": "从优就高不重复", "从优就高不重复": "从优就高不重复", "stack": "可叠加", "可叠加": "可叠加"}
 SCOPES = {
     "year": "每年", "product": "单品种", "enterprise": "单个企业", "project": "单个项目", "policy": "单个保单",
@@ -324,6 +326,9 @@ class _Checker:
             if s not in RECEIVED_SCOPES:
                 self.err("POL107", f"'{s}' is not a scope of amounts received", r.span, *_did_you_mean(s, RECEIVED_SCOPES),
                          "scopes: per product, per project, per year, total")
+        if r.local and LEVEL_RANK.get(str(self.header.get("level")), 99) >= LEVEL_RANK["区级"]:
+            self.err("POL106", "`received local` sums grants of lower levels of government, so the policy needs "
+                     "a level above district", r.span, "e.g. `level: province` in the policy header")
 
     def check_clause(self, c: ast.Clause) -> None:
         if c.subject is not None and self.subjects is not None and c.subject.id not in self.subjects:

@@ -261,7 +261,8 @@ class Cli:
         for year in ledger.years():
             self.out.print(f"[bold]{escape(ledger.enterprise)} {year} 年[/]")
             for e in (e for e in ledger.entries if e.year == year):
-                source = e.source if e.status == "external" else f"{e.policy.title} {e.clause.article or ''} {e.clause.id}"
+                o = e.origin
+                source = o.name if o.clause is None else f"{o.name} {o.clause.id}"
                 item = f"［{e.item}］" if e.item else ""
                 self.out.print(f"  {e.date.isoformat()}  {escape(source)} {escape(item)}")
                 if e.status in ("granted", "discretionary", "external"):

@@ -11,11 +11,10 @@ from typing import Any
 import attrs
 
 from compiler import validity
-from compiler.checker import OVERLAP, RECEIVED_SCOPES, CheckedPolicy, names_in
+from compiler.checker import LEVEL_RANK, LEVELS, OVERLAP, RECEIVED_SCOPES, CheckedPolicy, names_in
 from compiler.pipeline import Compiled, load_evaluator, python_source
 from compiler.runtime import FEN, FactsError, format_money, parse_quantity_text
 from dsl import ast
-from dsl.source import Span
 
 ZERO = Decimal(0)
 
@@ -52,6 +51,11 @@ class Policy:
         return str(region) if region else None
 
     @property
+    def level(self) -> str | None:
+        level = self.policy.header.get("level")
+        return str(level) if level else None
+
+    @property
     def best_only(self) -> bool:
         return self.policy.header.get("overlap") == OVERLAP["best"]
 
@@ -69,21 +73,44 @@ def load_policies(compiled: list[Compiled]) -> dict[str, Policy]:
     return out
 
 
+@attrs.frozen
+class Origin:
+    """What a ledger entry is paid under: a clause of a bundled policy, or a grant the profile records from elsewhere."""
+
+    name: str  # how explanations name it: the policy's title and article, or where the grant came from
+    subject: str | None
+    region: str | None
+    level: str | None  # 国家级, 省级, 市级, 区级 or 县级
+    exclusive: str | None  # the reason, when the grant may not be combined with another for the same thing
+    best_only: bool  # 从优就高不重复 with grants of the same region
+    policy: Policy | None = None  # None for a grant from outside the bundle
+    clause: ast.Clause | None = None
+
+    @classmethod
+    def of_clause(cls, pol: Policy, clause: ast.Clause) -> Origin:
+        return cls(name=f"{pol.title}{' ' + clause.article if clause.article else ''}",
+                   subject=clause.subject.id if clause.subject else None, region=pol.region, level=pol.level,
+                   exclusive=(clause.exclusive.value or "不可重复享受") if clause.exclusive is not None else None,
+                   best_only=pol.best_only, policy=pol, clause=clause)
+
+    def is_clause(self, pol: Policy, clause_ids: set[str] | None = None) -> bool:
+        """Whether this is one of `pol`'s clauses (any of them when `clause_ids` is None)."""
+        return self.policy is pol and self.clause is not None and (clause_ids is None or self.clause.id in clause_ids)
+
+
 @attrs.define
 class Entry:
     """One line of the ledger: an event evaluated under one clause, what it would give and what it gets."""
 
-    index: int  # the event's position in the profile
+    index: int  # the event's position in the profile (in `received` for a grant from elsewhere)
     date: datetime.date
-    policy: Policy
-    clause: ast.Clause
+    origin: Origin
     item: str | None
     status: str  # granted | discretionary | case_by_case | not_eligible | needs_facts | out_of_force | external
     computed: Decimal  # what the clause gives on its own (a maximum when discretionary)
     amount: Decimal  # after stacking rules and limits
     explanation: list[str]
     cuts: list[str] = attrs.Factory(list)
-    source: str | None = None  # for grants from outside the bundled policies
 
     @property
     def year(self) -> int:
@@ -91,7 +118,7 @@ class Entry:
 
     @property
     def subject(self) -> str | None:
-        return self.clause.subject.id if self.clause.subject else None
+        return self.origin.subject
 
     @property
     def counts(self) -> bool:
@@ -99,12 +126,16 @@ class Entry:
         return self.status in ("granted", "discretionary", "external") and self.amount > 0
 
     def to_json(self) -> dict[str, Any]:
+        o = self.origin
         return {
-            "event": self.index, "date": self.date.isoformat(), "year": self.year,
-            "policy": self.policy.key if self.status != "external" else None, "clause": self.clause.id,
-            "article": self.clause.article, "item": self.item, "subject": self.subject, "status": self.status,
+            "event": self.index if o.policy is not None else None,
+            "received": self.index if o.policy is None else None,
+            "date": self.date.isoformat(), "year": self.year,
+            "policy": o.policy.key if o.policy else None, "clause": o.clause.id if o.clause else None,
+            "article": o.clause.article if o.clause else None, "source": o.name if o.policy is None else None,
+            "item": self.item, "subject": self.subject, "status": self.status,
             "computed": _fen(self.computed), "amount": _fen(self.amount), "cuts": list(self.cuts),
-            "explanation": list(self.explanation), "source": self.source,
+            "explanation": list(self.explanation),
         }
 
 
@@ -170,49 +201,72 @@ class Event:
 
 @attrs.frozen
 class External:
-    """A grant received from a policy outside the bundle, which stacking rules must still see."""
+    """A grant received from a policy outside the bundle, which stacking rules and `received local` still see."""
 
     index: int
     date: datetime.date
     item: str | None
-    subject: str
-    region: str | None
     amount: Decimal
-    source: str
+    origin: Origin
 
 
-def read_profile(raw: Any, policies: dict[str, Policy]) -> tuple[str, dict[str, Any], dict[str, dict[str, Any]],
-                                                                  list[Event], list[External]]:
+@attrs.frozen
+class Profile:
+    """An enterprise's profile, checked: where it is, its facts, its items, and what happened to it."""
+
+    enterprise: str
+    regions: tuple[str, ...]  # where the enterprise is, e.g. ("江苏省", "苏州市"); empty when not said
+    facts: dict[str, Any]
+    items: dict[str, dict[str, Any]]
+    events: list[Event]
+    externals: list[External]
+
+    def covers(self, pol: Policy) -> bool:
+        """Whether the policy's region is one the enterprise is in (always, when either does not say)."""
+        return not self.regions or pol.region is None or pol.region in self.regions
+
+
+PROFILE_FIELDS = ("enterprise", "regions", "facts", "items", "events", "received")
+EVENT_FIELDS = ("date", "policy", "clause", "item", "facts", "awarded", "note")
+RECEIVED_FIELDS = ("date", "item", "amount", "subject", "source", "region", "level", "note")
+
+
+def _fields(value: dict[str, Any], allowed: tuple[str, ...], what: str, where: str, problems: list[str]) -> None:
+    for key in value:
+        if key not in allowed:
+            problems.append(f"{where}{key}: not a field of {what} ({', '.join(f for f in allowed if f != 'note')})")
+
+
+def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
     """Check a profile's shape and references; raises ProfileError naming every problem at once."""
     problems: list[str] = []
     if not isinstance(raw, dict):
         raise ProfileError([f"the profile must be an object, got {type(raw).__name__}"])
-    for key in raw:
-        if key not in ("enterprise", "facts", "items", "events", "received"):
-            problems.append(f"{key}: not a field of a profile (enterprise, facts, items, events, received)")
+    _fields(raw, PROFILE_FIELDS, "a profile", "", problems)
     enterprise = str(raw.get("enterprise", ""))
+    regions = raw.get("regions", [])
+    if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
+        problems.append("regions: expected a list of places such as [\"江苏省\", \"苏州市\"]")
+        regions = []
     facts = _object(raw.get("facts"), "facts", problems)
     items: dict[str, dict[str, Any]] = {}
     for name, item in _object(raw.get("items"), "items", problems).items():
         body = _object(item, f"items.{name}", problems)
         items[name] = _object(body.get("facts"), f"items.{name}.facts", problems)
-    events: list[Event] = []
-    raw_events = raw.get("events", [])
-    if not isinstance(raw_events, list):
-        problems.append("events: expected a list of events")
-        raw_events = []
-    for i, ev in enumerate(raw_events):
+    profile = Profile(enterprise, tuple(regions), facts, items, [], [])
+    for i, ev in enumerate(_list(raw, "events", "a list of events", problems)):
         where = f"events[{i}]"
         ev = _object(ev, where, problems)
-        for key in ev:
-            if key not in ("date", "policy", "clause", "item", "facts", "awarded", "note"):
-                problems.append(f"{where}.{key}: not a field of an event (date, policy, clause, item, facts, awarded)")
+        _fields(ev, EVENT_FIELDS, "an event", f"{where}.", problems)
         day = _date(ev.get("date"), f"{where}.date", problems)
         pol = policies.get(str(ev.get("policy")))
         if pol is None:
             problems.append(f"{where}.policy: {ev.get('policy')!r} is not one of the policies "
                             f"({', '.join(sorted(policies))})")
             continue
+        if not profile.covers(pol):
+            problems.append(f"{where}.policy: {pol.key} covers {pol.region}, which is not among the enterprise's "
+                            f"regions ({', '.join(profile.regions)})")
         clause = pol.clause(str(ev.get("clause")))
         if clause is None:
             problems.append(f"{where}.clause: {ev.get('clause')!r} is not a clause of {pol.key}")
@@ -221,16 +275,12 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> tuple[str, dict[str, 
         if item is not None and item not in items:
             problems.append(f"{where}.item: {item!r} is not one of the profile's items")
         if day is not None:
-            events.append(Event(i, day, pol, clause, item, _object(ev.get("facts"), f"{where}.facts", problems),
-                                ev.get("awarded")))
-    externals: list[External] = []
-    raw_received = raw.get("received", [])
-    if not isinstance(raw_received, list):
-        problems.append("received: expected a list of grants received elsewhere")
-        raw_received = []
-    for i, rec in enumerate(raw_received):
+            profile.events.append(Event(i, day, pol, clause, item, _object(ev.get("facts"), f"{where}.facts", problems),
+                                        ev.get("awarded")))
+    for i, rec in enumerate(_list(raw, "received", "a list of grants received elsewhere", problems)):
         where = f"received[{i}]"
         rec = _object(rec, where, problems)
+        _fields(rec, RECEIVED_FIELDS, "a grant received elsewhere", f"{where}.", problems)
         day = _date(rec.get("date"), f"{where}.date", problems)
         try:
             amount = _money(rec.get("amount"))
@@ -240,12 +290,30 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> tuple[str, dict[str, 
         if not rec.get("subject") or not rec.get("source"):
             problems.append(f"{where}: a grant received elsewhere needs its subject and source")
             continue
+        level = rec.get("level")
+        if level is not None and level not in LEVELS:
+            problems.append(f"{where}.level: {level!r} is not a level of government "
+                            f"({', '.join(dict.fromkeys(LEVELS.values()))})")
+            level = None
+        item = rec.get("item")
+        if item is not None and item not in items:
+            problems.append(f"{where}.item: {item!r} is not one of the profile's items")
+        origin = Origin(name=str(rec["source"]), subject=str(rec["subject"]),
+                        region=str(rec["region"]) if rec.get("region") else None,
+                        level=LEVELS[level] if level else None, exclusive=None, best_only=False)
         if day is not None:
-            externals.append(External(i, day, rec.get("item"), str(rec["subject"]), rec.get("region"), amount,
-                                      str(rec["source"])))
+            profile.externals.append(External(i, day, item, amount, origin))
     if problems:
         raise ProfileError(problems)
-    return enterprise, facts, items, events, externals
+    return profile
+
+
+def _list(raw: dict[str, Any], key: str, what: str, problems: list[str]) -> list[Any]:
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        problems.append(f"{key}: expected {what}")
+        return []
+    return value
 
 
 def _money(raw: Any) -> Decimal:
@@ -266,23 +334,28 @@ def _money(raw: Any) -> Decimal:
 
 
 class _Evaluator:
-    def __init__(self, enterprise: str, facts: dict[str, Any], items: dict[str, dict[str, Any]]):
-        self.enterprise, self.facts, self.items = enterprise, facts, items
+    def __init__(self, profile: Profile):
+        self.profile = profile
         self.entries: list[Entry] = []
 
     def received(self, pol: Policy, decl: ast.InputDecl, ev: Event) -> Decimal:
-        """The ledger's sum for an input declared `received …`: same policy, listed clauses, in scope."""
+        """The ledger's sum for an input declared `received …`: the listed clauses, or lower levels', in scope."""
         r = decl.received
         assert r is not None
-        wanted = {n.id for n in r.clauses}
+        wanted = {n.id for n in r.clauses} or None
         scopes = {RECEIVED_SCOPES[s] for s in r.scopes}  # the checker accepted every spelling
         same_item = bool(scopes & {RECEIVED_SCOPES["product"], RECEIVED_SCOPES["project"]})
         same_year = RECEIVED_SCOPES["year"] in scopes
+        own_rank = LEVEL_RANK.get(pol.level or "", 99)
         total = ZERO
         for e in self.entries:
-            if e.policy is not pol or not e.counts or (wanted and e.clause.id not in wanted):
+            if not e.counts or (same_item and e.item != ev.item) or (same_year and e.year != ev.date.year):
                 continue
-            if (same_item and e.item != ev.item) or (same_year and e.year != ev.date.year):
+            if r.local:
+                # 地方: a lower level of government's grant (a city's or district's for a province's matching).
+                if e.origin.level is None or LEVEL_RANK[e.origin.level] <= own_rank:
+                    continue
+            elif not e.origin.is_clause(pol, wanted):
                 continue
             total += e.amount
         return total
@@ -301,7 +374,8 @@ class _Evaluator:
 
     def facts_for(self, ev: Event) -> tuple[dict[str, Any], list[str]]:
         inputs = ev.policy.module.INPUTS
-        merged = {**self.facts, **(self.items.get(ev.item, {}) if ev.item else {}), **ev.facts}
+        p = self.profile
+        merged = {**p.facts, **(p.items.get(ev.item, {}) if ev.item else {}), **ev.facts}
         mine = {k: v for k, v in merged.items() if k in inputs}
         notes = []
         used = self.used(ev)
@@ -318,10 +392,10 @@ class _Evaluator:
 
     def run(self, ev: Event) -> Entry:
         pol, clause = ev.policy, ev.clause
+        origin = Origin.of_clause(pol, clause)
         why = validity.outside(pol.policy.header, ev.date)
         if why is not None:
-            return Entry(ev.index, ev.date, pol, clause, ev.item, "out_of_force", ZERO, ZERO,
-                         [f"事项发生在政策有效期外：{why}"])
+            return Entry(ev.index, ev.date, origin, ev.item, "out_of_force", ZERO, ZERO, [f"事项发生在政策有效期外：{why}"])
         facts, notes = self.facts_for(ev)
         try:
             evaluation = pol.module.evaluate(facts, as_of=ev.date, clauses={clause.id})
@@ -334,7 +408,7 @@ class _Evaluator:
         elif result.status in ("discretionary", "case_by_case") and result.max_amount is not None:
             computed = result.max_amount
         else:
-            return Entry(ev.index, ev.date, pol, clause, ev.item, result.status, ZERO, ZERO, explanation)
+            return Entry(ev.index, ev.date, origin, ev.item, result.status, ZERO, ZERO, explanation)
         status = "granted" if result.status == "granted" else "discretionary"
         amount = computed
         if ev.awarded is not None and status == "discretionary":
@@ -347,7 +421,7 @@ class _Evaluator:
                                     f"maximum {format_money(computed)}"])
             amount, status = awarded, "granted"
             explanation.append(f"主管部门审定金额 {format_money(awarded)}")
-        entry = Entry(ev.index, ev.date, pol, clause, ev.item, status, computed, amount, explanation)
+        entry = Entry(ev.index, ev.date, origin, ev.item, status, computed, amount, explanation)
         self.stack(entry)
         self.limit(entry, evaluation.limits)
         return entry
@@ -356,30 +430,30 @@ class _Evaluator:
         """从优、就高、不重复 and 不可重复享受 against earlier grants for the same subject and item."""
         if entry.subject is None:
             return
+        mine = entry.origin
         for earlier in self.entries:
+            theirs = earlier.origin
             # The same thing paid twice: same subject, same product or project, same year. A clause's own
             # schedule (phase I, then phase II) is its caps' business, not an overlap.
             if not earlier.counts or earlier.subject != entry.subject or earlier.item != entry.item \
-                    or earlier.year != entry.year \
-                    or (earlier.policy is entry.policy and earlier.clause.id == entry.clause.id):
+                    or earlier.year != entry.year or (theirs.policy is mine.policy and theirs.clause is mine.clause):
                 continue
-            where = f"{earlier.policy.title if earlier.status != 'external' else earlier.source}" \
-                    f"{' ' + earlier.clause.article if earlier.clause.article and earlier.status != 'external' else ''}"
-            if entry.clause.exclusive is not None or (earlier.status != "external" and earlier.clause.exclusive is not None):
-                reason = (entry.clause.exclusive or earlier.clause.exclusive).value or "不可重复享受"  # type: ignore[union-attr]
-                self._cut(entry, ZERO, f"{reason}：同一事项（{entry.subject}）已获{where} {format_money(earlier.amount)}，"
-                                       f"本项不再享受")
+            reason = mine.exclusive or theirs.exclusive
+            if reason is not None:
+                self._cut(entry, ZERO, f"{reason}：同一事项（{entry.subject}）已获{theirs.name} "
+                                       f"{format_money(earlier.amount)}，本项不再享受")
                 return
-            same_region = earlier.policy.region is not None and earlier.policy.region == entry.policy.region
-            if same_region and (entry.policy.best_only or earlier.policy.best_only):
+            same_region = theirs.region is not None and theirs.region == mine.region
+            if same_region and (mine.best_only or theirs.best_only):
                 rest = max(entry.amount - earlier.amount, ZERO)
-                self._cut(entry, rest, f"按“从优、就高、不重复”原则：同一事项（{entry.subject}）已获{where} "
+                self._cut(entry, rest, f"按“从优、就高、不重复”原则：同一事项（{entry.subject}）已获{theirs.name} "
                                        f"{format_money(earlier.amount)}，本项只补足差额，为 {format_money(rest)}")
 
     def limit(self, entry: Entry, limits: tuple[Any, ...]) -> None:
         """A document's limits, such as 8000万 per enterprise per year, net of what the ledger already holds."""
+        assert entry.origin.clause is not None
         for lim in limits:
-            if lim.clauses is not None and entry.clause.id not in lim.clauses:
+            if lim.clauses is not None and entry.origin.clause.id not in lim.clauses:
                 continue
             room = max(lim.amount, ZERO)
             if entry.amount > room:
@@ -398,36 +472,22 @@ def evaluate_profile(raw: Any, policies: dict[str, Policy], as_of: datetime.date
 
     With `as_of`, events after that day are left out: the ledger as it stood then.
     """
-    enterprise, facts, items, events, externals = read_profile(raw, policies)
+    profile = read_profile(raw, policies)
+    events, externals = profile.events, profile.externals
     if as_of is not None:
         events = [e for e in events if e.date <= as_of]
         externals = [x for x in externals if x.date <= as_of]
-    ev = _Evaluator(enterprise, facts, items)
+    ev = _Evaluator(profile)
     happenings: list[Event | External] = [*events, *externals]
+    # Grants received elsewhere on a day come before that day's events, which must see them.
     happenings.sort(key=lambda h: (h.date, 0 if isinstance(h, External) else 1, h.index))
     for h in happenings:
         if isinstance(h, External):
-            stand_in = ast.Clause(
-                id=h.source, article=None, title=None, original=None, beneficiary=None, stages=(),
-                subject=ast.Name(id=h.subject, span=_NOWHERE), exclusive=None, parties=(), lead=(), responsible=(),
-                notes=(), waivers=(), conditions=(), grant=None, caps=(), offsets=(), duration=None, examples=(),
-                span=_NOWHERE, id_span=_NOWHERE)
-            region_holder = Policy(h.source, _region_only(h.region), types.ModuleType("external"))
-            ev.entries.append(Entry(-1 - h.index, h.date, region_holder, stand_in, h.item, "external", h.amount,
-                                    h.amount, [f"档案记载：已获{h.source} {format_money(h.amount)}"], source=h.source))
+            ev.entries.append(Entry(h.index, h.date, h.origin, h.item, "external", h.amount, h.amount,
+                                    [f"档案记载：已获{h.origin.name} {format_money(h.amount)}"]))
         else:
             ev.entries.append(ev.run(h))
-    return Ledger(enterprise, ev.entries)
-
-
-_NOWHERE = Span(file="<profile>", line=1, column=1, end_line=1, end_column=1)
-
-
-def _region_only(region: str | None) -> CheckedPolicy:
-    """A stand-in policy that only carries a region, for grants received elsewhere."""
-    return CheckedPolicy(module=ast.Module(path="<profile>", decls=()), header={"region": region} if region else {},
-                         enums={}, inputs={}, lets={}, clauses=[], measures=[], limits=[], types={}, refs={},
-                         diagnostics=[])
+    return Ledger(profile.enterprise, ev.entries)
 
 
 # ---------------------------------------------------------------- matching
@@ -465,13 +525,15 @@ class Match:
 
 
 def match(raw: Any, policies: dict[str, Policy], as_of: datetime.date, item: str | None = None) -> list[Match]:
-    """Every clause in force on `as_of` that the enterprise (or one of its items) may qualify for."""
-    _, facts, items, _, _ = read_profile(raw, policies)
-    if item is not None and item not in items:
-        raise ProfileError([f"--item: {item!r} is not one of the profile's items ({', '.join(sorted(items))})"])
-    merged = {**facts, **(items.get(item, {}) if item else {})}
+    """Every clause in force on `as_of`, in the enterprise's regions, that it (or one of its items) may qualify for."""
+    profile = read_profile(raw, policies)
+    if item is not None and item not in profile.items:
+        raise ProfileError([f"--item: {item!r} is not one of the profile's items ({', '.join(sorted(profile.items))})"])
+    merged = {**profile.facts, **(profile.items.get(item, {}) if item else {})}
     found: list[Match] = []
     for pol in policies.values():
+        if not profile.covers(pol):
+            continue
         if validity.outside(pol.policy.header, as_of) is not None or pol.policy.header.get("status") == "征求意见稿":
             continue
         mine = {k: v for k, v in merged.items() if k in pol.module.INPUTS}

@@ -328,8 +328,9 @@ class TypeRef:
 class Received:
     """`received 创新药研发 per product`: the input is filled from a profile's ledger of earlier grants."""
 
-    clauses: tuple[Name, ...]  # empty: every clause of the policy
+    clauses: tuple[Name, ...]  # empty: every clause of the policy (or, with `local`, every lower level's grant)
     scopes: tuple[str, ...]
+    local: bool  # grants of lower levels of government (地方), not this policy's own
     span: Span
 
 

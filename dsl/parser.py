@@ -29,6 +29,10 @@ def _lark() -> Lark:
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
+# What the `received_local` rule becomes, so that `received` can tell it from clause names.
+LOCAL = object()
+
+
 class ParseResult:
     """The module parsed from a file, the diagnostics found, and names whose declarations failed to parse."""
 
@@ -232,7 +236,10 @@ class _Builder(Transformer[Token, Any]):
     def received(self, meta: Any, c: list[Any]) -> ast.Received:
         names = tuple(ast.Name(id=t.value, span=self._tspan(t)) for t in c if isinstance(t, Token) and t.type == "NAME")
         scopes = tuple(x[1] for x in c if isinstance(x, tuple))
-        return ast.Received(clauses=names, scopes=scopes, span=self._span(meta))
+        return ast.Received(clauses=names, scopes=scopes, local=LOCAL in c, span=self._span(meta))
+
+    def received_local(self, meta: Any, c: list[Any]) -> object:
+        return LOCAL
 
     def default_value(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
         return ("default", c[0])

@@ -32,7 +32,8 @@ def _ledger(policies, name: str, **kw):
 
 
 def _rows(ledger) -> list[tuple[str, str, str, Decimal]]:
-    return [(e.date.isoformat(), e.clause.id, e.status, e.amount / WAN) for e in ledger.entries]
+    return [(e.date.isoformat(), e.origin.clause.id if e.origin.clause else e.origin.name, e.status, e.amount / WAN)
+            for e in ledger.entries]
 
 
 def test_yantai_class1_drug_over_the_years(policies) -> None:
@@ -109,7 +110,8 @@ def test_best_only_pays_the_difference_when_the_second_grant_is_larger(policies)
 
 
 def test_every_worked_profile_is_checked() -> None:
-    checked = {"yantai_class1_drug", "suzhou_over_limit", "jiangsu_yearly_limit", "yantai_overlap"}
+    checked = {"yantai_class1_drug", "suzhou_over_limit", "jiangsu_yearly_limit", "yantai_overlap",
+               "suzhou_provincial_matching"}
     assert {p.stem for p in PROFILES.glob("*.json")} == checked
 
 
@@ -131,7 +133,7 @@ def test_profile_problems_are_named_by_their_place(policies) -> None:
     with pytest.raises(ProfileError) as err:
         evaluate_profile(raw, policies)
     problems = err.value.problems
-    assert "colour: not a field of a profile (enterprise, facts, items, events, received)" in problems
+    assert "colour: not a field of a profile (enterprise, regions, facts, items, events, received)" in problems
     assert "received: expected a list of grants received elsewhere" in problems
     assert "events[0].date: expected a date such as 2022-05-10, got '2022-13-01'" in problems
     assert any(p.startswith("events[1].policy: 'nowhere' is not one of the policies") for p in problems)
@@ -188,3 +190,37 @@ def test_match_command(capsys) -> None:
     assert {"policy": "suzhou", "clause": "药品产业化资助", "automatic": True} .items() <= next(
         d for d in data if d["clause"] == "药品产业化资助").items()
     assert main(["match", profile, "--policies", str(POLICIES), "--item", "无此项"]) == 2
+
+
+def test_provincial_matching_reads_the_local_grants_from_the_ledger(policies) -> None:
+    """Jiangsu 30: 补助比例不超过地方投入的50%, where the city's and the district's grants are the local input."""
+    ledger = _ledger(policies, "suzhou_provincial_matching")
+    assert _rows(ledger) == [
+        ("2022-03-01", "苏州工业园区临床试验配套资助", "external", 100),  # a district grant, recorded in the profile
+        ("2022-05-10", "进入临床试验资助", "granted", 250),  # 苏州第六条: 进入 III 期, 一次性 250万
+        ("2022-11-01", "省级专项配套支持", "discretionary", 175),  # (250万 + 100万) × 50%
+    ]
+    assert "地方对该项目的实际财政投入：台账中已获 350万元" in ledger.entries[-1].explanation
+    # The province's own grants are not local input: a second matching still sees 350万, not 525万.
+    raw = json.loads((PROFILES / "suzhou_provincial_matching.json").read_text(encoding="utf-8"))
+    raw["events"].append({"date": "2022-12-01", "policy": "jiangsu", "clause": "省级专项配套支持", "item": "SZ-301",
+                          "facts": {"地方已落实财政支持项目": True}, "awarded": "200万"})
+    with pytest.raises(ProfileError) as err:
+        evaluate_profile(raw, policies)
+    assert err.value.problems == ["events[2].awarded: 200万元 is more than the clause's maximum 175万元"]
+
+
+def test_regions_keep_other_cities_policies_out(policies) -> None:
+    from compiler.profile import match
+
+    raw = json.loads((PROFILES / "suzhou_provincial_matching.json").read_text(encoding="utf-8"))
+    found = {m.policy.key for m in match(raw, policies, datetime.date(2022, 6, 1))}
+    assert found == {"suzhou", "suzhou_cluster", "jiangsu"}
+    raw["events"].append({"date": "2022-06-01", "policy": "yantai", "clause": "创新药研发"})
+    raw["received"].append({"date": "2022-01-01", "amount": "1万", "subject": "房租", "source": "某区", "level": "乡级"})
+    with pytest.raises(ProfileError) as err:
+        evaluate_profile(raw, policies)
+    assert err.value.problems == [
+        "events[2].policy: yantai covers 烟台市, which is not among the enterprise's regions (江苏省, 苏州市, 苏州工业园区)",
+        "received[1].level: '乡级' is not a level of government (国家级, 省级, 市级, 区级, 县级)",
+    ]
