@@ -17,14 +17,17 @@ from rich.table import Table
 
 from compiler import runtime
 from compiler.examples import run_examples
-from compiler.files import replace_folder
+from compiler.compare import compare
+from compiler.files import replace_folder, write_file
 from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
 from compiler.report import print_diagnostics, render_json
 from compiler.profile import LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies, match
-from compiler.schema import input_schema
+from compiler.checker import LEVELS
+from compiler.schema import input_schema, profile_schema
 from compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files
+from compiler.site.comparison import comparison_page
 
 EXIT_OK, EXIT_POLICY_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -160,8 +163,24 @@ class Cli:
                 guides.append(read_guide(Path(g)))
             except (OSError, UnicodeDecodeError) as exc:
                 return self.fail(f"cannot read guide {g}: {exc}")
+        comparisons = []
+        evaluators = load_policies(compiled) if args.compare else {}  # type: ignore[arg-type]
+        slugs = {Path(c.source.path).stem: _module_name(Path(c.source.path)) for c in compiled}  # type: ignore[union-attr]
+        for path in args.compare or []:
+            raw = _read_json(path)
+            if isinstance(raw, str):
+                return self.fail(raw)
+            # The columns are the policies the project gives facts for, in its order.
+            named = raw.get("policies") if isinstance(raw, dict) else None
+            chosen = {k: evaluators[k] for k in (named if isinstance(named, dict) else {}) if k in evaluators}
+            try:
+                comp = compare(raw, chosen, as_of if args.as_of else None)
+            except ProfileError as exc:
+                return self.fail_all(f"the project {path} cannot be compared:", exc.problems)
+            comparisons.append((_module_name(Path(path)), comp.project.name or Path(path).stem,
+                                comparison_page(comp, slugs)))
         out = Path(args.out)
-        replace_folder(out, site_files(policies, guides, as_of, args.site_name))  # type: ignore[arg-type]
+        replace_folder(out, site_files(policies, guides, as_of, args.site_name, comparisons))  # type: ignore[arg-type]
         self.err.print(f"[green]wrote {len(policies)} policy page(s), the indexes and mkdocs.yml to "
                        f"{escape(str(out))}[/]; build the site with `mkdocs build --strict -f {escape(str(out))}/mkdocs.yml`")
         return EXIT_OK
@@ -206,12 +225,12 @@ class Cli:
                 return EXIT_BAD_INPUT
         return EXIT_OK
 
-    def profile_and_policies(self, args: argparse.Namespace) -> tuple[Any, dict[str, Any]] | int:
-        """The profile's JSON and the compiled policies it is evaluated against, or the exit code to stop with."""
+    def profile_and_policies(self, args: argparse.Namespace, file: str = "profile") -> tuple[Any, dict[str, Any]] | int:
+        """The profile's (or project's) JSON and the compiled policies it is evaluated against, or the exit code."""
         compiled = self.checked(args.policies)
         if isinstance(compiled, int):
             return compiled
-        raw = _read_json(args.profile)
+        raw = _read_json(getattr(args, file))
         if isinstance(raw, str):
             return self.fail(raw)
         return raw, load_policies(compiled)  # type: ignore[arg-type]
@@ -231,6 +250,41 @@ class Cli:
             self.out.print(json.dumps(ledger.to_json(), ensure_ascii=False, indent=2), markup=False)
         else:
             self.print_ledger(ledger)
+        return EXIT_OK
+
+    def compare(self, args: argparse.Namespace) -> int:
+        loaded = self.profile_and_policies(args, "project")
+        if isinstance(loaded, int):
+            return loaded
+        as_of = _date(args.as_of) if args.as_of else None
+        if isinstance(as_of, str):
+            return self.fail(as_of)
+        try:
+            comp = compare(*loaded, as_of)
+        except ProfileError as exc:
+            return self.fail_all(f"the project {args.project} cannot be compared:", exc.problems)
+        if args.markdown:
+            write_file(Path(args.markdown), comparison_page(comp))
+            self.err.print(f"[green]wrote {escape(args.markdown)}[/]")
+        if args.json:
+            self.out.print(json.dumps(comp.to_json(), ensure_ascii=False, indent=2), markup=False)
+            return EXIT_OK
+        table = Table(title=f"{comp.project.name}（按 {comp.as_of.isoformat()} 有效的条款）", show_lines=True)
+        table.add_column("事项")
+        for col in comp.columns:
+            table.add_column(escape(col.label))
+        table.add_row("政策", *(escape(c.policy.title) for c in comp.columns))
+        table.add_row("状态", *(escape(c.standing) for c in comp.columns))
+        for row in comp.rows:
+            best = comp.best(row)
+            table.add_row(escape(row), *("\n".join(
+                (f"[bold green]{escape(x.text)}[/]" if best is not None and x.value == best else escape(x.text))
+                + f"（{escape(x.reference)}{f'，共 {n} 项' if n > 1 else ''}）" for x, n in c.shown(row)) or "—"
+                for c in comp.columns))
+        table.add_row("确定金额合计", *(runtime.format_money(c.evaluation.determined) for c in comp.columns))
+        table.add_row("含上限金额合计", *(runtime.format_money(c.evaluation.maximum) for c in comp.columns))
+        table.add_row("其余尚缺信息的条款", *(f"{comp.unmatched(c)} 条" for c in comp.columns))
+        self.out.print(table)
         return EXIT_OK
 
     def match(self, args: argparse.Namespace) -> int:
@@ -302,9 +356,19 @@ class Cli:
             self.out.print(escape(note))
 
     def inputs(self, args: argparse.Namespace) -> int:
-        compiled, ok = self.compile([args.policy])
+        if args.profile:
+            checked = self.checked(args.paths)
+            if isinstance(checked, int):
+                return checked
+            schema = profile_schema({Path(c.source.path).stem: c.policy for c in checked},  # type: ignore[misc]
+                                    list(dict.fromkeys(LEVELS)))
+            self.out.print(json.dumps(schema, ensure_ascii=False, indent=2), markup=False)
+            return EXIT_OK
+        if len(args.paths) != 1:
+            return self.fail("give one policy, or --profile for a profile across several")
+        compiled, ok = self.compile(args.paths)
         if not compiled:
-            return self.fail(f"no .pol file at {args.policy}")
+            return self.fail(f"no .pol file at {args.paths[0]}")
         if not ok:
             return EXIT_POLICY_ERRORS
         schema = input_schema(compiled[0].policy)  # type: ignore[arg-type]
@@ -389,6 +453,8 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("paths", nargs="+", help=".pol files or folders")
     d.add_argument("--out", required=True, help="folder for mkdocs.yml and docs/; replaced as a whole")
     d.add_argument("--guide", action="append", help="a hand-written Markdown page to include (repeatable, in order)")
+    d.add_argument("--compare", action="append", help="a project file (see `pol compare`) to show as a comparison "
+                                                       "page across the policies it names (repeatable)")
     d.add_argument("--as-of", help="the day policy status is judged on (default: today)")
     d.add_argument("--site-name", default=DEFAULT_SITE_NAME, help="the site's title")
     e = sub.add_parser("eval", help="evaluate a policy for one applicant's facts")
@@ -397,13 +463,21 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--as-of", help="evaluate as on this date (default: today)")
     e.add_argument("--clause", action="append", help="evaluate only this clause (repeatable)")
     e.add_argument("--json", action="store_true", help="print the result as JSON")
-    i = sub.add_parser("inputs", help="print a JSON Schema of the facts a policy needs")
-    i.add_argument("policy")
+    i = sub.add_parser("inputs", help="print a JSON Schema of the facts a policy needs, or of a profile")
+    i.add_argument("paths", nargs="+", metavar="POLICY", help="one .pol file; with --profile, files or folders")
+    i.add_argument("--profile", action="store_true",
+                   help="describe an enterprise profile (pol eval-profile, pol match) across these policies")
     ep = sub.add_parser("eval-profile", help="evaluate an enterprise's profile across policies and years")
     ep.add_argument("profile", help="JSON file: the enterprise's facts, items and dated events")
     ep.add_argument("--policies", nargs="+", required=True, help=".pol files or folders")
     ep.add_argument("--as-of", help="leave out events after this date, to see the ledger as it stood then")
     ep.add_argument("--json", action="store_true", help="print the ledger as JSON")
+    cp = sub.add_parser("compare", help="evaluate one project under several policies, side by side")
+    cp.add_argument("project", help="JSON file: the project's facts, shared and per policy")
+    cp.add_argument("--policies", nargs="+", required=True, help=".pol files or folders, one column each, in order")
+    cp.add_argument("--as-of", help="evaluate as on this date (default: the project's as_of, else today)")
+    cp.add_argument("--markdown", help="also write the comparison as a Markdown page to this file")
+    cp.add_argument("--json", action="store_true", help="print the comparison as JSON")
     m = sub.add_parser("match", help="list every clause an enterprise may qualify for, and what is missing")
     m.add_argument("profile", help="JSON profile (its facts and items are used)")
     m.add_argument("--policies", nargs="+", required=True, help=".pol files or folders")

@@ -1,4 +1,4 @@
-"""Writing a folder of generated files so that a failure part-way leaves the previous folder untouched."""
+"""Writing generated files so that a failure part-way leaves the previous output untouched."""
 
 from __future__ import annotations
 
@@ -34,3 +34,16 @@ def replace_folder(out: Path, files: dict[str, str | bytes]) -> None:
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def write_file(path: Path, content: str) -> None:
+    """Write one file beside itself and move it into place, so readers never see half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(content)
+        os.replace(staging, path)
+    finally:
+        if os.path.exists(staging):
+            os.unlink(staging)

@@ -248,11 +248,20 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
     if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
         problems.append("regions: expected a list of places such as [\"江苏省\", \"苏州市\"]")
         regions = []
+    known = {name for pol in policies.values() for name in pol.module.INPUTS}
+
+    def unknown(facts: dict[str, Any], where: str, inputs: Any = known, whose: str = "any of the policies given") -> None:
+        # A misspelt fact would otherwise be left out silently and its clause reported as needing it.
+        problems.extend(f"{where}.{name}: not an input of {whose}" for name in facts if name not in inputs)
+
     facts = _object(raw.get("facts"), "facts", problems)
+    unknown(facts, "facts")
     items: dict[str, dict[str, Any]] = {}
     for name, item in _object(raw.get("items"), "items", problems).items():
         body = _object(item, f"items.{name}", problems)
+        _fields(body, ("name", "facts"), "an item", f"items.{name}.", problems)
         items[name] = _object(body.get("facts"), f"items.{name}.facts", problems)
+        unknown(items[name], f"items.{name}.facts")
     profile = Profile(enterprise, tuple(regions), facts, items, [], [])
     for i, ev in enumerate(_list(raw, "events", "a list of events", problems)):
         where = f"events[{i}]"
@@ -274,9 +283,10 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
         item = ev.get("item")
         if item is not None and item not in items:
             problems.append(f"{where}.item: {item!r} is not one of the profile's items")
+        own = _object(ev.get("facts"), f"{where}.facts", problems)
+        unknown(own, f"{where}.facts", pol.module.INPUTS, pol.key)
         if day is not None:
-            profile.events.append(Event(i, day, pol, clause, item, _object(ev.get("facts"), f"{where}.facts", problems),
-                                        ev.get("awarded")))
+            profile.events.append(Event(i, day, pol, clause, item, own, ev.get("awarded")))
     for i, rec in enumerate(_list(raw, "received", "a list of grants received elsewhere", problems)):
         where = f"received[{i}]"
         rec = _object(rec, where, problems)

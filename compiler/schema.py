@@ -38,12 +38,17 @@ def _property(ty: Ty, label: str) -> dict[str, Any]:
                         "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": f"^{_NUMBER}%$"}],
                         "x-pol-kind": "ratio"}
             if u.kind == "years":
-                return {"title": label, "description": "年数", "type": "number", "minimum": 0, "x-pol-kind": "years"}
-            return {"title": label, "type": "integer", "minimum": 0, "x-pol-kind": "count"}
+                return {"title": label, "description": "年数，如 3 或 \"3年\"",
+                        "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": f"^{_NUMBER}(年)?$"}],
+                        "x-pol-kind": "years"}
+            return {"title": label, "description": "整数，如 3",
+                    "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}],
+                    "x-pol-kind": "count"}
         case DateT():
             return {"title": label, "type": "string", "format": "date", "x-pol-kind": "date"}
         case BoolT():
-            return {"title": label, "type": "boolean", "x-pol-kind": "bool"}
+            return {"title": label, "description": "true 或 false（也可写“是”“否”）",
+                    "anyOf": [{"type": "boolean"}, {"enum": ["是", "否"]}], "x-pol-kind": "bool"}
         case EnumT(members=members):
             return {"title": label, "enum": list(members), "x-pol-kind": "enum"}
         case ErrorT():
@@ -74,3 +79,61 @@ def _with_default(prop: dict[str, Any], decl: ast.InputDecl) -> dict[str, Any]:
         case ast.DateLit(value=v):
             prop["default"] = v.isoformat()
     return prop
+
+
+_DATE = {"type": "string", "format": "date"}
+_MONEY = {"description": "金额（元），如 \"300万\" 或 3000000",
+          "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": f"^{_NUMBER}{_MULT}(元)?$"}]}
+
+
+def _facts(properties: dict[str, Any], title: str) -> dict[str, Any]:
+    return {"title": title, "type": "object", "additionalProperties": False, "properties": properties}
+
+
+def profile_schema(policies: dict[str, CheckedPolicy], levels: list[str]) -> dict[str, Any]:
+    """A JSON Schema of an enterprise profile (see `pol eval-profile`) for these policies, keyed by file stem."""
+    shared: dict[str, list[dict[str, Any]]] = {}
+    defs: dict[str, Any] = {}
+    events = []
+    for key, policy in policies.items():
+        own = input_schema(policy)["properties"]
+        defs[f"facts.{key}"] = _facts(own, f"{policy.header.get('title', key)}：申请人情况")
+        for name, prop in own.items():
+            if prop not in shared.setdefault(name, []):
+                shared[name].append(prop)
+        events.append({
+            "type": "object", "additionalProperties": False, "required": ["date", "policy", "clause"],
+            "properties": {
+                "date": _DATE, "policy": {"const": key}, "clause": {"enum": [c.id for c in policy.clauses]},
+                "item": {"type": "string", "description": "items 中的产品或项目"},
+                "facts": {"$ref": f"#/$defs/facts.{key}"},
+                "awarded": {**_MONEY, "title": "主管部门审定金额（最高额、区间或一事一议的条款）"},
+                "note": {"type": "string"},
+            },
+        })
+    # A fact shared by all policies: where two policies read the same name differently, either reading.
+    defs["facts"] = _facts({name: props[0] if len(props) == 1 else {"anyOf": props}
+                            for name, props in sorted(shared.items())}, "企业情况（各政策共用）")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "企业档案",
+        "description": "企业的情况、产品与项目、按日期记载的事项，以及从其他政策已获的资金。",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "enterprise": {"type": "string", "title": "企业名称"},
+            "regions": {"type": "array", "items": {"type": "string"}, "title": "所在地区，由省到区，如 [\"江苏省\", \"苏州市\"]"},
+            "facts": {"$ref": "#/$defs/facts"},
+            "items": {"type": "object", "title": "产品与项目", "additionalProperties": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"name": {"type": "string"}, "facts": {"$ref": "#/$defs/facts"}}}},
+            "events": {"type": "array", "title": "事项", "items": {"oneOf": events}},
+            "received": {"type": "array", "title": "从其他政策已获的资金", "items": {
+                "type": "object", "additionalProperties": False, "required": ["date", "amount", "subject", "source"],
+                "properties": {"date": _DATE, "item": {"type": "string"}, "amount": _MONEY,
+                               "subject": {"type": "string", "description": "subjects.toml 中的事项"},
+                               "source": {"type": "string"}, "region": {"type": "string"},
+                               "level": {"enum": levels}, "note": {"type": "string"}}}},
+        },
+        "$defs": defs,
+    }

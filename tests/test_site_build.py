@@ -34,8 +34,10 @@ def mkdocs_build(project: Path) -> subprocess.CompletedProcess[str]:
 
 def write_project(out: Path, *paths: str, site_name: str = "生物医药产业扶持政策") -> None:
     guides = [a for g in GUIDES for a in ("--guide", str(ROOT / "docs" / g))]
+    # The bundled policies come with a project comparison, whose links to clauses the strict build checks.
+    compare = [] if paths else ["--compare", str(ROOT / "examples" / "compare" / "class1_drug_phase3.json")]
     assert main(["docs", *(paths or [str(POLICIES)]), "--out", str(out), "--as-of", AS_OF,
-                 "--site-name", site_name, *guides]) == 0
+                 "--site-name", site_name, *guides, *compare]) == 0
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,8 @@ def site(tmp_path_factory) -> Path:
 def test_strict_build_has_every_page(site: Path) -> None:
     for pol in POLICIES.glob("*.pol"):
         assert (site / "policies" / pol.stem / "index.html").is_file()
-    for page in ("by-beneficiary", "by-stage", "largest", "compare", "inventory", "guide/language"):
+    for page in ("by-beneficiary", "by-stage", "largest", "compare", "inventory", "guide/language",
+                 "compare/class1_drug_phase3"):
         assert (site / page / "index.html").is_file(), page
 
 

@@ -7,6 +7,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import Sequence
 
 import attrs
 
@@ -105,8 +106,11 @@ def mkdocs_yml(site_name: str, nav: list[tuple[str, list[tuple[str, str]] | str]
 
 
 def site_files(policies: list[SitePolicy], guides: list[Guide], as_of: datetime.date,
-               site_name: str = DEFAULT_SITE_NAME) -> dict[str, str]:
-    """Every file of the MkDocs project, by path relative to its folder."""
+               site_name: str = DEFAULT_SITE_NAME, comparisons: Sequence[tuple[str, str, str]] = ()) -> dict[str, str]:
+    """Every file of the MkDocs project, by path relative to its folder.
+
+    `comparisons` are project comparison pages already written, as (file name, title, Markdown).
+    """
     docs = indexes.documents([(p.slug, p.policy) for p in policies])
     files = {
         "docs/index.md": indexes.home(docs, as_of, site_name),
@@ -120,12 +124,16 @@ def site_files(policies: list[SitePolicy], guides: list[Guide], as_of: datetime.
         files[f"docs/policies/{p.slug}.md"] = page(p.policy, p.source, p.outcomes, as_of)
     for g in guides:
         files[f"docs/guide/{g.name}"] = g.text
+    for name, _, text in comparisons:
+        files[f"docs/compare/{name}.md"] = text
     nav: list[tuple[str, list[tuple[str, str]] | str]] = [
         ("首页", "index.md"),
         ("政策", [(d.title, f"policies/{d.slug}.md") for d in docs]),
         ("查找", [("按支持对象", "by-beneficiary.md"), ("按产品阶段", "by-stage.md"), ("最高额度", "largest.md"),
                 ("各地对比", "compare.md"), ("条款清单", "inventory.md")]),
     ]
+    if comparisons:
+        nav.append(("项目对比", [(title, f"compare/{name}.md") for name, title, _ in comparisons]))
     if guides:
         nav.append(("起草与开发", [(g.title, f"guide/{g.name}") for g in guides]))
     files["mkdocs.yml"] = mkdocs_yml(site_name, nav)

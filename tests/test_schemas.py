@@ -1,0 +1,77 @@
+"""The JSON Schemas `pol inputs` writes accept every bundled example and reject what the evaluator rejects."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from compiler.checker import LEVELS
+from compiler.cli import main
+from compiler.pipeline import compile_file, policy_files
+from compiler.profile import ProfileError, evaluate_profile, load_policies
+from compiler.schema import input_schema, profile_schema
+
+from conftest import POLICIES, ROOT
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    out = {p.stem: compile_file(p) for p in policy_files([str(POLICIES)])}
+    assert all(c.ok for c in out.values())
+    return out
+
+
+@pytest.fixture(scope="module")
+def profile_validator(compiled):
+    schema = profile_schema({k: c.policy for k, c in compiled.items()}, list(LEVELS))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _errors(validator, instance) -> list[str]:
+    return sorted(f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(instance))
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*/*.json")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_example_conforms_to_its_schema(path, compiled, profile_validator) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if path.parent.name == "profiles":
+        assert _errors(profile_validator, data) == []
+    elif path.parent.name == "compare":
+        for key, facts in data["policies"].items():
+            assert _errors(Draft202012Validator(input_schema(compiled[key].policy)), facts) == []
+    else:
+        schema = input_schema(compiled[path.stem].policy)
+        Draft202012Validator.check_schema(schema)
+        assert _errors(Draft202012Validator(schema), data) == []
+
+
+def test_schema_and_profile_reader_refuse_the_same_mistakes(compiled, profile_validator) -> None:
+    raw = json.loads((ROOT / "examples" / "profiles" / "yantai_class1_drug.json").read_text(encoding="utf-8"))
+    raw["facts"]["企业类形"] = "研发型企业"  # misspelt
+    raw["items"]["YT-101"]["colour"] = "red"
+    raw["events"][0]["facts"]["在我市转化且符合第三条范围"] = True  # a Suzhou input, under a Yantai event
+    raw["events"][1]["clause"] = "不存在"
+    errors = _errors(profile_validator, raw)
+    assert any(e.startswith("facts: Additional properties are not allowed ('企业类形'") for e in errors)
+    assert any(e.startswith("items.YT-101: Additional properties are not allowed ('colour'") for e in errors)
+    assert any(e.startswith("events.0:") for e in errors) and any(e.startswith("events.1:") for e in errors)
+    with pytest.raises(ProfileError) as err:
+        evaluate_profile(raw, load_policies(list(compiled.values())))
+    assert err.value.problems == [
+        "facts.企业类形: not an input of any of the policies given",
+        "items.YT-101.colour: not a field of an item (name, facts)",
+        "events[0].facts.在我市转化且符合第三条范围: not an input of yantai",
+        "events[1].clause: '不存在' is not a clause of yantai",
+    ]
+
+
+def test_inputs_command_writes_the_profile_schema(capsys) -> None:
+    assert main(["inputs", str(POLICIES), "--profile"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    events = schema["properties"]["events"]["items"]["oneOf"]
+    assert {e["properties"]["policy"]["const"] for e in events} == {p.stem for p in POLICIES.glob("*.pol")}
+    assert main(["inputs", str(POLICIES / "yantai.pol"), str(POLICIES / "suzhou.pol")]) == 2
+    assert "give one policy, or --profile" in capsys.readouterr().err
