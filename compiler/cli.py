@@ -217,7 +217,8 @@ class Cli:
             self.out.print(json.dumps(evaluation.to_json(), ensure_ascii=False, indent=2), markup=False)
         else:
             self.print_evaluation(evaluation)
-        if wanted:
+        if wanted or args.complete:
+            # Asked for particular clauses, or for a complete answer: a missing fact is the caller's error.
             lacking = [r for r in evaluation.results if r.status == "needs_facts"]
             if lacking:
                 for r in lacking:
@@ -461,7 +462,9 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("policy")
     e.add_argument("--facts", required=True, help="JSON file of input names to values")
     e.add_argument("--as-of", help="evaluate as on this date (default: today)")
-    e.add_argument("--clause", action="append", help="evaluate only this clause (repeatable)")
+    e.add_argument("--clause", action="append", help="evaluate only this clause (repeatable); its facts must all be given")
+    e.add_argument("--complete", action="store_true",
+                   help="every fact a clause needs must be given: exit 2 naming what is missing, as --clause does")
     e.add_argument("--json", action="store_true", help="print the result as JSON")
     i = sub.add_parser("inputs", help="print a JSON Schema of the facts a policy needs, or of a profile")
     i.add_argument("paths", nargs="+", metavar="POLICY", help="one .pol file; with --profile, files or folders")

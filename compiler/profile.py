@@ -13,7 +13,7 @@ import attrs
 from compiler import validity
 from compiler.checker import LEVEL_RANK, LEVELS, OVERLAP, RECEIVED_SCOPES, CheckedPolicy, names_in
 from compiler.pipeline import Compiled, load_evaluator, python_source
-from compiler.runtime import FEN, FactsError, format_money, parse_quantity_text
+from compiler.runtime import FEN, FactsError, format_money, parse_quantity_text, read_fact
 from dsl import ast
 
 ZERO = Decimal(0)
@@ -250,9 +250,22 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
         regions = []
     known = {name for pol in policies.values() for name in pol.module.INPUTS}
 
-    def unknown(facts: dict[str, Any], where: str, inputs: Any = known, whose: str = "any of the policies given") -> None:
-        # A misspelt fact would otherwise be left out silently and its clause reported as needing it.
-        problems.extend(f"{where}.{name}: not an input of {whose}" for name in facts if name not in inputs)
+    def unknown(facts: dict[str, Any], where: str, only: Policy | None = None) -> None:
+        """Every fact checked up front against each policy that reads it, so no bad value waits for an event."""
+        for name, value in facts.items():
+            readers = [only] if only else [p for p in policies.values() if name in p.module.INPUTS]
+            if not readers or name not in readers[0].module.INPUTS:
+                # A misspelt fact would otherwise be left out silently and its clause reported as needing it.
+                problems.append(f"{where}.{name}: not an input of {only.key if only else 'any of the policies given'}")
+                continue
+            for pol in readers:
+                spec = pol.module.INPUTS[name]
+                try:
+                    if value is not None:
+                        read_fact(spec, value)
+                except ValueError as exc:
+                    problems.append(f"{where}.{name} ({spec.label}): {exc}")
+                    break
 
     facts = _object(raw.get("facts"), "facts", problems)
     unknown(facts, "facts")
@@ -284,7 +297,7 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
         if item is not None and item not in items:
             problems.append(f"{where}.item: {item!r} is not one of the profile's items")
         own = _object(ev.get("facts"), f"{where}.facts", problems)
-        unknown(own, f"{where}.facts", pol.module.INPUTS, pol.key)
+        unknown(own, f"{where}.facts", pol)
         if day is not None:
             profile.events.append(Event(i, day, pol, clause, item, own, ev.get("awarded")))
     for i, rec in enumerate(_list(raw, "received", "a list of grants received elsewhere", problems)):

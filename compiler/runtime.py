@@ -51,6 +51,8 @@ def parse_quantity_text(text: str) -> tuple[Decimal, str, str | None, str | None
     """
     m = _NUMBER.match(text)
     if not m:
+        if _NUMBER.match(text.lstrip("-−")):
+            raise ValueError(f"must not be negative, got {text!r}")
         raise ValueError(f"'{text}' is not a number")
     number = Decimal(m.group())
     suffix = text[m.end():]
@@ -171,7 +173,7 @@ def _to_number(raw: Any) -> Decimal | None:
     return None
 
 
-def _read_one(spec: Input, raw: Any) -> Any:
+def read_fact(spec: Input, raw: Any) -> Any:
     """Convert one raw fact to its value, or raise ValueError saying what is wrong with it."""
     kind = spec.kind
     if kind == "bool":
@@ -235,7 +237,7 @@ def read_facts(inputs: Mapping[str, Input], raw: Mapping[str, Any]) -> dict[str,
         if value is None:
             continue
         try:
-            facts[name] = _read_one(spec, value)
+            facts[name] = read_fact(spec, value)
         except ValueError as exc:
             problems.append(f"{name} ({spec.label}): {exc}")
     if problems:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from compiler.pipeline import compile_file, load_evaluator, python_source
 
 ROOT = Path(__file__).resolve().parent.parent
+# Cases tried by the fuzz and property suites, by what happened, reported at the end of the run.
+FUZZ_COUNTS: collections.Counter[str] = collections.Counter()
 POLICIES = ROOT / "policies"
 
 
@@ -22,3 +25,12 @@ def yantai():
 @pytest.fixture(scope="session")
 def yantai_module(yantai):
     return load_evaluator(python_source(yantai), "yantai")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say how many generated cases the fuzz and property suites tried, and how each ended."""
+    if FUZZ_COUNTS:
+        terminalreporter.section("generated cases")
+        for what, n in sorted(FUZZ_COUNTS.items()):
+            terminalreporter.write_line(f"{n:7d}  {what}")
+        terminalreporter.write_line(f"{sum(FUZZ_COUNTS.values()):7d}  in all")

@@ -62,7 +62,7 @@ def test_eval_json_shape(tmp_path: Path) -> None:
          ["新药类别 (新药类别): '一类新要' is not one of 一类新药、二类新药、生物类似药; did you mean '一类新药'?",
           "租赁面积 (实际租赁面积): expected an area in 平方米, got '800亩' in 亩",
           "外资: not an input of this policy"]),
-        ({"实缴注册资本": "-5万"}, ["实缴注册资本 (实缴注册资本): '-5万' is not a number"]),
+        ({"实缴注册资本": "-5万"}, ["实缴注册资本 (实缴注册资本): must not be negative, got '-5万'"]),
         ({"销售年度": "1.5"}, ["销售年度 (自开始销售（首次在本市生产、结算）起的第几年): expected a whole number, got '1.5'"]),
     ],
 )
