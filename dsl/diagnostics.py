@@ -16,6 +16,7 @@ CODES: dict[str, str] = {
     "POL001": "syntax error",
     "POL002": "unknown unit in a literal",
     "POL003": "malformed literal",
+    "POL004": "declaration nested too deeply",
     "POL101": "unknown name",
     "POL102": "name defined twice",
     "POL103": "duplicate clause id",

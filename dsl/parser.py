@@ -9,6 +9,7 @@ import re
 from importlib import resources
 from typing import Any
 
+import attrs
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
@@ -56,7 +57,17 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
             diagnostics.append(_syntax_error(exc, chunk, path, first_line - 1))
             parsed = []
         except VisitError as exc:  # a builder callback failed in a way it did not report
-            raise exc.orig_exc from exc
+            if isinstance(exc.orig_exc, RecursionError):
+                parsed = _too_deep(builder, chunk, first_line)
+            else:
+                raise exc.orig_exc from exc
+        except RecursionError:  # the parse tree is deeper than Python's stack
+            parsed = _too_deep(builder, chunk, first_line)
+        if isinstance(parsed, list):
+            for decl in parsed:
+                if nesting(decl) > MAX_NESTING:
+                    _too_deep(builder, chunk, first_line)
+                    break
         if builder.diagnostics or not isinstance(parsed, list):
             diagnostics.extend(builder.diagnostics)
             broken.update(m.group(1) for line in chunk.splitlines() if (m := _DECL_NAME.match(line)))
@@ -65,6 +76,37 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
             continue
         decls.extend(parsed)
     return ParseResult(ast.Module(path=path, decls=tuple(decls)), diagnostics, broken)
+
+
+# How deeply a declaration's syntax tree may nest. The bundled policies reach 10; a limit well above
+# that still keeps the checker's recursion and the generated Python (at most 200 nested brackets)
+# within bounds, so a pathological expression is refused with a message instead of crashing.
+MAX_NESTING = 60
+
+
+def nesting(node: object) -> int:
+    """The depth of a syntax tree, measured without recursion so that any depth can be measured."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        if isinstance(n, tuple):
+            stack.extend((x, d) for x in n)
+        elif attrs.has(type(n)):
+            for f in attrs.fields(type(n)):
+                v = getattr(n, f.name)
+                if isinstance(v, tuple) or attrs.has(type(v)):
+                    stack.append((v, d + 1))
+    return deepest
+
+
+def _too_deep(builder: _Builder, chunk: str, first_line: int) -> None:
+    """Refuse a declaration nested beyond MAX_NESTING, pointing at its first line."""
+    width = len(chunk.split("\n", 1)[0]) or 1
+    span = Span(file=builder.path, line=first_line, column=1, end_line=first_line, end_column=width + 1)
+    builder.diagnostics.append(error(
+        "POL004", f"this declaration is nested more than {MAX_NESTING} levels deep", span,
+        "split a long expression into named parts with `let`"))
 
 
 def _chunks(text: str) -> list[tuple[int, str]]:

@@ -153,3 +153,51 @@ def test_bad_profiles_are_refused_before_anything_is_evaluated(tmp_path, capsys,
     err = capsys.readouterr().err
     assert message in err, err
     assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------- pathological policies
+
+HEAD = 'policy p { title: "测试政策" }\ninput x: money\n'
+
+
+def test_an_expression_too_deep_for_python_is_refused_with_a_message_and_the_rest_still_checked() -> None:
+    long_sum = " + ".join(["x"] * 2000)
+    text = HEAD + f'clause c "1" {{ beneficiary: enterprise grant {long_sum} }}\nclause d "2" {{ grant y }}\n'
+    compiled = compile_text(text, "p.pol")
+    got = [(d.code, d.span.line, d.message) for d in compiled.diagnostics]
+    assert got == [("POL004", 3, "this declaration is nested more than 60 levels deep"),
+                   ("POL101", 4, "unknown name 'y'")]
+    # Just under the limit compiles, and the generated Python stays within Python's own nesting limit.
+    ok = compile_text(HEAD + 'clause c "1" { beneficiary: enterprise grant ' + " + ".join(["x"] * 50) + " }\n", "p.pol")
+    assert ok.ok
+    module = load_evaluator(python_source(ok), "long_sum")
+    assert module.evaluate({"x": "1万"}).results[0].amount == Decimal("500000.00")
+
+
+def test_deeply_bracketed_expressions_cost_nothing() -> None:
+    text = HEAD + 'clause c "1" { beneficiary: enterprise grant ' + "(" * 5000 + "x × 10%" + ")" * 5000 + " }\n"
+    compiled = compile_text(text, "p.pol")
+    assert compiled.ok
+
+
+def test_thousands_of_clauses_are_checked() -> None:
+    clauses = "".join(f'clause c{i} "{i}" {{ beneficiary: enterprise grant x × 10% cap 100万 }}\n' for i in range(2000))
+    compiled = compile_text(HEAD + clauses, "p.pol")
+    assert compiled.ok and len(compiled.policy.clauses) == 2000
+
+
+def test_a_ten_megabyte_original_costs_memory_in_proportion() -> None:
+    import tracemalloc
+
+    original = "对符合条件的企业给予最高一百万元支持。" * 550_000  # 10.5 million characters
+    text = HEAD + f'clause c "1" {{ beneficiary: enterprise original: """{original}""" grant up to 100万 }}\n'
+    tracemalloc.start()
+    try:
+        compiled = compile_text(text, "p.pol")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert compiled.ok and len(compiled.policy.clauses[0].original.value) == len(original)
+    # The text itself takes 21 MB in memory. Before the string pattern was unrolled, the regex engine's
+    # backtracking stack took 1.8 GB here.
+    assert peak < 200_000_000, peak
