@@ -187,7 +187,8 @@ def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> D
 # ---------------------------------------------------------------- tree to AST
 
 _COMPARE_SYMBOLS = {">=": ">=", "≥": ">=", "<=": "<=", "≤": "<=", ">": ">", "<": "<", "==": "==", "=": "==", "!=": "!="}
-_THRESHOLD_OPS = {"以上": ">=", "以下": "<=", "以内": "<="}
+# The words written after a threshold (50万元以上), with the comparison the legal reading gives them.
+_THRESHOLD_OPS = {word: COMPARE_WORDS[word] for word in ("以上", "以下", "以内")}
 
 _CLAUSE_ONLY = ("beneficiary", "subject", "exclusive", "parties", "when", "grant", "cap", "offset", "topup", "duration", "example")
 
