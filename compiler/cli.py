@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import re
 import sys
 from decimal import Decimal
@@ -18,7 +19,7 @@ from rich.table import Table
 from compiler import runtime
 from compiler.examples import run_examples
 from compiler.compare import compare
-from compiler.files import replace_folder, write_file
+from compiler.files import NotOurs, replace_folder, write_file
 from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
@@ -29,7 +30,7 @@ from compiler.schema import input_schema, profile_schema
 from compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files
 from compiler.site.comparison import comparison_page
 
-EXIT_OK, EXIT_POLICY_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_POLICY_ERRORS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class Cli:
@@ -119,9 +120,9 @@ class Cli:
         return EXIT_OK
 
     def build(self, args: argparse.Namespace) -> int:
-        compiled, ok = self.compile(args.paths)
-        if not ok:
-            return EXIT_POLICY_ERRORS
+        compiled = self.checked(args.paths)
+        if isinstance(compiled, int):
+            return compiled
         out = Path(args.out)
         modules: dict[str, str] = {}
         for c in compiled:
@@ -129,10 +130,13 @@ class Cli:
             if name in modules:
                 return self.fail(f"two policies would both be written as {name}.py; rename one file")
             modules[name] = python_source(c)
-        replace_folder(out, {
-            "pol_runtime.py": Path(runtime.__file__).read_text(encoding="utf-8"),
-            **{f"{name}.py": source for name, source in modules.items()},
-        })
+        try:
+            replace_folder(out, {
+                "pol_runtime.py": Path(runtime.__file__).read_text(encoding="utf-8"),
+                **{f"{name}.py": source for name, source in modules.items()},
+            })
+        except NotOurs as exc:
+            return self.fail(f"refusing to write the evaluators: {exc}")
         self.err.print(f"[green]wrote {len(modules)} evaluator(s) and pol_runtime.py to {escape(str(out))}[/]")
         return EXIT_OK
 
@@ -180,7 +184,10 @@ class Cli:
             comparisons.append((_module_name(Path(path)), comp.project.name or Path(path).stem,
                                 comparison_page(comp, slugs)))
         out = Path(args.out)
-        replace_folder(out, site_files(policies, guides, as_of, args.site_name, comparisons))  # type: ignore[arg-type]
+        try:
+            replace_folder(out, site_files(policies, guides, as_of, args.site_name, comparisons))  # type: ignore[arg-type]
+        except NotOurs as exc:
+            return self.fail(f"refusing to write the site: {exc}")
         self.err.print(f"[green]wrote {len(policies)} policy page(s), the indexes and mkdocs.yml to "
                        f"{escape(str(out))}[/]; build the site with `mkdocs build --strict -f {escape(str(out))}/mkdocs.yml`")
         return EXIT_OK
@@ -496,7 +503,19 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, cli: Cli | None = None) -> int:
     args = parser().parse_args(argv)
     cli = cli or Cli()
-    return int(getattr(cli, args.command.replace("-", "_"))(args))
+    try:
+        return int(getattr(cli, args.command.replace("-", "_"))(args))
+    except KeyboardInterrupt:
+        return cli.fail("interrupted; nothing was half-written, outputs are replaced only when complete")
+    except OSError as exc:  # a file that cannot be read or written: the user's to fix, not a bug
+        return cli.fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+    except Exception as exc:  # a bug in pol: say so plainly, and keep the traceback for whoever reports it
+        if os.environ.get("POL_DEBUG"):
+            raise
+        cli.err.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+                      "this is a bug in pol, not in your input; run again with POL_DEBUG=1 for the traceback "
+                      "and report it")
+        return EXIT_INTERNAL
 
 
 def entry() -> None:

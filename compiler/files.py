@@ -8,8 +8,25 @@ import tempfile
 from pathlib import Path
 
 
+# Every folder pol writes holds this file, so that pol only ever replaces a folder it wrote itself.
+MARKER = ".pol-output"
+
+
+class NotOurs(Exception):
+    """The output folder exists, is not empty and was not written by pol, so replacing it would lose work."""
+
+
 def replace_folder(out: Path, files: dict[str, str | bytes]) -> None:
-    """Write all files (paths relative to `out`) to a temporary folder beside `out`, then swap it in."""
+    """Write all files (paths relative to `out`) to a temporary folder beside `out`, then swap it in.
+
+    An existing `out` is replaced only if it is empty or pol wrote it (it holds MARKER); anything
+    else, such as a source folder given by mistake, raises NotOurs and is left untouched.
+    """
+    out = out.absolute()
+    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or (out / MARKER).is_file())):
+        raise NotOurs(f"{out} exists and was not written by pol (it has no {MARKER} file); "
+                      "give a new or empty folder, or one pol wrote before")
+    files = {**files, MARKER: "Written by pol; the whole folder is replaced on each run.\n"}
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent)).resolve()
     try:

@@ -36,7 +36,7 @@ def test_build_twice_gives_identical_bytes(tmp_path: Path) -> None:
     for out in ("a", "b"):
         assert main(["build", str(POLICIES), "--out", str(tmp_path / out)]) == 0
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == sorted(["pol_runtime.py", *(p.stem + ".py" for p in POLICIES.glob("*.pol"))])
+    assert names == sorted([".pol-output", "pol_runtime.py", *(p.stem + ".py" for p in POLICIES.glob("*.pol"))])
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 

@@ -201,3 +201,46 @@ def test_a_ten_megabyte_original_costs_memory_in_proportion() -> None:
     # The text itself takes 21 MB in memory. Before the string pattern was unrolled, the regex engine's
     # backtracking stack took 1.8 GB here.
     assert peak < 200_000_000, peak
+
+
+# ---------------------------------------------------------------- no lost work
+
+
+def test_pol_never_replaces_a_folder_it_did_not_write(tmp_path, capsys) -> None:
+    mine = tmp_path / "work"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("a drafter's notes", encoding="utf-8")
+    for command in (["build", str(POLICIES / "xuzhou.pol")], ["docs", str(POLICIES / "xuzhou.pol")]):
+        assert main([*command, "--out", str(mine)]) == 2
+        assert "was not written by pol" in capsys.readouterr().err
+        assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    # A folder pol wrote is replaced whole; an empty or new one is simply used.
+    out = tmp_path / "out"
+    assert main(["build", str(POLICIES / "xuzhou.pol"), "--out", str(out)]) == 0
+    assert main(["build", str(POLICIES / "yantai.pol"), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [".pol-output", "pol_runtime.py", "yantai.py"]
+
+
+def test_a_failed_build_keeps_the_previous_output(tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["build", str(POLICIES / "xuzhou.pol"), "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    bad = tmp_path / "bad.pol"
+    bad.write_text('policy p { title: "x" }\nclause c "1" { grant y }\n', encoding="utf-8")
+    assert main(["build", str(bad), "--out", str(out)]) == 1
+    assert main(["build", str(tmp_path / "nowhere"), "--out", str(out)]) == 1  # reported as a file error
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no staging folder left behind
+
+
+def test_a_bug_in_pol_is_reported_as_such_without_a_traceback(capsys, monkeypatch) -> None:
+    from compiler import cli
+
+    def broken(self, args):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(cli.Cli, "check", broken)
+    assert main(["check", str(POLICIES / "xuzhou.pol")]) == 3
+    err = capsys.readouterr().err
+    assert "internal error: ZeroDivisionError: boom" in err and "this is a bug in pol" in err
+    assert "Traceback" not in err
