@@ -127,7 +127,12 @@ class _Markup(html.parser.HTMLParser):
 
 def test_hostile_policy_text_is_only_text_on_the_built_site(tmp_path: Path) -> None:
     (tmp_path / "hostile.pol").write_text(HOSTILE_POLICY, encoding="utf-8")
-    write_project(tmp_path / "project", str(tmp_path / "hostile.pol"), site_name='"><script>alert(8)</script>')
+    # The policy that attacks code generation (tests/hostile/codegen.pol) goes on the same site.
+    canary = tmp_path / "ran"
+    codegen = (ROOT / "tests" / "hostile" / "codegen.pol").read_text(encoding="utf-8")
+    (tmp_path / "codegen.pol").write_text(codegen.replace("{canary}", str(canary)), encoding="utf-8")
+    write_project(tmp_path / "project", str(tmp_path / "hostile.pol"), str(tmp_path / "codegen.pol"),
+                  site_name='"><script>alert(8)</script>')
     result = mkdocs_build(tmp_path / "project")
     assert result.returncode == 0, result.stderr
     site = tmp_path / "project" / "site"
@@ -144,6 +149,8 @@ def test_hostile_policy_text_is_only_text_on_the_built_site(tmp_path: Path) -> N
     assert "[点我](javascript:alert(5))" in text
     # The page title keeps the drafter's text, with angle brackets shown in their full-width forms.
     assert "<title>＜/title＞＜script＞alert(" in text
+    codegen = (site / "policies" / "codegen" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in codegen and not canary.exists()
 
 
 # ---------------------------------------------------------------- in a real browser
