@@ -12,6 +12,11 @@ _NUMBER = r"[0-9]+(\.[0-9]+)?"
 _MULT = "(万|亿|千万|百万)?"
 
 
+def _text(body: str) -> dict[str, str]:
+    """A string holding one quantity, spaces around it allowed, as the evaluators read it."""
+    return {"type": "string", "pattern": f"^\\s*{body}\\s*$"}
+
+
 def _property(ty: Ty, label: str) -> dict[str, Any]:
     match ty:
         case QuantityT(unit=u):
@@ -19,30 +24,33 @@ def _property(ty: Ty, label: str) -> dict[str, Any]:
                 cur = "美元" if u.currency == "USD" else "元"
                 return {"title": label, "description": f"金额（{cur}），如 \"3000万{cur}\" 或 30000000",
                         "anyOf": [{"type": "number", "minimum": 0},
-                                  {"type": "string", "pattern": f"^{_NUMBER}{_MULT}({cur})?$"}],
+                                  # A bare number is in the input's currency; 万 or 亿 needs 美元 spelt out.
+                                  _text(f"{_NUMBER}({_MULT}美元)?" if cur == "美元" else f"{_NUMBER}{_MULT}(元)?")],
                         "x-pol-kind": "money", "x-pol-currency": u.currency}
             if u.kind == "area":
                 name = "亩" if u.area == "mu" else "平方米"
+                spellings = "亩" if u.area == "mu" else "(平方米|㎡|m²|m2)"
                 return {"title": label, "description": f"面积（{name}）",
                         "anyOf": [{"type": "number", "minimum": 0},
-                                  {"type": "string", "pattern": f"^{_NUMBER}({name})?$"}],
+                                  _text(f"{_NUMBER}{spellings}?")],
                         "x-pol-kind": "area", "x-pol-area": u.area}
             if u.kind == "money_per_area":
                 name = "亩" if u.area == "mu" else "平方米"
+                spellings = "亩" if u.area == "mu" else "(平方米|㎡|m²|m2)"
                 return {"title": label, "description": f"单价（元/{name}），如 \"3万元/{name}\"",
                         "anyOf": [{"type": "number", "minimum": 0},
-                                  {"type": "string", "pattern": f"^{_NUMBER}{_MULT}元?/{name}$"}],
+                                  _text(f"{_NUMBER}(((万|亿|千万|百万)元?|元)/{spellings})?")],
                         "x-pol-kind": "money_per_area", "x-pol-area": u.area}
             if u.kind == "ratio":
                 return {"title": label, "description": "比例，如 \"40%\"，或小数 0.4",
-                        "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": f"^{_NUMBER}%$"}],
+                        "anyOf": [{"type": "number", "minimum": 0}, _text(f"{_NUMBER}[%％]")],
                         "x-pol-kind": "ratio"}
             if u.kind == "years":
                 return {"title": label, "description": "年数，如 3 或 \"3年\"",
-                        "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": f"^{_NUMBER}(年)?$"}],
+                        "anyOf": [{"type": "number", "minimum": 0}, _text(f"{_NUMBER}(年)?")],
                         "x-pol-kind": "years"}
             return {"title": label, "description": "整数，如 3",
-                    "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}],
+                    "anyOf": [{"type": "number", "minimum": 0, "multipleOf": 1}, _text(r"[0-9]+(\.0+)?年?")],
                     "x-pol-kind": "count"}
         case DateT():
             return {"title": label, "type": "string", "format": "date", "x-pol-kind": "date"}
@@ -83,7 +91,7 @@ def _with_default(prop: dict[str, Any], decl: ast.InputDecl) -> dict[str, Any]:
 
 _DATE = {"type": "string", "format": "date"}
 _MONEY = {"description": "金额（元），如 \"300万\" 或 3000000",
-          "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": f"^{_NUMBER}{_MULT}(元)?$"}]}
+          "anyOf": [{"type": "number", "minimum": 0}, _text(f"{_NUMBER}{_MULT}(元)?")]}
 
 
 def _facts(properties: dict[str, Any], title: str) -> dict[str, Any]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from jsonschema import Draft202012Validator
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator, FormatChecker
 
 from compiler.checker import LEVELS
 from compiler.cli import main
@@ -13,7 +15,7 @@ from compiler.pipeline import compile_file, policy_files
 from compiler.profile import ProfileError, evaluate_profile, load_policies
 from compiler.schema import input_schema, profile_schema
 
-from conftest import POLICIES, ROOT
+from conftest import FUZZ_COUNTS, POLICIES, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +77,56 @@ def test_inputs_command_writes_the_profile_schema(capsys) -> None:
     assert {e["properties"]["policy"]["const"] for e in events} == {p.stem for p in POLICIES.glob("*.pol")}
     assert main(["inputs", str(POLICIES / "yantai.pol"), str(POLICIES / "suzhou.pol")]) == 2
     assert "give one policy, or --profile" in capsys.readouterr().err
+
+
+ALL_KINDS = '''policy k { title: "每种输入" }
+input 金额: money
+input 美元: money(USD)
+input 比例: ratio
+input 面积: area
+input 亩数: area(mu)
+input 单价: money/m2
+input 年限: years
+input 个数: count
+input 是否: bool
+input 日期: date
+enum 类 { 甲, 乙 }
+input 类别: 类
+'''
+
+
+@pytest.fixture(scope="module")
+def all_kinds():
+    from compiler.pipeline import compile_text, load_evaluator, python_source
+
+    compiled = compile_text(ALL_KINDS, "kinds.pol")
+    assert compiled.ok, compiled.diagnostics
+    return load_evaluator(python_source(compiled), "kinds"), input_schema(compiled.policy)
+
+
+_QUANTITY_TEXT = st.builds(
+    lambda space, sign, n, frac, mult, unit: f"{space}{sign}{n}{frac}{mult}{unit}{space}",
+    st.sampled_from(["", " "]), st.sampled_from(["", "-"]), st.integers(0, 10**6), st.sampled_from(["", ".5", ".0", "."]),
+    st.sampled_from(["", "万", "亿", "千万", "百万"]),
+    st.sampled_from(["", "元", "美元", "%", "％", "平方米", "㎡", "亩", "年", "元/平方米", "万元/亩", "/平方米", "个"]))
+_VALUE = st.one_of(
+    _QUANTITY_TEXT, st.integers(-5, 10**9), st.decimals(min_value=-10**6, max_value=10**12, places=2),
+    st.booleans(), st.sampled_from(["甲", "丙", "是", "否", "true", "2022-02-28", "2022-02-30", "2022/01/01"]),
+    st.dates().map(str), st.lists(st.integers(), max_size=2))
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(["金额", "美元", "比例", "面积", "亩数", "单价", "年限", "个数", "是否", "日期", "类别"]),
+       value=_VALUE)
+def test_the_schema_accepts_exactly_what_the_evaluator_accepts(all_kinds, name, value) -> None:
+    from compiler import runtime as rt
+
+    module, schema = all_kinds
+    try:
+        rt.read_fact(module.INPUTS[name], value)
+        accepted = True
+    except ValueError:
+        accepted = False
+    valid = Draft202012Validator(schema["properties"][name], format_checker=FormatChecker()).is_valid(value)
+    assert accepted == valid, (name, value)
+    FUZZ_COUNTS[f"schema and evaluator agree: {'accepted' if accepted else 'refused'}"] += 1
