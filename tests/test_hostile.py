@@ -244,3 +244,16 @@ def test_a_bug_in_pol_is_reported_as_such_without_a_traceback(capsys, monkeypatc
     err = capsys.readouterr().err
     assert "internal error: ZeroDivisionError: boom" in err and "this is a bug in pol" in err
     assert "Traceback" not in err
+
+
+def test_impossible_dates_and_extra_fields_are_named_together(tmp_path, capsys) -> None:
+    pol = tmp_path / "dated.pol"
+    pol.write_text('policy d { title: "日期" }\ninput 投产日期: date "项目投产日期"\ninput 投资: money\n'
+                   'clause c "一" { beneficiary: enterprise  when 投产日期 >= 2022-01-01  grant 投资 × 10% }\n',
+                   encoding="utf-8")
+    facts = tmp_path / "facts.json"
+    facts.write_text('{"投产日期": "2022-02-30", "投资": "100万", "备注": "x"}', encoding="utf-8")
+    assert main(["eval", str(pol), "--facts", str(facts)]) == 2
+    err = capsys.readouterr().err
+    assert "投产日期 (项目投产日期): expected a date such as \"2021-11-01\", got '2022-02-30'" in err
+    assert "备注: not an input of this policy" in err
