@@ -233,25 +233,26 @@ class Cli:
                 return EXIT_BAD_INPUT
         return EXIT_OK
 
-    def profile_and_policies(self, args: argparse.Namespace, file: str = "profile") -> tuple[Any, dict[str, Any]] | int:
-        """The profile's (or project's) JSON and the compiled policies it is evaluated against, or the exit code."""
+    def profile_and_policies(self, args: argparse.Namespace, file: str = "profile",
+                             as_of: datetime.date | None = None) -> tuple[Any, dict[str, Any], Any] | int:
+        """The profile's (or project's) JSON, the compiled policies and `--as-of` (else `as_of`), or the exit code."""
+        day = _date(args.as_of) if args.as_of else as_of
+        if isinstance(day, str):
+            return self.fail(day)
         compiled = self.checked(args.policies)
         if isinstance(compiled, int):
             return compiled
         raw = _read_json(getattr(args, file))
         if isinstance(raw, str):
             return self.fail(raw)
-        return raw, load_policies(compiled)  # type: ignore[arg-type]
+        return raw, load_policies(compiled), day  # type: ignore[arg-type]
 
     def eval_profile(self, args: argparse.Namespace) -> int:
         loaded = self.profile_and_policies(args)
         if isinstance(loaded, int):
             return loaded
-        as_of = _date(args.as_of) if args.as_of else None
-        if isinstance(as_of, str):
-            return self.fail(as_of)
         try:
-            ledger = evaluate_profile(*loaded, as_of)
+            ledger = evaluate_profile(*loaded)
         except ProfileError as exc:
             return self.fail_all(f"the profile {args.profile} cannot be evaluated:", exc.problems)
         if args.json:
@@ -264,11 +265,8 @@ class Cli:
         loaded = self.profile_and_policies(args, "project")
         if isinstance(loaded, int):
             return loaded
-        as_of = _date(args.as_of) if args.as_of else None
-        if isinstance(as_of, str):
-            return self.fail(as_of)
         try:
-            comp = compare(*loaded, as_of)
+            comp = compare(*loaded)
         except ProfileError as exc:
             return self.fail_all(f"the project {args.project} cannot be compared:", exc.problems)
         if args.markdown:
@@ -296,14 +294,12 @@ class Cli:
         return EXIT_OK
 
     def match(self, args: argparse.Namespace) -> int:
-        loaded = self.profile_and_policies(args)
+        loaded = self.profile_and_policies(args, as_of=datetime.date.today())
         if isinstance(loaded, int):
             return loaded
-        as_of = _date(args.as_of) if args.as_of else datetime.date.today()
-        if isinstance(as_of, str):
-            return self.fail(as_of)
+        as_of = loaded[2]
         try:
-            found = match(*loaded, as_of, args.item)
+            found = match(*loaded, args.item)
         except ProfileError as exc:
             return self.fail_all(f"the profile {args.profile} cannot be matched:", exc.problems)
         if args.json:

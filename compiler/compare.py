@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from compiler.profile import Policy, ProfileError
-from compiler.runtime import ClauseResult, Evaluation, FactsError, format_money
+from compiler.runtime import FEN, ClauseResult, Evaluation, FactsError, format_money
 from compiler.site.status import standing
 from dsl import ast
 
@@ -164,7 +164,7 @@ class Comparison:
 
     def to_json(self) -> dict[str, Any]:
         def money(v: Decimal | None) -> str | None:
-            return None if v is None else str(v.quantize(Decimal("0.01")))
+            return None if v is None else str(v.quantize(FEN))
 
         return {
             "project": self.project.name, "as_of": self.as_of.isoformat(),
