@@ -10,7 +10,7 @@ import attrs
 
 from compiler.profile import Policy, ProfileError
 from compiler.runtime import FEN, ClauseResult, Evaluation, FactsError, format_money
-from compiler.site.status import standing
+from compiler.validity import standing
 from dsl import ast
 
 PROJECT_FIELDS = ("project", "description", "as_of", "facts", "policies")

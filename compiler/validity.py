@@ -1,9 +1,11 @@
-"""When a policy is in force: its first and last day from the header, and whether an event falls inside."""
+"""When a policy is in force: its first and last day, whether an event falls inside, and its status on a day."""
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+
+import attrs
 
 
 def end_of_term(start: datetime.date, years: Decimal) -> datetime.date | None:
@@ -42,3 +44,33 @@ def outside(header: dict[str, object], day: datetime.date) -> str | None:
     if isinstance(since, datetime.date) and day < since:
         return f"{_day(day)}早于政策规定的项目认定时限（{_day(since)}以后）"
     return None
+
+
+@attrs.frozen
+class Standing:
+    """A policy's status on a day (`label`), and its validity period as a reader should see it (`period`)."""
+
+    label: str
+    period: str
+    in_force: bool
+
+
+
+def standing(header: dict[str, object], as_of: datetime.date) -> Standing:
+    """A policy's status on `as_of`, from its stated status and its dates."""
+    start, end = period(header)
+    term = header.get("term")
+    if isinstance(start, datetime.date):
+        words = f"{_day(start)}起" + (f"至{_day(end)}" if isinstance(end, datetime.date) else "，原文未规定截止日期")
+    elif isinstance(term, Decimal):
+        words = f"有效期{term}年，原文未载明起始日期"
+    else:
+        words = "原文未载明施行日期"
+    stated = header.get("status")
+    if stated in ("征求意见稿", "已废止", "已失效"):
+        return Standing(str(stated), words, False)
+    if isinstance(end, datetime.date) and as_of > end:
+        return Standing(f"已失效（{_day(end)}到期）", words, False)
+    if isinstance(start, datetime.date) and as_of < start:
+        return Standing(f"尚未施行（{_day(start)}起施行）", words, False)
+    return Standing("现行有效", words, True)

@@ -20,7 +20,7 @@ from compiler.pipeline import compile_file, compile_text, load_evaluator, python
 from compiler.site.markdown import escape, fence, inline
 from compiler.site.policy_page import PolicyPage
 from compiler.site.prose import clause_reading
-from compiler.site.status import standing
+from compiler.validity import standing
 from compiler.validity import end_of_term
 
 from conftest import POLICIES, ROOT

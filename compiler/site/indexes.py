@@ -15,7 +15,7 @@ from compiler.runtime import format_money
 from compiler.site.markdown import inline, table
 from compiler.site.policy_page import heading_title, maximum
 from compiler.site.prose import clause_reading
-from compiler.site.status import standing
+from compiler.validity import standing
 from dsl import ast
 
 # How many clauses the table of the largest grants lists.

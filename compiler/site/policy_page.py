@@ -11,7 +11,7 @@ from compiler.inventory import KINDS, Entry, inventory
 from compiler.runtime import format_money
 from compiler.site.markdown import escape, fence, indent, inline, paragraphs, table
 from compiler.site.prose import SiteReading, clause_reading
-from compiler.site.status import standing
+from compiler.validity import standing
 from dsl import ast
 from dsl.source import SourceFile
 
