@@ -18,7 +18,7 @@ from rich.table import Table
 
 from compiler import runtime
 from compiler.examples import run_examples
-from compiler.compare import compare
+from compiler.compare import compare, times
 from compiler.files import NotOurs, replace_folder, write_file
 from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
@@ -285,7 +285,7 @@ class Cli:
             best = comp.best(row)
             table.add_row(escape(row), *("\n".join(
                 (f"[bold green]{escape(x.text)}[/]" if best is not None and x.value == best else escape(x.text))
-                + f"（{escape(x.reference)}{f'，共 {n} 项' if n > 1 else ''}）" for x, n in c.shown(row)) or "—"
+                + f"（{escape(x.reference + times(n))}）" for x, n in c.shown(row)) or "—"
                 for c in comp.columns))
         table.add_row("确定金额合计", *(runtime.format_money(c.evaluation.determined) for c in comp.columns))
         table.add_row("含上限金额合计", *(runtime.format_money(c.evaluation.maximum) for c in comp.columns))

@@ -128,6 +128,11 @@ class Column:
         return out
 
 
+def times(count: int) -> str:
+    """What follows an article when several of its clauses read the same in one cell."""
+    return f"，共 {count} 项" if count > 1 else ""
+
+
 def _row_of(clause: ast.Clause) -> str:
     """Clauses that pay for the same thing share a row: their subject, or else their own title."""
     return clause.subject.id if clause.subject else (clause.title.value if clause.title else clause.id)
@@ -153,9 +158,9 @@ class Comparison:
 
     def best(self, row: str) -> Decimal | None:
         """The largest amount any policy gives in a row, when two or more policies give one."""
-        values = [v for col in self.columns for v in [max((c.value for c in col.cells(row) if c.value is not None),
-                                                           default=None)] if v is not None]
-        return max(values) if len(values) > 1 else None
+        tops = [max(values) for col in self.columns
+                if (values := [c.value for c in col.cells(row) if c.value is not None])]
+        return max(tops) if len(tops) > 1 else None
 
     def unmatched(self, col: Column) -> int:
         """How many of a policy's clauses outside the rows still lack facts."""

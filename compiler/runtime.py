@@ -33,9 +33,9 @@ STATUS_TEXT = {
 
 CURRENCY_NAMES = {"CNY": "元", "USD": "美元"}
 AREA_NAMES = {"m2": "平方米", "mu": "亩"}
-_MULTIPLIERS = {"": 1, "万": 10_000, "亿": 100_000_000, "千万": 10_000_000, "百万": 1_000_000}
+MULTIPLIERS = {"": 1, "万": 10_000, "亿": 100_000_000, "千万": 10_000_000, "百万": 1_000_000}
 _CURRENCIES = {"元": "CNY", "美元": "USD"}
-_AREAS = {"平方米": "m2", "㎡": "m2", "m²": "m2", "m2": "m2", "亩": "mu"}
+AREA_SPELLINGS = {"平方米": "m2", "㎡": "m2", "m²": "m2", "m2": "m2", "亩": "mu"}
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _SUFFIX = re.compile(
     r"(?P<mult>千万|百万|万|亿)?(?P<cur>美元|元)?"
@@ -63,12 +63,12 @@ def parse_quantity_text(text: str) -> tuple[Decimal, str, str | None, str | None
             "平方米, 亩, 年, and money per area such as 万元/亩"
         )
     mult, cur, per, tail = s.group("mult") or "", s.group("cur"), s.group("per"), s.group("tail")
-    value = number * _MULTIPLIERS[mult]
+    value = number * MULTIPLIERS[mult]
     is_money = bool(mult or cur)
     if per:
         if not is_money or tail:
             raise ValueError(f"'{text}': only money can be given per area, as in 3万元/亩")
-        return value, "money_per_area", _CURRENCIES[cur or "元"], _AREAS[per]
+        return value, "money_per_area", _CURRENCIES[cur or "元"], AREA_SPELLINGS[per]
     if tail is None:
         return (value, "money", _CURRENCIES[cur or "元"], None) if is_money else (value, "number", None, None)
     if is_money:
@@ -77,7 +77,7 @@ def parse_quantity_text(text: str) -> tuple[Decimal, str, str | None, str | None
         return number / 100, "ratio", None, None
     if tail == "年":
         return number, "years", None, None
-    return number, "area", None, _AREAS[tail]
+    return number, "area", None, AREA_SPELLINGS[tail]
 
 
 def _plain(value: Decimal) -> str:

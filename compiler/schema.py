@@ -5,11 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.checker import CheckedPolicy
+from compiler.runtime import AREA_NAMES, AREA_SPELLINGS, MULTIPLIERS
 from dsl import ast
 from compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 
 _NUMBER = r"[0-9]+(\.[0-9]+)?"
-_MULT = "(万|亿|千万|百万)?"
+# The multipliers and area spellings the runtime reads, so the schema accepts exactly what it accepts.
+_SOME_MULT = "(" + "|".join(m for m in MULTIPLIERS if m) + ")"
+_MULT = _SOME_MULT + "?"
+
+
+def _area_spellings(area: str | None) -> str:
+    return "(" + "|".join(w for w, a in AREA_SPELLINGS.items() if a == (area or "m2")) + ")"
 
 
 def _text(body: str) -> dict[str, str]:
@@ -27,19 +34,15 @@ def _property(ty: Ty, label: str) -> dict[str, Any]:
                                   # A bare number is in the input's currency; 万 or 亿 needs 美元 spelt out.
                                   _text(f"{_NUMBER}({_MULT}美元)?" if cur == "美元" else f"{_NUMBER}{_MULT}(元)?")],
                         "x-pol-kind": "money", "x-pol-currency": u.currency}
-            if u.kind == "area":
-                name = "亩" if u.area == "mu" else "平方米"
-                spellings = "亩" if u.area == "mu" else "(平方米|㎡|m²|m2)"
-                return {"title": label, "description": f"面积（{name}）",
-                        "anyOf": [{"type": "number", "minimum": 0},
-                                  _text(f"{_NUMBER}{spellings}?")],
-                        "x-pol-kind": "area", "x-pol-area": u.area}
-            if u.kind == "money_per_area":
-                name = "亩" if u.area == "mu" else "平方米"
-                spellings = "亩" if u.area == "mu" else "(平方米|㎡|m²|m2)"
+            if u.kind in ("area", "money_per_area"):
+                name, spellings = AREA_NAMES[u.area or "m2"], _area_spellings(u.area)
+                if u.kind == "area":
+                    return {"title": label, "description": f"面积（{name}）",
+                            "anyOf": [{"type": "number", "minimum": 0}, _text(f"{_NUMBER}{spellings}?")],
+                            "x-pol-kind": "area", "x-pol-area": u.area}
                 return {"title": label, "description": f"单价（元/{name}），如 \"3万元/{name}\"",
                         "anyOf": [{"type": "number", "minimum": 0},
-                                  _text(f"{_NUMBER}(((万|亿|千万|百万)元?|元)/{spellings})?")],
+                                  _text(f"{_NUMBER}(({_SOME_MULT}元?|元)/{spellings})?")],
                         "x-pol-kind": "money_per_area", "x-pol-area": u.area}
             if u.kind == "ratio":
                 return {"title": label, "description": "比例，如 \"40%\"，或小数 0.4",

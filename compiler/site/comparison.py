@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compiler.compare import Cell, Comparison
+from compiler.compare import Cell, Comparison, times
 from compiler.runtime import format_money
 from compiler.site.markdown import inline, paragraphs, table
 from compiler.site.policy_page import heading_title
@@ -16,7 +16,7 @@ def comparison_page(comp: Comparison, slugs: dict[str, str] | None = None) -> st
 
     def cell(key: str, c: Cell, count: int, best: object) -> str:
         ref = f"[{inline(c.reference)}](../policies/{slugs[key]}.md#{c.clause.id})" if slugs else inline(c.reference)
-        ref += f"，共 {count} 项" if count > 1 else ""
+        ref += inline(times(count))
         text = inline(c.text)
         return f"**{text}**（{ref}）" if best is not None and c.value == best else f"{text}（{ref}）"
 
