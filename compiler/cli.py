@@ -25,7 +25,6 @@ from compiler.lint import lint
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
 from compiler.report import print_diagnostics, render_json
 from compiler.profile import LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies, match
-from compiler.checker import LEVELS
 from compiler.schema import input_schema, profile_schema
 from compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files
 from compiler.site.comparison import comparison_page
@@ -364,8 +363,7 @@ class Cli:
             checked = self.checked(args.paths)
             if isinstance(checked, int):
                 return checked
-            schema = profile_schema({Path(c.source.path).stem: c.policy for c in checked},  # type: ignore[misc]
-                                    list(dict.fromkeys(LEVELS)))
+            schema = profile_schema({Path(c.source.path).stem: c.policy for c in checked})  # type: ignore[misc]
             self.out.print(json.dumps(schema, ensure_ascii=False, indent=2), markup=False)
             return EXIT_OK
         if len(args.paths) != 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.checker import CheckedPolicy
+from compiler.checker import LEVELS, CheckedPolicy
 from compiler.runtime import AREA_NAMES, AREA_SPELLINGS, MULTIPLIERS
 from dsl import ast
 from compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
@@ -101,7 +101,7 @@ def _facts(properties: dict[str, Any], title: str) -> dict[str, Any]:
     return {"title": title, "type": "object", "additionalProperties": False, "properties": properties}
 
 
-def profile_schema(policies: dict[str, CheckedPolicy], levels: list[str]) -> dict[str, Any]:
+def profile_schema(policies: dict[str, CheckedPolicy]) -> dict[str, Any]:
     """A JSON Schema of an enterprise profile (see `pol eval-profile`) for these policies, keyed by file stem."""
     shared: dict[str, list[dict[str, Any]]] = {}
     defs: dict[str, Any] = {}
@@ -144,7 +144,7 @@ def profile_schema(policies: dict[str, CheckedPolicy], levels: list[str]) -> dic
                 "properties": {"date": _DATE, "item": {"type": "string"}, "amount": _MONEY,
                                "subject": {"type": "string", "description": "subjects.toml 中的事项"},
                                "source": {"type": "string"}, "region": {"type": "string"},
-                               "level": {"enum": levels}, "note": {"type": "string"}}}},
+                               "level": {"enum": list(LEVELS)}, "note": {"type": "string"}}}},
         },
         "$defs": defs,
     }
