@@ -19,7 +19,7 @@ from rich.table import Table
 from compiler import runtime
 from compiler.examples import run_examples
 from compiler.compare import compare, times
-from compiler.files import NotOurs, replace_folder, write_file
+from compiler.files import NotOurs, overlapping, replace_folder, write_file
 from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
@@ -75,6 +75,14 @@ class Cli:
                 self.err.print(f"[red]{errors} error(s) in {len(compiled)} file(s)[/]")
         return EXIT_OK if ok else EXIT_POLICY_ERRORS
 
+    def apart(self, out: str, inputs: Sequence[str | None], what: str) -> int | None:
+        """Exit code 2 with a message when the output `out` equals, contains or is inside one of the inputs."""
+        clash = overlapping(Path(out), [Path(i) for i in inputs if i])
+        if clash is None:
+            return None
+        return self.fail(f"refusing to write {what} to {out}: it would overwrite or contain the input {clash}; "
+                         "give an output outside every input")
+
     def checked(self, paths: Sequence[str]) -> list[Compiled] | int:
         """Every file of `paths` checked without errors, or the exit code to stop with."""
         compiled, ok = self.compile(paths)
@@ -119,6 +127,8 @@ class Cli:
         return EXIT_OK
 
     def build(self, args: argparse.Namespace) -> int:
+        if (refused := self.apart(args.out, args.paths, "the evaluators")) is not None:
+            return refused
         compiled = self.checked(args.paths)
         if isinstance(compiled, int):
             return compiled
@@ -140,6 +150,9 @@ class Cli:
         return EXIT_OK
 
     def docs(self, args: argparse.Namespace) -> int:
+        inputs = [*args.paths, *(args.guide or []), *(args.compare or [])]
+        if (refused := self.apart(args.out, inputs, "the site")) is not None:
+            return refused
         compiled = self.checked(args.paths)
         if isinstance(compiled, int):
             return compiled
@@ -261,6 +274,9 @@ class Cli:
         return EXIT_OK
 
     def compare(self, args: argparse.Namespace) -> int:
+        if args.markdown and (refused := self.apart(args.markdown, [args.project, *args.policies],
+                                                    "the comparison")) is not None:
+            return refused
         loaded = self.profile_and_policies(args, "project")
         if isinstance(loaded, int):
             return loaded
