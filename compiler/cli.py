@@ -20,6 +20,7 @@ from compiler import runtime
 from compiler.examples import run_examples
 from compiler.compare import compare, times
 from compiler.files import NotOurs, overlapping, replace_folder, write_file
+from compiler.jsonfile import read_json
 from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
@@ -183,7 +184,7 @@ class Cli:
         evaluators = load_policies(compiled) if args.compare else {}  # type: ignore[arg-type]
         slugs = {Path(c.source.path).stem: _module_name(Path(c.source.path)) for c in compiled}  # type: ignore[union-attr]
         for path in args.compare or []:
-            raw = _read_json(path)
+            raw = read_json(path, "project file")
             if isinstance(raw, str):
                 return self.fail(raw)
             # The columns are the policies the project gives facts for, in its order.
@@ -217,7 +218,7 @@ class Cli:
         if isinstance(loaded, int):
             return loaded
         compiled, module = loaded
-        facts = _read_json(args.facts)
+        facts = read_json(args.facts)
         if isinstance(facts, str):
             return self.fail(facts)
         as_of = _date(args.as_of) if args.as_of else datetime.date.today()
@@ -254,7 +255,7 @@ class Cli:
         compiled = self.checked(args.policies)
         if isinstance(compiled, int):
             return compiled
-        raw = _read_json(getattr(args, file))
+        raw = read_json(getattr(args, file), f"{file} file")
         if isinstance(raw, str):
             return self.fail(raw)
         return raw, load_policies(compiled), day  # type: ignore[arg-type]
@@ -268,7 +269,9 @@ class Cli:
         except ProfileError as exc:
             return self.fail_all(f"the profile {args.profile} cannot be evaluated:", exc.problems)
         if args.json:
-            self.out.print(json.dumps(ledger.to_json(), ensure_ascii=False, indent=2), markup=False)
+            # Each entry is judged on its own date; `as_of` is the cut-off, null when every event counts.
+            as_of = loaded[2].isoformat() if loaded[2] else None
+            self.out.print(json.dumps({"as_of": as_of, **ledger.to_json()}, ensure_ascii=False, indent=2), markup=False)
         else:
             self.print_ledger(ledger)
         return EXIT_OK
@@ -318,7 +321,8 @@ class Cli:
         except ProfileError as exc:
             return self.fail_all(f"the profile {args.profile} cannot be matched:", exc.problems)
         if args.json:
-            self.out.print(json.dumps([m.to_json() for m in found], ensure_ascii=False, indent=2), markup=False)
+            self.out.print(json.dumps({"as_of": as_of.isoformat(), "matches": [m.to_json() for m in found]},
+                                      ensure_ascii=False, indent=2), markup=False)
             return EXIT_OK
         table = Table(title=f"可能适用的条款（{as_of.isoformat()} 有效的政策）", show_lines=True)
         for name in ("政策", "条款", "金额", "结论"):
@@ -364,7 +368,7 @@ class Cli:
             else:
                 amount = "—"
             style = {"granted": "green", "discretionary": "cyan", "case_by_case": "cyan",
-                     "needs_facts": "yellow"}.get(r.status, "dim")
+                     "needs_facts": "yellow", "expired": "red", "not_yet_effective": "red"}.get(r.status, "dim")
             table.add_row(escape(r.id), escape(r.clause.article or ""),
                           f"[{style}]{runtime.STATUS_TEXT[r.status]}[/]", amount,
                           escape("\n".join(r.explanation)))
@@ -434,22 +438,6 @@ def _date(text: str) -> datetime.date | str:
 def _module_name(path: Path) -> str:
     name = re.sub(r"\W", "_", path.stem)
     return name if name and not name[0].isdigit() else f"policy_{name}"
-
-
-def _read_json(path: str) -> Any:
-    """The facts in a JSON file, with decimals kept exact; a message string when the file cannot be used."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        return f"cannot read facts file {path}: {exc.strerror}"
-    except UnicodeDecodeError:
-        return f"facts file {path} is not UTF-8 text"
-    try:
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        return f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
-    except RecursionError:
-        return f"{path}: the JSON is nested too deeply"
 
 
 def parser() -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from compiler.profile import Policy, ProfileError
-from compiler.runtime import FEN, ClauseResult, Evaluation, FactsError, format_money
+from compiler.runtime import FEN, ClauseResult, Evaluation, FactsError, few, format_money, unknown_field
 from compiler.validity import standing
 from dsl import ast
 
@@ -57,8 +57,13 @@ def read_project(raw: Any, policies: dict[str, Policy]) -> Project:
         else:
             inputs = policies[key].module.INPUTS
             problems += [f"policies.{key}.{name}: {key} has no input of that name" for name in own if name not in inputs]
+    # A shared fact no policy compared reads would show as 0元 in every column: a misspelling, refused as
+    # eval and eval-profile refuse it.
+    known = {name for pol in policies.values() for name in pol.module.INPUTS}
+    problems += [unknown_field(name, known, "not an input of any of the policies compared", n)
+                 for n, name in enumerate(k for k in facts if k not in known)]
     if problems:
-        raise ProfileError(problems)
+        raise ProfileError(few(problems))
     return Project(str(raw.get("project", "")), str(raw.get("description", "")), as_of, facts,
                    {k: v for k, v in by_policy.items() if isinstance(v, dict)})
 

@@ -13,7 +13,8 @@ import attrs
 from compiler import validity
 from compiler.checker import LEVEL_RANK, LEVELS, OVERLAP, RECEIVED_SCOPES, CheckedPolicy, names_in
 from compiler.pipeline import Compiled, load_evaluator, python_source
-from compiler.runtime import FEN, FactsError, format_money, parse_quantity_text, read_fact
+from compiler.runtime import (FEN, OUT_OF_FORCE, MAX_TEXT, FactsError, bounded, few, format_money, parse_quantity_text, read_fact,
+                              shown, unknown_field)
 from dsl import ast
 
 ZERO = Decimal(0)
@@ -21,7 +22,7 @@ ZERO = Decimal(0)
 # How each ledger status is shown.
 LEDGER_STATUS = {
     "granted": "应得", "discretionary": "最高（金额待主管部门审定）", "case_by_case": "一事一议", "not_eligible": "不符合条件",
-    "needs_facts": "需补充信息", "out_of_force": "不在有效期内", "external": "已获（外部）",
+    "needs_facts": "需补充信息", "expired": "政策已失效", "not_yet_effective": "政策尚未施行", "external": "已获（外部）",
 }
 
 
@@ -106,7 +107,7 @@ class Entry:
     date: datetime.date
     origin: Origin
     item: str | None
-    status: str  # granted | discretionary | case_by_case | not_eligible | needs_facts | out_of_force | external
+    status: str  # granted | discretionary | case_by_case | not_eligible | needs_facts | expired | not_yet_effective | external
     computed: Decimal  # what the clause gives on its own (a maximum when discretionary)
     amount: Decimal  # after stacking rules and limits
     explanation: list[str]
@@ -256,7 +257,8 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
             readers = [only] if only else [p for p in policies.values() if name in p.module.INPUTS]
             if not readers or name not in readers[0].module.INPUTS:
                 # A misspelt fact would otherwise be left out silently and its clause reported as needing it.
-                problems.append(f"{where}.{name}: not an input of {only.key if only else 'any of the policies given'}")
+                problems.append(f"{where}." + unknown_field(name, only.module.INPUTS if only else known,
+                                f"not an input of {only.key if only else 'any of the policies given'}", len(problems)))
                 continue
             for pol in readers:
                 spec = pol.module.INPUTS[name]
@@ -293,9 +295,7 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
         if clause is None:
             problems.append(f"{where}.clause: {ev.get('clause')!r} is not a clause of {pol.key}")
             continue
-        item = ev.get("item")
-        if item is not None and item not in items:
-            problems.append(f"{where}.item: {item!r} is not one of the profile's items")
+        item = _item(ev.get("item"), items, f"{where}.item", problems)
         own = _object(ev.get("facts"), f"{where}.facts", problems)
         unknown(own, f"{where}.facts", pol)
         if day is not None:
@@ -310,25 +310,34 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
         except ValueError as exc:
             problems.append(f"{where}.amount: {exc}")
             continue
-        if not rec.get("subject") or not rec.get("source"):
+        if not isinstance(rec.get("subject"), str) or not isinstance(rec.get("source"), str) \
+                or not rec["subject"] or not rec["source"]:
             problems.append(f"{where}: a grant received elsewhere needs its subject and source")
             continue
         level = rec.get("level")
-        if level is not None and level not in LEVELS:
+        if level is not None and (not isinstance(level, str) or level not in LEVELS):
             problems.append(f"{where}.level: {level!r} is not a level of government "
                             f"({', '.join(dict.fromkeys(LEVELS.values()))})")
             level = None
-        item = rec.get("item")
-        if item is not None and item not in items:
-            problems.append(f"{where}.item: {item!r} is not one of the profile's items")
+        item = _item(rec.get("item"), items, f"{where}.item", problems)
         origin = Origin(name=str(rec["source"]), subject=str(rec["subject"]),
                         region=str(rec["region"]) if rec.get("region") else None,
                         level=LEVELS[level] if level else None, exclusive=None, best_only=False)
         if day is not None:
             profile.externals.append(External(i, day, item, amount, origin))
     if problems:
-        raise ProfileError(problems)
+        raise ProfileError(few(problems))
     return profile
+
+
+def _item(value: Any, items: dict[str, Any], where: str, problems: list[str]) -> str | None:
+    """The name of one of the profile's items, or None (with the problem noted) when it is not one."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in items:
+        problems.append(f"{where}: {shown(value)} is not one of the profile's items")
+        return None
+    return value
 
 
 def _list(raw: dict[str, Any], key: str, what: str, problems: list[str]) -> list[Any]:
@@ -344,13 +353,13 @@ def _money(raw: Any) -> Decimal:
         raise ValueError(f"expected an amount of money such as \"300万\", got {raw!r}")
     if isinstance(raw, (int, Decimal)):
         value = Decimal(raw)
+    elif not isinstance(raw, str) or len(raw) > MAX_TEXT:
+        raise ValueError(f"expected an amount of money such as \"300万\", got {shown(raw)}")
     else:
-        value, kind, currency, _ = parse_quantity_text(str(raw).strip())
+        value, kind, currency, _ = parse_quantity_text(raw)
         if kind != "money" or currency not in (None, "CNY"):
-            raise ValueError(f"expected an amount in 元, got {raw!r}")
-    if value < 0:
-        raise ValueError(f"must not be negative, got {raw!r}")
-    return Decimal(value)
+            raise ValueError(f"expected an amount in 元, got {shown(raw)}")
+    return bounded(value, raw)
 
 
 # ---------------------------------------------------------------- evaluating
@@ -416,9 +425,11 @@ class _Evaluator:
     def run(self, ev: Event) -> Entry:
         pol, clause = ev.policy, ev.clause
         origin = Origin.of_clause(pol, clause)
-        why = validity.outside(pol.policy.header, ev.date)
-        if why is not None:
-            return Entry(ev.index, ev.date, origin, ev.item, "out_of_force", ZERO, ZERO, [f"事项发生在政策有效期外：{why}"])
+        outside = validity.outside(pol.policy.header, ev.date)
+        if outside is not None:
+            status, why = outside
+            where = "有效期外" if status != "not_eligible" else "规定时限外"
+            return Entry(ev.index, ev.date, origin, ev.item, status, ZERO, ZERO, [f"事项发生在政策{where}：{why}"])
         facts, notes = self.facts_for(ev)
         try:
             evaluation = pol.module.evaluate(facts, as_of=ev.date, clauses={clause.id})
@@ -565,7 +576,7 @@ def match(raw: Any, policies: dict[str, Policy], as_of: datetime.date, item: str
         except FactsError as exc:
             raise ProfileError([f"facts ({pol.key}): {p}" for p in exc.problems]) from None
         for result in evaluation.results:
-            if result.status in ("not_eligible", "out_of_force"):
+            if result.status in ("not_eligible", *OUT_OF_FORCE):
                 continue
             clause = pol.clause(result.id)
             assert clause is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from typing import Any, Iterable, Mapping
 
@@ -27,7 +28,20 @@ STATUS_TEXT = {
     "discretionary": "由主管部门在上限内确定",
     "case_by_case": "一事一议",
     "needs_facts": "需补充信息",
+    "expired": "政策已失效",
+    "not_yet_effective": "政策尚未施行",
 }
+
+# Facts pol reads: amounts below 1000万亿 in their base unit, with at most 6 decimal places, and text of at
+# most 64 characters. Nothing real comes near these bounds; they keep hostile input (1E+60, 1E-999999999,
+# a million digits) from hanging an explanation or overflowing an engine's DECIMAL(38, 2).
+MAX_VALUE = Decimal(10) ** 15
+MAX_PLACES = 6
+MAX_TEXT = 64
+# A facts object with more fields than this is refused before any field is looked at.
+MAX_FIELDS = 10_000
+# Fields reported by name before the rest are only counted, so a hostile file cannot make pol slow or loud.
+MAX_PROBLEMS = 50
 
 # ---------------------------------------------------------------- quantities: parsing and formatting
 
@@ -39,16 +53,28 @@ AREA_SPELLINGS = {"平方米": "m2", "㎡": "m2", "m²": "m2", "m2": "m2", "亩"
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _SUFFIX = re.compile(
     r"(?P<mult>千万|百万|万|亿)?(?P<cur>美元|元)?"
-    r"(?:/(?P<per>平方米|㎡|m²|m2|亩))?"
+    r"(?:/(?P<per>平方米|㎡|m²|m2|亩)(?:[·/](?P<time>年|月|天|日))?)?"
     r"(?P<tail>%|％|平方米|㎡|m²|m2|亩|年)?"
 )
+# A rent given per month or per day, converted to the per-year price the evaluators compute with.
+PER_YEAR = {None: 1, "年": 1, "月": 12, "天": 365, "日": 365}
+_GROUPED = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
+_SPACE_BEFORE_UNIT = re.compile(r"(?<=[0-9])\s+(?=[^0-9\s])")
+
+
+def normalise_text(text: str) -> str:
+    """A quantity as people type it, made plain: full-width forms (３０００万, Ⅲ) by NFKC, `3,000万`, `1 亿元`."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    return _SPACE_BEFORE_UNIT.sub("", _GROUPED.sub("", text))
 
 
 def parse_quantity_text(text: str) -> tuple[Decimal, str, str | None, str | None]:
     """Parse `3000万`, `500万美元`, `3万元/亩`, `40%`, `500平方米`, `3年` into (value, kind, currency, area).
 
-    Values are in base units: 元 (or 美元), 平方米 or 亩, a fraction for %, years.
+    Values are in base units: 元 (or 美元), 平方米 or 亩, a fraction for %, years; money per area per year.
+    Full-width digits, thousands separators and a space before the unit are accepted (normalise_text).
     """
+    text = normalise_text(text)
     m = _NUMBER.match(text)
     if not m:
         if _NUMBER.match(text.lstrip("-−")):
@@ -68,7 +94,7 @@ def parse_quantity_text(text: str) -> tuple[Decimal, str, str | None, str | None
     if per:
         if not is_money or tail:
             raise ValueError(f"'{text}': only money can be given per area, as in 3万元/亩")
-        return value, "money_per_area", _CURRENCIES[cur or "元"], AREA_SPELLINGS[per]
+        return value * PER_YEAR[s.group("time")], "money_per_area", _CURRENCIES[cur or "元"], AREA_SPELLINGS[per]
     if tail is None:
         return (value, "money", _CURRENCIES[cur or "元"], None) if is_money else (value, "number", None, None)
     if is_money:
@@ -173,52 +199,86 @@ def _to_number(raw: Any) -> Decimal | None:
     return None
 
 
+def bounded(value: Decimal, raw: Any) -> Decimal:
+    """The value, if it is within what pol reads (MAX_VALUE, MAX_PLACES), with -0 made 0; else ValueError."""
+    if not value.is_finite():
+        raise ValueError(f"{shown(raw)} is not a number")
+    if value.copy_abs() >= MAX_VALUE or value.as_tuple().exponent < -MAX_PLACES and value != value.quantize(
+            Decimal(1).scaleb(-MAX_PLACES), rounding=ROUND_HALF_UP, context=CONTEXT):
+        raise ValueError(f"{shown(raw)} is out of range: pol reads values below 1000万亿 "
+                         f"with at most {MAX_PLACES} decimal places")
+    if value < 0:
+        raise ValueError(f"must not be negative, got {shown(raw)}")
+    return value.copy_abs()  # JSON's -0.0 is 0
+
+
+def shown(raw: Any) -> str:
+    """A raw fact as a message quotes it: control characters escaped, long text cut short."""
+    if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
+        digits = raw.adjusted() + 1 if isinstance(raw, Decimal) and raw.is_finite() else len(format(raw, "e"))
+        text = str(raw) if abs(digits) <= 40 else f"{format(raw, '.6e')}"
+    else:
+        text = repr(raw)
+    if len(text) > 80:
+        text = text[:60] + f"…（共 {len(text)} 个字符）"
+    return text
+
+
 def read_fact(spec: Input, raw: Any) -> Any:
     """Convert one raw fact to its value, or raise ValueError saying what is wrong with it."""
     kind = spec.kind
+    if isinstance(raw, str) and len(raw) > MAX_TEXT:
+        raise ValueError(f"{shown(raw)} is too long to be a value")
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
         if raw in ("是", "否"):
             return raw == "是"
-        raise ValueError(f"expected {spec.describe()}, got {raw!r}")
+        raise ValueError(f"expected {spec.describe()}, got {shown(raw)}")
     if kind == "enum":
-        if isinstance(raw, str) and raw in (spec.members or ()):
-            return raw
-        close = difflib.get_close_matches(str(raw), list(spec.members or ()), n=1)
+        members = spec.members or ()
+        if isinstance(raw, str):
+            # Ⅲ期 (the Roman numeral character documents print) is III期; full-width letters are plain.
+            plain = unicodedata.normalize("NFKC", raw).strip()
+            if plain in members:
+                return plain
+        close = difflib.get_close_matches(str(raw), list(members), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise ValueError(f"{raw!r} is not {spec.describe()}{hint}")
+        raise ValueError(f"{shown(raw)} is not {spec.describe()}{hint}")
     if kind == "date":
         if isinstance(raw, datetime.date):
             return raw
         try:
             return datetime.date.fromisoformat(str(raw))
         except ValueError:
-            raise ValueError(f"expected {spec.describe()}, got {raw!r}") from None
+            raise ValueError(f"expected {spec.describe()}, got {shown(raw)}") from None
     if isinstance(raw, float):
         raise ValueError(f"got the binary float {raw!r}; give numbers as JSON numbers or strings, never floats, "
                          "so amounts stay exact")
+    if kind == "ratio" and isinstance(raw, int) and not isinstance(raw, bool):
+        # 30 could mean 30% or 3000%: only a fraction (0.3) or text with % says which.
+        raise ValueError(f"write a percentage with %, as in \"{raw}%\", or as a fraction such as 0.4; "
+                         f"the whole number {raw} is ambiguous")
     value = _to_number(raw)
     if value is None:
         if not isinstance(raw, str):
-            raise ValueError(f"expected {spec.describe()}, got {raw!r}")
+            raise ValueError(f"expected {spec.describe()}, got {shown(raw)}")
         try:
-            value, got_kind, currency, area = parse_quantity_text(raw.strip())
+            value, got_kind, currency, area = parse_quantity_text(raw)
         except (ValueError, InvalidOperation) as exc:
             raise ValueError(f"{exc}") from None
+        if kind in ("money", "money_per_area") and currency != spec.currency and "元" not in raw:
+            currency = spec.currency  # 600万 for a 美元 input is 600万美元: a bare figure is in the input's currency
         want = (kind, spec.currency, spec.area)
         if got_kind == "number":
             if kind in ("ratio",):
-                raise ValueError(f"write a percentage with %, as in \"40%\", not {raw!r}")
+                raise ValueError(f"write a percentage with %, as in \"40%\", not {shown(raw)}")
         elif (got_kind, currency, area) != want and not (kind == "number" and got_kind == "years"):
             got = format_quantity(Decimal(1), got_kind, currency, area).lstrip("1")
-            raise ValueError(f"expected {spec.describe()}, got {raw!r} in {got or got_kind}")
-    if not value.is_finite():
-        raise ValueError(f"expected {spec.describe()}, got {raw!r}")
-    if value < 0:
-        raise ValueError(f"must not be negative, got {raw!r}")
+            raise ValueError(f"expected {spec.describe()}, got {shown(raw)} in {got or got_kind}")
+    value = bounded(value, raw)
     if kind == "number" and value != value.to_integral_value():
-        raise ValueError(f"expected a whole number, got {raw!r}")
+        raise ValueError(f"expected a whole number, got {shown(raw)}")
     return value
 
 
@@ -226,23 +286,45 @@ def read_facts(inputs: Mapping[str, Input], raw: Mapping[str, Any]) -> dict[str,
     """Validate and convert an applicant's facts; raises FactsError naming every bad field at once."""
     if not isinstance(raw, Mapping):
         raise FactsError([f"facts must be an object of field names to values, got {type(raw).__name__}"])
+    if len(raw) > MAX_FIELDS:
+        raise FactsError([f"the facts have {len(raw)} fields; pol reads at most {MAX_FIELDS}"])
     facts: dict[str, Any] = {}
     problems: list[str] = []
     for name, value in raw.items():
         spec = inputs.get(name)
         if spec is None:
-            close = difflib.get_close_matches(str(name), list(inputs), n=1)
-            problems.append(f"{name}: not an input of this policy" + (f"; did you mean '{close[0]}'?" if close else ""))
+            problems.append(unknown_field(name, inputs, "not an input of this policy", len(problems)))
             continue
         if value is None:
             continue
         try:
             facts[name] = read_fact(spec, value)
         except ValueError as exc:
-            problems.append(f"{name} ({spec.label}): {exc}")
+            problems.append(f"{shown_name(name)} ({spec.label}): {exc}")
     if problems:
-        raise FactsError(problems)
+        raise FactsError(few(problems))
     return with_defaults(inputs, facts)
+
+
+def shown_name(name: Any) -> str:
+    """A field name as a message shows it: as written, unless it holds control characters or is long."""
+    text = str(name)
+    if len(text) > MAX_TEXT or any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
+        return shown(text)
+    return text
+
+
+def unknown_field(name: Any, known: Iterable[str], what: str, reported: int) -> str:
+    """The problem with a field that is not known, with the nearest known name while few are reported."""
+    close = difflib.get_close_matches(str(name), list(known), n=1) if reported < MAX_PROBLEMS else []
+    return f"{shown_name(name)}: {what}" + (f"; did you mean '{close[0]}'?" if close else "")
+
+
+def few(problems: list[str]) -> list[str]:
+    """At most MAX_PROBLEMS problems, and a count of the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return problems[:MAX_PROBLEMS] + [f"…and {len(problems) - MAX_PROBLEMS} more problems"]
 
 
 def with_defaults(inputs: Mapping[str, Input], facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -277,7 +359,7 @@ class Trace:
 
     def div(self, a: Decimal, b: Decimal, da: tuple[Any, ...], db: tuple[Any, ...], unit: tuple[Any, ...]) -> Decimal:
         if not b:
-            raise ZeroDivisionError(db[0] or "divisor")
+            raise Undefined(f"{_described(b, db, unit)}，不能作除数，无法计算")
         r = a / b
         self.steps.append(("op", "÷", a, b, r, da, db, unit))
         return r
@@ -353,6 +435,26 @@ QUIET.steps = _Discard()
 
 class NoRow(Exception):
     """No row of a table or tier applies to the facts: the clause gives nothing."""
+
+
+class Undefined(ArithmeticError):
+    """The facts make a computation impossible (a division by zero): the clause gives nothing and says why."""
+
+
+class Unknowable:
+    """A definition (let) the facts make impossible: any use of it raises Undefined with the reason."""
+
+    __slots__ = ("reason",)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def _fail(self, *_: Any) -> Any:
+        raise Undefined(self.reason)
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _fail
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = __neg__ = _fail
 
 
 def _described(value: Any, desc: tuple[Any, ...], unit: tuple[Any, ...]) -> str:
@@ -490,11 +592,12 @@ def underlying(missing: Iterable[str], let_inputs: Mapping[str, tuple[str, ...]]
     return out
 
 
-def out_of_force(clause: Clause, reason: str) -> ClauseResult:
-    """The result of a clause of a policy that is not in force on the evaluation date."""
+def out_of_force(clause: Clause, standing: tuple[str, str]) -> ClauseResult:
+    """The result of a clause of a policy not in force on the evaluation date: `expired` or `not_yet_effective`."""
+    status, reason = standing
     trace = Trace()
     trace.note(reason)
-    return ClauseResult(clause, "not_eligible", trace)
+    return ClauseResult(clause, status, trace)
 
 
 def not_eligible(clause: Clause, trace: Trace) -> ClauseResult:
@@ -568,12 +671,17 @@ class Evaluation:
         }
 
 
-def in_force(as_of: datetime.date, effective: datetime.date | None, expires: datetime.date | None) -> str | None:
-    """Why the policy is not in force on `as_of`, or None when it is."""
+# The statuses of a clause whose policy is not in force on the evaluation date.
+OUT_OF_FORCE = ("expired", "not_yet_effective")
+
+
+def in_force(as_of: datetime.date, effective: datetime.date | None,
+             expires: datetime.date | None) -> tuple[str, str] | None:
+    """None when the policy is in force on `as_of`; else its status (OUT_OF_FORCE) and why, in Chinese."""
     if effective is not None and as_of < effective:
-        return f"政策自 {effective.isoformat()} 起施行，{as_of.isoformat()} 尚未施行"
+        return "not_yet_effective", f"政策自 {effective.isoformat()} 起施行，{as_of.isoformat()} 尚未施行"
     if expires is not None and as_of > expires:
-        return f"政策有效期至 {expires.isoformat()}，{as_of.isoformat()} 已失效"
+        return "expired", f"政策有效期至 {expires.isoformat()}，{as_of.isoformat()} 已失效"
     return None
 
 

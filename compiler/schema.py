@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.checker import LEVELS, CheckedPolicy
-from compiler.runtime import AREA_NAMES, AREA_SPELLINGS, MULTIPLIERS
+from compiler.runtime import AREA_NAMES, AREA_SPELLINGS, MAX_VALUE, MULTIPLIERS, PER_YEAR
 from dsl import ast
 from compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 
-_NUMBER = r"[0-9]+(\.[0-9]+)?"
+# A figure as the evaluators read it (runtime.normalise_text): full-width digits, thousands separators,
+# and a space before the unit.
+_DIGIT = "[0-9０-９]"
+_NUMBER = f"({_DIGIT}{{1,3}}([,，]{_DIGIT}{{3}})+|{_DIGIT}+)([.．]{_DIGIT}+)?\\s*"
+# JSON numbers: non-negative and below the largest value the evaluators read.
+_JSON_NUMBER = {"type": "number", "minimum": 0, "exclusiveMaximum": int(MAX_VALUE)}
 # The multipliers and area spellings the runtime reads, so the schema accepts exactly what it accepts.
 _SOME_MULT = "(" + "|".join(m for m in MULTIPLIERS if m) + ")"
 _MULT = _SOME_MULT + "?"
@@ -30,30 +35,32 @@ def _property(ty: Ty, label: str) -> dict[str, Any]:
             if u.kind == "money":
                 cur = "美元" if u.currency == "USD" else "元"
                 return {"title": label, "description": f"金额（{cur}），如 \"3000万{cur}\" 或 30000000",
-                        "anyOf": [{"type": "number", "minimum": 0},
-                                  # A bare number is in the input's currency; 万 or 亿 needs 美元 spelt out.
-                                  _text(f"{_NUMBER}({_MULT}美元)?" if cur == "美元" else f"{_NUMBER}{_MULT}(元)?")],
+                        "anyOf": [_JSON_NUMBER,
+                                  # A figure without a currency is in the input's currency.
+                                  _text(f"{_NUMBER}{_MULT}({cur})?")],
                         "x-pol-kind": "money", "x-pol-currency": u.currency}
             if u.kind in ("area", "money_per_area"):
                 name, spellings = AREA_NAMES[u.area or "m2"], _area_spellings(u.area)
                 if u.kind == "area":
                     return {"title": label, "description": f"面积（{name}）",
-                            "anyOf": [{"type": "number", "minimum": 0}, _text(f"{_NUMBER}{spellings}?")],
+                            "anyOf": [_JSON_NUMBER, _text(f"{_NUMBER}{spellings}?")],
                             "x-pol-kind": "area", "x-pol-area": u.area}
-                return {"title": label, "description": f"单价（元/{name}），如 \"3万元/{name}\"",
-                        "anyOf": [{"type": "number", "minimum": 0},
-                                  _text(f"{_NUMBER}(({_SOME_MULT}元?|元)/{spellings})?")],
+                times = "|".join(t for t in PER_YEAR if t)
+                return {"title": label, "description": f"单价（元/{name}），如 \"3万元/{name}\"；租金可写 \"50元/{name}·月\"",
+                        "anyOf": [_JSON_NUMBER,
+                                  _text(f"{_NUMBER}(({_SOME_MULT}元?|元)/{spellings}([·/]({times}))?)?")],
                         "x-pol-kind": "money_per_area", "x-pol-area": u.area}
             if u.kind == "ratio":
+                # A whole JSON number is refused: 30 could mean 30% or 3000%.
                 return {"title": label, "description": "比例，如 \"40%\"，或小数 0.4",
-                        "anyOf": [{"type": "number", "minimum": 0}, _text(f"{_NUMBER}[%％]")],
+                        "anyOf": [{**_JSON_NUMBER, "not": {"type": "integer"}}, _text(f"{_NUMBER}[%％]")],
                         "x-pol-kind": "ratio"}
             if u.kind == "years":
                 return {"title": label, "description": "年数，如 3 或 \"3年\"",
-                        "anyOf": [{"type": "number", "minimum": 0}, _text(f"{_NUMBER}(年)?")],
+                        "anyOf": [_JSON_NUMBER, _text(f"{_NUMBER}(年)?")],
                         "x-pol-kind": "years"}
             return {"title": label, "description": "整数，如 3",
-                    "anyOf": [{"type": "number", "minimum": 0, "multipleOf": 1}, _text(r"[0-9]+(\.0+)?年?")],
+                    "anyOf": [{**_JSON_NUMBER, "multipleOf": 1}, _text(f"{_DIGIT}+([.．]0+)?\\s*年?")],
                     "x-pol-kind": "count"}
         case DateT():
             return {"title": label, "type": "string", "format": "date", "x-pol-kind": "date"}
@@ -94,7 +101,7 @@ def _with_default(prop: dict[str, Any], decl: ast.InputDecl) -> dict[str, Any]:
 
 _DATE = {"type": "string", "format": "date"}
 _MONEY = {"description": "金额（元），如 \"300万\" 或 3000000",
-          "anyOf": [{"type": "number", "minimum": 0}, _text(f"{_NUMBER}{_MULT}(元)?")]}
+          "anyOf": [_JSON_NUMBER, _text(f"{_NUMBER}{_MULT}(元)?")]}
 
 
 def _facts(properties: dict[str, Any], title: str) -> dict[str, Any]:

@@ -33,16 +33,20 @@ def _day(d: datetime.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def outside(header: dict[str, object], day: datetime.date) -> str | None:
-    """Why an event on `day` is outside the policy's effect, or None when it is inside."""
+def outside(header: dict[str, object], day: datetime.date) -> tuple[str, str] | None:
+    """None when an event on `day` is inside the policy's effect; else the entry's status and why.
+
+    The status is `not_yet_effective` or `expired` for a day outside the policy's period, and
+    `not_eligible` for a day in force but before the projects it counts (events_from).
+    """
     start, end = period(header)
     if start is not None and day < start:
-        return f"{_day(day)}早于政策施行之日（{_day(start)}）"
+        return "not_yet_effective", f"{_day(day)}早于政策施行之日（{_day(start)}）"
     if end is not None and day > end:
-        return f"{_day(day)}晚于政策有效期截止之日（{_day(end)}）"
+        return "expired", f"{_day(day)}晚于政策有效期截止之日（{_day(end)}）"
     since = header.get("events_from")
     if isinstance(since, datetime.date) and day < since:
-        return f"{_day(day)}早于政策规定的项目认定时限（{_day(since)}以后）"
+        return "not_eligible", f"{_day(day)}早于政策规定的项目认定时限（{_day(since)}以后）"
     return None
 
 

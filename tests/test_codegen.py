@@ -121,5 +121,5 @@ def test_evaluator_is_in_force_for_the_term_and_not_a_day_longer() -> None:
     after = module.evaluate({}, as_of=datetime.date(2024, 7, 28)).results[0]
     before = module.evaluate({}, as_of=datetime.date(2021, 7, 27)).results[0]
     assert (last.status, last.amount) == ("granted", Decimal("100000.00"))
-    assert after.status == before.status == "not_eligible"
+    assert (after.status, before.status) == ("expired", "not_yet_effective")
     assert "2024-07-27" in after.explanation[0] and "2021-07-28" in before.explanation[0]

@@ -70,7 +70,7 @@ def test_document_limit_cuts_the_total_and_says_why() -> None:
 
 def test_validity_period() -> None:
     ev = evaluate({"合同金额": "1亿"}, as_of=datetime.date(2025, 1, 1))
-    assert all(r.status == "not_eligible" for r in ev.results)
+    assert all(r.status == "expired" for r in ev.results)
     assert ev.results[0].explanation == ["政策有效期至 2024-12-31，2025-01-01 已失效"]
 
 

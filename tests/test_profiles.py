@@ -75,7 +75,7 @@ def test_jiangsu_one_yi_per_unit_per_year_and_validity(policies) -> None:
         ("2022-04-01", "创新产品产业化项目", "granted", 3000),  # another subject: stacks with the research support
         ("2022-06-01", "一类创新药研发", "granted", 3000),
         ("2022-10-01", "创新产品产业化项目", "granted", 1000),  # 第5条: 每个单位每年累计不超过1亿
-        ("2025-03-01", "一类创新药研发", "out_of_force", 0),  # 有效期至2024年12月31日
+        ("2025-03-01", "一类创新药研发", "expired", 0),  # 有效期至2024年12月31日
     ]
     assert ledger.total(2022, "granted") == 10000 * WAN
 
@@ -187,8 +187,9 @@ def test_match_command(capsys) -> None:
     assert main(["match", profile, "--policies", str(POLICIES), "--item", "SZ-产业化", "--as-of", "2022-06-30",
                  "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
+    assert data["as_of"] == "2022-06-30"
     assert {"policy": "suzhou", "clause": "药品产业化资助", "automatic": True} .items() <= next(
-        d for d in data if d["clause"] == "药品产业化资助").items()
+        d for d in data["matches"] if d["clause"] == "药品产业化资助").items()
     assert main(["match", profile, "--policies", str(POLICIES), "--item", "无此项"]) == 2
 
 

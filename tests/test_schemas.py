@@ -62,7 +62,7 @@ def test_schema_and_profile_reader_refuse_the_same_mistakes(compiled, profile_va
     with pytest.raises(ProfileError) as err:
         evaluate_profile(raw, load_policies(list(compiled.values())))
     assert err.value.problems == [
-        "facts.企业类形: not an input of any of the policies given",
+        "facts.企业类形: not an input of any of the policies given; did you mean '企业类型'?",
         "items.YT-101.colour: not a field of an item (name, facts)",
         "events[0].facts.在我市转化且符合第三条范围: not an input of yantai",
         "events[1].clause: '不存在' is not a clause of yantai",

@@ -97,7 +97,8 @@ def test_a_false_condition_decides_even_when_other_facts_are_missing(yantai_modu
 
 def test_policy_not_yet_in_force(yantai_module) -> None:
     ev = yantai_module.evaluate({}, as_of=datetime.date(2021, 1, 1))
-    assert {r.status for r in ev.results} == {"not_eligible"}
+    assert {r.status for r in ev.results} == {"not_yet_effective"}
+    assert ev.to_json()["clauses"][0]["status"] == "not_yet_effective"
     assert "尚未施行" in ev.results[0].explanation[0]
 
 

@@ -303,7 +303,9 @@ def _lets(f):
     # policies/yantai.pol:136
     try:
         f['年亩产税收'] = rt.QUIET.div(f['园区年税收'], f['园区面积'], ('园区年税收', ('money', 'CNY', None)), ('园区面积', ('area', None, 'mu')), ('money_per_area', 'CNY', 'mu'))
-    except (KeyError, rt.NoRow, ArithmeticError):
+    except rt.Undefined as e:
+        f['年亩产税收'] = rt.Unknowable(str(e))
+    except (KeyError, rt.NoRow):
         pass
     return f
 
@@ -322,7 +324,7 @@ def _clause_1(f):
         v = t.cap(v, ct.sub(_table_5(f, ct), f['该品种已获研发扶持'], (None, ('money', 'CNY', None)), ('该品种已获研发扶持', ('money', 'CNY', None)), ('money', 'CNY', None)), '单品种累计上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -339,12 +341,18 @@ def _clause_2(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:198
     try:
         if not t.cond(f['已启动临床试验'], '已启动临床试验', (('已启动临床试验', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -352,7 +360,7 @@ def _clause_2(f):
         v = _K10
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'up_to', v, None)
@@ -369,12 +377,18 @@ def _clause_3(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:218
     try:
         if not t.cond(f['为本市企业开展创新产品临床试验'], '为本市企业开展创新产品临床试验', (('为本市企业开展创新产品临床试验', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -385,7 +399,7 @@ def _clause_3(f):
         v = t.cap(v, _K2, '单产品最高支持', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -402,12 +416,18 @@ def _clause_4(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:243
     try:
         if not t.cond((f['持续生产年限'] >= _K12), '持续生产年限不少于3年', (('持续生产年限', ('years', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -417,7 +437,7 @@ def _clause_4(f):
         v = t.offset(v, f['该品种已获临床试验扶持'], '该品种已获临床试验扶持', 'offset')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'up_to', v, None)
@@ -434,12 +454,18 @@ def _clause_5(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:275
     try:
         if not t.cond((f['合同销售期限'] >= _K12), '合同销售期限不少于3年', (('合同销售期限', ('years', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -447,7 +473,7 @@ def _clause_5(f):
         v = _K2
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -464,6 +490,9 @@ def _clause_6(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -471,7 +500,7 @@ def _clause_6(f):
         v = _K5
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -488,6 +517,9 @@ def _clause_7(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -498,7 +530,7 @@ def _clause_7(f):
         v = t.cap(v, _K13, '上限', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -515,12 +547,18 @@ def _clause_8(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:339
     try:
         if not t.cond((not f['此前已突破3000万元']), '不属于“此前已突破3000万元”', (('此前已突破3000万元', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -528,7 +566,7 @@ def _clause_8(f):
         v = _K3
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -545,12 +583,18 @@ def _clause_9(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:364
     try:
         if not t.cond(f['与受托方无投资关系'], '与受托方无投资关系', (('与受托方无投资关系', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -561,7 +605,7 @@ def _clause_9(f):
         v = t.cap(v, _K7, '每方最高', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -578,6 +622,9 @@ def _clause_10(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -588,7 +635,7 @@ def _clause_10(f):
         v = t.cap(v, _K7, '单个项目上限', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -605,18 +652,27 @@ def _clause_11(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:420
     try:
         if not t.cond((f['实缴注册资本'] >= _K6), '实缴注册资本2000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:420
     try:
         if not t.cond((f['固定资产投资'] >= _K7), '固定资产投资1000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -627,7 +683,7 @@ def _clause_11(f):
         v = t.cap(v, _K19, '每年上限', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -644,18 +700,27 @@ def _clause_12(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:450
     try:
         if not t.cond((f['实缴注册资本'] >= _K13), '实缴注册资本5000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:450
     try:
         if not t.cond((f['固定资产投资'] >= _K6), '固定资产投资2000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -666,7 +731,7 @@ def _clause_12(f):
         v = t.cap(v, _K3, '每年上限', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -683,6 +748,9 @@ def _clause_13(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -690,7 +758,7 @@ def _clause_13(f):
         v = _tiers_7(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -707,6 +775,9 @@ def _clause_14(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -716,7 +787,7 @@ def _clause_14(f):
         v = t.offset(v, f['已获晋级奖励'], '已获晋级奖励', 'topup')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -733,12 +804,18 @@ def _clause_15(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:545
     try:
         if not t.cond(f['销售税收在本市结算'], '销售税收在本市结算', (('销售税收在本市结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -749,7 +826,7 @@ def _clause_15(f):
         v = t.cap(v, ct.sub(_K7, f['已获委托生产奖励'], (None, ('money', 'CNY', None)), ('已获委托生产奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '3年累计上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -766,18 +843,27 @@ def _clause_16(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:576
     try:
         if not t.cond(f['取得省药品现代物流企业资质'], '取得省药品现代物流企业资质', (('取得省药品现代物流企业资质', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:576
     try:
         if not t.cond(f['提升冷链运输保障能力'], '提升冷链运输保障能力', (('提升冷链运输保障能力', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -785,7 +871,7 @@ def _clause_16(f):
         v = _K2
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -802,12 +888,18 @@ def _clause_17(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:595
     try:
         if not t.cond((f['落户类型'] in ('区域总部', '研发中心', '生产基地',)), '落户类型为区域总部、研发中心或生产基地', (('落户类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -815,7 +907,7 @@ def _clause_17(f):
         v = _K7
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -830,7 +922,7 @@ def _clause_18(f):
         v = t.add(t.mul(f['实际到账外资金额'], _K27, ('实际到账外资金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), t.mul(f['内资实际投资额'], _K28, ('内资实际投资额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), (None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -847,12 +939,18 @@ def _clause_19(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:646
     try:
         if not t.cond(f['完成规上企业认定'], '完成规上企业认定', (('完成规上企业认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -860,7 +958,7 @@ def _clause_19(f):
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -877,6 +975,9 @@ def _clause_20(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -884,7 +985,7 @@ def _clause_20(f):
         v = _tiers_10(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -901,6 +1002,9 @@ def _clause_21(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -908,7 +1012,7 @@ def _clause_21(f):
         v = _tiers_11(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -925,6 +1029,9 @@ def _clause_22(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -932,7 +1039,7 @@ def _clause_22(f):
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -949,6 +1056,9 @@ def _clause_23(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -956,7 +1066,7 @@ def _clause_23(f):
         v = t.mul(f['市级留成税收'], _K21, ('市级留成税收', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -973,12 +1083,18 @@ def _clause_24(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:773
     try:
         if not t.cond(f['在国外市场实现销售'], '在国外市场实现销售', (('在国外市场实现销售', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -989,7 +1105,7 @@ def _clause_24(f):
         v = t.cap(v, _K7, '上限', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'up_to', v, None)
@@ -1006,6 +1122,9 @@ def _clause_25(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -1013,7 +1132,7 @@ def _clause_25(f):
         v = _K14
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -1030,6 +1149,9 @@ def _clause_26(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -1037,7 +1159,7 @@ def _clause_26(f):
         v = _K19
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'up_to', v, None)
@@ -1054,6 +1176,9 @@ def _clause_27(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -1061,7 +1186,7 @@ def _clause_27(f):
         v = _K31
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -1078,6 +1203,9 @@ def _clause_28(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -1085,7 +1213,7 @@ def _clause_28(f):
         v = _K36
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'up_to', v, None)
@@ -1102,18 +1230,27 @@ def _clause_29(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:906
     try:
         if not t.cond((f['人才类别'] in ('A类', 'B类', 'C类', 'D类',)), '人才类别为A类、B类、C类或D类', (('人才类别', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:906
     try:
         if not t.cond((f['人才奖励年度'] <= _K12), '人才奖励年度不超过3', (('人才奖励年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -1121,7 +1258,7 @@ def _clause_29(f):
         v = t.mul(f['个人所得税市区留成'], _K21, ('个人所得税市区留成', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -1138,18 +1275,27 @@ def _clause_30(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:934
     try:
         if not t.cond(f['首次在本市生产结算'], '首次在本市生产结算', (('首次在本市生产结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     # policies/yantai.pol:934
     try:
         if not t.cond((f['销售年度'] <= _K12), '销售年度不超过3', (('销售年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -1160,7 +1306,7 @@ def _clause_30(f):
         v = t.cap(v, ct.sub(_K7, f['本年已获特医食品奖励'], (None, ('money', 'CNY', None)), ('本年已获特医食品奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个企业每年奖励总额余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'exact', v, None)
@@ -1177,6 +1323,9 @@ def _clause_31(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -1184,7 +1333,7 @@ def _clause_31(f):
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'case_by_case', v, None)
@@ -1201,6 +1350,9 @@ def _clause_32(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -1208,7 +1360,7 @@ def _clause_32(f):
         v = min((_K30,))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'case_by_case', v, None)
@@ -1225,6 +1377,9 @@ def _clause_33(f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
+    except rt.Undefined as e:
+        t.note(str(e))
+        return rt.not_eligible(c, t)
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
@@ -1232,7 +1387,7 @@ def _clause_33(f):
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
-    except rt.NoRow as e:
+    except (rt.NoRow, rt.Undefined) as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
     return rt.finish(c, t, 'case_by_case', v, None)
@@ -1285,9 +1440,9 @@ def evaluate(facts, as_of=None, clauses=None, validated=False):
     as_of = as_of or datetime.date.today()
     with rt.exact():
         _lets(f)
-        reason = rt.in_force(as_of, EFFECTIVE, EXPIRES)
+        standing = rt.in_force(as_of, EFFECTIVE, EXPIRES)
         results = []
         for clause, run in CLAUSES:
             if clauses is None or clause.id in clauses:
-                results.append(run(f) if reason is None else rt.out_of_force(clause, reason))
+                results.append(run(f) if standing is None else rt.out_of_force(clause, standing))
         return rt.Evaluation(POLICY, TITLE, as_of, results, _limits(f))
