@@ -359,6 +359,9 @@ class _Checker:
             self.expect_money(off.value, "an amount already paid")
         if c.duration is not None and c.duration.unit.kind != "years":
             self.err("POL204", f"a duration is a number of years such as 5年, not '{c.duration.text}'", c.duration.span)
+        if c.once is not None and c.once.key is not None and c.once.key.id not in self.inputs:
+            self.err("POL101", f"'{c.once.key.id}' is not an input: `once by` names the fact whose each value is "
+                     "paid once", c.once.key.span, *_did_you_mean(c.once.key.id, self.inputs))
         for ex in c.examples:
             self.check_example(c, ex)
 

@@ -112,6 +112,7 @@ class Entry:
     amount: Decimal  # after stacking rules and limits
     explanation: list[str]
     cuts: list[str] = attrs.Factory(list)
+    once_key: Any = None  # for a clause paid once per value of a fact (once by …), that fact's value
 
     @property
     def year(self) -> int:
@@ -456,9 +457,37 @@ class _Evaluator:
             amount, status = awarded, "granted"
             explanation.append(f"主管部门审定金额 {format_money(awarded)}")
         entry = Entry(ev.index, ev.date, origin, ev.item, status, computed, amount, explanation)
+        if clause.once is not None and clause.once.key is not None:
+            key = clause.once.key.id
+            raw = facts.get(key, pol.module.INPUTS[key].default)
+            entry.once_key = None if raw is None else read_fact(pol.module.INPUTS[key], raw)
+        self.schedule(entry, ev)
         self.stack(entry)
         self.limit(entry, evaluation.limits)
         return entry
+
+    def schedule(self, entry: Entry, ev: Event) -> None:
+        """一次性 and 期限N年: a clause's own earlier grants to the same enterprise (and item) in the ledger."""
+        clause = ev.clause
+        if clause.once is None and clause.duration is None:
+            return
+        what = f"该{'品种或项目' if ev.item else '企业'}"
+        earlier = [e for e in self.entries
+                   if e.counts and e.origin.is_clause(ev.policy, {clause.id}) and e.item == ev.item]
+        once = clause.once
+        if once is not None:
+            for e in earlier:
+                if once.key is None or e.once_key == entry.once_key:
+                    same = f"（{once.key.id}为{e.once_key}）" if once.key is not None else ""
+                    self._cut(entry, ZERO, f"一次性给予：{what}已于 {e.date.isoformat()} 获得本项{same} "
+                                           f"{format_money(e.amount)}，不再重复给予")
+                    return
+        if clause.duration is not None and earlier:
+            years = int(clause.duration.value)
+            first = min(e.year for e in earlier)
+            if entry.year >= first + years:
+                self._cut(entry, ZERO, f"支持期限{years}年：{what}自 {first} 年起获得本项支持，至 {first + years - 1} 年止，"
+                                       f"{entry.year} 年已超出期限")
 
     def stack(self, entry: Entry) -> None:
         """从优、就高、不重复 and 不可重复享受 against earlier grants for the same subject and item."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from compiler.checker import LEVELS, CheckedPolicy
@@ -22,6 +23,17 @@ _MULT = _SOME_MULT + "?"
 
 def _area_spellings(area: str | None) -> str:
     return "(" + "|".join(w for w, a in AREA_SPELLINGS.items() if a == (area or "m2")) + ")"
+
+
+# Roman numerals as documents print them (Ⅲ期): the evaluators read them as III期 by NFKC.
+_ROMAN = re.compile(r"(?<![A-Za-z])(III|II|IV|I|V)(?![A-Za-z])")
+_ROMAN_CHARS = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}
+
+
+def _spellings(member: str) -> list[str]:
+    """An enumeration member, and the same with Roman numeral characters where it has Roman numerals."""
+    roman = _ROMAN.sub(lambda m: _ROMAN_CHARS[m.group()], member)
+    return [member] if roman == member else [member, roman]
 
 
 def _text(body: str) -> dict[str, str]:
@@ -68,7 +80,7 @@ def _property(ty: Ty, label: str) -> dict[str, Any]:
             return {"title": label, "description": "true 或 false（也可写“是”“否”）",
                     "anyOf": [{"type": "boolean"}, {"enum": ["是", "否"]}], "x-pol-kind": "bool"}
         case EnumT(members=members):
-            return {"title": label, "enum": list(members), "x-pol-kind": "enum"}
+            return {"title": label, "enum": [v for m in members for v in _spellings(m)], "x-pol-kind": "enum"}
         case ErrorT():
             return {"title": label}
 

@@ -273,6 +273,15 @@ class Clause:
     examples: tuple[Example, ...]
     span: Span
     id_span: Span
+    once: Once | None = None  # 一次性: paid once per item, or once per value of a fact
+
+
+@node
+class Once:
+    """一次性: the ledger pays the clause once per product or project, or once for each value of `key`."""
+
+    key: Name | None
+    span: Span
 
 
 @node

@@ -190,7 +190,8 @@ _COMPARE_SYMBOLS = {">=": ">=", "≥": ">=", "<=": "<=", "≤": "<=", ">": ">", 
 # The words written after a threshold (50万元以上), with the comparison the legal reading gives them.
 _THRESHOLD_OPS = {word: COMPARE_WORDS[word] for word in ("以上", "以下", "以内")}
 
-_CLAUSE_ONLY = ("beneficiary", "subject", "exclusive", "parties", "when", "grant", "cap", "offset", "topup", "duration", "example")
+_CLAUSE_ONLY = ("beneficiary", "subject", "exclusive", "parties", "when", "grant", "cap", "offset", "topup", "duration",
+                "once", "example")
 
 
 def _unquote(raw: str) -> str:
@@ -374,7 +375,7 @@ class _Builder(Transformer[Token, Any]):
             conditions=tuple(many["when"]),
             grant=single.get("grant"), caps=tuple(many["cap"]), offsets=tuple(many["offset"]),
             duration=single.get("duration"), examples=tuple(many["example"]), span=span,
-            id_span=self._tspan(id_token),
+            id_span=self._tspan(id_token), once=single.get("once"),
         )
 
     def title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
@@ -461,6 +462,11 @@ class _Builder(Transformer[Token, Any]):
     def topup(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         span = self._span(meta)
         return ("topup", ast.Offset(kind="topup", value=c[0], span=span), span)
+
+    def once(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        key = ast.Name(id=c[0].value, span=self._tspan(c[0])) if c else None
+        span = self._span(meta)
+        return ("once", ast.Once(key=key, span=span), span)
 
     def duration(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("duration", self._quantity(c[0]), self._span(meta))

@@ -28,7 +28,7 @@ POSTFIX_WORDS = frozenset({"以上", "以下", "以内", "(含)以上", "(含)�
 # The items a clause may hold, for "did you mean" on a misspelt item.
 FIELD_KEYWORDS = [
     "title", "original", "beneficiary", "stage", "subject", "exclusive", "each", "lead", "responsible", "note", "waive", "when", "grant",
-    "cap", "offset", "topup", "duration", "example",
+    "cap", "offset", "topup", "duration", "once", "example",
 ]
 
 # How to show a grammar terminal in a syntax error.
@@ -39,7 +39,8 @@ KEYWORD_SPELLINGS: dict[str, str] = {
     "_RECEIVED": "received", "RECEIVED_ALL": "*", "_EACH": "each", "_RESPONSIBLE": "responsible", "_LEAD": "lead",
     "_WAIVE": "waive", "_NOTE": "note",
     "_WHEN": "when", "_GRANT": "grant", "_UP": "up to", "_HIGHEST": "最高", "_NOT_OVER": "不超过",
-    "_CAP": "cap", "_OFFSET": "offset", "_TOPUP": "topup", "_DURATION": "duration", "_CASE": "case_by_case",
+    "_CAP": "cap", "_OFFSET": "offset", "_TOPUP": "topup", "_DURATION": "duration", "_ONCE": "once",
+    "_CASE": "case_by_case",
     "_AS": "as", "_LABEL": "label", "_PER": "per", "_ON": "on", "_EXAMPLE": "example", "_EXPECT": "expect",
     "_BY": "by", "_TIERS": "tiers", "_ELSE": "else", "_MIN": "min", "_MAX": "max", "_AND": "and",
     "_OR": "or", "_NOT": "not", "_IN": "in", "_OF": "of", "_DE": "的", "_TIMES": "×", "_TO": "to",

@@ -111,7 +111,8 @@ def test_best_only_pays_the_difference_when_the_second_grant_is_larger(policies)
 
 def test_every_worked_profile_is_checked() -> None:
     checked = {"yantai_class1_drug", "suzhou_over_limit", "jiangsu_yearly_limit", "yantai_overlap",
-               "suzhou_provincial_matching"}
+               "suzhou_provincial_matching", "yantai_contract_two_products", "yantai_rent_six_years",
+               "suzhou_phase_once"}
     assert {p.stem for p in PROFILES.glob("*.json")} == checked
 
 
@@ -225,3 +226,48 @@ def test_regions_keep_other_cities_policies_out(policies) -> None:
         "events[2].policy: yantai covers 烟台市, which is not among the enterprise's regions (江苏省, 苏州市, 苏州工业园区)",
         "received[1].level: '乡级' is not a level of government (国家级, 省级, 市级, 区级, 县级)",
     ]
+
+
+# ---------------------------------------------------------------- rules of the texts the ledger keeps
+
+
+def test_yantai_contract_reward_is_capped_per_enterprise_across_products(policies) -> None:
+    # 四(五) "3年累计给予单一企业的奖励总额最高不超过1000万元": the enterprise's cap, not each product's.
+    ledger = _ledger(policies, "yantai_contract_two_products")
+    assert _rows(ledger) == [
+        ("2022-12-20", "委托生产销售奖励", "granted", 600),  # A, year 1: 2亿 × 3%
+        ("2023-12-20", "委托生产销售奖励", "granted", 400),  # A, year 2: 3亿 × 2% = 600万, 1000万 − 600万 left
+        ("2023-12-21", "委托生产销售奖励", "granted", 0),    # B, year 1: 450万, but the enterprise's 1000万 is used
+    ]
+    assert sum(e.amount for e in ledger.entries) == 1000 * WAN
+    assert "本企业此前各年度已获本条奖励（各产品合计）：台账中已获 1000万元" in ledger.entries[2].explanation
+
+
+def test_yantai_rent_subsidy_stops_after_five_years(policies) -> None:
+    # 四(二) "补贴期限5年": five years from the first subsidy; the rent is given per month (50元/平方米·月).
+    ledger = _ledger(policies, "yantai_rent_six_years")
+    assert [(e.year, e.amount / WAN) for e in ledger.entries] == [
+        (2022, 15), (2023, 15), (2024, 15), (2025, 15), (2026, 15), (2027, 0)]
+    assert ledger.entries[-1].cuts == ["支持期限5年：该企业自 2022 年起获得本项支持，至 2026 年止，2027 年已超出期限"]
+
+
+def test_suzhou_phase_grant_is_paid_once_per_phase_and_product(policies) -> None:
+    # 第六条 "分别给予100万元、150万元和250万元一次性资助": entering phase I again pays nothing.
+    ledger = _ledger(policies, "suzhou_phase_once")
+    assert [(e.item, e.amount / WAN) for e in ledger.entries] == [
+        ("SZ-001", 100), ("SZ-001", 0), ("SZ-002", 100), ("SZ-001", 150)]
+    assert ledger.entries[1].cuts == ["一次性给予：该品种或项目已于 2022-04-01 获得本项（本年进入临床阶段为I期） 100万元，不再重复给予"]
+
+
+def test_once_without_a_key_pays_a_clause_once_per_item() -> None:
+    from compiler.pipeline import compile_text
+
+    compiled = compile_text('policy p { title: "t" region: "甲市" }\ninput 认定: bool\n'
+                            'clause 奖励 "1" { when 认定  grant 50万  once }\n', "p.pol")
+    assert compiled.ok, compiled.diagnostics
+    pols = load_policies([compiled])
+    events = [{"date": f"{y}-01-01", "policy": "p", "clause": "奖励", "facts": {"认定": True}} for y in (2022, 2023)]
+    ledger = evaluate_profile({"enterprise": "甲", "events": events}, pols)
+    assert [e.amount / WAN for e in ledger.entries] == [50, 0]
+    bad = compile_text('policy p { title: "t" }\nclause 奖励 "1" { grant 50万  once by 阶段 }\n', "p.pol")
+    assert [d.code for d in bad.diagnostics] == ["POL101"]

@@ -144,7 +144,10 @@ def clause_reading(policy: CheckedPolicy, c: ast.Clause, inline_tables: bool = F
         else:
             terms.append(f"按晋级补差原则，扣除{r.received(off.value)}")
     if c.duration is not None:
-        terms.append(f"支持期限{r.expr(c.duration)}")
+        terms.append(f"支持期限{r.expr(c.duration)}（自首次获得支持之年起计）")
+    if c.once is not None:
+        terms.append(f"一次性给予：{c.once.key.id}相同的，只给予一次" if c.once.key is not None
+                     else "一次性给予，不重复给予")
     sentence = parts[0] + "，".join(terms) + "。"
     return ClauseReading(sentence, r.tables)
 
