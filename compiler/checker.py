@@ -384,6 +384,18 @@ class _Checker:
         low = _const(g.value)
         if low is not None and low < 0:
             self.err("POL305", "the grant is negative", g.value.span)
+        elif self.may_be_negative(g.value):
+            # A negative grant would be reported as 予以支持 and subtract another clause's money from the
+            # totals: what has been paid before is deducted with `offset` or `topup`, which stop at zero.
+            self.err("POL305", "the grant can be negative: a subtraction in it may take away more than there is",
+                     g.value.span, "deduct what was paid before with `offset …` (计入并扣除) or `topup …` (晋级补差), "
+                     "which never go below zero; or bound it with max(…, 0元)")
+
+    def may_be_negative(self, e: ast.Expr) -> bool:
+        """Whether the checker cannot prove the expression non-negative (facts are never negative)."""
+        lets = {name: decl.expr for name, decl in self.let_decls.items()}
+        low = _lower(e, lets, set())
+        return low is None or low < 0
 
     def check_cap_binds(self, c: ast.Clause) -> None:
         g = c.grant
@@ -753,6 +765,42 @@ def _upper(e: ast.Expr) -> Decimal | None:
             return min(bounded) if bounded else None
         case _:
             return _const(e)
+
+
+def _lower(e: ast.Expr, lets: dict[str, ast.Expr], seen: set[str]) -> Decimal | None:
+    """The smallest value an expression can take, given that facts are never negative; None when unbounded."""
+    match e:
+        case ast.Quantity(value=v):
+            return v
+        case ast.Name(id=name):
+            if name in lets:
+                # A cycle is POL501's to report; it proves nothing here.
+                return Decimal(0) if name in seen else _lower(lets[name], lets, seen | {name})
+            return Decimal(0)
+        case ast.BinOp(op=op, left=left, right=right):
+            a, b = _lower(left, lets, seen), _lower(right, lets, seen)
+            if op == "-":
+                most = _upper(right)
+                return None if a is None or most is None else a - most
+            if a is None or b is None:
+                return None
+            if op == "+":
+                return a + b
+            return a * b if op == "*" and a >= 0 and b >= 0 else Decimal(0) if a >= 0 and b >= 0 else None
+        case ast.Call(func=func, args=args):
+            lows = [_lower(a, lets, seen) for a in args]
+            if func == "min":
+                return None if any(v is None for v in lows) else min(lows)  # type: ignore[type-var]
+            known = [v for v in lows if v is not None]
+            return max(known) if known else None
+        case ast.ByTable(entries=entries, default=default):
+            lows = [_lower(x.value, lets, seen) for x in entries]
+            lows += [_lower(default, lets, seen)] if default is not None else []
+            return None if any(v is None for v in lows) else min(lows)  # type: ignore[type-var]
+        case ast.Tiers(entries=entries):
+            lows = [_lower(t.value, lets, seen) for t in entries]
+            return None if any(v is None for v in lows) else min(lows)  # type: ignore[type-var]
+    return None
 
 
 def _key_text(k: ast.Expr) -> str:
