@@ -37,6 +37,10 @@ STAGES = {
     "研发": "研发", "临床试验": "临床试验", "产业化": "产业化", "市场开拓": "市场开拓", "国际化": "国际化",
 }
 # What `received … per …` may be restricted to: the same product or project, the same year, or everything.
+# A validity term longer than this is no policy's; definitions chained deeper than this are no text's.
+MAX_TERM_YEARS = 100
+MAX_LET_DEPTH = 200
+
 RECEIVED_SCOPES = {"product": "单品种", "project": "单个项目", "year": "每年", "total": "累计", "enterprise": "单个企业",
                    "单品种": "单品种", "每个品种": "单品种", "单个项目": "单个项目", "每个项目": "单个项目", "每年": "每年",
                    "累计": "累计", "单个企业": "单个企业", "每家企业": "单个企业"}
@@ -250,6 +254,10 @@ class _Checker:
                 if not (isinstance(v, ast.Quantity) and v.unit.kind == "years"):
                     self.err("POL107", f"policy field '{f.key}' takes a number of years such as 3年", f.span)
                     continue
+                if v.value > MAX_TERM_YEARS or v.value != v.value.to_integral_value():
+                    self.err("POL107", f"a term of {v.text} is not a validity period: give whole years, at most "
+                             f"{MAX_TERM_YEARS}", v.span, "leave `term` out if the text sets no period")
+                    continue
                 self.header[f.key] = v.value
             elif kind == "date":
                 if not isinstance(v, ast.DateLit):
@@ -283,6 +291,12 @@ class _Checker:
         return ty
 
     def check_lets(self) -> None:
+        if (deep := self.too_deep_let()) is not None:
+            decl = self.let_decls[deep]
+            self.err("POL004", f"definitions are built on each other more than {MAX_LET_DEPTH} deep (here '{deep}')",
+                     decl.span, "compute the value in fewer steps; no policy text needs such a chain")
+            self.lets.update({name: (ERROR, d) for name, d in self.let_decls.items()})
+            return
         state: dict[str, str] = {}
 
         def visit(name: str, stack: list[str]) -> None:
@@ -304,6 +318,27 @@ class _Checker:
 
         for name in self.let_decls:
             visit(name, [])
+
+    def too_deep_let(self) -> str | None:
+        """A definition resting on a chain of more than MAX_LET_DEPTH others, found without recursion."""
+        depth: dict[str, int] = {}
+        for root in self.let_decls:
+            stack = [(root, iter(names_in(self.let_decls[root].expr)))]
+            on_path = {root}
+            while stack:
+                name, deps = stack[-1]
+                dep = next((d for d in deps if d in self.let_decls and d not in depth and d not in on_path), None)
+                if dep is not None:
+                    stack.append((dep, iter(names_in(self.let_decls[dep].expr))))
+                    on_path.add(dep)
+                    continue
+                stack.pop()
+                on_path.discard(name)
+                below = [depth[d] for d in names_in(self.let_decls[name].expr) if d in depth]
+                depth[name] = 1 + max(below, default=0)
+                if depth[name] > MAX_LET_DEPTH:
+                    return name
+        return None
 
     # ------------------------------------------------------------ clauses
 
@@ -393,7 +428,7 @@ class _Checker:
 
     def may_be_negative(self, e: ast.Expr) -> bool:
         """Whether the checker cannot prove the expression non-negative (facts are never negative)."""
-        lets = {name: decl.expr for name, decl in self.let_decls.items()}
+        lets = {name: decl.expr for name, (ty, decl) in self.lets.items() if not isinstance(ty, ErrorT)}
         low = _lower(e, lets, set())
         return low is None or low < 0
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import re
 import sys
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from compiler import runtime
@@ -24,7 +22,7 @@ from compiler.jsonfile import read_json
 from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
-from compiler.report import print_diagnostics, render_json
+from compiler.report import escape, print_diagnostics, render_json, to_json
 from compiler.profile import LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies, match
 from compiler.schema import input_schema, profile_schema
 from compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files
@@ -115,7 +113,7 @@ class Cli:
             return compiled
         items = [inventory(c.policy) for c in compiled]  # type: ignore[arg-type]
         if args.format == "json":
-            self.out.print(json.dumps([i.to_json() for i in items], ensure_ascii=False, indent=2), markup=False)
+            self.out.print(to_json([i.to_json() for i in items]), markup=False)
         elif args.format == "markdown":
             self.out.print(inventory_markdown(items), markup=False, highlight=False)
         else:
@@ -234,7 +232,7 @@ class Cli:
         except runtime.FactsError as exc:
             return self.fail_all(f"the facts in {args.facts} do not fit the policy:", exc.problems)
         if args.json:
-            self.out.print(json.dumps(evaluation.to_json(), ensure_ascii=False, indent=2), markup=False)
+            self.out.print(to_json(evaluation.to_json()), markup=False)
         else:
             self.print_evaluation(evaluation)
         if wanted or args.complete:
@@ -271,7 +269,7 @@ class Cli:
         if args.json:
             # Each entry is judged on its own date; `as_of` is the cut-off, null when every event counts.
             as_of = loaded[2].isoformat() if loaded[2] else None
-            self.out.print(json.dumps({"as_of": as_of, **ledger.to_json()}, ensure_ascii=False, indent=2), markup=False)
+            self.out.print(to_json({"as_of": as_of, **ledger.to_json()}), markup=False)
         else:
             self.print_ledger(ledger)
         return EXIT_OK
@@ -291,7 +289,7 @@ class Cli:
             write_file(Path(args.markdown), comparison_page(comp))
             self.err.print(f"[green]wrote {escape(args.markdown)}[/]")
         if args.json:
-            self.out.print(json.dumps(comp.to_json(), ensure_ascii=False, indent=2), markup=False)
+            self.out.print(to_json(comp.to_json()), markup=False)
             return EXIT_OK
         table = Table(title=f"{comp.project.name}（按 {comp.as_of.isoformat()} 有效的条款）", show_lines=True)
         table.add_column("事项")
@@ -321,8 +319,8 @@ class Cli:
         except ProfileError as exc:
             return self.fail_all(f"the profile {args.profile} cannot be matched:", exc.problems)
         if args.json:
-            self.out.print(json.dumps({"as_of": as_of.isoformat(), "matches": [m.to_json() for m in found]},
-                                      ensure_ascii=False, indent=2), markup=False)
+            self.out.print(to_json({"as_of": as_of.isoformat(), "matches": [m.to_json() for m in found]}),
+                           markup=False)
             return EXIT_OK
         table = Table(title=f"可能适用的条款（{as_of.isoformat()} 有效的政策）", show_lines=True)
         for name in ("政策", "条款", "金额", "结论"):
@@ -384,7 +382,7 @@ class Cli:
             if isinstance(checked, int):
                 return checked
             schema = profile_schema({Path(c.source.path).stem: c.policy for c in checked})  # type: ignore[misc]
-            self.out.print(json.dumps(schema, ensure_ascii=False, indent=2), markup=False)
+            self.out.print(to_json(schema), markup=False)
             return EXIT_OK
         if len(args.paths) != 1:
             return self.fail("give one policy, or --profile for a profile across several")
@@ -394,7 +392,7 @@ class Cli:
         if not ok:
             return EXIT_POLICY_ERRORS
         schema = input_schema(compiled[0].policy)  # type: ignore[arg-type]
-        self.out.print(json.dumps(schema, ensure_ascii=False, indent=2), markup=False)
+        self.out.print(to_json(schema), markup=False)
         return EXIT_OK
 
     def test(self, args: argparse.Namespace) -> int:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+import warnings
 from decimal import Decimal
+from functools import lru_cache
 from typing import Iterator
 
 import attrs
@@ -57,10 +60,22 @@ def _figure(number: str, unit: str, printed: str) -> Figure | None:
     return Figure(printed, value, u.kind, u.currency, u.area)
 
 
+@lru_cache(maxsize=4096)
+def arabic(text: str) -> str:
+    """A text with every figure in Arabic digits: full-width (２０００万) by NFKC, traditional 萬/億, and Chinese
+    and financial numerals (一百万元, 壹佰万元, 百分之五十) by cn2an, so no way of printing a figure hides it."""
+    import cn2an  # imported here: only `pol lint` needs it, and it is slow to import
+
+    text = unicodedata.normalize("NFKC", text).replace("萬", "万").replace("億", "亿")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cn2an warns about numeral characters it leaves as they are
+        return cn2an.transform(text, "cn2an")
+
+
 def figures(text: str) -> list[Figure]:
-    """Every money amount, percentage, area and duration printed in a text, in order."""
+    """Every money amount, percentage, area and duration printed in a text, in order, however it is written."""
     found: list[Figure] = []
-    for m in _FIGURE.finditer(text):
+    for m in _FIGURE.finditer(arabic(text)):
         if m.group("cn"):
             found.append(Figure(m.group(), Decimal(_CN_DIGITS[m.group("cn")]), "years", None, None))
             continue

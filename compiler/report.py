@@ -3,14 +3,40 @@
 from __future__ import annotations
 
 import json
-from typing import Iterable
+import re
+import unicodedata
+from typing import Any, Iterable
 
 from rich.cells import cell_len
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 
 from dsl.diagnostics import Diagnostic
 from dsl.source import SourceFile
+
+
+# Characters a terminal would act on rather than show: C0 and C1 controls (ESC starts sequences that clear
+# the screen, set the title or write the clipboard), DEL, and the invisible format characters (bidi
+# overrides that reorder what is shown, zero-width spaces). Tabs and newlines are kept.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """Text with every character a terminal would act on shown as an escape such as \\x1b or \\u202e."""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                       else f"\\u{ord(m.group()):04x}", text)
+
+
+def escape(text: str) -> str:
+    """Text safe to print through rich: markup escaped and control characters made visible."""
+    return escape_markup(printable(str(text)))
+
+
+def to_json(value: Any) -> str:
+    """JSON for people and tools alike: Chinese kept as is, but no raw control or bidi character."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    # json escapes C0 controls itself; DEL, C1 and the format characters are escaped here the same way.
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def render_text(diagnostics: Iterable[Diagnostic], sources: dict[str, SourceFile]) -> str:
@@ -18,22 +44,25 @@ def render_text(diagnostics: Iterable[Diagnostic], sources: dict[str, SourceFile
     blocks = []
     for d in diagnostics:
         s = d.span
-        lines = [f"{s.file}:{s.line}:{s.column}: {d.severity}[{d.code}]: {d.message}"]
+        lines = [printable(f"{s.file}:{s.line}:{s.column}: {d.severity}[{d.code}]: {d.message}")]
         src = sources.get(s.file)
         text = src.line_text(s.line) if src else ""
+        # Columns count characters of the line as written; each control shown as an escape widens it.
+        shown_start = len(printable(text[:max(s.column - 1, 0)]))
+        end_col = s.end_column - 1 if s.end_line == s.line else len(text)
+        shown_end = len(printable(text[:max(end_col, 0)]))
+        text = printable(text)
         if text:
             margin = str(s.line)
             lines.append(f"{' ' * len(margin)} |")
             lines.append(f"{margin} | {text}")
-            start = max(s.column - 1, 0)
-            end = s.end_column - 1 if s.end_line == s.line else len(text)
-            end = max(end, start + 1)
+            start, end = shown_start, max(shown_end, shown_start + 1)
             # CJK characters take two columns in a terminal, so measure cells, not characters.
             pad = cell_len(text[:start].replace("\t", " "))
             width = max(cell_len(text[start:end]), 1)
             lines.append(f"{' ' * len(margin)} | {' ' * pad}^{'~' * (width - 1)}")
         for note in d.notes:
-            lines.append(f"  = note: {note}")
+            lines.append(f"  = note: {printable(note)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -62,4 +91,4 @@ def print_diagnostics(diagnostics: list[Diagnostic], sources: dict[str, SourceFi
 
 
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:
-    return json.dumps([d.to_json() for d in diagnostics], ensure_ascii=False, indent=2)
+    return to_json([d.to_json() for d in diagnostics])

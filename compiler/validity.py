@@ -12,6 +12,8 @@ def end_of_term(start: datetime.date, years: Decimal) -> datetime.date | None:
     """The last day of a term of whole years from `start` (有效期3年 from 2021-07-28 ends 2024-07-27)."""
     if years != years.to_integral_value():
         return None
+    if start.year + years > datetime.MAXYEAR:
+        return None  # the checker refuses such a term; here it only must not crash
     try:
         anniversary = start.replace(year=start.year + int(years))
     except ValueError:  # 29 February

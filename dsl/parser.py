@@ -6,6 +6,7 @@ import datetime
 import difflib
 import functools
 import re
+import unicodedata
 from importlib import resources
 from typing import Any
 
@@ -16,7 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from dsl import ast
 from dsl.diagnostics import Diagnostic, error
 from dsl.source import Span
-from dsl.units import UnitError, parse_quantity, split_threshold
+from dsl.units import RangeError, UnitError, parse_quantity, split_threshold
 from dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
 
 BROKEN_HEADER = "<policy header>"  # in broken_names when the header failed to parse
@@ -52,6 +53,7 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
         builder = _Builder(path, first_line - 1)
         try:
             tree = _lark().parse(chunk)
+            _check_strings(tree, builder)
             parsed = builder.transform(tree)
         except UnexpectedInput as exc:
             diagnostics.append(_syntax_error(exc, chunk, path, first_line - 1))
@@ -76,6 +78,30 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
             continue
         decls.extend(parsed)
     return ParseResult(ast.Module(path=path, decls=tuple(decls)), diagnostics, broken)
+
+
+# Characters a string may not hold: controls other than tab and newline, and the invisible format
+# characters (bidi overrides that make "001" display as "100", zero-width spaces inside a figure). They
+# hide what a text says from the reader, the site and `pol lint`, and no policy document needs them.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def _check_strings(tree: Any, builder: _Builder) -> None:
+    """Report each string holding a hidden character, at that character."""
+    for token in tree.scan_values(lambda v: isinstance(v, Token) and v.type == "STRING"):
+        m = _HIDDEN.search(token.value)
+        if m is None:
+            continue
+        before = token.value[:m.start()]
+        line = token.line + before.count("\n")
+        column = (m.start() - before.rfind("\n")) if "\n" in before else token.column + m.start()
+        name = unicodedata.name(m.group(), f"U+{ord(m.group()):04X}")
+        span = Span(file=builder.path, line=line + builder.line_offset, column=column,
+                    end_line=line + builder.line_offset, end_column=column + 1)
+        builder.diagnostics.append(error(
+            "POL003", f"the string holds the invisible character U+{ord(m.group()):04X} ({name})", span,
+            "it can make the text read differently from what it says, or hide a figure from `pol lint`; "
+            "delete it"))
 
 
 # How deeply a declaration's syntax tree may nest. The bundled policies reach 10; a limit well above
@@ -242,7 +268,8 @@ class _Builder(Transformer[Token, Any]):
         try:
             value, unit = parse_quantity(text)
         except UnitError as exc:
-            self.diagnostics.append(error("POL002", str(exc), self._tspan(token)))
+            code = "POL003" if isinstance(exc, RangeError) else "POL002"
+            self.diagnostics.append(error(code, str(exc), self._tspan(token)))
             value, unit = parse_quantity("0")
         return ast.Quantity(value=value, unit=unit, text=text, span=self._tspan(token))
 

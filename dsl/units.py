@@ -8,7 +8,7 @@ from typing import Literal
 
 import attrs
 
-from compiler.runtime import AREA_NAMES, CURRENCY_NAMES, parse_quantity_text
+from compiler.runtime import AREA_NAMES, CURRENCY_NAMES, bounded, parse_quantity_text
 
 Kind = Literal["money", "area", "money_per_area", "ratio", "years", "number"]
 
@@ -51,6 +51,10 @@ class UnitError(ValueError):
     """A literal whose number or unit cannot be understood."""
 
 
+class RangeError(UnitError):
+    """A literal too large, or with more decimals, than any amount pol computes with."""
+
+
 def canonical(value: Decimal) -> Decimal:
     """The same number without trailing zeros after the point and never in exponent form."""
     if value == value.to_integral_value():
@@ -64,6 +68,10 @@ def parse_quantity(text: str) -> tuple[Decimal, Unit]:
         value, kind, currency, area = parse_quantity_text(text)
     except ValueError as exc:
         raise UnitError(str(exc)) from None
+    try:
+        bounded(value, text)
+    except ValueError as exc:
+        raise RangeError(str(exc)) from None
     return canonical(value), Unit(kind, currency, area)  # type: ignore[arg-type]
 
 
