@@ -6,7 +6,6 @@ import re
 import unicodedata
 import warnings
 from decimal import Decimal
-from functools import lru_cache
 from typing import Iterator
 
 import attrs
@@ -18,14 +17,12 @@ from dsl.source import SourceFile, Span
 from dsl.units import UnitError, parse_quantity
 
 _NUM = r"\d+(?:\.\d+)?"
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # A unit as printed in the documents; 万/亿 alone (奖励 20 万) are money unless an area or 年 follows.
 _UNIT = (r"(?:(?:万|亿|千万|百万)?美元|(?:万|亿|千万|百万)?元(?:\s*/\s*(?:亩|平方米))?|[%％]|平方米|㎡|亩"
          r"|年(?![度月级])|万(?![亩人家个平])|亿(?![亩人家个]))")
 # `100~400万元` and `15%~30%`: a bare first number takes the second number's unit.
 _FIGURE = re.compile(
     rf"(?<![\d.])(?P<a>{_NUM})\s*(?P<ua>{_UNIT})?(?:\s*[~～—–\-至到]\s*(?P<b>{_NUM})\s*(?P<ub>{_UNIT}))?"
-    rf"|(?<![一二两三四五六七八九十])(?P<cn>[一二两三四五六七八九十])年(?![级度月])"
 )
 
 # A figure or literal is compared by its value in base units and its kind, currency and area unit.
@@ -60,34 +57,65 @@ def _figure(number: str, unit: str, printed: str) -> Figure | None:
     return Figure(printed, value, u.kind, u.currency, u.area)
 
 
-@lru_cache(maxsize=4096)
-def arabic(text: str) -> str:
-    """A text with every figure in Arabic digits: full-width (２０００万) by NFKC, traditional 萬/億, and Chinese
-    and financial numerals (一百万元, 壹佰万元, 百分之五十) by cn2an, so no way of printing a figure hides it."""
+# A run of Chinese or financial numerals (一百万, 壹佰萬, 三千五百), with 百分之 before a percentage.
+_CN_RUN = re.compile(r"(?P<pct>百分之)?(?P<n>[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+"
+                     r"(?:点[零〇一二三四五六七八九]+)?)")
+
+
+def arabic(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The text with every figure in Arabic digits, and for each of its characters the span it came from.
+
+    Full-width digits (２０００万) are made plain by NFKC, 萬/億 become 万/亿, and Chinese and financial
+    numerals (一百万元, 壹佰万元, 百分之五十) are converted by cn2an: no way of printing a figure hides it.
+    """
     import cn2an  # imported here: only `pol lint` needs it, and it is slow to import
 
-    text = unicodedata.normalize("NFKC", text).replace("萬", "万").replace("億", "亿")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # cn2an warns about numeral characters it leaves as they are
-        return cn2an.transform(text, "cn2an")
+    plain, origin = [], []
+    for i, ch in enumerate(text):
+        for out in unicodedata.normalize("NFKC", ch).replace("萬", "万").replace("億", "亿"):
+            plain.append(out)
+            origin.append((i, i + 1))
+    flat = "".join(plain)
+    chars: list[str] = []
+    spans: list[tuple[int, int]] = []
+    done = 0
+    for m in _CN_RUN.finditer(flat):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                number = cn2an.cn2an(m.group("n"), "smart")
+        except (ValueError, KeyError):
+            continue  # 万 or 亿 alone, or not a number: left as printed
+        digits = format(Decimal(str(number)).normalize(), "f") + ("%" if m.group("pct") else "")
+        chars += flat[done:m.start()]
+        spans += origin[done:m.start()]
+        chars += digits
+        spans += [(origin[m.start()][0], origin[m.end() - 1][1])] * len(digits)
+        done = m.end()
+    chars += flat[done:]
+    spans += origin[done:]
+    return "".join(chars), spans
 
 
 def figures(text: str) -> list[Figure]:
     """Every money amount, percentage, area and duration printed in a text, in order, however it is written."""
     found: list[Figure] = []
-    for m in _FIGURE.finditer(arabic(text)):
-        if m.group("cn"):
-            found.append(Figure(m.group(), Decimal(_CN_DIGITS[m.group("cn")]), "years", None, None))
-            continue
+    plain, spans = arabic(text)
+
+    def printed(start: int, end: int) -> str:
+        return text[spans[start][0]:spans[end - 1][1]] if end > start else ""
+
+    for m in _FIGURE.finditer(plain):
         a, ua, b, ub = m.group("a", "ua", "b", "ub")
         if b is not None:
-            first = _figure(a, ua or ub, m.group().split(b)[0].rstrip(" ~～—–-至到"))
-            second = _figure(b, ub, m.group()[m.start("b") - m.start():])
+            first_end = m.start() + len(m.group().split(b)[0].rstrip(" ~～—–-至到"))
+            first = _figure(a, ua or ub, printed(m.start(), first_end))
+            second = _figure(b, ub, printed(m.start("b"), m.end()))
             if second is None or (ua is None and first is None):
                 continue
             found.extend(f for f in (first, second) if f is not None)
         elif ua is not None:
-            f = _figure(a, ua, m.group())
+            f = _figure(a, ua, printed(m.start(), m.end()))
             if f is not None:
                 found.append(f)
     return found

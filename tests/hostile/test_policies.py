@@ -62,12 +62,14 @@ def test_hidden_characters_in_texts_are_refused_where_they_are(hidden) -> None:
     assert f"U+{ord(hidden):04X}" in diagnostics[0].message
 
 
-@pytest.mark.parametrize("printed, value", [
-    ("壹仟萬元", "10000000元"), ("800萬", "800万"), ("一百万元", "1000000元"), ("百分之五十", "50%"),
-    ("３０００万元", "3000万元"), ("五百平方米", "500平方米"),
+@pytest.mark.parametrize("printed, value, kind", [
+    ("壹仟萬元", "10000000", "money"), ("800萬", "8000000", "money"), ("一百万元", "1000000", "money"),
+    ("百分之五十", "0.5", "ratio"), ("３０００万元", "30000000", "money"), ("五百平方米", "500", "area"),
+    ("一千五百万元", "15000000", "money"), ("三年", "3", "years"),
 ])
-def test_lint_reads_a_figure_however_it_is_printed(printed, value) -> None:
-    assert [f.text for f in figures(f"给予{printed}奖励")] == [value]
+def test_lint_reads_a_figure_however_it_is_printed(printed, value, kind) -> None:
+    # The figure keeps the text as printed, so the drafter finds it in the original.
+    assert [(f.text, str(f.value), f.kind) for f in figures(f"给予{printed}奖励")] == [(printed, value, kind)]
 
 
 def test_a_figure_in_chinese_numerals_the_rule_ignores_fails_lint(tmp_path, capsys) -> None:
@@ -76,7 +78,7 @@ def test_a_figure_in_chinese_numerals_the_rule_ignores_fails_lint(tmp_path, caps
                     encoding="utf-8")
     assert main(["lint", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "'10000000元' in the original of clause 'c' is not used" in err and "'800万'" in err
+    assert "'壹仟萬元' in the original of clause 'c' is not used" in err and "'800萬'" in err
 
 
 def test_escape_sequences_never_reach_the_terminal_raw(tmp_path, capsys) -> None:
