@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import keyword
 import os
 import re
 import sys
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
@@ -21,9 +23,11 @@ from compiler.files import NotOurs, overlapping, replace_folder, write_file
 from compiler.jsonfile import read_json
 from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
+from compiler.pygen import RUNTIME_MODULE
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
 from compiler.report import escape, print_diagnostics, render_json, to_json
-from compiler.profile import LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies, match
+from compiler.profile import (LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies, match,
+                              policy_keys)
 from compiler.schema import input_schema, profile_schema
 from compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files
 from compiler.site.comparison import comparison_page
@@ -133,14 +137,20 @@ class Cli:
             return compiled
         out = Path(args.out)
         modules: dict[str, str] = {}
+        written: dict[str, str] = {}  # module names as a case-insensitive file system sees them, to their file
         for c in compiled:
-            name = _module_name(Path(c.source.path))
-            if name in modules:
-                return self.fail(f"two policies would both be written as {name}.py; rename one file")
+            path = c.source.path
+            name = _module_name(Path(path))
+            if (why := _unimportable(name)) is not None:
+                return self.fail(f"{path}: the evaluator would be written as {name}.py, which {why}; rename the file")
+            if name.casefold() in written:
+                return self.fail(f"{written[name.casefold()]} and {path} would both be written as {name}.py "
+                                 "(names are compared as Python imports them, and ignoring case); rename one file")
+            written[name.casefold()] = path
             modules[name] = python_source(c)
         try:
             replace_folder(out, {
-                "pol_runtime.py": Path(runtime.__file__).read_text(encoding="utf-8"),
+                f"{RUNTIME_MODULE}.py": Path(runtime.__file__).read_text(encoding="utf-8"),
                 **{f"{name}.py": source for name, source in modules.items()},
             })
         except NotOurs as exc:
@@ -179,7 +189,10 @@ class Cli:
             except (OSError, UnicodeDecodeError) as exc:
                 return self.fail(f"cannot read guide {g}: {exc}")
         comparisons = []
-        evaluators = load_policies(compiled) if args.compare else {}  # type: ignore[arg-type]
+        try:
+            evaluators = load_policies(compiled) if args.compare else {}  # type: ignore[arg-type]
+        except ProfileError as exc:
+            return self.fail_all("the policies cannot be told apart:", exc.problems)
         slugs = {Path(c.source.path).stem: _module_name(Path(c.source.path)) for c in compiled}  # type: ignore[union-attr]
         for path in args.compare or []:
             raw = read_json(path, "project file")
@@ -256,7 +269,10 @@ class Cli:
         raw = read_json(getattr(args, file), f"{file} file")
         if isinstance(raw, str):
             return self.fail(raw)
-        return raw, load_policies(compiled), day  # type: ignore[arg-type]
+        try:
+            return raw, load_policies(compiled), day  # type: ignore[arg-type]
+        except ProfileError as exc:
+            return self.fail_all("the policies cannot be told apart:", exc.problems)
 
     def eval_profile(self, args: argparse.Namespace) -> int:
         loaded = self.profile_and_policies(args)
@@ -381,6 +397,10 @@ class Cli:
             checked = self.checked(args.paths)
             if isinstance(checked, int):
                 return checked
+            try:
+                policy_keys([c.source.path for c in checked])
+            except ProfileError as exc:
+                return self.fail_all("the policies cannot be told apart:", exc.problems)
             schema = profile_schema({Path(c.source.path).stem: c.policy for c in checked})  # type: ignore[misc]
             self.out.print(to_json(schema), markup=False)
             return EXIT_OK
@@ -434,8 +454,20 @@ def _date(text: str) -> datetime.date | str:
 
 
 def _module_name(path: Path) -> str:
-    name = re.sub(r"\W", "_", path.stem)
+    """The module name of a policy's evaluator, as Python imports it: NFKC, so ﬁ.pol and fi.pol are one."""
+    name = re.sub(r"\W", "_", unicodedata.normalize("NFKC", path.stem))
     return name if name and not name[0].isdigit() else f"policy_{name}"
+
+
+def _unimportable(name: str) -> str | None:
+    """Why a module of this name cannot sit beside the evaluators and be imported, or None."""
+    if name == RUNTIME_MODULE:
+        return "is the runtime every evaluator imports"
+    if name in sys.stdlib_module_names:
+        return f"would hide Python's own module {name}"
+    if keyword.iskeyword(name):
+        return "is a Python keyword and cannot be imported"
+    return None
 
 
 def parser() -> argparse.ArgumentParser:

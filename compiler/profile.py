@@ -64,8 +64,24 @@ class Policy:
         return next((c for c in self.policy.clauses if c.id == cid), None)
 
 
+def policy_keys(paths: list[str]) -> dict[str, str]:
+    """Each policy's key, the file stem profiles name it by; ProfileError when two files share one."""
+    keys: dict[str, str] = {}
+    clashes = []
+    for path in paths:
+        key = Path(path).stem
+        if key in keys:
+            clashes.append(f"{keys[key]} and {path} are both called '{key}'; profiles and projects name a policy "
+                           "by its file name, so rename one")
+        keys.setdefault(key, path)
+    if clashes:
+        raise ProfileError(clashes)
+    return {key: path for key, path in keys.items()}
+
+
 def load_policies(compiled: list[Compiled]) -> dict[str, Policy]:
-    """Compile every checked policy's evaluator once, keyed by file stem."""
+    """Compile every checked policy's evaluator once, keyed by file stem (which must be unique)."""
+    policy_keys([c.source.path for c in compiled])
     out = {}
     for c in compiled:
         assert c.policy is not None

@@ -147,3 +147,36 @@ def test_concurrent_builds_into_one_folder_take_turns(tmp_path) -> None:
     names = sorted(_tree(out))
     assert names[:2] == [MARKER, "pol_runtime.py"] and len(names) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("names", [("ﬁ", "fi"), ("ｙａｎｔａｉ", "yantai"), ("Yantai", "yantai")])
+def test_two_policies_one_module_name_are_refused(tmp_path, capsys, names) -> None:
+    for folder, name in zip("ab", names):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / f"{name}.pol").write_bytes((POLICIES / "xuzhou.pol").read_bytes())
+    assert main(["build", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "out")]) == 2
+    assert "would both be written as" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("stem, why", [("pol_runtime", "is the runtime"), ("decimal", "would hide Python's own"),
+                                       ("datetime", "would hide Python's own"), ("class", "is a Python keyword")])
+def test_a_policy_named_like_the_runtime_or_a_standard_module_is_refused(tmp_path, capsys, stem, why) -> None:
+    path = tmp_path / f"{stem}.pol"
+    path.write_bytes((POLICIES / "xuzhou.pol").read_bytes())
+    assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert why in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_two_policies_with_one_file_name_are_refused_wherever_policies_are_named(tmp_path, capsys) -> None:
+    for folder in "ab":
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "yantai.pol").write_bytes((POLICIES / "yantai.pol").read_bytes())
+        (tmp_path / folder / "subjects.toml").write_bytes((POLICIES / "subjects.toml").read_bytes())
+    pols = [str(tmp_path / "a"), str(tmp_path / "b")]
+    profile = str(ROOT / "examples" / "profiles" / "yantai_class1_drug.json")
+    project = str(ROOT / "examples" / "compare" / "class1_drug_phase3.json")
+    for args in (["match", profile, "--policies", *pols], ["eval-profile", profile, "--policies", *pols],
+                 ["compare", project, "--policies", *pols], ["inputs", "--profile", *pols]):
+        assert main(args) == 2, args
+        assert "are both called 'yantai'" in capsys.readouterr().err
