@@ -29,7 +29,7 @@ from compiler.report import escape, print_diagnostics, render_json, to_json
 from compiler.profile import (LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies, match,
                               policy_keys)
 from compiler.schema import input_schema, profile_schema
-from compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files
+from compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files, site_slug
 from compiler.site.comparison import comparison_page
 
 EXIT_OK, EXIT_POLICY_ERRORS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -171,8 +171,8 @@ class Cli:
         policies: list[SitePolicy] = []
         for c in compiled:
             assert c.policy is not None
-            slug = _module_name(Path(c.source.path))
-            if any(p.slug == slug for p in policies):
+            slug = site_slug(_module_name(Path(c.source.path)))
+            if any(p.slug.casefold() == slug.casefold() for p in policies):
                 return self.fail(f"two policies would both be written as policies/{slug}.md; rename one file")
             outcomes = run_examples(c.policy, load_evaluator(python_source(c)))
             failed = [o for o in outcomes if not o.passed]
@@ -182,6 +182,12 @@ class Cli:
                                  f"({len(failed)} failing in all); run `pol test` and fix them first, "
                                  "so the site never shows a wrong result")
             policies.append(SitePolicy(slug, c.policy, c.source, outcomes))
+        for what, given in (("guide", args.guide or []), ("project", args.compare or [])):
+            names = [_module_name(Path(g)).casefold() if what == "project" else Path(g).name.casefold() for g in given]
+            if len(set(names)) < len(names):
+                clash = next(g for g, n in zip(given, names) if names.count(n) > 1)
+                return self.fail(f"two --{'compare' if what == 'project' else 'guide'} files would both be written as "
+                                 f"the page of {Path(clash).name}; rename one")
         guides = []
         for g in args.guide or []:
             try:
@@ -193,7 +199,7 @@ class Cli:
             evaluators = load_policies(compiled) if args.compare else {}  # type: ignore[arg-type]
         except ProfileError as exc:
             return self.fail_all("the policies cannot be told apart:", exc.problems)
-        slugs = {Path(c.source.path).stem: _module_name(Path(c.source.path)) for c in compiled}  # type: ignore[union-attr]
+        slugs = {Path(c.source.path).stem: site_slug(_module_name(Path(c.source.path))) for c in compiled}  # type: ignore[union-attr]
         for path in args.compare or []:
             raw = read_json(path, "project file")
             if isinstance(raw, str):

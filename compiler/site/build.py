@@ -47,9 +47,15 @@ def read_guide(path: Path) -> Guide:
     return Guide(path.name, m.group(1) if m else path.stem, text)
 
 
+# Characters YAML may not hold even in a quoted scalar (C0 and C1 controls, DEL, surrogates, U+FFFE/F),
+# and NEL (U+0085), which YAML reads as a line break.
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _yaml(value: str) -> str:
-    # A JSON string is a valid YAML scalar, so titles with colons or quotes cannot break the file.
-    return json.dumps(value, ensure_ascii=False)
+    # A JSON string is a valid YAML scalar, so titles with colons or quotes cannot break the file; what
+    # YAML cannot hold raw is written as the \\u escape both languages read.
+    return _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def _title(value: str) -> str:
@@ -89,6 +95,8 @@ def mkdocs_yml(site_name: str, nav: list[tuple[str, list[tuple[str, str]] | str]
         "  - pymdownx.details",
         "  - pymdownx.superfences",
         "  - pymdownx.highlight",
+        "hooks:",
+        "  - hooks/pol_pages.py  # fails the build if a page pol wrote did not make it into the site",
         "validation:",
         "  omitted_files: warn",
         "  absolute_links: warn",
@@ -137,4 +145,29 @@ def site_files(policies: list[SitePolicy], guides: list[Guide], as_of: datetime.
     if guides:
         nav.append(("起草与开发", [(g.title, f"guide/{g.name}") for g in guides]))
     files["mkdocs.yml"] = mkdocs_yml(site_name, nav)
+    files["hooks/pol_pages.py"] = PAGES_HOOK
     return files
+
+
+# A MkDocs hook written beside mkdocs.yml: a page pol wrote that MkDocs leaves out (README.md beside
+# index.md, a name a plugin excludes) is an error, even under `mkdocs build -q`, which hides warnings.
+PAGES_HOOK = '''"""Written by pol docs: fail the build when a Markdown page in docs/ is not among the site's pages."""
+
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+
+def on_files(files, config):
+    written = {p.relative_to(config.docs_dir).as_posix() for p in Path(config.docs_dir).rglob("*.md")}
+    kept = {f.src_uri for f in files.documentation_pages()}
+    lost = sorted(written - kept)
+    if lost:
+        raise PluginError("pages left out of the site: " + ", ".join(lost))
+    return files
+'''
+
+
+def site_slug(stem: str) -> str:
+    """The page name of a policy: its module name, unless MkDocs would take it for a folder's index page."""
+    return f"policy-{stem}" if stem.casefold() in ("index", "readme") else stem

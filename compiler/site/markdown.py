@@ -9,8 +9,9 @@ import re
 _BACKSLASHED = set("\\`*_{}[]()#+-.!|")
 # These cannot be backslash-escaped, so they become entities: `<`, `>` and `&` so no policy text can
 # open an HTML tag, an autolink or an entity of its own; `?` so a line cannot start a collapsible
-# block (`???`). A setext underline (`===`) needs the line above it, and escaped text never has one.
-_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "?": "&#63;"}
+# block (`???`); `~` so a line of them cannot open a fenced code block. A setext underline (`===`) needs the line above it, and escaped text never has one.
+# `~` so a line of them cannot open a fenced code block (`~~~`) or strike text through.
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "?": "&#63;", "~": "&#126;"}
 
 
 def escape(text: str) -> str:
