@@ -17,6 +17,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
@@ -27,6 +28,9 @@ from compiler.report import render_text
 from dsl.parser import _lark
 
 from conftest import FUZZ_COUNTS, POLICIES
+
+# Generated-case suite: run by `pytest -m long` (and by .ci/run), not by the default run.
+pytestmark = pytest.mark.long
 
 EXAMPLES = int(os.environ.get("POL_FUZZ_EXAMPLES", "150"))
 # A hang guard, not a speed test: the largest bundled policy checks in about 0.1 s.

@@ -24,6 +24,9 @@ from compiler.pipeline import compile_file, compile_text, load_evaluator, python
 
 from conftest import FUZZ_COUNTS, POLICIES
 
+# Generated-case suite: run by `pytest -m long` (and by .ci/run), not by the default run.
+pytestmark = pytest.mark.long
+
 EXAMPLES = int(os.environ.get("POL_FUZZ_EXAMPLES", "150"))
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("POL_FUZZ_RANDOM"),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

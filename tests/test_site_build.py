@@ -199,18 +199,20 @@ def test_search_for_a_chinese_term_finds_the_policy_pages(browser, served: str) 
     assert page.locator("h1").first.inner_text().rstrip("¶") == "生物医药产业扶持政策"
     page.screenshot(path=str(SCREENSHOTS / "home.png"))
     page.click("input.md-search__input")
-    # The index is built in a web worker; on a busy machine a query typed before it is ready finds
-    # nothing, so type it again until results appear.
-    for attempt in range(4):
-        page.fill("input.md-search__input", "")
-        page.keyboard.type("临床试验")
-        try:
-            page.wait_for_selector(".md-search-result__item", timeout=15_000)
-            break
-        except Exception:
-            if attempt == 3:
-                raise
-    page.wait_for_timeout(500)  # let the result list settle after the last keystroke
+    # Why this test was flaky: the theme runs a query on `keyup`, or once when its index (built in a
+    # web worker) becomes ready. Playwright enters Chinese characters as inserted text, with no key
+    # events, so the query ran only if the index became ready after the typing: on a busy machine it
+    # did, on an idle one it did not, and retyping could not help. So: wait for the index, enter the
+    # query, press a key that changes nothing, and wait for the answer itself rather than a fixed time.
+    page.wait_for_function("() => { const m = document.querySelector('.md-search-result__meta');"
+                           " return m && m.textContent && !m.textContent.includes('初始化'); }", timeout=120_000)
+    page.fill("input.md-search__input", "临床试验")
+    page.keyboard.press("End")
+    page.wait_for_function(
+        "() => { const hrefs = [...document.querySelectorAll('.md-search-result__item a')]"
+        ".map(a => a.getAttribute('href') || '');"
+        " return hrefs.some(h => h.includes('policies/yantai/')) && hrefs.some(h => h.includes('policies/suzhou/')); }",
+        timeout=60_000)
     links = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.getAttribute('href'))")
     pages = {re.sub(r"[?#].*", "", link) for link in links}
     # 二(一)3 支持开展临床试验 (Yantai) and 第六条 新药进入临床试验阶段 (Suzhou) are about clinical trials.

@@ -17,7 +17,7 @@ from compiler.pipeline import compile_text, load_evaluator, python_source
 
 from conftest import POLICIES, ROOT
 
-HOSTILE = (Path(__file__).parent / "hostile" / "codegen.pol").read_text(encoding="utf-8")
+HOSTILE = (Path(__file__).parent / "codegen.pol").read_text(encoding="utf-8")
 
 
 def hostile_source(canary: Path) -> str:
