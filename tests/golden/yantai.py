@@ -137,31 +137,31 @@ _C5 = rt.Clause('区域总代理扶持', '二(二)2', '委托本市药品现代�
 _C6 = rt.Clause('进口药品总代理扶持', '二(二)2', '取得进口药品国内总代理', '企业', None, 288, ())
 _C7 = rt.Clause('平台设备资助', '三(一)', '鼓励社会资本参与公共服务平台建设', '平台', None, 310, ())
 _C8 = rt.Clause('平台营收突破奖励', '三(二)', '鼓励公共服务平台拓展业务', '平台', None, 332, ())
-_C9 = rt.Clause('委托双方资助', '三(三)', '鼓励利用本市公共服务平台开展业务', '企业', None, 356, ('委托方', '受托方'))
-_C10 = rt.Clause('设备投入补助', '四(一)', '设备投入补助', '企业', None, 384, ())
-_C11 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 411, ())
-_C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 443, ())
-_C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 469, ())
-_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 504, ())
-_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 539, ())
-_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 573, ())
-_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 593, ())
-_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 621, ())
-_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 643, ())
-_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 663, ())
-_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 690, ())
-_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 726, ())
-_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 745, ())
-_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 767, ())
-_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 823, ())
-_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 836, ())
-_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 849, ())
-_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 868, ())
-_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 903, ())
-_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 930, ())
-_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 962, ())
-_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 975, ())
-_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 990, ())
+_C9 = rt.Clause('委托双方资助', '三(三)', '鼓励利用本市公共服务平台开展业务', '企业', None, 358, ('委托方', '受托方'))
+_C10 = rt.Clause('设备投入补助', '四(一)', '设备投入补助', '企业', None, 388, ())
+_C11 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 415, ())
+_C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 447, ())
+_C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 473, ())
+_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 508, ())
+_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 543, ())
+_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 577, ())
+_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 599, ())
+_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 627, ())
+_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 651, ())
+_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 673, ())
+_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 702, ())
+_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 738, ())
+_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 759, ())
+_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 781, ())
+_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 839, ())
+_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 852, ())
+_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 865, ())
+_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 884, ())
+_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 919, ())
+_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 946, ())
+_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 978, ())
+_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 991, ())
+_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 1006, ())
 
 
 def _table_2(f, t):
@@ -245,7 +245,7 @@ def _table_6(f, t):
 
 
 def _tiers_7(f, t):
-    # policies/yantai.pol:480  the highest tier reached applies
+    # policies/yantai.pol:484  the highest tier reached applies
     if (f['实缴注册资金'] >= _K7):
         return t.tier(2, '实缴注册资金1000万美元以上', t.least((t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K21, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), _K2,), ((None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)),), ('money', 'CNY', None)), ('money', 'CNY', None))
     if (f['实缴注册资金'] >= _K14):
@@ -254,7 +254,7 @@ def _tiers_7(f, t):
 
 
 def _tiers_8(f, t):
-    # policies/yantai.pol:514  the highest tier reached applies
+    # policies/yantai.pol:518  the highest tier reached applies
     if (f['年销售收入'] > _K22):
         return t.tier(3, '年销售收入突破50亿元', _K14, ('money', 'CNY', None))
     if (f['年销售收入'] > _K23):
@@ -265,7 +265,7 @@ def _tiers_8(f, t):
 
 
 def _table_9(f, t):
-    # policies/yantai.pol:550  按销售年度确定（1为年销售收入 × 3%；2为年销售收入 × 2%；3为年销售收入 × 1%）
+    # policies/yantai.pol:554  按销售年度确定（1为年销售收入 × 3%；2为年销售收入 × 2%；3为年销售收入 × 1%）
     k = f['销售年度']
     if k in (_K21,):
         v = t.mul(f['年销售收入'], _K25, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
@@ -279,7 +279,7 @@ def _table_9(f, t):
 
 
 def _tiers_10(f, t):
-    # policies/yantai.pol:671  the highest tier reached applies
+    # policies/yantai.pol:681  the highest tier reached applies
     if ((f['项目实际投资额'] >= _K30) and (f['设备购置资金'] >= _K13)):
         return t.tier(2, '项目实际投资额1亿元以上，且设备购置资金5000万元以上', _K31, ('money', 'CNY', None))
     if ((f['项目实际投资额'] >= _K13) and (f['设备购置资金'] >= _K8)):
@@ -288,7 +288,7 @@ def _tiers_10(f, t):
 
 
 def _tiers_11(f, t):
-    # policies/yantai.pol:698  the highest tier reached applies
+    # policies/yantai.pol:710  the highest tier reached applies
     if (f['年亩产税收'] >= _K3):
         return t.tier(3, '年亩产税收100万元/亩以上', t.mul(_K29, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
     if (f['年亩产税收'] >= _K32):
@@ -573,11 +573,11 @@ def _clause_8(f):
 
 
 def _clause_9(f):
-    # policies/yantai.pol:356  三(三) 鼓励利用本市公共服务平台开展业务
+    # policies/yantai.pol:358  三(三) 鼓励利用本市公共服务平台开展业务
     t = rt.Trace()
     c = _C9
     missing = set()
-    # policies/yantai.pol:364
+    # policies/yantai.pol:366
     try:
         if not t.cond(f['委托经认定的本市CMO或CDMO'], '委托经认定的本市CMO或CDMO', (('委托经认定的本市CMO或CDMO', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -586,7 +586,7 @@ def _clause_9(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:364
+    # policies/yantai.pol:366
     try:
         if not t.cond(f['与受托方无投资关系'], '与受托方无投资关系', (('与受托方无投资关系', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -598,9 +598,9 @@ def _clause_9(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:365  grant
+        # policies/yantai.pol:367  grant
         v = t.mul(f['首次实际交易合同金额'], _K11, ('首次实际交易合同金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:366  cap
+        # policies/yantai.pol:368  cap
         ct = rt.Trace()
         v = t.cap(v, _K7, '每方最高', ct)
     except KeyError as e:
@@ -612,11 +612,11 @@ def _clause_9(f):
 
 
 def _clause_10(f):
-    # policies/yantai.pol:384  四(一) 设备投入补助
+    # policies/yantai.pol:388  四(一) 设备投入补助
     t = rt.Trace()
     c = _C10
     missing = set()
-    # policies/yantai.pol:393
+    # policies/yantai.pol:397
     try:
         if not t.cond((f['生产性设备投入'] >= _K14), '生产性设备投入500万元(含)以上', (('生产性设备投入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -628,9 +628,9 @@ def _clause_10(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:394  grant
+        # policies/yantai.pol:398  grant
         v = t.mul(f['生产性设备投入'], _K16, ('生产性设备投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:395  cap
+        # policies/yantai.pol:399  cap
         ct = rt.Trace()
         v = t.cap(v, _K7, '单个项目上限', ct)
     except KeyError as e:
@@ -642,11 +642,11 @@ def _clause_10(f):
 
 
 def _clause_11(f):
-    # policies/yantai.pol:411  四(二) 研发型企业房租补贴
+    # policies/yantai.pol:415  四(二) 研发型企业房租补贴
     t = rt.Trace()
     c = _C11
     missing = set()
-    # policies/yantai.pol:420
+    # policies/yantai.pol:424
     try:
         if not t.cond((f['企业类型'] == '研发型企业'), '企业类型为研发型企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -655,7 +655,7 @@ def _clause_11(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:421
+    # policies/yantai.pol:425
     try:
         if not t.cond((f['实缴注册资本'] >= _K6), '实缴注册资本2000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -664,7 +664,7 @@ def _clause_11(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:421
+    # policies/yantai.pol:425
     try:
         if not t.cond((f['固定资产投资'] >= _K7), '固定资产投资1000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -676,9 +676,9 @@ def _clause_11(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:422  grant
+        # policies/yantai.pol:426  grant
         v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K17,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:423  cap
+        # policies/yantai.pol:427  cap
         ct = rt.Trace()
         v = t.cap(v, _K19, '每年上限', ct)
     except KeyError as e:
@@ -690,11 +690,11 @@ def _clause_11(f):
 
 
 def _clause_12(f):
-    # policies/yantai.pol:443  四(二) 工业企业房租补贴
+    # policies/yantai.pol:447  四(二) 工业企业房租补贴
     t = rt.Trace()
     c = _C12
     missing = set()
-    # policies/yantai.pol:451
+    # policies/yantai.pol:455
     try:
         if not t.cond((f['企业类型'] == '工业企业'), '企业类型为工业企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -703,7 +703,7 @@ def _clause_12(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:452
+    # policies/yantai.pol:456
     try:
         if not t.cond((f['实缴注册资本'] >= _K13), '实缴注册资本5000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -712,7 +712,7 @@ def _clause_12(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:452
+    # policies/yantai.pol:456
     try:
         if not t.cond((f['固定资产投资'] >= _K6), '固定资产投资2000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -724,9 +724,9 @@ def _clause_12(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:453  grant
+        # policies/yantai.pol:457  grant
         v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:454  cap
+        # policies/yantai.pol:458  cap
         ct = rt.Trace()
         v = t.cap(v, _K3, '每年上限', ct)
     except KeyError as e:
@@ -738,11 +738,11 @@ def _clause_12(f):
 
 
 def _clause_13(f):
-    # policies/yantai.pol:469  四(三) 外商投资研发型企业房租补贴
+    # policies/yantai.pol:473  四(三) 外商投资研发型企业房租补贴
     t = rt.Trace()
     c = _C13
     missing = set()
-    # policies/yantai.pol:479
+    # policies/yantai.pol:483
     try:
         if not t.cond((f['企业类型'] == '外商投资研发型企业'), '企业类型为外商投资研发型企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -754,7 +754,7 @@ def _clause_13(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:480  grant
+        # policies/yantai.pol:484  grant
         v = _tiers_7(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -765,11 +765,11 @@ def _clause_13(f):
 
 
 def _clause_14(f):
-    # policies/yantai.pol:504  四(四) 产品年销售收入首次突破奖励
+    # policies/yantai.pol:508  四(四) 产品年销售收入首次突破奖励
     t = rt.Trace()
     c = _C14
     missing = set()
-    # policies/yantai.pol:513
+    # policies/yantai.pol:517
     try:
         if not t.cond(f['产品在本市生产'], '产品在本市生产', (('产品在本市生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -781,9 +781,9 @@ def _clause_14(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:514  grant
+        # policies/yantai.pol:518  grant
         v = _tiers_8(f, t)
-        # policies/yantai.pol:519  topup
+        # policies/yantai.pol:523  topup
         v = t.offset(v, f['已获晋级奖励'], '已获晋级奖励', 'topup')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -794,11 +794,11 @@ def _clause_14(f):
 
 
 def _clause_15(f):
-    # policies/yantai.pol:539  四(五) 委托本市企业生产销售奖励
+    # policies/yantai.pol:543  四(五) 委托本市企业生产销售奖励
     t = rt.Trace()
     c = _C15
     missing = set()
-    # policies/yantai.pol:549
+    # policies/yantai.pol:553
     try:
         if not t.cond(f['委托本市企业生产'], '委托本市企业生产', (('委托本市企业生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -807,7 +807,7 @@ def _clause_15(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:549
+    # policies/yantai.pol:553
     try:
         if not t.cond(f['销售税收在本市结算'], '销售税收在本市结算', (('销售税收在本市结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -819,9 +819,9 @@ def _clause_15(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:550  grant
+        # policies/yantai.pol:554  grant
         v = _table_9(f, t)
-        # policies/yantai.pol:555  cap
+        # policies/yantai.pol:559  cap
         ct = rt.Trace()
         v = t.cap(v, ct.sub(_K7, f['已获委托生产奖励'], (None, ('money', 'CNY', None)), ('已获委托生产奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '3年累计上限余额', ct)
     except KeyError as e:
@@ -833,11 +833,11 @@ def _clause_15(f):
 
 
 def _clause_16(f):
-    # policies/yantai.pol:573  四(六) 药品现代物流企业资质奖励
+    # policies/yantai.pol:577  四(六) 药品现代物流企业资质奖励
     t = rt.Trace()
     c = _C16
     missing = set()
-    # policies/yantai.pol:580
+    # policies/yantai.pol:584
     try:
         if not t.cond(f['在本市注册的药品流通企业'], '在本市注册的药品流通企业', (('在本市注册的药品流通企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -846,7 +846,7 @@ def _clause_16(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:580
+    # policies/yantai.pol:584
     try:
         if not t.cond(f['取得省药品现代物流企业资质'], '取得省药品现代物流企业资质', (('取得省药品现代物流企业资质', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -855,7 +855,7 @@ def _clause_16(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:580
+    # policies/yantai.pol:584
     try:
         if not t.cond(f['提升冷链运输保障能力'], '提升冷链运输保障能力', (('提升冷链运输保障能力', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -867,7 +867,7 @@ def _clause_16(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:581  grant
+        # policies/yantai.pol:585  grant
         v = _K2
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -878,11 +878,11 @@ def _clause_16(f):
 
 
 def _clause_17(f):
-    # policies/yantai.pol:593  四(七) 世界 500 强生物医药企业落户奖励
+    # policies/yantai.pol:599  四(七) 世界 500 强生物医药企业落户奖励
     t = rt.Trace()
     c = _C17
     missing = set()
-    # policies/yantai.pol:599
+    # policies/yantai.pol:605
     try:
         if not t.cond(f['世界500强生物医药企业'], '世界500强生物医药企业', (('世界500强生物医药企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -891,7 +891,7 @@ def _clause_17(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:599
+    # policies/yantai.pol:605
     try:
         if not t.cond((f['落户类型'] in ('区域总部', '研发中心', '生产基地',)), '落户类型为区域总部、研发中心或生产基地', (('落户类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -903,7 +903,7 @@ def _clause_17(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:600  grant
+        # policies/yantai.pol:606  grant
         v = _K7
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -914,11 +914,11 @@ def _clause_17(f):
 
 
 def _clause_18(f):
-    # policies/yantai.pol:621  五(一)2 规划园区建设投资奖励
+    # policies/yantai.pol:627  五(一)2 规划园区建设投资奖励
     t = rt.Trace()
     c = _C18
     try:
-        # policies/yantai.pol:631  grant
+        # policies/yantai.pol:637  grant
         v = t.add(t.mul(f['实际到账外资金额'], _K27, ('实际到账外资金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), t.mul(f['内资实际投资额'], _K28, ('内资实际投资额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), (None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -929,11 +929,11 @@ def _clause_18(f):
 
 
 def _clause_19(f):
-    # policies/yantai.pol:643  五(二)1 引进工业企业成为规上企业奖励园区
+    # policies/yantai.pol:651  五(二)1 引进工业企业成为规上企业奖励园区
     t = rt.Trace()
     c = _C19
     missing = set()
-    # policies/yantai.pol:650
+    # policies/yantai.pol:658
     try:
         if not t.cond((f['引进企业年增值税纳税主营业务收入'] > _K6), '引进企业年增值税纳税主营业务收入突破2000万元', (('引进企业年增值税纳税主营业务收入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -942,7 +942,7 @@ def _clause_19(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:650
+    # policies/yantai.pol:658
     try:
         if not t.cond(f['完成规上企业认定'], '完成规上企业认定', (('完成规上企业认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -954,7 +954,7 @@ def _clause_19(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:651  grant
+        # policies/yantai.pol:659  grant
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -965,11 +965,11 @@ def _clause_19(f):
 
 
 def _clause_20(f):
-    # policies/yantai.pol:663  五(二)2 引进项目奖励园区
+    # policies/yantai.pol:673  五(二)2 引进项目奖励园区
     t = rt.Trace()
     c = _C20
     missing = set()
-    # policies/yantai.pol:670
+    # policies/yantai.pol:680
     try:
         if not t.cond(f['提供全额投资证明'], '提供全额投资证明', (('提供全额投资证明', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -981,7 +981,7 @@ def _clause_20(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:671  grant
+        # policies/yantai.pol:681  grant
         v = _tiers_10(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -992,11 +992,11 @@ def _clause_20(f):
 
 
 def _clause_21(f):
-    # policies/yantai.pol:690  五(二)3 园区亩产税收奖励
+    # policies/yantai.pol:702  五(二)3 园区亩产税收奖励
     t = rt.Trace()
     c = _C21
     missing = set()
-    # policies/yantai.pol:697
+    # policies/yantai.pol:709
     try:
         if not t.cond(f['园区经财政部门认定'], '园区经财政部门认定', (('园区经财政部门认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1008,7 +1008,7 @@ def _clause_21(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:698  grant
+        # policies/yantai.pol:710  grant
         v = _tiers_11(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1019,11 +1019,11 @@ def _clause_21(f):
 
 
 def _clause_22(f):
-    # policies/yantai.pol:726  五(二)4 新引进制药企业取得生产许可证奖励园区
+    # policies/yantai.pol:738  五(二)4 新引进制药企业取得生产许可证奖励园区
     t = rt.Trace()
     c = _C22
     missing = set()
-    # policies/yantai.pol:732
+    # policies/yantai.pol:744
     try:
         if not t.cond(f['新引进制药企业取得生产许可证'], '新引进制药企业取得生产许可证', (('新引进制药企业取得生产许可证', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1035,7 +1035,7 @@ def _clause_22(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:733  grant
+        # policies/yantai.pol:745  grant
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1046,11 +1046,11 @@ def _clause_22(f):
 
 
 def _clause_23(f):
-    # policies/yantai.pol:745  五(三) 专业园区项目税收市级留成返还
+    # policies/yantai.pol:759  五(三) 专业园区项目税收市级留成返还
     t = rt.Trace()
     c = _C23
     missing = set()
-    # policies/yantai.pol:752
+    # policies/yantai.pol:766
     try:
         if not t.cond(f['招商入驻经认定专业园区'], '招商入驻经认定专业园区', (('招商入驻经认定专业园区', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1062,7 +1062,7 @@ def _clause_23(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:753  grant
+        # policies/yantai.pol:767  grant
         v = t.mul(f['市级留成税收'], _K21, ('市级留成税收', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1073,11 +1073,11 @@ def _clause_23(f):
 
 
 def _clause_24(f):
-    # policies/yantai.pol:767  六(一) 支持产品进入国际市场
+    # policies/yantai.pol:781  六(一) 支持产品进入国际市场
     t = rt.Trace()
     c = _C24
     missing = set()
-    # policies/yantai.pol:777
+    # policies/yantai.pol:791
     try:
         if not t.cond((f['注册机构'] in ('FDA', 'EMA', 'CE', 'PMDA', 'WHO',)), '注册机构为FDA、EMA、CE、PMDA或WHO', (('注册机构', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1086,7 +1086,7 @@ def _clause_24(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:777
+    # policies/yantai.pol:791
     try:
         if not t.cond(f['在国外市场实现销售'], '在国外市场实现销售', (('在国外市场实现销售', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1098,9 +1098,9 @@ def _clause_24(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:778  grant
+        # policies/yantai.pol:792  grant
         v = t.mul(f['研发投入'], _K35, ('研发投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:779  cap
+        # policies/yantai.pol:793  cap
         ct = rt.Trace()
         v = t.cap(v, _K7, '上限', ct)
     except KeyError as e:
@@ -1112,11 +1112,11 @@ def _clause_24(f):
 
 
 def _clause_25(f):
-    # policies/yantai.pol:823  八(一) 建设生物医药知识产权运营中心
+    # policies/yantai.pol:839  八(一) 建设生物医药知识产权运营中心
     t = rt.Trace()
     c = _C25
     missing = set()
-    # policies/yantai.pol:830
+    # policies/yantai.pol:846
     try:
         if not t.cond(f['承建知识产权运营中心'], '承建知识产权运营中心', (('承建知识产权运营中心', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1128,7 +1128,7 @@ def _clause_25(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:831  grant
+        # policies/yantai.pol:847  grant
         v = _K14
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1139,11 +1139,11 @@ def _clause_25(f):
 
 
 def _clause_26(f):
-    # policies/yantai.pol:836  八(二) 产业专利导航项目补助
+    # policies/yantai.pol:852  八(二) 产业专利导航项目补助
     t = rt.Trace()
     c = _C26
     missing = set()
-    # policies/yantai.pol:843
+    # policies/yantai.pol:859
     try:
         if not t.cond(f['开展产业专利导航项目'], '开展产业专利导航项目', (('开展产业专利导航项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1155,7 +1155,7 @@ def _clause_26(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:844  grant
+        # policies/yantai.pol:860  grant
         v = _K19
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1166,11 +1166,11 @@ def _clause_26(f):
 
 
 def _clause_27(f):
-    # policies/yantai.pol:849  八(二) 专利导航国家级示范项目奖励
+    # policies/yantai.pol:865  八(二) 专利导航国家级示范项目奖励
     t = rt.Trace()
     c = _C27
     missing = set()
-    # policies/yantai.pol:855
+    # policies/yantai.pol:871
     try:
         if not t.cond(f['获评国家级示范项目'], '获评国家级示范项目', (('获评国家级示范项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1182,7 +1182,7 @@ def _clause_27(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:856  grant
+        # policies/yantai.pol:872  grant
         v = _K31
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1193,11 +1193,11 @@ def _clause_27(f):
 
 
 def _clause_28(f):
-    # policies/yantai.pol:868  八(二) 企业运营类专利导航补助
+    # policies/yantai.pol:884  八(二) 企业运营类专利导航补助
     t = rt.Trace()
     c = _C28
     missing = set()
-    # policies/yantai.pol:874
+    # policies/yantai.pol:890
     try:
         if not t.cond(f['突破关键核心技术'], '突破关键核心技术', (('突破关键核心技术', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1209,7 +1209,7 @@ def _clause_28(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:875  grant
+        # policies/yantai.pol:891  grant
         v = _K36
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1220,11 +1220,11 @@ def _clause_28(f):
 
 
 def _clause_29(f):
-    # policies/yantai.pol:903  九(二) 高层次人才个人所得税奖励
+    # policies/yantai.pol:919  九(二) 高层次人才个人所得税奖励
     t = rt.Trace()
     c = _C29
     missing = set()
-    # policies/yantai.pol:910
+    # policies/yantai.pol:926
     try:
         if not t.cond(f['在本市企业工作并在烟缴纳个税'], '在本市企业工作并在烟缴纳个税', (('在本市企业工作并在烟缴纳个税', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1233,7 +1233,7 @@ def _clause_29(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:910
+    # policies/yantai.pol:926
     try:
         if not t.cond((f['人才类别'] in ('A类', 'B类', 'C类', 'D类',)), '人才类别为A类、B类、C类或D类', (('人才类别', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1242,7 +1242,7 @@ def _clause_29(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:910
+    # policies/yantai.pol:926
     try:
         if not t.cond((f['人才奖励年度'] <= _K12), '人才奖励年度不超过3', (('人才奖励年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1254,7 +1254,7 @@ def _clause_29(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:911  grant
+        # policies/yantai.pol:927  grant
         v = t.mul(f['个人所得税市区留成'], _K21, ('个人所得税市区留成', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1265,11 +1265,11 @@ def _clause_29(f):
 
 
 def _clause_30(f):
-    # policies/yantai.pol:930  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
+    # policies/yantai.pol:946  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
     t = rt.Trace()
     c = _C30
     missing = set()
-    # policies/yantai.pol:938
+    # policies/yantai.pol:954
     try:
         if not t.cond(f['新获批特医或保健食品'], '新获批特医或保健食品', (('新获批特医或保健食品', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1278,7 +1278,7 @@ def _clause_30(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:938
+    # policies/yantai.pol:954
     try:
         if not t.cond(f['首次在本市生产结算'], '首次在本市生产结算', (('首次在本市生产结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1287,7 +1287,7 @@ def _clause_30(f):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # policies/yantai.pol:938
+    # policies/yantai.pol:954
     try:
         if not t.cond((f['销售年度'] <= _K12), '销售年度不超过3', (('销售年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1299,9 +1299,9 @@ def _clause_30(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:939  grant
+        # policies/yantai.pol:955  grant
         v = t.mul(f['年销售收入'], _K16, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # policies/yantai.pol:940  cap
+        # policies/yantai.pol:956  cap
         ct = rt.Trace()
         v = t.cap(v, ct.sub(_K7, f['本年已获特医食品奖励'], (None, ('money', 'CNY', None)), ('本年已获特医食品奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个企业每年奖励总额余额', ct)
     except KeyError as e:
@@ -1313,11 +1313,11 @@ def _clause_30(f):
 
 
 def _clause_31(f):
-    # policies/yantai.pol:962  十(二) 填补产业链空白的重点项目
+    # policies/yantai.pol:978  十(二) 填补产业链空白的重点项目
     t = rt.Trace()
     c = _C31
     missing = set()
-    # policies/yantai.pol:969
+    # policies/yantai.pol:985
     try:
         if not t.cond(f['填补产业链空白项目'], '填补产业链空白项目', (('填补产业链空白项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1329,7 +1329,7 @@ def _clause_31(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:970  grant
+        # policies/yantai.pol:986  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1340,11 +1340,11 @@ def _clause_31(f):
 
 
 def _clause_32(f):
-    # policies/yantai.pol:975  十(二) 治疗重大疾病原创性新药产业化项目
+    # policies/yantai.pol:991  十(二) 治疗重大疾病原创性新药产业化项目
     t = rt.Trace()
     c = _C32
     missing = set()
-    # policies/yantai.pol:983
+    # policies/yantai.pol:999
     try:
         if not t.cond(f['原创新药产业化项目'], '原创新药产业化项目', (('原创新药产业化项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1356,7 +1356,7 @@ def _clause_32(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:984  grant
+        # policies/yantai.pol:1000  grant
         v = min((_K30,))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1367,11 +1367,11 @@ def _clause_32(f):
 
 
 def _clause_33(f):
-    # policies/yantai.pol:990  十(二) 特别重大的关键核心平台项目
+    # policies/yantai.pol:1006  十(二) 特别重大的关键核心平台项目
     t = rt.Trace()
     c = _C33
     missing = set()
-    # policies/yantai.pol:996
+    # policies/yantai.pol:1012
     try:
         if not t.cond(f['特别重大平台项目'], '特别重大平台项目', (('特别重大平台项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1383,7 +1383,7 @@ def _clause_33(f):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # policies/yantai.pol:997  grant
+        # policies/yantai.pol:1013  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
