@@ -23,7 +23,7 @@ from compiler.files import NotOurs, overlapping, replace_folder, write_file
 from compiler.jsonfile import read_json
 from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
-from compiler.pygen import RUNTIME_MODULE
+from compiler.backends.python import RUNTIME_MODULE
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
 from compiler.report import escape, print_diagnostics, render_json, to_json
 from compiler.profile import (LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies, match,

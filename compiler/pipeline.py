@@ -11,7 +11,8 @@ import attrs
 
 from compiler import runtime
 from compiler.checker import CheckedPolicy, check
-from compiler.pygen import RUNTIME_MODULE, generate
+from compiler.backends.python import RUNTIME_MODULE, generate
+from compiler.lower import lower
 from dsl.diagnostics import Diagnostic, error
 from dsl.parser import parse
 from dsl.source import Span, SourceFile
@@ -86,7 +87,7 @@ def read_subjects(path: Path) -> dict[str, str] | Diagnostic:
 def python_source(compiled: Compiled) -> str:
     """The evaluator module's source for a file that checked without errors."""
     assert compiled.ok and compiled.policy is not None
-    return generate(compiled.policy, compiled.source.path)
+    return generate(lower(compiled.policy, compiled.source.path))
 
 
 def load_evaluator(source: str, name: str = "pol_evaluator") -> types.ModuleType:

@@ -165,7 +165,7 @@ _C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键�
 
 
 def _table_2(f, t):
-    # policies/yantai.pol:161  按新药类别确定（一类新药为200万元；二类新药、生物类似药为100万元）
+    # policies/yantai.pol:161  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K2
@@ -177,7 +177,7 @@ def _table_2(f, t):
 
 
 def _table_3(f, t):
-    # policies/yantai.pol:162  按新药类别确定（一类新药为800万元；二类新药、生物类似药为400万元）
+    # policies/yantai.pol:162  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K4
@@ -189,7 +189,7 @@ def _table_3(f, t):
 
 
 def _table_4(f, t):
-    # policies/yantai.pol:163  按新药类别确定（一类新药为2000万元；二类新药、生物类似药为1000万元）
+    # policies/yantai.pol:163  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K6
@@ -201,7 +201,7 @@ def _table_4(f, t):
 
 
 def _table_1(f, t):
-    # policies/yantai.pol:160  按临床阶段确定（I期为按新药类别确定（一类新药为200万元；二类新药、生物类似药为100万元）；II期为按新药类别确定（
+    # policies/yantai.pol:160  by 临床阶段
     k = f['临床阶段']
     if k in ('I期',):
         v = _table_2(f, t)
@@ -215,7 +215,7 @@ def _table_1(f, t):
 
 
 def _table_5(f, t):
-    # policies/yantai.pol:165  按新药类别确定（一类新药为3000万元；二类新药、生物类似药为1500万元）
+    # policies/yantai.pol:165  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K8
@@ -227,7 +227,7 @@ def _table_5(f, t):
 
 
 def _table_6(f, t):
-    # policies/yantai.pol:244  按落地品种类别确定（一类新药为5000万元；二类新药为3000万元；仿制药为500万元；中药经典名方复方制剂为500万元
+    # policies/yantai.pol:244  by 落地品种类别
     k = f['落地品种类别']
     if k in ('一类新药',):
         v = _K13
@@ -265,7 +265,7 @@ def _tiers_8(f, t):
 
 
 def _table_9(f, t):
-    # policies/yantai.pol:554  按销售年度确定（1为年销售收入 × 3%；2为年销售收入 × 2%；3为年销售收入 × 1%）
+    # policies/yantai.pol:554  by 销售年度
     k = f['销售年度']
     if k in (_K21,):
         v = t.mul(f['年销售收入'], _K25, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))

@@ -1,0 +1,251 @@
+"""The Python backend: a standalone, readable, deterministic evaluator module that imports only `pol_runtime`."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from compiler import ir
+from compiler.backends.base import MAIN, QUIET, WORKED, Emitter, Generator
+
+RUNTIME_MODULE = "pol_runtime"
+
+
+class PythonGenerator(Generator):
+    """Writes one policy's evaluator as Python; the runtime (`compiler/runtime.py`) does the arithmetic."""
+
+    def trace(self, t: str) -> str:
+        return {MAIN: "t", QUIET: "rt.QUIET", WORKED: "ct"}[t]
+
+    def literal(self, value: Any) -> str:
+        return repr(value)
+
+    def const(self, value: Decimal | datetime.date) -> str:
+        if isinstance(value, Decimal):
+            return self.pooled(f"D({str(value)!r})")
+        return self.pooled(f"datetime.date({value.year}, {value.month}, {value.day})")
+
+    # ------------------------------------------------------------ expressions
+
+    def expr_Const(self, e: ir.Const, t: str) -> str:
+        if isinstance(e.value, (Decimal, datetime.date)):
+            return self.const(e.value)
+        return repr(e.value)
+
+    def expr_Ref(self, e: ir.Ref, t: str) -> str:
+        return f"f[{e.name!r}]"  # a missing fact raises KeyError, which the clause turns into "需补充"
+
+    def expr_Arith(self, e: ir.Arith, t: str) -> str:
+        method = {"+": "add", "-": "sub", "*": "mul", "/": "div"}[e.op]
+        return (f"{self.trace(t)}.{method}({self.expr(e.left, t)}, {self.expr(e.right, t)}, "
+                f"{e.left_label!r}, {e.right_label!r}, {e.unit!r})")
+
+    def expr_Extreme(self, e: ir.Extreme, t: str) -> str:
+        method = "least" if e.kind == "min" else "most"
+        values = ", ".join(self.expr(a, t) for a in e.args)
+        labels = ", ".join(repr(label) for label in e.labels)
+        return f"{self.trace(t)}.{method}(({values},), ({labels},), {e.unit!r})"
+
+    def expr_Compare(self, e: ir.Compare, t: str) -> str:
+        return f"({self.expr(e.left, t)} {e.op} {self.expr(e.right, t)})"
+
+    def expr_OneOf(self, e: ir.OneOf, t: str) -> str:
+        opts = ", ".join(self.expr(o, t) for o in e.options)
+        return f"({self.expr(e.subject, t)} in ({opts},))"
+
+    def expr_All(self, e: ir.All, t: str) -> str:
+        return "(" + " and ".join(self.expr(i, t) for i in e.items) + ")"
+
+    def expr_AnyOf(self, e: ir.AnyOf, t: str) -> str:
+        return "(" + " or ".join(self.expr(i, t) for i in e.items) + ")"
+
+    def expr_Not(self, e: ir.Not, t: str) -> str:
+        return f"(not {self.expr(e.item, t)})"
+
+    def expr_Table(self, e: ir.Table, t: str) -> str:
+        name = self.helper_name("table")
+        lines = [f"def {name}(f, t):", "    " + self.where(e.line, f"by {e.key}"), f"    k = f[{e.key!r}]"]
+        for n, row in enumerate(e.rows):
+            keys = ", ".join(self.expr(k, MAIN) for k in row.keys)
+            lines.append(f"    {'if' if n == 0 else 'elif'} k in ({keys},):")
+            lines.append(f"        v = {self.expr(row.value, MAIN)}")
+        lines.append("    else:" if e.rows else "    if True:")
+        if e.default is not None:
+            lines.append(f"        v = {self.expr(e.default, MAIN)}")
+        else:
+            lines.append(f"        raise rt.NoRow({e.key + '为'!r} + rt.format_value(k, {e.key_unit!r})"
+                         f" + {'，表中没有对应的一行'!r})")
+        lines.append(f"    return t.row({e.key!r}, k, {e.key_unit!r}, v, {e.unit!r})")
+        self.helpers.append(lines)
+        return f"{name}(f, {self.trace(t)})"
+
+    def expr_Tiers(self, e: ir.Tiers, t: str) -> str:
+        name = self.helper_name("tiers")
+        lines = [f"def {name}(f, t):", "    " + self.where(e.line, "the highest tier reached applies")]
+        for tier in reversed(e.tiers):
+            lines.append(f"    if {self.expr(tier.condition, MAIN)}:")
+            lines.append(f"        return t.tier({tier.number}, {tier.text!r}, {self.expr(tier.value, MAIN)}, {e.unit!r})")
+        lines.append(f"    raise rt.NoRow({e.none_text!r})")
+        self.helpers.append(lines)
+        return f"{name}(f, {self.trace(t)})"
+
+    # ------------------------------------------------------------ clauses
+
+    def cap_label(self, label: ir.CapLabel) -> str:
+        if label.key is not None:
+            return f"str(f[{label.key!r}]) + {label.suffix!r}"
+        return repr(label.text)
+
+    def clause(self, c: ir.Clause, out: Emitter) -> str:
+        name = f"_clause_{c.index}"
+        g = c.grant
+        out.line(f"def {name}(f):")
+        out.indent()
+        out.line(self.where(c.line, f"{c.article or ''} {c.title or ''}"))
+        out.line("t = rt.Trace()")
+        out.line(f"c = _C{c.index}")
+        if c.conditions:
+            out.line("missing = set()")
+        for cond in c.conditions:
+            out.line(self.where(cond.line))
+            out.line("try:")
+            out.line(f"    if not t.cond({self.expr(cond.expr, MAIN)}, {cond.text!r}, "
+                     "(" + "".join(f"{s!r}, " for s in cond.shown) + "), f):")
+            out.line("        return rt.not_eligible(c, t)")
+            out.line("except KeyError as e:")
+            out.line("    missing.add(e.args[0])")
+            out.line("except rt.Undefined as e:")
+            out.line("    t.note(str(e))")
+            out.line("    return rt.not_eligible(c, t)")
+        if c.conditions:
+            out.line("if missing:")
+            out.line("    return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))")
+        out.line("try:")
+        out.indent()
+        out.line(self.where(g.line, "grant"))
+        low = "None"
+        if g.mode == "case_by_case":
+            caps = [self.expr(cap.value, MAIN if cap.worked else QUIET) for cap in c.caps]
+            out.line(f"v = {'min((' + ', '.join(caps) + ',))' if caps else 'None'}")
+        else:
+            if g.low is not None:
+                out.line(f"lo = {self.expr(g.low, MAIN)}")
+                low = "lo"
+            assert g.value is not None
+            out.line(f"v = {self.expr(g.value, MAIN)}")
+            for cap in c.caps:
+                out.line(self.where(cap.line, "cap"))
+                if not cap.worked:
+                    out.line(f"v = t.cap(v, {self.expr(cap.value, QUIET)}, {self.cap_label(cap.label)})")
+                else:  # how the cap was worked out is worth showing only when it binds
+                    out.line("ct = rt.Trace()")
+                    out.line(f"v = t.cap(v, {self.expr(cap.value, WORKED)}, {self.cap_label(cap.label)}, ct)")
+            for off in c.offsets:
+                out.line(self.where(off.line, off.kind))
+                out.line(f"v = t.offset(v, {self.expr(off.value, MAIN)}, {off.label!r}, {off.kind!r})")
+        out.outdent()
+        out.line("except KeyError as e:")
+        out.line("    return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))")
+        out.line("except (rt.NoRow, rt.Undefined) as e:")
+        out.line("    t.note(str(e))")
+        out.line("    return rt.not_eligible(c, t)")
+        out.line(f"return rt.finish(c, t, {g.mode!r}, v, {low})")
+        out.outdent()
+        out.line()
+        out.line()
+        return name
+
+    # ------------------------------------------------------------ the module
+
+    def generate(self) -> str:
+        p = self.prog
+        body = Emitter()
+        functions = [(f"_C{c.index}", self.clause(c, body)) for c in p.clauses]
+        lets = Emitter()
+        lets.line("def _lets(f):")
+        lets.indent()
+        lets.line('"""Compute the definitions (let) that the facts allow; the rest stay absent."""')
+        for let in p.lets:
+            lets.line(self.where(let.line))
+            lets.line("try:")
+            lets.line(f"    f[{let.name!r}] = {self.expr(let.value, QUIET)}")
+            lets.line("except rt.Undefined as e:")
+            lets.line(f"    f[{let.name!r}] = rt.Unknowable(str(e))")
+            lets.line("except (KeyError, rt.NoRow):")
+            lets.line("    pass")
+        lets.line("return f")
+
+        head = Emitter()
+        head.line(repr(f"Evaluator for {p.title}, generated by pol from {p.source}; edit the .pol file, not this one."))
+        head.line()
+        head.line("import datetime")
+        head.line("from decimal import Decimal as D")
+        head.line()
+        head.line(f"import {RUNTIME_MODULE} as rt")
+        head.line()
+        head.line("if rt.RUNTIME_VERSION != 1:")
+        head.line(f"    raise ImportError('this evaluator needs version 1 of {RUNTIME_MODULE}')")
+        head.line()
+        head.line(f"POLICY = {p.policy!r}")
+        head.line(f"TITLE = {p.title!r}")
+        head.line(f"SOURCE = {p.source!r}")
+        # The first and last day in force, as the site and the ledger read them.
+        for key, value in (("EFFECTIVE", p.effective), ("EXPIRES", p.expires)):
+            head.line(f"{key} = " + (f"datetime.date({value.year}, {value.month}, {value.day})"
+                                     if value is not None else "None"))
+        prelude_end = len(head.lines)
+        head.line()
+        head.line("INPUTS = {")
+        for i in p.inputs:
+            default = f", {self.expr(i.default, QUIET)}" if i.default is not None else ""
+            head.line(f"    {i.name!r}: rt.Input({i.name!r}, {i.kind!r}, {i.currency!r}, {i.area!r}, "
+                      f"{i.label!r}, {i.members!r}{default}),")
+        head.line("}")
+        head.line()
+        head.line(f"_LET_INPUTS = {p.let_inputs!r}")
+        head.line()
+        for c in p.clauses:
+            head.line(f"_C{c.index} = rt.Clause({c.id!r}, {c.article!r}, {c.title!r}, "
+                      f"{c.beneficiary!r}, {c.support!r}, {c.line}, {c.parties!r})")
+        head.line()
+        limits = [f"rt.Limit({self.expr(lim.value, QUIET)}, {lim.clauses!r}, {lim.label!r})" for lim in p.limits]
+        consts = Emitter()
+        for code, name in self.consts.items():
+            consts.line(f"{name} = {code}")
+        tail = Emitter()
+        tail.line("def _limits(f):")
+        tail.line('    """The document\'s limits for one applicant (a limit may deduct what was already received)."""')
+        tail.line("    return (" + "".join(x + ", " for x in limits) + ")")
+        tail.line()
+        tail.line("CLAUSES = (")
+        for clause, fn in functions:
+            tail.line(f"    ({clause}, {fn}),")
+        tail.line(")")
+        tail.line()
+        tail.line()
+        tail.line("def evaluate(facts, as_of=None, clauses=None, validated=False):")
+        tail.indent()
+        tail.line('"""Evaluate the policy for one applicant: `facts` maps input names to values (see INPUTS)."""')
+        tail.line("f = rt.with_defaults(INPUTS, facts) if validated else rt.read_facts(INPUTS, facts)")
+        tail.line("as_of = as_of or datetime.date.today()")
+        tail.line("with rt.exact():")
+        tail.indent()
+        tail.line("_lets(f)")
+        tail.line("standing = rt.in_force(as_of, EFFECTIVE, EXPIRES)")
+        tail.line("results = []")
+        tail.line("for clause, run in CLAUSES:")
+        tail.line("    if clauses is None or clause.id in clauses:")
+        tail.line("        results.append(run(f) if standing is None else rt.out_of_force(clause, standing))")
+        tail.line("return rt.Evaluation(POLICY, TITLE, as_of, results, _limits(f))")
+        module = Emitter()
+        module.lines = head.lines[:prelude_end] + [""] + consts.lines + head.lines[prelude_end:] + [""]
+        for helper in self.helpers:
+            module.lines += helper + ["", ""]
+        module.lines += lets.lines + ["", ""] + body.lines + tail.lines
+        return module.source()
+
+
+def generate(program: ir.Program) -> str:
+    """The source of the Python evaluator module for a lowered policy."""
+    return PythonGenerator(program).generate()

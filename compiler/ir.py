@@ -1,0 +1,244 @@
+"""The lowered form: what each clause of a checked policy computes, with nothing left of the source syntax.
+
+Every backend (Python, JavaScript, and the SQL of population runs) generates code from this form
+alone. It is target-neutral and columnar-friendly: values are exact decimals, dates, yes/no or
+enumeration members with their units; control is a fixed shape per clause (conditions, grant, caps,
+offsets); nothing here is specific to one language. Explanation steps are not strings: each node
+carries the labels and units its runtime step needs, and the runtimes render the step from one
+template per kind (see `compiler/runtime.py` `_explain`, and its JavaScript twin).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Literal, Union
+
+import attrs
+
+# The runtime's description of a value's unit: (kind, currency, area), e.g. ("money", "CNY", None).
+Unit = tuple[str, str | None, str | None]
+# How an operand is named in an explanation step: its name, if it has one, and its unit.
+Label = tuple[str | None, Unit]
+
+
+@attrs.frozen
+class Const:
+    """A literal: an exact decimal in base units, a date, yes/no, or an enumeration member."""
+
+    value: Decimal | datetime.date | bool | str
+    unit: Unit
+
+
+@attrs.frozen
+class Ref:
+    """A fact by name: an input or a definition. A missing fact makes the clause ask for it."""
+
+    name: str
+    unit: Unit
+
+
+@attrs.frozen
+class Arith:
+    """`left op right` on quantities, recorded as one explanation step ("a × b = c")."""
+
+    op: Literal["+", "-", "*", "/"]
+    left: Expr
+    right: Expr
+    left_label: Label
+    right_label: Label
+    unit: Unit
+
+
+@attrs.frozen
+class Extreme:
+    """`min(…)` or `max(…)`, recorded as a step when an argument other than the first decides."""
+
+    kind: Literal["min", "max"]
+    args: tuple[Expr, ...]
+    labels: tuple[Label, ...]
+    unit: Unit
+
+
+@attrs.frozen
+class Compare:
+    """A comparison; legal thresholds are already resolved (以上 is >=, 超过 is >)."""
+
+    op: Literal[">=", ">", "<=", "<", "==", "!="]
+    left: Expr
+    right: Expr
+
+
+@attrs.frozen
+class OneOf:
+    """`subject 属于 (a, b, …)`."""
+
+    subject: Expr
+    options: tuple[Expr, ...]
+
+
+@attrs.frozen
+class All:
+    items: tuple[Expr, ...]
+
+
+@attrs.frozen
+class AnyOf:
+    items: tuple[Expr, ...]
+
+
+@attrs.frozen
+class Not:
+    item: Expr
+
+
+@attrs.frozen
+class Row:
+    """One row of a table: the keys it matches and the value it gives."""
+
+    keys: tuple[Const, ...]
+    value: Expr
+
+
+@attrs.frozen
+class Table:
+    """A value looked up by a fact (`by 新药类别 { … }`); no matching row and no default gives nothing."""
+
+    key: str
+    key_unit: Unit
+    rows: tuple[Row, ...]
+    default: Expr | None
+    unit: Unit
+    line: int
+
+
+@attrs.frozen
+class Tier:
+    number: int  # 1 for the lowest
+    condition: Expr
+    text: str  # the condition in Chinese, for the explanation
+    value: Expr
+
+
+@attrs.frozen
+class Tiers:
+    """The highest tier whose condition holds gives the value; none gives nothing, saying `none_text`."""
+
+    tiers: tuple[Tier, ...]
+    unit: Unit
+    none_text: str
+    line: int
+
+
+Expr = Union[Const, Ref, Arith, Extreme, Compare, OneOf, All, AnyOf, Not, Table, Tiers]
+
+
+@attrs.frozen
+class Condition:
+    """One part of a clause's `when`: checked on its own, so a false part decides even when another lacks facts."""
+
+    expr: Expr
+    text: str  # the condition in Chinese
+    shown: tuple[tuple[str, Unit], ...]  # the facts its explanation step shows, with their units
+    line: int
+
+
+@attrs.frozen
+class CapLabel:
+    """How a cap is named in its step: fixed text, or the key fact's value before `suffix` (一类新药上限)."""
+
+    text: str | None
+    key: str | None = None
+    suffix: str = ""
+
+
+@attrs.frozen
+class Cap:
+    """The amount becomes at most `value`. A cap read from a table is explained by its label alone; any
+    other cap's working is shown only when it binds (`worked`)."""
+
+    value: Expr
+    label: CapLabel
+    worked: bool
+    line: int
+
+
+@attrs.frozen
+class Offset:
+    """What was paid before, deducted (`offset`) or topped up to (`topup`); never below zero."""
+
+    value: Expr
+    label: str
+    kind: Literal["offset", "topup"]
+    line: int
+
+
+@attrs.frozen
+class Grant:
+    """The amount: `exact` is determined, `up_to` a maximum, `range` from `low`, `case_by_case` 一事一议."""
+
+    mode: Literal["exact", "up_to", "range", "case_by_case"]
+    value: Expr | None  # for case_by_case, None (the caps give the maximum)
+    low: Expr | None
+    line: int
+
+
+@attrs.frozen
+class Clause:
+    index: int
+    id: str
+    article: str | None
+    title: str | None
+    beneficiary: str | None  # in Chinese
+    support: str | None  # in Chinese; None for cash
+    line: int
+    parties: tuple[str, ...]
+    conditions: tuple[Condition, ...]
+    grant: Grant
+    caps: tuple[Cap, ...]
+    offsets: tuple[Offset, ...]
+
+
+@attrs.frozen
+class Input:
+    name: str
+    kind: str
+    currency: str | None
+    area: str | None
+    label: str
+    members: tuple[str, ...] | None
+    default: Const | None
+
+
+@attrs.frozen
+class Let:
+    """A definition, computed before the clauses when its facts allow; absent otherwise."""
+
+    name: str
+    value: Expr
+    line: int
+
+
+@attrs.frozen
+class Limit:
+    """A limit on the sum of several clauses' amounts (all when `clauses` is None)."""
+
+    value: Expr
+    clauses: tuple[str, ...] | None
+    label: str
+
+
+@attrs.frozen
+class Program:
+    """A whole policy, lowered."""
+
+    policy: str
+    title: str
+    source: str
+    effective: datetime.date | None
+    expires: datetime.date | None
+    inputs: tuple[Input, ...]
+    let_inputs: dict[str, tuple[str, ...]]  # the inputs each definition is computed from, for "需补充"
+    lets: tuple[Let, ...]
+    clauses: tuple[Clause, ...]
+    limits: tuple[Limit, ...]
