@@ -23,7 +23,10 @@ from compiler.files import NotOurs, overlapping, replace_folder, write_file
 from compiler.jsonfile import read_json
 from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 from compiler.lint import lint
+from compiler import jsrun
+from compiler.backends import js as js_backend
 from compiler.backends.python import RUNTIME_MODULE
+from compiler.lower import lower
 from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
 from compiler.report import escape, print_diagnostics, render_json, to_json
 from compiler.profile import (LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies, match,
@@ -147,15 +150,19 @@ class Cli:
                 return self.fail(f"{written[name.casefold()]} and {path} would both be written as {name}.py "
                                  "(names are compared as Python imports them, and ignoring case); rename one file")
             written[name.casefold()] = path
-            modules[name] = python_source(c)
+            if args.target == "js":
+                modules[f"{name}.mjs"] = js_backend.generate(lower(c.policy, path))  # type: ignore[arg-type]
+            else:
+                modules[f"{name}.py"] = python_source(c)
+        runtime_files: dict[str, str | bytes] = (
+            dict(js_backend.runtime_files()) if args.target == "js"
+            else {f"{RUNTIME_MODULE}.py": Path(runtime.__file__).read_text(encoding="utf-8")})
         try:
-            replace_folder(out, {
-                f"{RUNTIME_MODULE}.py": Path(runtime.__file__).read_text(encoding="utf-8"),
-                **{f"{name}.py": source for name, source in modules.items()},
-            })
+            replace_folder(out, {**runtime_files, **modules})
         except NotOurs as exc:
             return self.fail(f"refusing to write the evaluators: {exc}")
-        self.err.print(f"[green]wrote {len(modules)} evaluator(s) and pol_runtime.py to {escape(str(out))}[/]")
+        self.err.print(f"[green]wrote {len(modules)} evaluator(s) and {escape(', '.join(runtime_files))} "
+                       f"to {escape(str(out))}[/]")
         return EXIT_OK
 
     def docs(self, args: argparse.Namespace) -> int:
@@ -429,8 +436,14 @@ class Cli:
         for c in compiled:
             if not c.ok:
                 continue
-            module = load_evaluator(python_source(c), _module_name(Path(c.source.path)))
-            for o in run_examples(c.policy, module):  # type: ignore[arg-type]
+            if args.target == "js":
+                try:
+                    outcomes = jsrun.run_examples(c)
+                except jsrun.NoNode as exc:
+                    return self.fail(str(exc))
+            else:
+                outcomes = run_examples(c.policy, load_evaluator(python_source(c), _module_name(Path(c.source.path))))  # type: ignore[arg-type]
+            for o in outcomes:
                 where = f"{c.source.path}:{o.example.span.line}"
                 if o.passed:
                     passed += 1
@@ -488,9 +501,12 @@ def parser() -> argparse.ArgumentParser:
     iv = sub.add_parser("inventory", help="count each document's provisions by kind and bound what they grant")
     iv.add_argument("paths", nargs="+", help=".pol files or folders")
     iv.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    b = sub.add_parser("build", help="write one Python evaluator module per policy")
+    b = sub.add_parser("build", help="write one evaluator module per policy (Python, or JavaScript with --target js)")
     b.add_argument("paths", nargs="+")
-    b.add_argument("--out", required=True, help="folder to write the modules and pol_runtime.py into")
+    b.add_argument("--out", required=True, help="folder to write the modules and their runtime into")
+    b.add_argument("--target", choices=("python", "js"), default="python",
+                   help="python: a module per policy and pol_runtime.py; js: an ES module per policy, "
+                        "pol_runtime.mjs and decimal.mjs, for browsers and Node 18+")
     d = sub.add_parser("docs", help="write the citizens' website (an MkDocs project) for the policies")
     d.add_argument("paths", nargs="+", help=".pol files or folders")
     d.add_argument("--out", required=True, help="folder for mkdocs.yml and docs/; replaced as a whole")
@@ -531,6 +547,8 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser("test", help="run the worked examples in policies")
     t.add_argument("paths", nargs="+")
     t.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")
+    t.add_argument("--target", choices=("python", "js"), default="python",
+                   help="the evaluator that runs the examples: the Python one, or the JavaScript one in Node.js")
     return p
 
 

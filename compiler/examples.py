@@ -95,15 +95,24 @@ def example_date(policy: CheckedPolicy) -> datetime.date:
     return datetime.date(2000, 1, 1)
 
 
+def example_facts(ex: ast.Example) -> dict[str, Any]:
+    """An example's facts, as validated values."""
+    return {f.name.id: _value(f.value) for f in ex.facts}
+
+
+def outcome(clause: ast.Clause, ex: ast.Example, result: Any) -> Outcome:
+    """An example's outcome from its clause's result (a ClauseResult, or one read back from JSON)."""
+    return Outcome(clause=clause, example=ex, passed=_matches(ex.expect, result),
+                   expected=describe_expectation(ex.expect), got=describe_result(result),
+                   explanation=list(result.explanation))
+
+
 def run_examples(policy: CheckedPolicy, module: types.ModuleType) -> list[Outcome]:
     """Evaluate every worked example of every clause and compare it with its expectation."""
     outcomes = []
     as_of = example_date(policy)
     for clause in policy.clauses:
         for ex in clause.examples:
-            facts = {f.name.id: _value(f.value) for f in ex.facts}
-            result = module.evaluate(facts, as_of=as_of, clauses={clause.id}, validated=True).results[0]
-            outcomes.append(Outcome(clause=clause, example=ex, passed=_matches(ex.expect, result),
-                                    expected=describe_expectation(ex.expect), got=describe_result(result),
-                                    explanation=result.explanation))
+            result = module.evaluate(example_facts(ex), as_of=as_of, clauses={clause.id}, validated=True).results[0]
+            outcomes.append(outcome(clause, ex, result))
     return outcomes
