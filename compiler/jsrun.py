@@ -66,6 +66,8 @@ def _plain(value: Any) -> Any:
 
 def run(compiled: list[Compiled], cases: list[dict[str, Any]]) -> list[str]:
     """Evaluate each case ({module, facts, as_of, clauses, validated}) in Node; each result's JSON text."""
+    if not cases:
+        return []
     with tempfile.TemporaryDirectory(prefix="pol-js-") as tmp:
         modules = write_modules(compiled, Path(tmp))
         request = {"modules": modules, "cases": [
@@ -109,6 +111,6 @@ def run_examples(compiled: Compiled) -> list[Outcome]:
     pairs = [(clause, ex) for clause in policy.clauses for ex in clause.examples]
     cases = [{"module": key, "facts": example_facts(ex), "as_of": as_of, "clauses": [clause.id], "validated": True}
              for clause, ex in pairs]
-    results = run([compiled], cases) if cases else []
+    results = run([compiled], cases)
     return [outcome(clause, ex, JsonResult.read(json.loads(text)["clauses"][0]))
             for (clause, ex), text in zip(pairs, results)]
