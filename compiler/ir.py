@@ -197,6 +197,7 @@ class Clause:
     grant: Grant
     caps: tuple[Cap, ...]
     offsets: tuple[Offset, ...]
+    reads: tuple[str, ...] = ()  # the inputs it reads, its conditions' first, each once: a form's fields
 
 
 @attrs.frozen
@@ -208,6 +209,7 @@ class Input:
     label: str
     members: tuple[str, ...] | None
     default: Const | None
+    member_labels: tuple[str, ...] | None = None  # how a form shows each member (一类新药, 完成I期…)
 
 
 @attrs.frozen

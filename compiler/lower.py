@@ -122,7 +122,23 @@ class Lowering:
             beneficiary=BENEFICIARIES.get(c.beneficiary.id) if c.beneficiary else None,
             support=SUPPORT_KINDS.get(g.support) if g.support else None, line=c.span.line,
             parties=tuple(x.value for x in c.parties), conditions=conditions,
-            grant=ir.Grant(g.mode, value, low, g.span.line), caps=caps, offsets=offsets)
+            grant=ir.Grant(g.mode, value, low, g.span.line), caps=caps, offsets=offsets,
+            reads=self.reads((c.conditions, c.grant, c.caps, c.offsets)))
+
+    def reads(self, node: object) -> tuple[str, ...]:
+        """The inputs a part of a clause reads, in order of first use, definitions taken back to their inputs."""
+        out: list[str] = []
+
+        def visit(names: list[str]) -> None:
+            for n in reversed(names):  # names_in lists the last name first
+                if n in self.p.lets:
+                    visit(names_in(self.p.lets[n][1].expr))
+                elif n in self.p.inputs and n not in out:
+                    out.append(n)
+
+        for part in node:  # type: ignore[attr-defined]
+            visit(names_in(part))
+        return tuple(out)
 
     # ------------------------------------------------------------ the program
 
@@ -143,8 +159,11 @@ class Lowering:
             kind, currency, area = unit_of(ty)
             default = self.expr(decl.default) if decl.default is not None else None
             assert default is None or isinstance(default, ir.Const)
+            labels = None
+            if isinstance(ty, EnumT) and ty.name in p.enums:
+                labels = tuple(m.label or m.name for m in p.enums[ty.name].members)
             inputs.append(ir.Input(name, kind, currency, area, decl.label or name,
-                                   ty.members if isinstance(ty, EnumT) else None, default))
+                                   ty.members if isinstance(ty, EnumT) else None, default, labels))
         limits = []
         for lim in p.limits:
             label = lim.label or ("".join(SCOPES.get(s, s) for s in lim.scopes) + "总额上限")

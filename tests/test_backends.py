@@ -134,7 +134,7 @@ def test_build_and_test_for_javascript_from_the_command_line(tmp_path, capsys) -
     out = tmp_path / "js"
     assert main(["build", str(POLICIES), "--target", "js", "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([".pol-output", "pol_runtime.mjs", "decimal.mjs", "decimal.LICENCE.md",
+    assert names == sorted([".pol-output", "pol_runtime.mjs", "decimal.mjs", "decimal.LICENCE.txt",
                             *(f"{s}.mjs" for s in STEMS)])
     # The built module runs in Node on its own, with nothing but the files beside it.
     script = (f"import {{ evaluate }} from {json.dumps((out / 'yantai.mjs').as_uri())};"

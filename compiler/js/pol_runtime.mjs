@@ -227,8 +227,8 @@ function explain(step) {
 // ---------------------------------------------------------------- inputs and facts
 
 export class Input {
-  constructor(name, kind, currency, area, label, members = null, defaultValue = null) {
-    Object.assign(this, { name, kind, currency, area, label, members, default: defaultValue });
+  constructor(name, kind, currency, area, label, members = null, defaultValue = null, memberLabels = null) {
+    Object.assign(this, { name, kind, currency, area, label, members, default: defaultValue, memberLabels });
   }
 }
 

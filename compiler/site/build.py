@@ -14,7 +14,7 @@ import attrs
 from compiler.checker import CheckedPolicy
 from compiler.examples import Outcome
 from compiler.inventory import inventory, inventory_markdown
-from compiler.site import indexes
+from compiler.site import calculator, indexes
 from compiler.site.policy_page import page
 from dsl.source import SourceFile
 
@@ -97,6 +97,11 @@ def mkdocs_yml(site_name: str, nav: list[tuple[str, list[tuple[str, str]] | str]
         "  - pymdownx.highlight",
         "hooks:",
         "  - hooks/pol_pages.py  # fails the build if a page pol wrote did not make it into the site",
+        "extra_css:",
+        f"  - {calculator.JS_DIR}/calculator.css",
+        "extra_javascript:",
+        f"  - path: {calculator.JS_DIR}/calculator.mjs",
+        "    type: module",
         "validation:",
         "  omitted_files: warn",
         "  absolute_links: warn",
@@ -114,14 +119,16 @@ def mkdocs_yml(site_name: str, nav: list[tuple[str, list[tuple[str, str]] | str]
 
 
 def site_files(policies: list[SitePolicy], guides: list[Guide], as_of: datetime.date,
-               site_name: str = DEFAULT_SITE_NAME, comparisons: Sequence[tuple[str, str, str]] = ()) -> dict[str, str]:
+               site_name: str = DEFAULT_SITE_NAME,
+               comparisons: Sequence[tuple[str, str, str]] = ()) -> dict[str, str | bytes]:
     """Every file of the MkDocs project, by path relative to its folder.
 
     `comparisons` are project comparison pages already written, as (file name, title, Markdown).
     """
     docs = indexes.documents([(p.slug, p.policy) for p in policies])
-    files = {
+    files: dict[str, str | bytes] = {
         "docs/index.md": indexes.home(docs, as_of, site_name),
+        "docs/calculator.md": calculator.self_check_page([(p.slug, p.policy) for p in policies], as_of),
         "docs/by-beneficiary.md": indexes.by_beneficiary(docs),
         "docs/by-stage.md": indexes.by_stage(docs),
         "docs/largest.md": indexes.largest(docs),
@@ -129,13 +136,15 @@ def site_files(policies: list[SitePolicy], guides: list[Guide], as_of: datetime.
         "docs/inventory.md": inventory_markdown([inventory(p.policy) for p in policies]),
     }
     for p in policies:
-        files[f"docs/policies/{p.slug}.md"] = page(p.policy, p.source, p.outcomes, as_of)
+        files[f"docs/policies/{p.slug}.md"] = page(p.policy, p.source, p.outcomes, as_of, p.slug)
+    files.update(calculator.script_files([(p.slug, p.policy, calculator.source_name(p.source.path)) for p in policies]))
     for g in guides:
         files[f"docs/guide/{g.name}"] = g.text
     for name, _, text in comparisons:
         files[f"docs/compare/{name}.md"] = text
     nav: list[tuple[str, list[tuple[str, str]] | str]] = [
         ("首页", "index.md"),
+        ("政策计算器", "calculator.md"),
         ("政策", [(d.title, f"policies/{d.slug}.md") for d in docs]),
         ("查找", [("按支持对象", "by-beneficiary.md"), ("按产品阶段", "by-stage.md"), ("最高额度", "largest.md"),
                 ("各地对比", "compare.md"), ("条款清单", "inventory.md")]),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from compiler.checker import BENEFICIARIES, SCOPES, STAGES, CheckedPolicy
+from compiler.checker import BENEFICIARIES, SCOPES, STAGES, CheckedPolicy, names_in
 from compiler.chinese import quantity
 from compiler.examples import Outcome
 from compiler.inventory import KINDS, Entry, inventory
 from compiler.runtime import format_money
+from compiler.site.calculator import clause_form
 from compiler.site.markdown import escape, fence, indent, inline, paragraphs, table
 from compiler.site.prose import SiteReading, clause_reading
 from compiler.validity import standing
@@ -33,7 +34,9 @@ def maximum(e: Entry) -> str:
 class PolicyPage:
     """Renders one checked policy as Markdown; `as_of` decides the status shown."""
 
-    def __init__(self, policy: CheckedPolicy, source: SourceFile, outcomes: list[Outcome], as_of: datetime.date):
+    def __init__(self, policy: CheckedPolicy, source: SourceFile, outcomes: list[Outcome], as_of: datetime.date,
+                 slug: str | None = None):
+        self.slug = slug  # where the site keeps its evaluator; without one, the page has no calculators
         self.policy = policy
         self.source = source
         self.as_of = as_of
@@ -108,6 +111,8 @@ class PolicyPage:
             e = self.entries[p.id]
             if e.maximum is not None:
                 lines += [f"单次申请最多可得：**{format_money(e.maximum)}**", ""]
+            if self.slug is not None and names_in((p.conditions, p.grant, p.caps, p.offsets)):
+                lines += clause_form(self.slug, p, self.as_of)
         if p.original:
             # A clause's reading comes first and its original folds away; a measure is its text.
             fold = "???" if isinstance(p, ast.Clause) else "!!!"
@@ -167,6 +172,7 @@ def heading_title(p: ast.Clause | ast.Measure) -> str:
     return inline(p.title.value if p.title else p.id)
 
 
-def page(policy: CheckedPolicy, source: SourceFile, outcomes: list[Outcome], as_of: datetime.date) -> str:
-    """The Markdown page of one policy."""
-    return PolicyPage(policy, source, outcomes, as_of).render()
+def page(policy: CheckedPolicy, source: SourceFile, outcomes: list[Outcome], as_of: datetime.date,
+         slug: str | None = None) -> str:
+    """The Markdown page of one policy, with a calculator on each clause that reads facts when `slug` is given."""
+    return PolicyPage(policy, source, outcomes, as_of, slug).render()

@@ -1,0 +1,207 @@
+// The site's calculators: a form on every clause page (.pol-calculator) and the self-check page
+// (#pol-self-check), both computed in the browser by the policies' own JavaScript evaluators.
+// Nothing typed leaves the page: there is no request but for the site's own files.
+
+import { readFact, formatMoney } from "./pol_runtime.mjs";
+
+const base = new URL("./", import.meta.url);
+const modules = new Map();
+
+function policy(slug) {
+  if (!modules.has(slug)) modules.set(slug, import(new URL(`policies/${slug}.mjs`, base).href));
+  return modules.get(slug);
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v;
+    else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c) node.append(c);
+  return node;
+}
+
+const UNITS = { CNY: "元", USD: "美元" };
+const AREAS = { m2: "平方米", mu: "亩" };
+
+function unitHint(spec) {
+  switch (spec.kind) {
+    case "money": return `${UNITS[spec.currency || "CNY"]}，可写 3000万、1.5亿`;
+    case "money_per_area": return `${UNITS[spec.currency || "CNY"]}/${AREAS[spec.area || "m2"]}，如 3万元/${AREAS[spec.area || "m2"]}`;
+    case "area": return AREAS[spec.area || "m2"];
+    case "ratio": return "%，如 40%";
+    case "years": return "年";
+    case "number": return "个（整数）";
+    case "date": return "日期，如 2022-06-30";
+    default: return "";
+  }
+}
+
+let counter = 0;
+
+/** One form field for an input: a choice for an enumeration or yes/no, a text box that reads 3000万 otherwise. */
+function field(spec, onChange) {
+  const id = `pol-f${++counter}`;
+  const hint = unitHint(spec);
+  const label = el("label", { for: id, text: spec.label });
+  let control;
+  if (spec.kind === "enum" || spec.kind === "bool") {
+    control = el("select", { id, name: spec.name });
+    control.append(el("option", { value: "", text: "（未填）" }));
+    const values = spec.kind === "bool" ? ["是", "否"] : spec.members;
+    const labels = spec.kind === "bool" ? ["是", "否"] : spec.memberLabels || spec.members;
+    values.forEach((v, i) => control.append(el("option", { value: v, text: labels[i] })));
+  } else {
+    control = el("input", { id, name: spec.name, type: spec.kind === "date" ? "date" : "text", inputmode: "decimal",
+                            autocomplete: "off", "aria-describedby": `${id}-hint` });
+    if (spec.default !== null && spec.default !== undefined) control.placeholder = "默认 " + String(spec.default);
+  }
+  const message = el("span", { class: "pol-field-error", id: `${id}-error`, role: "alert" });
+  control.addEventListener("input", onChange);
+  control.addEventListener("change", onChange);
+  const wrap = el("div", { class: "pol-field" }, label, control,
+                  hint ? el("span", { class: "pol-hint", id: `${id}-hint`, text: hint }) : null, message);
+  return { spec, control, message, wrap };
+}
+
+/** The facts a set of fields holds, and each field's problem (shown beside it). */
+function read(fields) {
+  const facts = {};
+  let ok = true;
+  for (const f of fields) {
+    const raw = f.control.value.trim();
+    f.message.textContent = "";
+    f.control.removeAttribute("aria-invalid");
+    if (raw === "") continue;
+    try {
+      facts[f.spec.name] = readFact(f.spec, f.spec.kind === "bool" ? raw === "是" : raw);
+    } catch (e) {
+      f.message.textContent = e.message;
+      f.control.setAttribute("aria-invalid", "true");
+      ok = false;
+    }
+  }
+  return { facts, ok };
+}
+
+/** A result in words that keep 应得 (determined) apart from 最高可得, 区间 and 一事一议. */
+function verdict(r) {
+  switch (r.status) {
+    case "granted": return `应得 ${formatMoney(r.amount)}`;
+    case "discretionary":
+      return r.minAmount !== null ? `区间：${formatMoney(r.minAmount)} 至 ${formatMoney(r.maxAmount)}，由主管部门确定`
+        : `最高可得 ${formatMoney(r.maxAmount)}，具体金额由主管部门确定`;
+    case "case_by_case": return "一事一议" + (r.maxAmount !== null ? `，最高 ${formatMoney(r.maxAmount)}` : "");
+    case "needs_facts": return "尚缺信息：" + r.missing.join("、");
+    case "expired": return "政策已失效";
+    case "not_yet_effective": return "政策尚未施行";
+    default: return "不符合条件";
+  }
+}
+
+function showResult(box, r) {
+  box.replaceChildren(el("p", { class: `pol-verdict pol-${r.status}`, text: verdict(r) }),
+                      el("ol", { class: "pol-steps" }, ...r.explanation.map((s) => el("li", { text: s }))));
+}
+
+async function clauseCalculator(node) {
+  const mod = await policy(node.dataset.policy);
+  const clause = node.dataset.clause;
+  const asOf = node.dataset.asOf || null;
+  const fields = [];
+  const result = el("div", { class: "pol-result", "aria-live": "polite" });
+  const update = () => {
+    const { facts, ok } = read(fields);
+    if (!ok) return;
+    showResult(result, mod.evaluate(facts, { asOf, clauses: [clause], validated: true }).results[0]);
+  };
+  for (const name of mod.CLAUSE_INPUTS[clause]) fields.push(field(mod.INPUTS[name], update));
+  const form = el("form", { class: "pol-form", "aria-label": "计算器：填写情况，即时计算" }, ...fields.map((f) => f.wrap));
+  form.addEventListener("submit", (e) => e.preventDefault());
+  node.replaceChildren(el("p", { class: "pol-calculator-title", text: "计算器：填写您的情况，金额随输入即时计算" }), form, result);
+  update();
+}
+
+// ---------------------------------------------------------------- the self-check page
+
+async function selfCheck(node) {
+  const config = JSON.parse(node.dataset.policies);  // [{slug, title, region}] of the policies in force
+  const asOf = node.dataset.asOf;
+  const loaded = await Promise.all(config.map(async (p) => ({ ...p, mod: await policy(p.slug) })));
+  // One field per fact: shared by the policies that read it the same way, their own field otherwise.
+  const fields = new Map();
+  const uses = new Map();
+  for (const p of loaded) {
+    for (const [clause, names] of Object.entries(p.mod.CLAUSE_INPUTS)) {
+      names.forEach((name, i) => {
+        const spec = p.mod.INPUTS[name];
+        const key = JSON.stringify([name, spec.kind, spec.currency, spec.area, spec.members]);
+        if (!uses.has(key)) uses.set(key, { spec, policies: new Set(), weight: 0 });
+        const u = uses.get(key);
+        u.policies.add(p.slug);
+        u.weight += i === 0 ? 3 : 1;  // a clause's first condition rules most out
+      });
+    }
+  }
+  const byName = new Map();
+  for (const [key, u] of uses) byName.set(u.spec.name, (byName.get(u.spec.name) || 0) + 1);
+  const region = el("select", { id: "pol-region", name: "region" }, el("option", { value: "", text: "（全部地区）" }),
+                    ...[...new Set(loaded.map((p) => p.region).filter(Boolean))].map((r) => el("option", { value: r, text: r })));
+  const results = el("div", { class: "pol-self-check-results", "aria-live": "polite" });
+  const update = () => render();
+  const ordered = [...uses.entries()].sort((a, b) => b[1].weight - a[1].weight);
+  for (const [key, u] of ordered) {
+    const spec = byName.get(u.spec.name) > 1
+      ? { ...u.spec, label: `${u.spec.label}（${[...u.policies].map((s) => loaded.find((p) => p.slug === s).title).join("、")}）` }
+      : u.spec;
+    fields.set(key, { ...field(spec, update), policies: u.policies });
+  }
+  const exportButton = el("button", { type: "button", class: "md-button", text: "导出为 JSON" });
+  exportButton.addEventListener("click", () => {
+    const { facts } = read([...fields.values()]);
+    // As `pol eval` and `pol match` read facts: a ratio with %, other figures in the input's own unit.
+    const spec = (name) => [...fields.values()].find((f) => f.spec.name === name).spec;
+    const plain = Object.fromEntries(Object.entries(facts).map(([k, v]) => [k,
+      typeof v !== "object" ? v : spec(k).kind === "ratio" ? `${v.mul(100).toString()}%` : v.toString()]));
+    const link = el("a", { href: URL.createObjectURL(new Blob([JSON.stringify(plain, null, 2)], { type: "application/json" })),
+                           download: "facts.json" });
+    link.click();
+  });
+  const form = el("form", { class: "pol-form", "aria-label": "企业情况" },
+                  el("div", { class: "pol-field" }, el("label", { for: "pol-region", text: "所在地区" }), region),
+                  ...[...fields.values()].map((f) => f.wrap));
+  form.addEventListener("submit", (e) => e.preventDefault());
+  region.addEventListener("change", update);
+  node.replaceChildren(form, el("p", {}, exportButton), results);
+
+  function render() {
+    const groups = { auto: [], maybe: [], missing: [] };
+    for (const p of loaded) {
+      if (region.value && p.region && p.region !== region.value) continue;
+      const own = [...fields.values()].filter((f) => f.policies.has(p.slug));
+      const { facts, ok } = read(own);
+      if (!ok) continue;
+      const ev = p.mod.evaluate(facts, { asOf, validated: true });
+      for (const r of ev.results) {
+        if (["not_eligible", "expired", "not_yet_effective"].includes(r.status)) continue;
+        const mode = r.status === "granted" && p.mod.GRANT_MODES[r.id] === "exact" ? "auto"
+          : r.status === "needs_facts" ? "missing" : "maybe";
+        groups[mode].push({ p, r });
+      }
+    }
+    const section = (title, items) => items.length ? el("section", {},
+      el("h2", { text: `${title}（${items.length} 条）` }),
+      el("ul", {}, ...items.map(({ p, r }) => el("li", {},
+        el("a", { href: `../policies/${p.slug}/#${r.id}`, text: `${p.title} ${r.clause.article || ""} ${r.clause.title || r.id}` }),
+        el("span", { class: `pol-verdict pol-${r.status}`, text: "：" + verdict(r) }))))) : null;
+    results.replaceChildren(
+      section("可免申即享：数据齐全，金额可直接计算", groups.auto) || document.createTextNode(""),
+      section("可能符合：需申请，由主管部门审定", groups.maybe) || document.createTextNode(""),
+      section("尚缺信息", groups.missing) || document.createTextNode(""));
+  }
+  render();
+}
+
+for (const node of document.querySelectorAll(".pol-calculator")) clauseCalculator(node);
+for (const node of document.querySelectorAll("#pol-self-check")) selfCheck(node);
