@@ -242,3 +242,53 @@ def test_a_policy_page_shows_the_clause_reading_and_amount(browser, served: str)
     page.locator("h2#临床试验机构支持").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "yantai-临床试验机构支持.png"))
     page.close()
+
+
+def test_a_clause_calculator_computes_as_the_evaluator_does(browser, served: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(served + "policies/yantai/#创新药研发")
+    calc = page.locator('.pol-calculator[data-clause="创新药研发"]')
+    calc.get_by_label("新药类别").select_option("一类新药")
+    calc.get_by_label("本次申请对应的临床试验阶段").select_option("III期")
+    calc.get_by_label("本阶段单品种临床研发费用").fill("1亿")
+    result = calc.locator(".pol-result")
+    result.get_by_text("应得 2000万元").first.wait_for(timeout=30_000)
+    steps = result.locator("li").all_inner_texts()
+    assert steps == ["临床研发费用 1亿元 × 40% = 4000万元", "4000万元 超过本阶段上限 2000万元，按 2000万元 计", "应得 2000万元"]
+    # What people type: full-width digits and separators are read; a wrong unit is said beside the field.
+    calc.get_by_label("本阶段单品种临床研发费用").fill("３,０００万")
+    result.get_by_text("应得 1200万元").first.wait_for(timeout=30_000)
+    calc.get_by_label("本阶段单品种临床研发费用").fill("3000平方米")
+    assert "单位不对" in calc.locator(".pol-field-error").first.inner_text()
+    calc.screenshot(path=str(SCREENSHOTS / "calculator-创新药研发.png"))
+    assert not errors, errors
+    page.close()
+
+
+def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tmp_path: Path, capsys) -> None:
+    facts = {"新药类别": "一类新药", "临床阶段": "III期", "临床研发费用": "1亿", "企业类型": "研发型企业"}
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps({"enterprise": "烟台某一类新药企业", "regions": ["烟台市"], "facts": facts},
+                                  ensure_ascii=False), encoding="utf-8")
+    assert main(["match", str(profile), "--policies", str(POLICIES), "--as-of", AS_OF, "--json"]) == 0
+    expected = {(m["policy"], m["clause"]) for m in json.loads(capsys.readouterr().out)["matches"]}
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    page.goto(served + "calculator/")
+    form = page.locator("#pol-self-check")
+    form.locator("#pol-region").select_option("烟台市")
+    for name, value in facts.items():
+        for control in form.locator(f'[name="{name}"]').all():
+            if control.evaluate("e => e.tagName") == "SELECT":
+                if control.locator(f'option[value="{value}"]').count():
+                    control.select_option(value)
+            else:
+                control.fill(value)
+    page.wait_for_timeout(300)
+    links = form.locator(".pol-self-check-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    shown = {(re.search(r"policies/([^/]+)/", h).group(1), h.split("#", 1)[1]) for h in links}
+    assert shown == expected
+    assert ("yantai", "创新药研发") in shown
+    page.screenshot(path=str(SCREENSHOTS / "calculator-self-check.png"), full_page=True)
+    page.close()
