@@ -260,6 +260,8 @@ def test_a_clause_calculator_computes_as_the_evaluator_does(browser, served: str
     # What people type: full-width digits and separators are read; a wrong unit is said beside the field.
     calc.get_by_label("本阶段单品种临床研发费用").fill("３,０００万")
     result.get_by_text("应得 1200万元").first.wait_for(timeout=30_000)
+    calc.get_by_label("本阶段单品种临床研发费用").fill("一千五百万")
+    result.get_by_text("应得 600万元").first.wait_for(timeout=30_000)
     calc.get_by_label("本阶段单品种临床研发费用").fill("3000平方米")
     assert "单位不对" in calc.locator(".pol-field-error").first.inner_text()
     calc.screenshot(path=str(SCREENSHOTS / "calculator-创新药研发.png"))
