@@ -314,3 +314,15 @@ def test_calculator_pages_have_no_serious_accessibility_violations(browser, serv
     ours = [v for v in found if any("pol-" in n for n in v["nodes"])]
     assert ours == [], ours
     page.close()
+
+
+def test_pages_read_fully_without_javascript(browser, served: str) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(served + "policies/yantai/#创新药研发")
+    # The clause's reading and its worked examples are there; where the form would be, a note says why not.
+    assert "按临床研发费用的40%" in page.locator("h2#创新药研发 ~ p.pol-reading").first.inner_text()
+    assert "启用浏览器的 JavaScript 后" in page.content()
+    page.goto(served + "calculator/")
+    assert "政策计算器需要浏览器启用 JavaScript" in page.content()
+    context.close()
