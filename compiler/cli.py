@@ -8,6 +8,7 @@ import keyword
 import os
 import re
 import sys
+import tomllib
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
@@ -227,6 +228,53 @@ class Cli:
             return self.fail(f"refusing to write the site: {exc}")
         self.err.print(f"[green]wrote {len(policies)} policy page(s), the indexes and mkdocs.yml to "
                        f"{escape(str(out))}[/]; build the site with `mkdocs build --strict -f {escape(str(out))}/mkdocs.yml`")
+        return EXIT_OK
+
+    def batch(self, args: argparse.Namespace) -> int:
+        if (refused := self.apart(args.out, [*args.policies, args.input, args.columns], "the results")) is not None:
+            return refused
+        if Path(args.out).suffix.lower() not in (".parquet", ".csv"):
+            return self.fail(f"--out {args.out}: write .parquet or .csv")
+        if not Path(args.input).is_file() or Path(args.input).suffix.lower() not in (".parquet", ".csv"):
+            return self.fail(f"--input {args.input}: give a .csv or .parquet file of one row per applicant")
+        as_of = _date(args.as_of) if args.as_of else datetime.date.today()
+        if isinstance(as_of, str):
+            return self.fail(as_of)
+        columns: dict[str, str] = {}
+        if args.columns:
+            try:
+                table = tomllib.loads(Path(args.columns).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                return self.fail(f"--columns {args.columns}: {exc}")
+            if not all(isinstance(v, str) for v in table.values()):
+                return self.fail(f"--columns {args.columns}: give input = \"column\" lines")
+            columns = dict(table)
+        compiled = self.checked(args.policies)
+        if isinstance(compiled, int):
+            return compiled
+        try:
+            keys = policy_keys([c.source.path for c in compiled])
+        except ProfileError as exc:
+            return self.fail_all("the policies cannot be told apart:", exc.problems)
+        programs = {key: lower(c.policy, Path(c.source.path).name)  # type: ignore[arg-type]
+                    for key, c in zip(keys, compiled)}
+        unknown = sorted(set(columns) - {i.name for p in programs.values() for i in p.inputs})
+        if unknown:
+            return self.fail(f"--columns {args.columns}: not inputs of the policies: {', '.join(unknown)}")
+        from compiler import batch  # DuckDB is imported only when a batch runs
+
+        try:
+            result = batch.run(programs, Path(args.input), Path(args.out), as_of, columns,
+                               progress=self.err.is_terminal)
+        except batch.InputError as exc:
+            return self.fail(f"--input {args.input}: {exc}")
+        for b in result.bad:
+            self.err.print(f"[yellow]row {b.row}, column {escape(b.column)}:[/] {escape(b.value)} is not "
+                           f"{escape(b.expected)}; the row is left out")
+        if result.bad_rows > len({b.row for b in result.bad}):
+            self.err.print(f"[yellow]…{result.bad_rows} row(s) left out in all[/]")
+        self.err.print(f"[green]evaluated {result.rows} row(s) under {len(programs)} polic(ies) as of "
+                       f"{as_of.isoformat()}; wrote {escape(args.out)}[/]")
         return EXIT_OK
 
     def evaluator(self, path: str) -> tuple[Compiled, Any] | int:
@@ -538,6 +586,12 @@ def parser() -> argparse.ArgumentParser:
     cp.add_argument("--as-of", help="evaluate as on this date (default: the project's as_of, else today)")
     cp.add_argument("--markdown", help="also write the comparison as a Markdown page to this file")
     cp.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    bt = sub.add_parser("batch", help="evaluate a population of applicants (CSV or Parquet) exactly on DuckDB")
+    bt.add_argument("policies", nargs="+", metavar="POLICY", help=".pol files or folders")
+    bt.add_argument("--input", required=True, help="CSV or Parquet, one row per applicant, columns named by inputs")
+    bt.add_argument("--out", required=True, help="results: .parquet or .csv, one row per applicant")
+    bt.add_argument("--as-of", help="evaluate as on this date (default: today)")
+    bt.add_argument("--columns", help='TOML lines "input" = "column" (keys quoted) when columns are named otherwise')
     m = sub.add_parser("match", help="list every clause an enterprise may qualify for, and what is missing")
     m.add_argument("profile", help="JSON profile (its facts and items are used)")
     m.add_argument("--policies", nargs="+", required=True, help=".pol files or folders")

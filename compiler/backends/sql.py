@@ -1,0 +1,303 @@
+"""The SQL backend: every clause of a lowered policy as column expressions over exact decimals, one row per applicant.
+
+The Python and JavaScript evaluators run a clause step by step and stop at the first fact that is
+missing, the first table without a row, the first division by zero. Columns cannot stop, so each
+expression here is compiled to a pair: its *state* (0 computed, 1 a fact is missing, 2 no row of a
+table or tier applies, 3 a division by zero) and its *value* (meaningful when the state is 0). A
+state is the first non-zero state of the parts in the order the evaluators run them, so a row gets
+the status the Python evaluator gives it. Amounts are DECIMAL(38, 12) after every operation: facts have
+at most 6 decimals, so sums and products of two are exact, and each clause's amount is rounded once,
+to the fen, half up (ROUND on a non-negative decimal). A division is carried to 12 decimals in
+128-bit integers, since the engines divide decimals in floating point.
+
+The SQL is DuckDB's; `compiler/batch.py` runs it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import attrs
+
+from compiler import ir
+
+SCALE = 12
+NUM = f"DECIMAL(38, {SCALE})"
+OK, MISSING, NO_ROW, UNDEFINED = 0, 1, 2, 3
+CASH = (None, "资金")
+
+
+def quote(name: str) -> str:
+    """A column name in double quotes (Chinese names, keywords and quotes all safe)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@attrs.frozen
+class Code:
+    """An expression compiled to SQL: its state (0 computed, 1 missing, 2 no row, 3 undefined) and value."""
+
+    state: str
+    value: str
+
+
+def first_state(*states: str) -> str:
+    """The first non-zero of several states, in order: the failure the evaluators would meet first."""
+    live = [s for s in states if s != "0"]
+    if not live:
+        return "0"
+    if len(live) == 1:
+        return live[0]
+    return "COALESCE(" + ", ".join(f"NULLIF({s}, 0)" for s in live) + ", 0)"
+
+
+def _scaled(x: str) -> str:
+    """A decimal as the 128-bit integer of its 10^-SCALE units (no product that could overflow DECIMAL(38))."""
+    whole = f"CAST(floor({x}) AS HUGEINT)"
+    part = f"CAST(({x} - floor({x})) * CAST(1{'0' * SCALE} AS DECIMAL(38, 0)) AS HUGEINT)"
+    return f"({whole} * CAST(1{'0' * SCALE} AS HUGEINT) + {part})"
+
+
+def divide(a: str, b: str) -> str:
+    """a / b to SCALE decimals, truncated, in 128-bit integers: engines divide decimals in floating point.
+
+    The quotient's whole part, then its decimals six at a time, so no intermediate exceeds 10^34.
+    """
+    ai, bi = _scaled(a), _scaled(b)
+    six = "CAST(1000000 AS HUGEINT)"
+    rest = f"({ai} % {bi})"
+    first = f"(({rest} * {six}) // {bi})"
+    second = f"(((({rest} * {six}) % {bi}) * {six}) // {bi})"
+    return (f"CAST(CAST({ai} // {bi} AS {NUM}) + CAST({first} AS {NUM}) * CAST('0.000001' AS {NUM}) "
+            f"+ CAST({second} AS {NUM}) * CAST('0.000000000001' AS {NUM}) AS {NUM})")
+
+
+class SqlGenerator:
+    """Compiles a lowered program into SELECT-list expressions over a relation of facts."""
+
+    def __init__(self, program: ir.Program, columns: dict[str, str] | None = None):
+        self.prog = program
+        self.lets = {let.name: let for let in program.lets}
+        self.columns = columns or {}  # input name -> column holding it, when renamed
+        self.let_cache: dict[str, Code] = {}
+
+    def column(self, name: str) -> str:
+        return quote(self.columns.get(name, name))
+
+    # ------------------------------------------------------------ expressions
+
+    def const(self, value: object) -> str:
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, Decimal):
+            return f"CAST({string(format(value, 'f'))} AS {NUM})"
+        if isinstance(value, datetime.date):
+            return f"DATE {string(value.isoformat())}"
+        return string(str(value))
+
+    def expr(self, e: ir.Expr) -> Code:
+        method = getattr(self, f"expr_{type(e).__name__}")
+        return method(e)
+
+    def expr_Const(self, e: ir.Const) -> Code:
+        return Code("0", self.const(e.value))
+
+    def expr_Ref(self, e: ir.Ref) -> Code:
+        if e.name in self.lets:
+            if e.name not in self.let_cache:
+                inner = self.expr(self.lets[e.name].value)
+                # A definition that cannot be computed for want of a fact or a row is absent (missing);
+                # one that divides by zero stays impossible wherever it is used.
+                state = f"(CASE WHEN {inner.state} IN (1, 2) THEN 1 ELSE {inner.state} END)" if inner.state != "0" else "0"
+                self.let_cache[e.name] = Code(state, inner.value)
+            return self.let_cache[e.name]
+        col = self.column(e.name)
+        return Code(f"(CASE WHEN {col} IS NULL THEN 1 ELSE 0 END)", col)
+
+    def expr_Arith(self, e: ir.Arith) -> Code:
+        a, b = self.expr(e.left), self.expr(e.right)
+        if e.op == "/":
+            state = first_state(a.state, b.state, f"(CASE WHEN {b.value} = 0 THEN {UNDEFINED} ELSE 0 END)")
+            return Code(state, divide(a.value, f"NULLIF({b.value}, 0)"))
+        if e.op == "*":
+            # A product's scale is the sum of its operands': each is cast to the decimals it can have (a
+            # rate such as 40% to 1, a fact to 6), so the product stays exact and within 38 digits.
+            sa, sb = self.scale(e.left), self.scale(e.right)
+            while sa + sb > 18:
+                sa, sb = (sa - 1, sb) if sa >= sb else (sa, sb - 1)
+            left, right = f"CAST({a.value} AS DECIMAL(38, {sa}))", f"CAST({b.value} AS DECIMAL(38, {sb}))"
+            return Code(first_state(a.state, b.state), f"CAST(({left} * {right}) AS {NUM})")
+        op = {"+": "+", "-": "-"}[e.op]
+        return Code(first_state(a.state, b.state), f"CAST(({a.value} {op} {b.value}) AS {NUM})")
+
+    def scale(self, e: ir.Expr) -> int:
+        """The most decimals a value of `e` can have: facts have at most 6; a product adds its operands'."""
+        match e:
+            case ir.Const(value=Decimal() as v):
+                return max(-v.as_tuple().exponent, 0)  # type: ignore[operator]
+            case ir.Ref(name=n):
+                return self.scale(self.lets[n].value) if n in self.lets else 6
+            case ir.Arith(op="*", left=left, right=right):
+                return min(self.scale(left) + self.scale(right), SCALE)
+            case ir.Arith(op="/"):
+                return SCALE
+            case ir.Arith(left=left, right=right):
+                return max(self.scale(left), self.scale(right))
+            case ir.Extreme(args=args):
+                return max(self.scale(a) for a in args)
+            case ir.Table(rows=rows, default=default):
+                return max([self.scale(r.value) for r in rows] + ([self.scale(default)] if default else []))
+            case ir.Tiers(tiers=tiers):
+                return max(self.scale(t.value) for t in tiers)
+        return SCALE
+
+    def expr_Extreme(self, e: ir.Extreme) -> Code:
+        args = [self.expr(a) for a in e.args]
+        fn = "LEAST" if e.kind == "min" else "GREATEST"
+        return Code(first_state(*(a.state for a in args)), f"{fn}({', '.join(a.value for a in args)})")
+
+    def expr_Compare(self, e: ir.Compare) -> Code:
+        a, b = self.expr(e.left), self.expr(e.right)
+        op = {"==": "=", "!=": "<>"}.get(e.op, e.op)
+        return Code(first_state(a.state, b.state), f"({a.value} {op} {b.value})")
+
+    def expr_OneOf(self, e: ir.OneOf) -> Code:
+        s = self.expr(e.subject)
+        opts = [self.expr(o) for o in e.options]
+        return Code(first_state(s.state, *(o.state for o in opts)), f"({s.value} IN ({', '.join(o.value for o in opts)}))")
+
+    def _sequence(self, items: tuple[ir.Expr, ...], stop_on: bool) -> Code:
+        """`and` (stop_on False) or `or` (stop_on True), left to right, stopping as Python's operators do."""
+        codes = [self.expr(i) for i in items]
+        state_cases, value = [], "TRUE" if not stop_on else "FALSE"
+        for c in codes:
+            if c.state != "0":
+                state_cases.append(f"WHEN {c.state} <> 0 THEN {c.state}")
+            state_cases.append(f"WHEN {'' if stop_on else 'NOT '}{c.value} THEN 0")
+        state = "(CASE " + " ".join(state_cases) + " ELSE 0 END)"
+        joiner = " OR " if stop_on else " AND "
+        return Code(state, "(" + joiner.join(c.value for c in codes) + ")")
+
+    def expr_All(self, e: ir.All) -> Code:
+        return self._sequence(e.items, stop_on=False)
+
+    def expr_AnyOf(self, e: ir.AnyOf) -> Code:
+        return self._sequence(e.items, stop_on=True)
+
+    def expr_Not(self, e: ir.Not) -> Code:
+        c = self.expr(e.item)
+        return Code(c.state, f"(NOT {c.value})")
+
+    def expr_Table(self, e: ir.Table) -> Code:
+        key = self.expr(ir.Ref(e.key, e.key_unit))
+        rows = [(", ".join(self.expr(k).value for k in row.keys), self.expr(row.value)) for row in e.rows]
+        default = self.expr(e.default) if e.default is not None else None
+        states = [f"WHEN {key.value} IN ({keys}) THEN {code.state}" for keys, code in rows]
+        values = [f"WHEN {key.value} IN ({keys}) THEN {code.value}" for keys, code in rows]
+        state = (f"(CASE WHEN {key.state} <> 0 THEN {key.state} {' '.join(states)} "
+                 f"ELSE {default.state if default else NO_ROW} END)")
+        value = f"(CASE {' '.join(values)} ELSE {default.value if default else 'NULL'} END)"
+        return Code(state, value)
+
+    def expr_Tiers(self, e: ir.Tiers) -> Code:
+        states, values = [], []
+        for tier in reversed(e.tiers):  # the highest tier reached applies
+            cond, val = self.expr(tier.condition), self.expr(tier.value)
+            if cond.state != "0":
+                states.append(f"WHEN {cond.state} <> 0 THEN {cond.state}")
+                values.append(f"WHEN {cond.state} <> 0 THEN NULL")
+            states.append(f"WHEN {cond.value} THEN {val.state}")
+            values.append(f"WHEN {cond.value} THEN {val.value}")
+        return Code(f"(CASE {' '.join(states)} ELSE {NO_ROW} END)", f"(CASE {' '.join(values)} ELSE NULL END)")
+
+    # ------------------------------------------------------------ clauses
+
+    def clause(self, c: ir.Clause) -> dict[str, str]:
+        """The clause's status, amount, maximum and minimum as SQL expressions."""
+        conds = [self.expr(cond.expr) for cond in c.conditions]
+        refused = " OR ".join(f"({k.state} = {UNDEFINED} OR ({k.state} = 0 AND NOT {k.value}))" for k in conds)
+        missing = " OR ".join(f"{k.state} = {MISSING}" for k in conds)
+        g = c.grant
+        steps: list[Code] = []
+        if g.mode == "case_by_case":
+            caps = [self.expr(cap.value) for cap in c.caps]
+            steps += caps
+            amount = f"LEAST({', '.join(k.value for k in caps)})" if caps else "NULL"
+            low = "NULL"
+        else:
+            low = "NULL"
+            if g.low is not None:
+                lo = self.expr(g.low)
+                steps.append(lo)
+                low = lo.value
+            assert g.value is not None
+            v = self.expr(g.value)
+            steps.append(v)
+            amount = v.value
+            for cap in c.caps:
+                k = self.expr(cap.value)
+                steps.append(k)
+                amount = f"LEAST({amount}, GREATEST({k.value}, CAST(0 AS {NUM})))"
+            for off in c.offsets:
+                k = self.expr(off.value)
+                steps.append(k)
+                amount = f"GREATEST(CAST(({amount}) - ({k.value}) AS {NUM}), CAST(0 AS {NUM}))"
+        grant_state = first_state(*(k.state for k in steps))
+        amount = f"ROUND({amount}, 2)" if amount != "NULL" else "NULL"
+        low = f"ROUND({low}, 2)" if low != "NULL" else "NULL"
+        granted = {"exact": "granted", "case_by_case": "case_by_case"}.get(g.mode, "discretionary")
+        status = "(CASE " + (f"WHEN {refused} THEN 'not_eligible' " if conds else "") + \
+            (f"WHEN {missing} THEN 'needs_facts' " if conds else "") + \
+            f"WHEN {grant_state} = {MISSING} THEN 'needs_facts' " \
+            f"WHEN {grant_state} IN ({NO_ROW}, {UNDEFINED}) THEN 'not_eligible' ELSE {string(granted)} END)"
+        return {"status": status, "amount": amount, "low": low, "mode": g.mode}
+
+    def select(self, as_of: datetime.date, row_id: str) -> str:
+        """One SELECT list: the row id, then for each clause its status, amount, maximum and minimum, then totals."""
+        p = self.prog
+        standing = None
+        if p.effective is not None and as_of < p.effective:
+            standing = "not_yet_effective"
+        elif p.expires is not None and as_of > p.expires:
+            standing = "expired"
+        parts = [quote(row_id)]
+        cash_amounts, cash_maxima = [], []
+        for c in p.clauses:
+            code = self.clause(c)
+            n = c.id
+            if standing is not None:
+                status, amount, maximum, minimum = string(standing), "NULL", "NULL", "NULL"
+            else:
+                status = code["status"]
+                ok = f"{status} = {string({'exact': 'granted', 'case_by_case': 'case_by_case'}.get(code['mode'], 'discretionary'))}"
+                amount = f"(CASE WHEN {ok} THEN {code['amount']} END)" if code["mode"] == "exact" else "NULL"
+                maximum = f"(CASE WHEN {ok} THEN {code['amount']} END)"
+                minimum = (f"(CASE WHEN {ok} THEN LEAST({code['low']}, {code['amount']}) END)"
+                           if code["mode"] == "range" else "NULL")
+            parts += [f"{status} AS {quote(n + '.status')}", f"{amount} AS {quote(n + '.amount')}",
+                      f"{maximum} AS {quote(n + '.max_amount')}", f"{minimum} AS {quote(n + '.min_amount')}"]
+            if c.support in CASH:
+                cash_amounts.append(n)
+                if code["mode"] != "case_by_case":
+                    cash_maxima.append(n)
+        return ",\n  ".join(parts), cash_amounts, cash_maxima  # type: ignore[return-value]
+
+    def totals(self, amounts: list[str], maxima: list[str]) -> list[str]:
+        """The policy's totals after its limits, over the columns `select` wrote."""
+        out = []
+        for what, cols, field in (("determined", amounts, "amount"), ("maximum", maxima, "max_amount")):
+            def total(names: list[str] | tuple[str, ...]) -> str:
+                terms = [f"COALESCE({quote(n + '.' + field)}, 0)" for n in cols if n in names]
+                return "(" + " + ".join(terms) + ")" if terms else f"CAST(0 AS {NUM})"
+            expr = total(cols)
+            for lim in self.prog.limits:
+                covered = lim.clauses if lim.clauses is not None else tuple(cols)
+                limit = self.expr(lim.value).value
+                sub = total(covered)
+                expr = f"({expr} - GREATEST({sub} - {limit}, 0))"
+            out.append(f"ROUND({expr}, 2) AS {quote('totals.' + what)}")
+        return out

@@ -1,0 +1,146 @@
+"""`pol batch`: a whole population of applicants evaluated at once on DuckDB, exactly, from the lowered form."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import tempfile
+from pathlib import Path
+
+import attrs
+
+from compiler import ir
+from compiler.backends.sql import NUM, SqlGenerator, quote, string
+from compiler.runtime import MAX_VALUE
+
+ROW = "__row"  # the input's row number, from 1, kept in the output so results join back to the input
+MAX_REPORTED = 20
+
+
+class InputError(ValueError):
+    """The input file cannot be read as a table."""
+
+
+@attrs.frozen
+class BadValue:
+    """A value in the input that does not fit its input: the row (from 1), the column and the value."""
+
+    row: int
+    column: str
+    value: str
+    expected: str
+
+
+@attrs.frozen
+class BatchResult:
+    rows: int  # rows evaluated
+    bad: list[BadValue]  # the first few bad values; `bad_rows` counts every row left out
+    bad_rows: int
+
+
+def _reader(path: Path) -> str:
+    if path.suffix.lower() == ".parquet":
+        return f"read_parquet({string(str(path))})"
+    return f"read_csv({string(str(path))}, header = true, all_varchar = true)"
+
+
+def _typed(spec: ir.Input, raw: str) -> tuple[str, str, str]:
+    """SQL for an input column: its typed value, whether a given value is bad, and what was expected."""
+    text = f"NULLIF(TRIM(CAST({raw} AS VARCHAR)), '')"
+    default = f"CAST({string(format(spec.default.value, 'f'))} AS {NUM})" if spec.default is not None and \
+        spec.kind not in ("bool", "enum", "date") else None
+    if spec.kind == "enum":
+        members = ", ".join(string(m) for m in spec.members or ())
+        value = f"(CASE WHEN {text} IN ({members}) THEN {text} END)"
+        return value if spec.default is None else f"COALESCE({value}, {string(str(spec.default.value))})", \
+            f"({text} IS NOT NULL AND {text} NOT IN ({members}))", "one of " + "、".join(spec.members or ())
+    if spec.kind == "bool":
+        value = (f"(CASE WHEN lower({text}) IN ('true', '1', '是') THEN TRUE "
+                 f"WHEN lower({text}) IN ('false', '0', '否') THEN FALSE END)")
+        if spec.default is not None:
+            value = f"COALESCE({value}, {'TRUE' if spec.default.value else 'FALSE'})"
+        return value, f"({text} IS NOT NULL AND lower({text}) NOT IN ('true', '1', '是', 'false', '0', '否'))", \
+            "true or false"
+    if spec.kind == "date":
+        return f"TRY_CAST({text} AS DATE)", f"({text} IS NOT NULL AND TRY_CAST({text} AS DATE) IS NULL)", \
+            "a date such as 2022-06-30"
+    number = f"TRY_CAST({text} AS {NUM})"
+    bad = (f"({text} IS NOT NULL AND ({number} IS NULL OR {number} < 0 OR abs({number}) >= {int(MAX_VALUE)}"
+           + (f" OR {number} <> round({number}, 0)" if spec.kind == "number" else "") + "))")
+    value = f"(CASE WHEN NOT {bad} THEN {number} END)"
+    unit = {"money": "元", "money_per_area": "元 per area", "area": "the area", "ratio": "a fraction such as 0.4",
+            "years": "years", "number": "a whole number"}[spec.kind]
+    return (f"COALESCE({value}, {default})" if default else value), bad, f"a non-negative number ({unit})"
+
+
+def run(programs: dict[str, ir.Program], source: Path, out: Path, as_of: datetime.date,
+        columns: dict[str, str] | None = None, progress: bool = False) -> BatchResult:
+    """Evaluate every row of `source` (CSV or Parquet) under each program; write one row per applicant to `out`."""
+    import duckdb  # imported here: only `pol batch` needs it
+
+    columns = columns or {}
+    con = duckdb.connect()
+    con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+    con.execute("SET preserve_insertion_order = true")
+    # Read once: the checks, the facts and the row numbers all come from this table (DuckDB spills it to
+    # disk when it does not fit in memory).
+    try:
+        con.execute(f"CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS {ROW}, * FROM {_reader(source)}")
+    except duckdb.Error as exc:
+        raise InputError(str(exc).split("\n")[0]) from None
+    present = {r[0] for r in con.execute("DESCRIBE raw").fetchall()}
+    inputs: dict[str, ir.Input] = {}
+    for program in programs.values():
+        for spec in program.inputs:
+            inputs.setdefault(spec.name, spec)
+    typed, checks = [], []
+    for name, spec in inputs.items():
+        col = columns.get(name, name)
+        raw = quote(col) if col in present else "NULL"
+        value, bad, expected = _typed(spec, raw)
+        typed.append(f"{value} AS {quote(name)}")
+        if col in present:
+            checks.append((col, raw, bad, expected))
+    bad_any = " OR ".join(f"COALESCE({b}, FALSE)" for _, _, b, _ in checks) or "FALSE"
+    con.execute(f"CREATE TEMP TABLE facts AS SELECT {ROW}, {', '.join(typed) or 'NULL AS __none'} FROM raw "
+                f"WHERE NOT ({bad_any})")
+    bad: list[BadValue] = []
+    if checks:
+        # The first rows with a bad value, each bad value of them named by its column.
+        cells = ", ".join(f"CASE WHEN COALESCE({check}, FALSE) THEN CAST({raw} AS VARCHAR) END"
+                          for _, raw, check, _ in checks)
+        for row, *values in con.execute(f"SELECT {ROW}, {cells} FROM raw WHERE {bad_any} ORDER BY {ROW} "
+                                        f"LIMIT {MAX_REPORTED}").fetchall():
+            bad += [BadValue(int(row), col, str(v), expected)
+                    for (col, _, _, expected), v in zip(checks, values) if v is not None]
+    bad_rows = con.execute(f"SELECT count(*) FROM raw WHERE {bad_any}").fetchone()[0]  # type: ignore[index]
+    selects = [f"facts.{quote(ROW)} AS {quote('row')}"]
+    for key, program in programs.items():
+        gen = SqlGenerator(program)
+        parts, amounts, maxima = gen.select(as_of, ROW)
+        # Materialised once: the totals and the output both read it.
+        con.execute(f"CREATE TEMP TABLE {quote('p_' + key)} AS SELECT {parts} FROM facts")
+        names = [c.id for c in program.clauses]
+        for n in names:
+            for field in ("status", "amount", "max_amount", "min_amount"):
+                selects.append(f"{quote('p_' + key)}.{quote(n + '.' + field)} AS {quote(f'{key}.{n}.{field}')}")
+        totals = gen.totals(amounts, maxima)
+        # A limit may deduct what was already received, a fact: the totals read the facts beside the results.
+        con.execute(f"CREATE TEMP TABLE {quote('t_' + key)} AS SELECT {quote(ROW)}, {', '.join(totals)} "
+                    f"FROM {quote('p_' + key)} JOIN facts USING ({quote(ROW)})")
+        selects += [f"{quote('t_' + key)}.{quote('totals.' + w)} AS {quote(f'{key}.totals.{w}')}"
+                    for w in ("determined", "maximum")]
+    joins = " ".join(f"JOIN {quote(v + key)} USING ({quote(ROW)})" for key in programs for v in ("p_", "t_"))
+    query = f"SELECT {', '.join(selects)} FROM facts {joins} ORDER BY facts.{quote(ROW)}"
+    fmt = "PARQUET" if out.suffix.lower() == ".parquet" else "CSV, HEADER"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, staging = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
+    os.close(fd)
+    try:
+        con.execute(f"COPY ({query}) TO {string(staging)} (FORMAT {fmt})")
+        os.replace(staging, out)  # readers never see half an output
+    finally:
+        if os.path.exists(staging):
+            os.unlink(staging)
+    rows = con.execute("SELECT count(*) FROM facts").fetchone()[0]  # type: ignore[index]
+    return BatchResult(int(rows), bad[:MAX_REPORTED], int(bad_rows))

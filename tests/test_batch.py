@@ -1,0 +1,126 @@
+"""`pol batch` on DuckDB: every worked example as one row gives its expected amount, bad rows are reported by row
+and column and left out, and (marked long) over 100,000 generated applicants agree with the Python evaluator."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from compiler import batch
+from compiler.cli import main
+from compiler.examples import _matches, example_date, example_facts
+from compiler.jsrun import JsonResult
+from compiler.lower import lower
+from compiler.pipeline import compile_file, load_evaluator, python_source
+
+from conftest import FUZZ_COUNTS, POLICIES
+from test_backends import generated
+
+pq = pytest.importorskip("pyarrow.parquet")
+STEMS = sorted(p.stem for p in POLICIES.glob("*.pol"))
+ROWS = 11_200  # per bundled policy: over 100,000 in all
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _write(path: Path, names: list[str], rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(names)
+        writer.writerows([[_cell(r.get(n)) for n in names] for r in rows])
+
+
+def _result(row: dict, key: str, clause: str) -> JsonResult:
+    def money(field: str) -> Decimal | None:
+        v = row[f"{key}.{clause}.{field}"]
+        return None if v is None else Decimal(v)
+
+    return JsonResult(row[f"{key}.{clause}.status"], money("amount"), money("max_amount"), money("min_amount"), (), ())
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_worked_example_as_a_row_gives_its_expected_amount(stem, tmp_path) -> None:
+    compiled = compile_file(POLICIES / f"{stem}.pol")
+    policy = compiled.policy
+    pairs = [(c, ex) for c in policy.clauses for ex in c.examples]
+    if not pairs:
+        pytest.skip("no worked examples")
+    program = lower(policy, f"{stem}.pol")
+    _write(tmp_path / "in.csv", [i.name for i in program.inputs], [example_facts(ex) for _, ex in pairs])
+    result = batch.run({stem: program}, tmp_path / "in.csv", tmp_path / "out.parquet", example_date(policy))
+    assert (result.rows, result.bad_rows) == (len(pairs), 0)
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    failed = [(c.id, ex.name) for (c, ex), row in zip(pairs, rows, strict=True)
+              if not _matches(ex.expect, _result(row, stem, c.id))]
+    assert failed == []
+
+
+def test_bad_rows_are_reported_by_row_and_column_and_left_out_of_the_totals(tmp_path, capsys) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("新药类别,临床阶段,临床研发费用\n一类新药,III期,100000000\n一类新药,IV期,5000\n"
+                      "二类新药,I期,-3\n一类新药,II期,abc\n一类新药,II期,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["batch", str(POLICIES / "yantai.pol"), "--input", str(source), "--out", str(out),
+                 "--as-of", "2022-06-30"]) == 0
+    err = capsys.readouterr().err
+    assert "row 2, column 临床阶段: IV期 is not one of I期、II期、III期" in err
+    assert "row 3, column 临床研发费用: -3 is not a non-negative number" in err
+    assert "row 4, column 临床研发费用: abc is not a non-negative number" in err
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["row"] for r in rows] == ["1", "5"]  # the input's row numbers, bad rows left out
+    assert (rows[0]["yantai.创新药研发.status"], rows[0]["yantai.创新药研发.amount"]) == ("granted", "20000000.00")
+    assert rows[1]["yantai.创新药研发.status"] == "needs_facts" and rows[1]["yantai.创新药研发.amount"] == ""
+    assert rows[0]["yantai.totals.determined"] == "20000000.00"
+
+
+def test_columns_named_otherwise_are_mapped_and_outputs_never_overwrite_inputs(tmp_path, capsys) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("category,stage,cost\n一类新药,III期,50000000\n", encoding="utf-8")
+    mapping = tmp_path / "columns.toml"
+    mapping.write_text('"新药类别" = "category"\n"临床阶段" = "stage"\n"临床研发费用" = "cost"\n', encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    args = ["batch", str(POLICIES / "yantai.pol"), "--input", str(source), "--as-of", "2022-06-30",
+            "--columns", str(mapping)]
+    assert main([*args, "--out", str(out)]) == 0
+    row = pq.read_table(out).to_pylist()[0]
+    assert (row["yantai.创新药研发.status"], row["yantai.创新药研发.amount"]) == ("granted", Decimal("20000000.00"))
+    before = source.read_bytes()
+    assert main([*args[:4], "--out", str(source), *args[4:]]) == 2
+    assert source.read_bytes() == before
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("stem", STEMS)
+def test_duckdb_agrees_with_python_on_generated_applicants(stem, tmp_path, monkeypatch) -> None:
+    import test_backends
+
+    monkeypatch.setattr(test_backends, "CASES", ROWS)
+    compiled = compile_file(POLICIES / f"{stem}.pol")
+    module = load_evaluator(python_source(compiled), f"batch_{stem}")
+    program = lower(compiled.policy, f"{stem}.pol")
+    as_of = datetime.date(2022, 6, 30)
+    facts = [f for f, _ in generated(stem, module, program, example_date(compiled.policy))]
+    _write(tmp_path / "in.csv", list(module.INPUTS), facts)
+    result = batch.run({stem: program}, tmp_path / "in.csv", tmp_path / "out.parquet", as_of)
+    assert (result.rows, result.bad_rows) == (len(facts), 0)
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    for f, row in zip(facts, rows, strict=True):
+        ev = module.evaluate(f, as_of=as_of, validated=True)
+        for r in ev.results:
+            got = _result(row, stem, r.id)
+            assert (got.status, got.amount, got.max_amount, got.min_amount) == \
+                (r.status, r.amount, r.max_amount, r.min_amount), (r.id, f)
+        assert (row[f"{stem}.totals.determined"], row[f"{stem}.totals.maximum"]) == (ev.determined, ev.maximum), f
+    FUZZ_COUNTS["duckdb agrees: applicants"] += len(facts)
