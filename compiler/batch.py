@@ -44,8 +44,24 @@ def _reader(path: Path) -> str:
     return f"read_csv({string(str(path))}, header = true, all_varchar = true)"
 
 
-def _typed(spec: ir.Input, raw: str) -> tuple[str, str, str]:
-    """SQL for an input column: its typed value, whether a given value is bad, and what was expected."""
+_EXACT_NUMBERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                  "UBIGINT", "DECIMAL")
+
+
+def _typed(spec: ir.Input, raw: str, sql_type: str = "VARCHAR") -> tuple[str, str, str]:
+    """SQL for an input column: its typed value, whether a given value is bad, and what was expected.
+
+    Text is read as the evaluators read facts in base units; a column of exact numbers (integers, DECIMAL)
+    is taken as it is, with no detour through text.
+    """
+    if spec.kind in ("money", "money_per_area", "area", "ratio", "years", "number") and \
+            sql_type.startswith(_EXACT_NUMBERS):
+        number = f"CAST({raw} AS {NUM})"
+        bad = (f"({raw} IS NOT NULL AND ({number} < 0 OR {number} >= {int(MAX_VALUE)}"
+               + (f" OR {number} <> round({number}, 0)" if spec.kind == "number" else "") + "))")
+        default = f"CAST({string(format(spec.default.value, 'f'))} AS {NUM})" if spec.default is not None else None
+        value = f"(CASE WHEN NOT {bad} THEN {number} END)"
+        return (f"COALESCE({value}, {default})" if default else value), bad, "a non-negative number"
     text = f"NULLIF(TRIM(CAST({raw} AS VARCHAR)), '')"
     default = f"CAST({string(format(spec.default.value, 'f'))} AS {NUM})" if spec.default is not None and \
         spec.kind not in ("bool", "enum", "date") else None
@@ -88,7 +104,11 @@ def run(programs: dict[str, ir.Program], source: Path, out: Path, as_of: datetim
         con.execute(f"CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS {ROW}, * FROM {_reader(source)}")
     except duckdb.Error as exc:
         raise InputError(str(exc).split("\n")[0]) from None
-    present = {r[0] for r in con.execute("DESCRIBE raw").fetchall()}
+    present = {r[0]: str(r[1]) for r in con.execute("DESCRIBE raw").fetchall()}
+    floats = sorted(name for name, t in present.items() if t in ("FLOAT", "DOUBLE", "REAL"))
+    if floats:
+        raise InputError(f"the columns {', '.join(floats)} hold binary floating point; give exact decimals "
+                         "(DECIMAL, integers, or text) so amounts stay exact")
     inputs: dict[str, ir.Input] = {}
     for program in programs.values():
         for spec in program.inputs:
@@ -97,23 +117,26 @@ def run(programs: dict[str, ir.Program], source: Path, out: Path, as_of: datetim
     for name, spec in inputs.items():
         col = columns.get(name, name)
         raw = quote(col) if col in present else "NULL"
-        value, bad, expected = _typed(spec, raw)
+        value, bad, expected = _typed(spec, raw, present.get(col, "VARCHAR"))
         typed.append(f"{value} AS {quote(name)}")
         if col in present:
             checks.append((col, raw, bad, expected))
     bad_any = " OR ".join(f"COALESCE({b}, FALSE)" for _, _, b, _ in checks) or "FALSE"
-    con.execute(f"CREATE TEMP TABLE facts AS SELECT {ROW}, {', '.join(typed) or 'NULL AS __none'} FROM raw "
-                f"WHERE NOT ({bad_any})")
+    # One pass over the input: each row's typed facts and whether any of its values is bad.
+    con.execute(f"CREATE TEMP TABLE checked AS SELECT {ROW}, {bad_any} AS __bad, "
+                f"{', '.join(typed) or 'NULL AS __none'} FROM raw")
+    con.execute(f"CREATE TEMP VIEW facts AS SELECT * EXCLUDE (__bad) FROM checked WHERE NOT __bad")
     bad: list[BadValue] = []
-    if checks:
+    bad_rows = con.execute("SELECT count(*) FROM checked WHERE __bad").fetchone()[0]  # type: ignore[index]
+    if bad_rows:
         # The first rows with a bad value, each bad value of them named by its column.
         cells = ", ".join(f"CASE WHEN COALESCE({check}, FALSE) THEN CAST({raw} AS VARCHAR) END"
                           for _, raw, check, _ in checks)
-        for row, *values in con.execute(f"SELECT {ROW}, {cells} FROM raw WHERE {bad_any} ORDER BY {ROW} "
-                                        f"LIMIT {MAX_REPORTED}").fetchall():
+        first = f"SELECT {ROW} FROM checked WHERE __bad ORDER BY {ROW} LIMIT {MAX_REPORTED}"
+        for row, *values in con.execute(f"SELECT {ROW}, {cells} FROM raw WHERE {ROW} IN ({first}) "
+                                        f"ORDER BY {ROW}").fetchall():
             bad += [BadValue(int(row), col, str(v), expected)
                     for (col, _, _, expected), v in zip(checks, values) if v is not None]
-    bad_rows = con.execute(f"SELECT count(*) FROM raw WHERE {bad_any}").fetchone()[0]  # type: ignore[index]
     selects = [f"facts.{quote(ROW)} AS {quote('row')}"]
     for key, program in programs.items():
         gen = SqlGenerator(program)
