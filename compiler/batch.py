@@ -89,8 +89,21 @@ def _typed(spec: ir.Input, raw: str, sql_type: str = "VARCHAR") -> tuple[str, st
     return (f"COALESCE({value}, {default})" if default else value), bad, f"a non-negative number ({unit})"
 
 
+# `--match`: how `pol match` groups a clause's result, by its status and whether the facts decide the amount.
+MATCH = {"automatic": "免申即享", "maybe": "可能符合", "missing": "尚缺信息"}
+
+
+def _match(program: ir.Program, clause: ir.Clause, status: str) -> str:
+    """The `pol match` group of a clause's result, or NULL when it is ruled out or its policy is a draft."""
+    if program.draft:
+        return "NULL"
+    automatic = string(MATCH["automatic"]) if clause.grant.mode == "exact" else string(MATCH["maybe"])
+    return (f"(CASE {status} WHEN 'granted' THEN {automatic} WHEN 'discretionary' THEN {string(MATCH['maybe'])} "
+            f"WHEN 'case_by_case' THEN {string(MATCH['maybe'])} WHEN 'needs_facts' THEN {string(MATCH['missing'])} END)")
+
+
 def run(programs: dict[str, ir.Program], source: Path, out: Path, as_of: datetime.date,
-        columns: dict[str, str] | None = None, progress: bool = False) -> BatchResult:
+        columns: dict[str, str] | None = None, progress: bool = False, match: bool = False) -> BatchResult:
     """Evaluate every row of `source` (CSV or Parquet) under each program; write one row per applicant to `out`."""
     import duckdb  # imported here: only `pol batch` needs it
 
@@ -143,10 +156,13 @@ def run(programs: dict[str, ir.Program], source: Path, out: Path, as_of: datetim
         parts, amounts, maxima = gen.select(as_of, ROW)
         # Materialised once: the totals and the output both read it.
         con.execute(f"CREATE TEMP TABLE {quote('p_' + key)} AS SELECT {parts} FROM facts")
-        names = [c.id for c in program.clauses]
-        for n in names:
+        for clause in program.clauses:
+            n = clause.id
             for field in ("status", "amount", "max_amount", "min_amount"):
                 selects.append(f"{quote('p_' + key)}.{quote(n + '.' + field)} AS {quote(f'{key}.{n}.{field}')}")
+            if match:
+                status = f"{quote('p_' + key)}.{quote(n + '.status')}"
+                selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{n}.match')}")
         totals = gen.totals(amounts, maxima)
         # A limit may deduct what was already received, a fact: the totals read the facts beside the results.
         con.execute(f"CREATE TEMP TABLE {quote('t_' + key)} AS SELECT {quote(ROW)}, {', '.join(totals)} "

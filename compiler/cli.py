@@ -265,7 +265,7 @@ class Cli:
 
         try:
             result = batch.run(programs, Path(args.input), Path(args.out), as_of, columns,
-                               progress=self.err.is_terminal)
+                               progress=self.err.is_terminal, match=args.match)
         except batch.InputError as exc:
             return self.fail(f"--input {args.input}: {exc}")
         for b in result.bad:
@@ -591,6 +591,8 @@ def parser() -> argparse.ArgumentParser:
     bt.add_argument("--input", required=True, help="CSV or Parquet, one row per applicant, columns named by inputs")
     bt.add_argument("--out", required=True, help="results: .parquet or .csv, one row per applicant")
     bt.add_argument("--as-of", help="evaluate as on this date (default: today)")
+    bt.add_argument("--match", action="store_true",
+                    help="add KEY.CLAUSE.match: 免申即享, 可能符合 or 尚缺信息 as pol match groups it (empty when ruled out)")
     bt.add_argument("--columns", help='TOML lines "input" = "column" (keys quoted) when columns are named otherwise')
     m = sub.add_parser("match", help="list every clause an enterprise may qualify for, and what is missing")
     m.add_argument("profile", help="JSON profile (its facts and items are used)")

@@ -244,3 +244,4 @@ class Program:
     lets: tuple[Let, ...]
     clauses: tuple[Clause, ...]
     limits: tuple[Limit, ...]
+    draft: bool = False  # a draft for comment (征求意见稿): evaluated, but never offered as in force

@@ -177,7 +177,7 @@ class Lowering:
             let_inputs={n: tuple(sorted(self.inputs_of(n))) for n in p.lets},
             lets=tuple(ir.Let(name, self.expr(decl.expr), decl.span.line) for name, (_, decl) in p.lets.items()),
             clauses=tuple(self.clause(i, c) for i, c in enumerate(p.clauses, start=1)),
-            limits=tuple(limits))
+            limits=tuple(limits), draft=h.get("status") == "征求意见稿")
 
 
 def lower(policy: CheckedPolicy, source_path: str) -> ir.Program:

@@ -124,3 +124,28 @@ def test_duckdb_agrees_with_python_on_generated_applicants(stem, tmp_path, monke
                 (r.status, r.amount, r.max_amount, r.min_amount), (r.id, f)
         assert (row[f"{stem}.totals.determined"], row[f"{stem}.totals.maximum"]) == (ev.determined, ev.maximum), f
     FUZZ_COUNTS["duckdb agrees: applicants"] += len(facts)
+
+
+def test_match_groups_every_row_as_pol_match_does(tmp_path, capsys) -> None:
+    import json
+
+    facts = {"新药类别": "一类新药", "临床阶段": "III期", "临床研发费用": "100000000", "企业类型": "研发型企业"}
+    source = tmp_path / "people.csv"
+    _write(source, list(facts), [facts])
+    out = tmp_path / "out.parquet"
+    policies = [str(POLICIES / f"{s}.pol") for s in ("yantai", "suzhou", "liaocheng_draft")]
+    assert main(["batch", *policies, "--input", str(source), "--out", str(out), "--as-of", "2022-06-30",
+                 "--match"]) == 0
+    row = pq.read_table(out).to_pylist()[0]
+    got = {(k.split(".")[0], k.split(".")[1]): v for k, v in row.items() if k.endswith(".match") and v is not None}
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps({"enterprise": "甲", "facts": {**facts, "临床研发费用": "1亿"}}, ensure_ascii=False),
+                       encoding="utf-8")
+    capsys.readouterr()
+    assert main(["match", str(profile), "--policies", *policies, "--as-of", "2022-06-30", "--json"]) == 0
+    matches = json.loads(capsys.readouterr().out)["matches"]
+    groups = {True: "免申即享", False: None}
+    expected = {(m["policy"], m["clause"]): "尚缺信息" if m["status"] == "needs_facts"
+                else groups[m["automatic"]] or "可能符合" for m in matches}
+    assert got == expected
+    assert got[("yantai", "创新药研发")] == "免申即享"
