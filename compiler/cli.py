@@ -277,6 +277,61 @@ class Cli:
                        f"{as_of.isoformat()}; wrote {escape(args.out)}[/]")
         return EXIT_OK
 
+    def synth(self, args: argparse.Namespace) -> int:
+        if (refused := self.apart(args.out, args.policies, "the population")) is not None:
+            return refused
+        compiled = self.checked(args.policies)
+        if isinstance(compiled, int):
+            return compiled
+        from compiler import synth
+
+        programs = [lower(c.policy, Path(c.source.path).name) for c in compiled]  # type: ignore[arg-type]
+        names = list(dict.fromkeys(i.name for p in programs for i in p.inputs))
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = out.with_name(f".{out.name}.pol-staging")
+        rows = synth.write_csv(staging, names, synth.population(programs, args.rows, args.seed))
+        os.replace(staging, out)
+        self.err.print(f"[green]wrote {rows} applicant(s), {len(names)} column(s), to {escape(args.out)}[/]")
+        return EXIT_OK
+
+    def simulate(self, args: argparse.Namespace) -> int:
+        from compiler import reform, simulate
+
+        loaded = self.evaluator(args.policy)
+        if isinstance(loaded, int):
+            return loaded
+        compiled, _ = loaded
+        as_of = _date(args.as_of) if args.as_of else datetime.date.today()
+        if isinstance(as_of, str):
+            return self.fail(as_of)
+        if not Path(args.input).is_file():
+            return self.fail(f"--input {args.input}: no such file")
+        for target in (args.markdown, args.report):
+            if target and (refused := self.apart(target, [args.policy, args.input, args.reform], "the report")):
+                return refused
+        base = lower(compiled.policy, Path(compiled.source.path).name)
+        try:
+            title, changes = reform.read_reform(Path(args.reform)) if args.reform else ("", [])
+            changes += [reform.parse_set(text) for text in args.set or []]
+            if not changes:
+                return self.fail("give a reform: --reform REFORM.toml or --set CLAUSE.FIGURE=VALUE")
+            changed = reform.apply(base, changes)
+        except reform.ReformError as exc:
+            return self.fail_all("the reform does not fit the policy:", exc.problems)
+        title = title or "；".join(f"{c.clause} {c.figure} 调为 {c.to}" for c in changes)
+        try:
+            result = simulate.simulate(base, changed, Path(compiled.source.path).stem, Path(args.input), as_of, title)
+        except batch_errors() as exc:
+            return self.fail(f"--input {args.input}: {exc}")
+        summary = simulate.markdown(result)
+        if args.markdown:
+            write_file(Path(args.markdown), summary)
+        if args.report:
+            write_file(Path(args.report), simulate.report(result))
+        self.out.print(summary, markup=False, highlight=False)
+        return EXIT_OK
+
     def evaluator(self, path: str) -> tuple[Compiled, Any] | int:
         compiled, ok = self.compile([path])
         if not compiled:
@@ -512,6 +567,12 @@ class Cli:
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
 
 
+def batch_errors() -> type[Exception]:
+    from compiler.batch import InputError
+
+    return InputError
+
+
 def _date(text: str) -> datetime.date | str:
     """The date given to --as-of, or the message saying it is not one."""
     try:
@@ -594,6 +655,19 @@ def parser() -> argparse.ArgumentParser:
     bt.add_argument("--match", action="store_true",
                     help="add KEY.CLAUSE.match: 免申即享, 可能符合 or 尚缺信息 as pol match groups it (empty when ruled out)")
     bt.add_argument("--columns", help='TOML lines "input" = "column" (keys quoted) when columns are named otherwise')
+    sy = sub.add_parser("synth", help="write a synthetic population for policies: realistic, with rows at every threshold")
+    sy.add_argument("policies", nargs="+", metavar="POLICY")
+    sy.add_argument("--rows", type=int, default=10_000)
+    sy.add_argument("--seed", type=int, default=2021)
+    sy.add_argument("--out", required=True, help="CSV file, a column per input")
+    si = sub.add_parser("simulate", help="what a reform of a policy's figures costs over a population, before and after")
+    si.add_argument("policy")
+    si.add_argument("--input", required=True, help="CSV or Parquet, one applicant a row (see pol batch, pol synth)")
+    si.add_argument("--reform", help="TOML: title, and [[change]] tables of clause, figure (rate, cap, or as printed) and to")
+    si.add_argument("--set", action="append", help="a change such as 创新药研发.rate=30%% or 创新药研发.3000万=2500万")
+    si.add_argument("--as-of", help="evaluate as on this date (default: today)")
+    si.add_argument("--markdown", help="also write the summary to this Markdown file")
+    si.add_argument("--report", help="write the HTML report (self-contained) to this file")
     m = sub.add_parser("match", help="list every clause an enterprise may qualify for, and what is missing")
     m.add_argument("profile", help="JSON profile (its facts and items are used)")
     m.add_argument("--policies", nargs="+", required=True, help=".pol files or folders")

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from compiler import ir, jsrun
+from compiler.synth import STEP, thresholds
 from compiler.examples import example_date, example_facts
 from compiler.lower import lower
 from compiler.pipeline import compile_file, load_evaluator, python_source
@@ -23,37 +24,11 @@ STEMS = sorted(p.stem for p in POLICIES.glob("*.pol"))
 CASES = int(os.environ.get("POL_DIFF_CASES", "1200"))
 # The largest amount the evaluators read is below 1000万亿 with at most 6 decimals; this is near it.
 HUGE = Decimal("99999999999999.99")
-STEP = {"money": Decimal("0.01"), "money_per_area": Decimal("0.01"), "area": Decimal(1), "ratio": Decimal("0.01"),
-        "years": Decimal(1), "number": Decimal(1)}
 
 
 def _python_json(module, facts, as_of, clauses=None) -> str:
     ev = module.evaluate(facts, as_of=as_of, clauses=clauses, validated=True)
     return json.dumps(ev.to_json(), ensure_ascii=False, separators=(",", ":"))
-
-
-def _walk(node):
-    """Every node of the lowered form below `node`."""
-    yield node
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            yield from _walk(item)
-    elif hasattr(type(node), "__attrs_attrs__"):
-        for field in type(node).__attrs_attrs__:
-            yield from _walk(getattr(node, field.name))
-
-
-def thresholds(program: ir.Program) -> dict[str, set]:
-    """The values each fact is compared with anywhere in the policy: the edges worth testing at."""
-    found: dict[str, set] = {}
-    for node in _walk(program.clauses + program.lets + program.limits):
-        if isinstance(node, ir.Compare):
-            for a, b in ((node.left, node.right), (node.right, node.left)):
-                if isinstance(a, ir.Ref) and isinstance(b, ir.Const):
-                    found.setdefault(a.name, set()).add(b.value)
-        elif isinstance(node, ir.Table):
-            found.setdefault(node.key, set()).update(k.value for row in node.rows for k in row.keys)
-    return found
 
 
 def _value(rng: random.Random, spec, edges: set):

@@ -16,6 +16,7 @@ from compiler.examples import _matches, example_date, example_facts
 from compiler.jsrun import JsonResult
 from compiler.lower import lower
 from compiler.pipeline import compile_file, load_evaluator, python_source
+from compiler.synth import write_csv
 
 from conftest import FUZZ_COUNTS, POLICIES
 from test_backends import generated
@@ -25,21 +26,8 @@ STEMS = sorted(p.stem for p in POLICIES.glob("*.pol"))
 ROWS = 11_200  # per bundled policy: over 100,000 in all
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
 def _write(path: Path, names: list[str], rows: list[dict]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(names)
-        writer.writerows([[_cell(r.get(n)) for n in names] for r in rows])
+    write_csv(path, names, rows)
 
 
 def _result(row: dict, key: str, clause: str) -> JsonResult:
