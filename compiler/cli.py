@@ -220,7 +220,7 @@ class Cli:
             except ProfileError as exc:
                 return self.fail_all(f"the project {path} cannot be compared:", exc.problems)
             comparisons.append((_module_name(Path(path)), comp.project.name or Path(path).stem,
-                                comparison_page(comp, slugs)))
+                                comparison_page(comp, slugs, as_of)))
         out = Path(args.out)
         try:
             replace_folder(out, site_files(policies, guides, as_of, args.site_name, comparisons))  # type: ignore[arg-type]

@@ -346,4 +346,34 @@ def test_comparison_matrix_counts_clauses_by_stage(docs) -> None:
     yantai = next(line for line in compare(docs).splitlines() if "(policies/yantai.md)" in line)
     cells = [c.strip() for c in yantai.strip("|").split("|")]
     # 临床试验: 二(一)1 (stage cap 2000万元), 二(一)2 (300万元), 二(一)3 (200万元).
-    assert cells[3] == "3 项资金，最高 2000万元"
+    assert cells[1] == "现行有效" and cells[4] == "3 项资金，最高 2000万元"
+
+
+def test_finder_pages_list_policies_in_force_apart_from_the_rest() -> None:
+    import datetime
+
+    from compiler.site.indexes import by_stage, compare, documents, largest
+
+    items = [(n, compile_file(POLICIES / f"{n}.pol").policy) for n in ("jiangsu", "suzhou", "yantai")]
+    docs = documents(items, datetime.date(2026, 11, 22))  # Jiangsu expired on 2024-12-31
+    stage = by_stage(docs)
+    current, _, rest = stage.partition("\n## 已失效、尚未施行或征求意见稿的政策\n")
+    assert "policies/jiangsu.md" not in current and "policies/yantai.md" in current
+    assert "| 已失效（2024年12月31日到期） |" in rest and "policies/jiangsu.md#一类创新药研发" in rest
+    ranking = largest(docs)
+    assert "policies/jiangsu.md" not in ranking and "不参与排名" in ranking
+    assert "| 已失效（2024年12月31日到期） |" in compare(docs)
+
+
+def test_a_comparison_for_another_day_says_so_at_its_top(tmp_path) -> None:
+    project = ROOT / "examples" / "compare" / "class1_drug_phase3.json"  # computed as of 2022-06-30
+    # Without --as-of the site is judged today, and the project keeps its own day.
+    assert main(["docs", str(POLICIES), "--out", str(tmp_path / "site"), "--compare", str(project)]) == 0
+    page = (tmp_path / "site" / "docs" / "compare" / "class1_drug_phase3.md").read_text(encoding="utf-8")
+    assert '!!! warning "计算日期不同"' in page.split("\n## ")[0]
+    assert f"本对比按 2022-06-30 有效的条款计算，不是本站其他页面所用的 {datetime.date.today().isoformat()}" in page
+    # With --as-of the comparison is computed for the site's day, and says nothing.
+    assert main(["docs", str(POLICIES), "--out", str(tmp_path / "site"), "--as-of", "2026-11-22",
+                 "--compare", str(project)]) == 0
+    page = (tmp_path / "site" / "docs" / "compare" / "class1_drug_phase3.md").read_text(encoding="utf-8")
+    assert "计算日期不同" not in page

@@ -125,7 +125,7 @@ def site_files(policies: list[SitePolicy], guides: list[Guide], as_of: datetime.
 
     `comparisons` are project comparison pages already written, as (file name, title, Markdown).
     """
-    docs = indexes.documents([(p.slug, p.policy) for p in policies])
+    docs = indexes.documents([(p.slug, p.policy) for p in policies], as_of)
     files: dict[str, str | bytes] = {
         "docs/index.md": indexes.home(docs, as_of, site_name),
         "docs/calculator.md": calculator.self_check_page([(p.slug, p.policy) for p in policies], as_of),

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+
 from compiler.compare import Cell, Comparison, times
 from compiler.runtime import format_money
 from compiler.site.markdown import inline, paragraphs, table
 from compiler.site.policy_page import heading_title
 
 
-def comparison_page(comp: Comparison, slugs: dict[str, str] | None = None) -> str:
-    """The page; with `slugs` (policy key to page name), policies and articles link to the site's pages."""
+def comparison_page(comp: Comparison, slugs: dict[str, str] | None = None, site_as_of: datetime.date | None = None) -> str:
+    """The page; with `slugs` (policy key to page name), policies and articles link to the site's pages.
+
+    With `site_as_of`, a comparison computed for another day says so at its top.
+    """
 
     def policy_name(key: str, title: str) -> str:
         return f"[{inline(title)}](../policies/{slugs[key]}.md)" if slugs else inline(title)
@@ -22,6 +27,10 @@ def comparison_page(comp: Comparison, slugs: dict[str, str] | None = None) -> st
 
     p = comp.project
     lines = [f"# {inline(p.name or '项目对比')}", ""]
+    if site_as_of is not None and comp.as_of != site_as_of:
+        lines += [f'!!! warning "计算日期不同"', "",
+                  f"    本对比按 {comp.as_of.isoformat()} 有效的条款计算，不是本站其他页面所用的 {site_as_of.isoformat()}；"
+                  "各政策的状态和金额以该日期为准。", ""]
     if p.description:
         lines += paragraphs(p.description) + [""]
     lines += [f"按 {comp.as_of.year}年{comp.as_of.month}月{comp.as_of.day}日 有效的条款计算。同一行是支持同一事项的条款；"

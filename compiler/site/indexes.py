@@ -29,6 +29,17 @@ class Document:
     slug: str
     policy: CheckedPolicy
     inventory: Inventory
+    as_of: datetime.date | None = None  # the day status is judged on; None: every policy counts as in force
+
+    @functools.cached_property
+    def status(self) -> str:
+        return standing(self.policy.header, self.as_of).label if self.as_of else "现行有效"
+
+    @property
+    def current(self) -> bool:
+        """In force on the site's day, and not a draft: the policies finder pages and rankings offer."""
+        return self.as_of is None or (standing(self.policy.header, self.as_of).in_force
+                                      and self.policy.header.get("status") != "征求意见稿")
 
     @property
     def title(self) -> str:
@@ -49,8 +60,20 @@ class Document:
         return {e.id: e for e in self.inventory.entries}
 
 
-def documents(items: list[tuple[str, CheckedPolicy]]) -> list[Document]:
-    return [Document(slug, policy, inventory(policy)) for slug, policy in items]
+def documents(items: list[tuple[str, CheckedPolicy]], as_of: datetime.date | None = None) -> list[Document]:
+    return [Document(slug, policy, inventory(policy), as_of) for slug, policy in items]
+
+
+_NOT_CURRENT = "已失效、尚未施行或征求意见稿的政策"
+
+
+def _not_current(docs: list[Document], keep: Callable[[ast.Clause | ast.Measure], bool]) -> list[str]:
+    """The part of a finder page for policies not in force: apart, labelled, each row with its status."""
+    rows = [[inline(d.status), *row] for d in docs if not d.current for row in _clause_rows([d], keep)]
+    if not rows:
+        return []
+    return ["", f"## {_NOT_CURRENT}", "", "以下条款所在的政策不在有效期内或尚未定稿，仅供参考，不能据以申请。", "",
+            *table(["状态", *_CLAUSE_HEADER], rows, ["left", *_CLAUSE_ALIGN])]
 
 
 def _doc_link(d: Document) -> str:
@@ -98,12 +121,14 @@ _CLAUSE_ALIGN = ["left", "left", "left", "left", "right"]
 
 def by_beneficiary(docs: list[Document]) -> str:
     """Every clause grouped by who receives it."""
-    lines = ["# 按支持对象", "", "每项资金或其他支持按领取对象列出；定性措施没有特定对象，见各政策页面。"]
+    lines = ["# 按支持对象", "", "每项资金或其他支持按领取对象列出，只列现行有效的政策；定性措施没有特定对象，见各政策页面。"]
+    current = [d for d in docs if d.current]
     for key in dict.fromkeys(v for v in BENEFICIARIES.values()):
-        rows = _clause_rows(docs, lambda p, key=key: isinstance(p, ast.Clause) and p.beneficiary is not None
+        rows = _clause_rows(current, lambda p, key=key: isinstance(p, ast.Clause) and p.beneficiary is not None
                             and BENEFICIARIES.get(p.beneficiary.id) == key)
         if rows:
             lines += ["", f"## {key}", "", *table(_CLAUSE_HEADER, rows, _CLAUSE_ALIGN)]
+    lines += _not_current(docs, lambda p: isinstance(p, ast.Clause) and p.beneficiary is not None)
     return "\n".join(lines) + "\n"
 
 
@@ -113,18 +138,20 @@ def _stages() -> list[tuple[str, str]]:
 
 def by_stage(docs: list[Document]) -> str:
     """Every provision tagged with a stage of a product's life, by stage; measures included."""
-    lines = ["# 按产品阶段", "", "从研发到国际化，产品每个阶段可以得到的支持，包括资金条款和定性措施。"]
+    lines = ["# 按产品阶段", "", "从研发到国际化，产品每个阶段可以得到的支持，包括资金条款和定性措施；只列现行有效的政策。"]
+    current = [d for d in docs if d.current]
     for key, label in _stages():
-        rows = _clause_rows(docs, lambda p, key=key: any(s.id in (key, label) for s in p.stages))
+        rows = _clause_rows(current, lambda p, key=key, label=label: any(s.id in (key, label) for s in p.stages))
         if rows:
             lines += ["", f"## {label}", "", *table(_CLAUSE_HEADER, rows, _CLAUSE_ALIGN)]
+    lines += _not_current(docs, lambda p: bool(p.stages))
     return "\n".join(lines) + "\n"
 
 
 def largest(docs: list[Document]) -> str:
     """The clauses with the largest stated maximum in money, across all policies."""
     found: list[tuple[Decimal, int, Document, ast.Clause]] = []
-    for d in docs:
+    for d in (d for d in docs if d.current):  # a ranking counts only what can be applied for
         for i, c in enumerate(d.policy.clauses):
             e = d.entry(c)
             if e.maximum is not None and e.support in (None, "cash", "资金"):
@@ -133,7 +160,8 @@ def largest(docs: list[Document]) -> str:
     rows = [[str(n), f"**{format_money(m)}**", d.link(c), inline(d.title), KINDS[d.entry(c).kind]]
             for n, (m, _, d, c) in enumerate(found[:LARGEST], 1)]
     lines = ["# 最高额度", "",
-             f"单项资金支持按单次申请最多可得的金额排列（前 {LARGEST} 项）。“最高限额（酌定）”和“区间（酌定）”"
+             f"现行有效的政策中，单项资金支持按单次申请最多可得的金额排列（前 {LARGEST} 项）；已失效、尚未施行和"
+             "征求意见稿的政策不参与排名。“最高限额（酌定）”和“区间（酌定）”"
              "的实际金额由主管部门审定；一事一议且未写明上限的条款不在表中。", "",
              *table(["排名", "最多可得", "内容", "文件", "类型"], rows, ["right", "right", "left", "left", "left"])]
     return "\n".join(lines) + "\n"
@@ -153,21 +181,23 @@ def compare(docs: list[Document]) -> str:
             if len(tagged) > len(clauses):
                 cell += ("；" if cell else "") + f"{len(tagged) - len(clauses)} 项措施"
             cells.append(cell or "—")
-        matrix.append([_doc_link(d), inline(str(d.policy.header.get("level", "—"))), *cells])
+        matrix.append([_doc_link(d), inline(d.status), inline(str(d.policy.header.get("level", "—"))), *cells])
     lines = ["# 各地对比", "",
              "同一阶段的资金支持在不同城市和层级的政策中并列比较：先看总览，再看每个阶段的逐条对照。"
              "各条的完整条件、原文和示例见链接的政策页面。", "",
              "## 总览", "",
-             *table(["文件", "层级", *(label for _, label in stages)], matrix,
-                    ["left", "left", *["right"] * len(stages)])]
+             *table(["文件", "状态", "层级", *(label for _, label in stages)], matrix,
+                    ["left", "left", "left", *["right"] * len(stages)])]
     for key, label in stages:
         rows = []
         for d in docs:
             for c in d.policy.clauses:
                 if any(s.id in (key, label) for s in c.stages):
                     reading = clause_reading(d.policy, c, inline_tables=True)
-                    rows.append([inline(d.issuer), d.link(c), inline(reading.sentence), maximum(d.entry(c))])
+                    rows.append([inline(d.issuer), inline(d.status), d.link(c), inline(reading.sentence),
+                                 maximum(d.entry(c))])
         if rows:
             lines += ["", f"## {label}", "",
-                      *table(["发文机关", "内容", "支持方式", "单次最高"], rows, ["left", "left", "left", "right"])]
+                      *table(["发文机关", "状态", "内容", "支持方式", "单次最高"], rows,
+                             ["left", "left", "left", "left", "right"])]
     return "\n".join(lines) + "\n"
