@@ -398,11 +398,12 @@ class Cli:
             ledger = evaluate_profile(*loaded)
         except ProfileError as exc:
             return self.fail_all(f"the profile {args.profile} cannot be evaluated:", exc.problems)
+        # Each entry is judged on its own date; `as_of` is the cut-off, null when every event counts.
+        as_of = loaded[2].isoformat() if loaded[2] else None
         if args.json:
-            # Each entry is judged on its own date; `as_of` is the cut-off, null when every event counts.
-            as_of = loaded[2].isoformat() if loaded[2] else None
             self.out.print(to_json({"as_of": as_of, **ledger.to_json()}), markup=False)
         else:
+            self.out.print(f"（各事项按其日期评估；{'截至 ' + as_of + ' 的事项' if as_of else '包括档案中的全部事项'}）\n")
             self.print_ledger(ledger)
         return EXIT_OK
 

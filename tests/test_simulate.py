@@ -48,6 +48,7 @@ def test_a_reform_that_does_not_fit_is_refused_naming_each_change() -> None:
     ]
 
 
+@pytest.mark.long
 def test_the_cost_of_a_reform_is_exact_applicant_by_applicant(tmp_path, capsys) -> None:
     people = tmp_path / "people.csv"
     assert main(["synth", YANTAI, "--rows", "400", "--seed", "9", "--out", str(people)]) == 0
@@ -76,6 +77,7 @@ def test_the_cost_of_a_reform_is_exact_applicant_by_applicant(tmp_path, capsys) 
     assert after < before
 
 
+@pytest.mark.long
 @pytest.mark.skipif(not (os.environ.get("POL_CHROMIUM") or Path("/usr/bin/chromium").exists()), reason="no chromium")
 def test_the_report_opens_in_a_browser_without_fetching_anything(tmp_path) -> None:
     people = tmp_path / "people.csv"
