@@ -121,6 +121,70 @@ def figures(text: str) -> list[Figure]:
     return found
 
 
+# Whether a threshold word puts the boundary itself on the upper side: "2000万元以上" and "不满2000万元" do
+# (2000万 qualifies for the first and fails the second), "超过2000万元" and "2000万元以下" do not.
+_BOUNDARY_ABOVE = {"以上": True, "达到": True, "不少于": True, "不低于": True, "不满": True, "低于": True, "少于": True,
+                   "不足": True, "超过": False, "高于": False, "突破": False, "以下": False, "以内": False,
+                   "不超过": False}
+_OP_BOUNDARY_ABOVE = {">=": True, "<": True, ">": False, "<=": False}
+_FLIPPED = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
+_WORD_BEFORE = re.compile(rf"(?P<w>超过|高于|突破|不满|低于|少于|不足|达到|不少于|不低于|不超过)\s*(?P<a>{_NUM})\s*(?P<u>{_UNIT})")
+_WORD_AFTER = re.compile(rf"(?<![\d.])(?P<a>{_NUM})\s*(?P<u>{_UNIT})\s*(?:[(（]含[)）])?\s*(?P<w>以上|以下|以内)")
+
+
+def threshold_words(text: str) -> list[tuple[str, Key, bool]]:
+    """Each threshold the text states in words: as printed, its figure, and whether the boundary is above."""
+    plain, spans = arabic(text)
+    found = []
+    for pattern in (_WORD_BEFORE, _WORD_AFTER):
+        for m in pattern.finditer(plain):
+            printed = text[spans[m.start()][0]:spans[m.end() - 1][1]]
+            f = _figure(m.group("a"), m.group("u"), printed)
+            if f is not None:
+                found.append((printed, f.key, _BOUNDARY_ABOVE[m.group("w")]))
+    return found
+
+
+def _compares(node: object) -> Iterator[ast.Compare]:
+    """Every comparison inside a syntax node."""
+    if isinstance(node, ast.Compare):
+        yield node
+    if isinstance(node, tuple):
+        for item in node:
+            yield from _compares(item)
+    elif attrs.has(type(node)):
+        for field in attrs.fields(type(node)):
+            if field.name not in ("span", "examples", "waivers"):
+                yield from _compares(getattr(node, field.name))
+
+
+def threshold_slips(clause: ast.Clause, source: SourceFile) -> list[Diagnostic]:
+    """Warnings where the rule puts a threshold's boundary on the other side from the original's word."""
+    if clause.original is None:
+        return []
+    stated: dict[Key, list[tuple[str, bool]]] = {}
+    for printed, key, above in threshold_words(clause.original.value):
+        stated.setdefault(key, []).append((printed, above))
+    out = []
+    for c in _compares((clause.conditions, clause.grant)):
+        for const, op in ((c.right, c.op), (c.left, _FLIPPED.get(c.op, c.op))):
+            if not isinstance(const, ast.Quantity) or op not in _OP_BOUNDARY_ABOVE:
+                continue
+            key = _key(const)
+            words = stated.get(key, []) or stated.get((key[0], "money", key[2], None), []) \
+                if key[1] == "money_per_area" else stated.get(key, [])
+            rule_above = _OP_BOUNDARY_ABOVE[op]
+            if words and all(above != rule_above for _, above in words):
+                printed = words[0][0]
+                where = _locate(source, clause.original, printed)
+                out.append(warning(
+                    "POL604", f"the rule's '{c.word or op}' {'includes' if rule_above else 'excludes'} "
+                    f"{const.text} itself, but the original says '{printed}'", c.span,
+                    f"the original, line {where.line}: '{printed}'; 以上/以下/以内/达到/不少于 include the number, "
+                    "超过/不满/低于/突破 exclude it"))
+    return out
+
+
 def _quantities(node: object) -> Iterator[ast.Quantity]:
     """Every literal quantity inside a syntax node."""
     if isinstance(node, ast.Quantity):
@@ -199,6 +263,8 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
                 _locate(source, p.original, f.text),
                 "use the figure in the rule, or explain it: waive " + _literal(f) + ' "why it is not a grant"',
             ))
+        if isinstance(p, ast.Clause):
+            out += threshold_slips(p, source)
         in_text = {f.key for f in printed}
         for key, q in waived.items():
             if key not in in_text:

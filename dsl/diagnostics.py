@@ -40,6 +40,7 @@ CODES: dict[str, str] = {
     "POL601": "figure in the original text not used by the rule (pol lint)",
     "POL602": "provision without original text (pol lint)",
     "POL603": "waiver for a figure the text does not print, or the rule uses (pol lint)",
+    "POL604": "a threshold's boundary on the other side from the original's word (pol lint)",
 }
 
 
