@@ -6,7 +6,7 @@ import re
 import unicodedata
 import warnings
 from decimal import Decimal
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 import attrs
 
@@ -24,6 +24,8 @@ _UNIT = (r"(?:(?:万|亿|千万|百万)?美元|(?:万|亿|千万|百万)?元(?:\
 _FIGURE = re.compile(
     rf"(?<![\d.])(?P<a>{_NUM})\s*(?P<ua>{_UNIT})?(?:\s*[~～—–\-至到]\s*(?P<b>{_NUM})\s*(?P<ub>{_UNIT}))?"
 )
+
+T = TypeVar("T")
 
 # A figure or literal is compared by its value in base units and its kind, currency and area unit.
 Key = tuple[Decimal, str, str | None, str | None]
@@ -145,19 +147,6 @@ def threshold_words(text: str) -> list[tuple[str, Key, bool]]:
     return found
 
 
-def _compares(node: object) -> Iterator[ast.Compare]:
-    """Every comparison inside a syntax node."""
-    if isinstance(node, ast.Compare):
-        yield node
-    if isinstance(node, tuple):
-        for item in node:
-            yield from _compares(item)
-    elif attrs.has(type(node)):
-        for field in attrs.fields(type(node)):
-            if field.name not in ("span", "examples", "waivers"):
-                yield from _compares(getattr(node, field.name))
-
-
 def threshold_slips(clause: ast.Clause, source: SourceFile) -> list[Diagnostic]:
     """Warnings where the rule puts a threshold's boundary on the other side from the original's word."""
     if clause.original is None:
@@ -166,7 +155,7 @@ def threshold_slips(clause: ast.Clause, source: SourceFile) -> list[Diagnostic]:
     for printed, key, above in threshold_words(clause.original.value):
         stated.setdefault(key, []).append((printed, above))
     out = []
-    for c in _compares((clause.conditions, clause.grant)):
+    for c in _find((clause.conditions, clause.grant), ast.Compare):
         for const, op in ((c.right, c.op), (c.left, _FLIPPED.get(c.op, c.op))):
             if not isinstance(const, ast.Quantity) or op not in _OP_BOUNDARY_ABOVE:
                 continue
@@ -185,17 +174,17 @@ def threshold_slips(clause: ast.Clause, source: SourceFile) -> list[Diagnostic]:
     return out
 
 
-def _quantities(node: object) -> Iterator[ast.Quantity]:
-    """Every literal quantity inside a syntax node."""
-    if isinstance(node, ast.Quantity):
+def _find(node: object, cls: type[T]) -> Iterator[T]:
+    """Every node of class `cls` inside a syntax node (examples and waivers left out: they are not the rule)."""
+    if isinstance(node, cls):
         yield node
-    elif isinstance(node, tuple):
+    if isinstance(node, tuple):
         for item in node:
-            yield from _quantities(item)
-    elif attrs.has(type(node)):
+            yield from _find(item, cls)
+    elif attrs.has(type(node)) and not isinstance(node, ast.Quantity):
         for field in attrs.fields(type(node)):
             if field.name not in ("span", "examples", "waivers"):
-                yield from _quantities(getattr(node, field.name))
+                yield from _find(getattr(node, field.name), cls)
 
 
 def _key(q: ast.Quantity) -> Key:
@@ -221,7 +210,7 @@ def _used(policy: CheckedPolicy, provision: ast.Clause | ast.Measure) -> set[Key
                 parts.append(expr)
                 names |= set(names_in(expr))
     parts += [lim.value for lim in policy.limits if lim.article and lim.article == provision.article]
-    return {_key(q) for q in _quantities(tuple(parts))}
+    return {_key(q) for q in _find(tuple(parts), ast.Quantity)}
 
 
 def _locate(source: SourceFile, text: ast.Text, printed: str) -> Span:
