@@ -173,7 +173,7 @@ class Cli:
         compiled = self.checked(args.paths)
         if isinstance(compiled, int):
             return compiled
-        as_of = _date(args.as_of) if args.as_of else datetime.date.today()
+        as_of = _as_of(args)
         if isinstance(as_of, str):
             return self.fail(as_of)
         policies: list[SitePolicy] = []
@@ -237,7 +237,7 @@ class Cli:
             return self.fail(f"--out {args.out}: write .parquet or .csv")
         if not Path(args.input).is_file() or Path(args.input).suffix.lower() not in (".parquet", ".csv"):
             return self.fail(f"--input {args.input}: give a .csv or .parquet file of one row per applicant")
-        as_of = _date(args.as_of) if args.as_of else datetime.date.today()
+        as_of = _as_of(args)
         if isinstance(as_of, str):
             return self.fail(as_of)
         columns: dict[str, str] = {}
@@ -287,22 +287,20 @@ class Cli:
 
         programs = [lower(c.policy, Path(c.source.path).name) for c in compiled]  # type: ignore[arg-type]
         names = list(dict.fromkeys(i.name for p in programs for i in p.inputs))
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = out.with_name(f".{out.name}.pol-staging")
-        rows = synth.write_csv(staging, names, synth.population(programs, args.rows, args.seed))
-        os.replace(staging, out)
+        text = synth.csv_text(names, synth.population(programs, args.rows, args.seed))
+        write_file(Path(args.out), text)  # staged beside the file and moved into place
+        rows = args.rows
         self.err.print(f"[green]wrote {rows} applicant(s), {len(names)} column(s), to {escape(args.out)}[/]")
         return EXIT_OK
 
     def simulate(self, args: argparse.Namespace) -> int:
-        from compiler import reform, simulate
+        from compiler import batch, reform, simulate  # DuckDB is imported only when a simulation runs
 
         loaded = self.evaluator(args.policy)
         if isinstance(loaded, int):
             return loaded
         compiled, _ = loaded
-        as_of = _date(args.as_of) if args.as_of else datetime.date.today()
+        as_of = _as_of(args)
         if isinstance(as_of, str):
             return self.fail(as_of)
         if not Path(args.input).is_file():
@@ -322,7 +320,7 @@ class Cli:
         title = title or "；".join(f"{c.clause} {c.figure} 调为 {c.to}" for c in changes)
         try:
             result = simulate.simulate(base, changed, Path(compiled.source.path).stem, Path(args.input), as_of, title)
-        except batch_errors() as exc:
+        except batch.InputError as exc:
             return self.fail(f"--input {args.input}: {exc}")
         summary = simulate.markdown(result)
         if args.markdown:
@@ -348,7 +346,7 @@ class Cli:
         facts = read_json(args.facts)
         if isinstance(facts, str):
             return self.fail(facts)
-        as_of = _date(args.as_of) if args.as_of else datetime.date.today()
+        as_of = _as_of(args)
         if isinstance(as_of, str):
             return self.fail(as_of)
         wanted = set(args.clause) if args.clause else None
@@ -568,10 +566,9 @@ class Cli:
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
 
 
-def batch_errors() -> type[Exception]:
-    from compiler.batch import InputError
-
-    return InputError
+def _as_of(args: argparse.Namespace) -> datetime.date | str:
+    """The day of --as-of, today when it is not given, or the message saying it is not a date."""
+    return _date(args.as_of) if args.as_of else datetime.date.today()
 
 
 def _date(text: str) -> datetime.date | str:

@@ -12,13 +12,12 @@ from rich.console import Console
 from rich.markup import escape as escape_markup
 
 from dsl.diagnostics import Diagnostic
-from dsl.source import SourceFile
+from dsl.source import HIDDEN_CHARACTERS, SourceFile
 
 
-# Characters a terminal would act on rather than show: C0 and C1 controls (ESC starts sequences that clear
-# the screen, set the title or write the clipboard), DEL, and the invisible format characters (bidi
-# overrides that reorder what is shown, zero-width spaces). Tabs and newlines are kept.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# What a terminal would act on rather than show; a carriage return too, which could overwrite a line.
+# Tabs and newlines are kept.
+_UNSAFE = re.compile(f"[{HIDDEN_CHARACTERS}\r]")
 
 
 def printable(text: str) -> str:

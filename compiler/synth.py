@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 import math
 import random
 from decimal import Decimal
@@ -102,13 +103,15 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def write_csv(path: Path, names: list[str], rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> int:
-    """Write applicants as CSV, a column per input; the number of rows written."""
-    n = 0
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(names)
-        for row in rows:
-            writer.writerow([cell(row.get(name)) for name in names])
-            n += 1
-    return n
+def csv_text(names: list[str], rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> str:
+    """Applicants as CSV text, a column per input."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows([cell(row.get(name)) for name in names] for row in rows)
+    return out.getvalue()
+
+
+def write_csv(path: Path, names: list[str], rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> None:
+    """Write applicants as a CSV file, a column per input."""
+    path.write_text(csv_text(names, rows), encoding="utf-8")

@@ -16,7 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from dsl import ast
 from dsl.diagnostics import Diagnostic, error
-from dsl.source import Span
+from dsl.source import HIDDEN_CHARACTERS, Span
 from dsl.units import RangeError, UnitError, parse_quantity, split_threshold
 from dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
 
@@ -83,7 +83,7 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
 # Characters a string may not hold: controls other than tab and newline, and the invisible format
 # characters (bidi overrides that make "001" display as "100", zero-width spaces inside a figure). They
 # hide what a text says from the reader, the site and `pol lint`, and no policy document needs them.
-_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_HIDDEN = re.compile(f"[{HIDDEN_CHARACTERS}]")
 
 
 def _check_strings(tree: Any, builder: _Builder) -> None:

@@ -254,10 +254,11 @@ class SqlGenerator:
             (f"WHEN {missing} THEN 'needs_facts' " if conds else "") + \
             f"WHEN {grant_state} = {MISSING} THEN 'needs_facts' " \
             f"WHEN {grant_state} IN ({NO_ROW}, {UNDEFINED}) THEN 'not_eligible' ELSE {string(granted)} END)"
-        return {"status": status, "amount": amount, "low": low, "mode": g.mode}
+        return {"status": status, "offered": granted, "amount": amount, "low": low, "mode": g.mode}
 
-    def select(self, as_of: datetime.date, row_id: str) -> str:
-        """One SELECT list: the row id, then for each clause its status, amount, maximum and minimum, then totals."""
+    def select(self, as_of: datetime.date, row_id: str) -> tuple[str, list[str], list[str]]:
+        """The SELECT list (the row id, then each clause's status, amount, maximum and minimum), and the clauses
+        whose amounts and maxima the cash totals add up."""
         p = self.prog
         standing = None
         if p.effective is not None and as_of < p.effective:
@@ -273,7 +274,7 @@ class SqlGenerator:
                 status, amount, maximum, minimum = string(standing), "NULL", "NULL", "NULL"
             else:
                 status = code["status"]
-                ok = f"{status} = {string({'exact': 'granted', 'case_by_case': 'case_by_case'}.get(code['mode'], 'discretionary'))}"
+                ok = f"{status} = {string(code['offered'])}"
                 amount = f"(CASE WHEN {ok} THEN {code['amount']} END)" if code["mode"] == "exact" else "NULL"
                 maximum = f"(CASE WHEN {ok} THEN {code['amount']} END)"
                 minimum = (f"(CASE WHEN {ok} THEN LEAST({code['low']}, {code['amount']}) END)"
@@ -284,7 +285,7 @@ class SqlGenerator:
                 cash_amounts.append(n)
                 if code["mode"] != "case_by_case":
                     cash_maxima.append(n)
-        return ",\n  ".join(parts), cash_amounts, cash_maxima  # type: ignore[return-value]
+        return ",\n  ".join(parts), cash_amounts, cash_maxima
 
     def totals(self, amounts: list[str], maxima: list[str]) -> list[str]:
         """The policy's totals after its limits, over the columns `select` wrote."""

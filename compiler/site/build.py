@@ -140,7 +140,7 @@ def site_files(policies: list[SitePolicy], guides: list[Guide], as_of: datetime.
     }
     for p in policies:
         files[f"docs/policies/{p.slug}.md"] = page(p.policy, p.source, p.outcomes, as_of, p.slug)
-    files.update(calculator.script_files([(p.slug, p.policy, calculator.source_name(p.source.path)) for p in policies]))
+    files.update(calculator.script_files([(p.slug, p.policy, Path(p.source.path).name) for p in policies]))
     for g in guides:
         files[f"docs/guide/{g.name}"] = g.text
     for name, _, text in comparisons:

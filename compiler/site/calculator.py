@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import html
 import json
-from pathlib import Path
 
 from compiler.backends import js
 from compiler.checker import CheckedPolicy
@@ -53,7 +52,3 @@ def self_check_page(policies: list[tuple[str, CheckedPolicy]], as_of: datetime.d
         f'<div id="pol-self-check" data-policies="{config}" data-as-of="{as_of.isoformat()}">'
         "<noscript>政策计算器需要浏览器启用 JavaScript。各条款的条件和金额也写在各政策页面上。</noscript></div>", "",
     ])
-
-
-def source_name(path: str) -> str:
-    return Path(path).name
