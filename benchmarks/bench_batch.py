@@ -27,9 +27,9 @@ import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from compiler import batch  # noqa: E402
-from compiler.lower import lower  # noqa: E402
-from compiler.pipeline import compile_file, load_evaluator, python_source  # noqa: E402
+from pol.compiler import batch  # noqa: E402
+from pol.compiler.lower import lower  # noqa: E402
+from pol.compiler.pipeline import compile_file, load_evaluator, python_source  # noqa: E402
 
 CLAUSE = "创新药研发"
 STAGE_CAP = {("一类新药", "I期"): 2_000_000, ("一类新药", "II期"): 8_000_000, ("一类新药", "III期"): 20_000_000,

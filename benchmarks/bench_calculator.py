@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compiler.cli import main  # noqa: E402
+from pol.compiler.cli import main  # noqa: E402
 
 PROBE = """async ([n]) => {
   const calc = document.querySelector('.pol-calculator[data-clause="创新药研发"]');

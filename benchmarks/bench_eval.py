@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compiler import runtime  # noqa: E402
-from compiler.pipeline import compile_file, load_evaluator, python_source  # noqa: E402
+from pol.compiler import runtime  # noqa: E402
+from pol.compiler.pipeline import compile_file, load_evaluator, python_source  # noqa: E402
 
 FACTS = {
     "新药类别": "一类新药", "临床阶段": "III期", "临床研发费用": "1亿",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import attrs
 
-from compiler import ir
-from compiler.backends.sql import NUM, SqlGenerator, quote, string
-from compiler.runtime import MAX_VALUE
+from pol.compiler import ir
+from pol.compiler.backends.sql import NUM, SqlGenerator, quote, string
+from pol.compiler.runtime import MAX_VALUE
 
 ROW = "__row"  # the input's row number, from 1, kept in the output so results join back to the input
 MAX_REPORTED = 20

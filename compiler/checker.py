@@ -9,13 +9,13 @@ from typing import Iterable
 import attrs
 from typing import assert_never
 
-from dsl import ast
-from dsl.diagnostics import Diagnostic, error
-from dsl.parser import BROKEN_HEADER, ParseResult
-from dsl.source import Span
-from dsl.units import CNY, NUMBER, RATIO, Unit
-from dsl.words import COMPARE_WORDS, KEYWORD_SPELLINGS, POSTFIX_WORDS
-from compiler.types import BOOL, DATE, ERROR, BoolT, DateT, EnumT, ErrorT, QuantityT, Ty, resolve_type
+from pol.dsl import ast
+from pol.dsl.diagnostics import Diagnostic, error
+from pol.dsl.parser import BROKEN_HEADER, ParseResult
+from pol.dsl.source import Span
+from pol.dsl.units import CNY, NUMBER, RATIO, Unit
+from pol.dsl.words import COMPARE_WORDS, KEYWORD_SPELLINGS, POSTFIX_WORDS
+from pol.compiler.types import BOOL, DATE, ERROR, BoolT, DateT, EnumT, ErrorT, QuantityT, Ty, resolve_type
 
 LEVELS = {
     "national": "国家级", "province": "省级", "city": "市级", "district": "区级", "county": "县级",
@@ -124,7 +124,7 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> tuple[str, ...]:
 
 
 def _fmt(value: Decimal, unit: Unit) -> str:
-    from compiler.runtime import format_quantity  # the runtime owns number formatting
+    from pol.compiler.runtime import format_quantity  # the runtime owns number formatting
 
     return format_quantity(value, unit.kind, unit.currency, unit.area)
 
@@ -284,7 +284,7 @@ class _Checker:
             return EnumT(d.name, tuple(m.name for m in d.members))
         ty = resolve_type(ref.name, ref.arg, ref.per)
         if isinstance(ty, str):
-            from compiler.types import SIMPLE_TYPES
+            from pol.compiler.types import SIMPLE_TYPES
 
             self.err("POL105", ty, ref.span, *_did_you_mean(ref.name, list(SIMPLE_TYPES) + list(self.enums)))
             return ERROR

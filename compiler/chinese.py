@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from compiler.runtime import format_quantity
-from dsl import ast
-from dsl.words import COMPARE_WORDS, POSTFIX_WORDS
+from pol.compiler.runtime import format_quantity
+from pol.dsl import ast
+from pol.dsl.words import COMPARE_WORDS, POSTFIX_WORDS
 
 # What a comparison written with a symbol says in words.
 _SYMBOL_WORDS = {">=": "不低于", ">": "超过", "<=": "不超过", "<": "低于", "==": "为", "!=": "不为"}

@@ -1,603 +1,35 @@
-"""The `pol` command: check, lint, build, docs, eval, inputs, test and inventory policies."""
+"""The `pol` command line: its arguments, and the exit codes every command shares.
+
+Only the standard library is imported here, so `pol --help` and `pol --version` answer at once; the
+commands, and what they need, are imported when one runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import keyword
 import os
-import re
 import sys
-import tomllib
-import unicodedata
-from decimal import Decimal
-from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from rich.console import Console
-from rich.table import Table
+from pol import __version__
 
-from compiler import runtime
-from compiler.examples import run_examples
-from compiler.compare import compare, times
-from compiler.files import NotOurs, overlapping, replace_folder, write_file
-from compiler.jsonfile import read_json
-from compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
-from compiler.lint import lint
-from compiler import jsrun
-from compiler.backends import js as js_backend
-from compiler.backends.python import RUNTIME_MODULE
-from compiler.lower import lower
-from compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
-from compiler.report import escape, print_diagnostics, render_json, to_json
-from compiler.profile import (LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies, match,
-                              policy_keys)
-from compiler.schema import input_schema, profile_schema
-from compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files, site_slug
-from compiler.site.comparison import comparison_page
+if TYPE_CHECKING:
+    from pol.compiler.commands import Cli
 
 EXIT_OK, EXIT_POLICY_ERRORS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-class Cli:
-    """Holds the consoles so tests can capture output; each command is a method returning an exit code."""
-
-    def __init__(self, out: Console | None = None, err: Console | None = None):
-        self.out = out or Console(highlight=False, soft_wrap=True)
-        self.err = err or Console(stderr=True, highlight=False, soft_wrap=True)
-
-    def fail(self, message: str) -> int:
-        self.err.print(f"[bold red]error:[/] {escape(message)}")
-        return EXIT_BAD_INPUT
-
-    def fail_all(self, message: str, problems: list[str]) -> int:
-        """Bad input with several problems: one line saying what, then each problem."""
-        self.err.print(f"[bold red]error:[/] {escape(message)}")
-        for problem in problems:
-            self.err.print(f"  - {escape(problem)}")
-        return EXIT_BAD_INPUT
-
-    def compile(self, paths: Sequence[str], fmt: str = "text") -> tuple[list[Compiled], bool]:
-        """Check every file, print every diagnostic, and say whether all files are free of errors."""
-        files = policy_files(list(paths))
-        compiled = [compile_file(p) for p in files]
-        diagnostics = [d for c in compiled for d in c.diagnostics]
-        if fmt == "json":
-            self.out.print(render_json(diagnostics), markup=False, highlight=False)
-        elif diagnostics:
-            print_diagnostics(diagnostics, {c.source.path: c.source for c in compiled}, self.err)
-        return compiled, all(c.ok for c in compiled)
-
-    # ------------------------------------------------------------ commands
-
-    def check(self, args: argparse.Namespace) -> int:
-        compiled, ok = self.compile(args.paths, args.format)
-        if args.format == "text":
-            errors = sum(d.severity == "error" for c in compiled for d in c.diagnostics)
-            if not compiled:
-                return self.fail("no .pol files found in " + ", ".join(args.paths))
-            if ok:
-                self.err.print(f"[green]checked {len(compiled)} file(s): no errors[/]")
-            else:
-                self.err.print(f"[red]{errors} error(s) in {len(compiled)} file(s)[/]")
-        return EXIT_OK if ok else EXIT_POLICY_ERRORS
-
-    def apart(self, out: str, inputs: Sequence[str | None], what: str) -> int | None:
-        """Exit code 2 with a message when the output `out` equals, contains or is inside one of the inputs."""
-        clash = overlapping(Path(out), [Path(i) for i in inputs if i])
-        if clash is None:
-            return None
-        return self.fail(f"refusing to write {what} to {out}: it would overwrite or contain the input {clash}; "
-                         "give an output outside every input")
-
-    def checked(self, paths: Sequence[str]) -> list[Compiled] | int:
-        """Every file of `paths` checked without errors, or the exit code to stop with."""
-        compiled, ok = self.compile(paths)
-        if not compiled:
-            return self.fail("no .pol files found in " + ", ".join(paths))
-        return compiled if ok else EXIT_POLICY_ERRORS
-
-    def lint(self, args: argparse.Namespace) -> int:
-        compiled = self.checked(args.paths)
-        if isinstance(compiled, int):
-            return compiled
-        found = {c.source.path: lint(c.policy, c.source) for c in compiled}  # type: ignore[arg-type]
-        diagnostics = [d for ds in found.values() for d in ds]
-        if args.format == "json":
-            self.out.print(render_json(diagnostics), markup=False, highlight=False)
-        elif diagnostics:
-            print_diagnostics(diagnostics, {c.source.path: c.source for c in compiled}, self.err)
-        errors = sum(d.severity == "error" for d in diagnostics)
-        warnings = len(diagnostics) - errors
-        if args.format == "text":
-            colour = "red" if errors else "yellow" if warnings else "green"
-            self.err.print(f"[{colour}]linted {len(compiled)} file(s): {errors} unexplained figure(s), "
-                           f"{warnings} warning(s)[/]")
-        return EXIT_POLICY_ERRORS if errors else EXIT_OK
-
-    def inventory(self, args: argparse.Namespace) -> int:
-        compiled = self.checked(args.paths)
-        if isinstance(compiled, int):
-            return compiled
-        items = [inventory(c.policy) for c in compiled]  # type: ignore[arg-type]
-        if args.format == "json":
-            self.out.print(to_json([i.to_json() for i in items]), markup=False)
-        elif args.format == "markdown":
-            self.out.print(inventory_markdown(items), markup=False, highlight=False)
-        else:
-            table = Table(title="政策条款清单")
-            for head in ("文件", *KINDS.values(), "单个企业每年最高"):
-                table.add_column(head, justify="left" if head == "文件" else "right")
-            for i in items:
-                table.add_row(escape(i.title), *(str(i.count(k)) for k in KINDS), escape(annual_text(i)))
-            self.out.print(table)
-        return EXIT_OK
-
-    def build(self, args: argparse.Namespace) -> int:
-        if (refused := self.apart(args.out, args.paths, "the evaluators")) is not None:
-            return refused
-        compiled = self.checked(args.paths)
-        if isinstance(compiled, int):
-            return compiled
-        out = Path(args.out)
-        modules: dict[str, str] = {}
-        written: dict[str, str] = {}  # module names as a case-insensitive file system sees them, to their file
-        for c in compiled:
-            path = c.source.path
-            name = _module_name(Path(path))
-            if (why := _unimportable(name)) is not None:
-                return self.fail(f"{path}: the evaluator would be written as {name}.py, which {why}; rename the file")
-            if name.casefold() in written:
-                return self.fail(f"{written[name.casefold()]} and {path} would both be written as {name}.py "
-                                 "(names are compared as Python imports them, and ignoring case); rename one file")
-            written[name.casefold()] = path
-            if args.target == "js":
-                modules[f"{name}.mjs"] = js_backend.generate(lower(c.policy, path))  # type: ignore[arg-type]
-            else:
-                modules[f"{name}.py"] = python_source(c)
-        runtime_files: dict[str, str | bytes] = (
-            dict(js_backend.runtime_files()) if args.target == "js"
-            else {f"{RUNTIME_MODULE}.py": Path(runtime.__file__).read_text(encoding="utf-8")})
-        try:
-            replace_folder(out, {**runtime_files, **modules})
-        except NotOurs as exc:
-            return self.fail(f"refusing to write the evaluators: {exc}")
-        self.err.print(f"[green]wrote {len(modules)} evaluator(s) and {escape(', '.join(runtime_files))} "
-                       f"to {escape(str(out))}[/]")
-        return EXIT_OK
-
-    def docs(self, args: argparse.Namespace) -> int:
-        inputs = [*args.paths, *(args.guide or []), *(args.compare or [])]
-        if (refused := self.apart(args.out, inputs, "the site")) is not None:
-            return refused
-        compiled = self.checked(args.paths)
-        if isinstance(compiled, int):
-            return compiled
-        as_of = _as_of(args)
-        if isinstance(as_of, str):
-            return self.fail(as_of)
-        policies: list[SitePolicy] = []
-        for c in compiled:
-            assert c.policy is not None
-            slug = site_slug(_module_name(Path(c.source.path)))
-            if any(p.slug.casefold() == slug.casefold() for p in policies):
-                return self.fail(f"two policies would both be written as policies/{slug}.md; rename one file")
-            outcomes = run_examples(c.policy, load_evaluator(python_source(c)))
-            failed = [o for o in outcomes if not o.passed]
-            if failed:
-                o = failed[0]
-                return self.fail(f"{c.source.path}: example {o.example.name!r} of clause {o.clause.id} fails "
-                                 f"({len(failed)} failing in all); run `pol test` and fix them first, "
-                                 "so the site never shows a wrong result")
-            policies.append(SitePolicy(slug, c.policy, c.source, outcomes))
-        for what, given in (("guide", args.guide or []), ("project", args.compare or [])):
-            names = [_module_name(Path(g)).casefold() if what == "project" else Path(g).name.casefold() for g in given]
-            if len(set(names)) < len(names):
-                clash = next(g for g, n in zip(given, names) if names.count(n) > 1)
-                return self.fail(f"two --{'compare' if what == 'project' else 'guide'} files would both be written as "
-                                 f"the page of {Path(clash).name}; rename one")
-        guides = []
-        for g in args.guide or []:
-            try:
-                guides.append(read_guide(Path(g)))
-            except (OSError, UnicodeDecodeError) as exc:
-                return self.fail(f"cannot read guide {g}: {exc}")
-        comparisons = []
-        try:
-            evaluators = load_policies(compiled) if args.compare else {}  # type: ignore[arg-type]
-        except ProfileError as exc:
-            return self.fail_all("the policies cannot be told apart:", exc.problems)
-        slugs = {Path(c.source.path).stem: site_slug(_module_name(Path(c.source.path))) for c in compiled}  # type: ignore[union-attr]
-        for path in args.compare or []:
-            raw = read_json(path, "project file")
-            if isinstance(raw, str):
-                return self.fail(raw)
-            # The columns are the policies the project gives facts for, in its order.
-            named = raw.get("policies") if isinstance(raw, dict) else None
-            chosen = {k: evaluators[k] for k in (named if isinstance(named, dict) else {}) if k in evaluators}
-            try:
-                comp = compare(raw, chosen, as_of if args.as_of else None)
-            except ProfileError as exc:
-                return self.fail_all(f"the project {path} cannot be compared:", exc.problems)
-            comparisons.append((_module_name(Path(path)), comp.project.name or Path(path).stem,
-                                comparison_page(comp, slugs, as_of)))
-        out = Path(args.out)
-        try:
-            replace_folder(out, site_files(policies, guides, as_of, args.site_name, comparisons))  # type: ignore[arg-type]
-        except NotOurs as exc:
-            return self.fail(f"refusing to write the site: {exc}")
-        self.err.print(f"[green]wrote {len(policies)} policy page(s), the indexes and mkdocs.yml to "
-                       f"{escape(str(out))}[/]; build the site with `mkdocs build --strict -f {escape(str(out))}/mkdocs.yml`")
-        return EXIT_OK
-
-    def batch(self, args: argparse.Namespace) -> int:
-        if (refused := self.apart(args.out, [*args.policies, args.input, args.columns], "the results")) is not None:
-            return refused
-        if Path(args.out).suffix.lower() not in (".parquet", ".csv"):
-            return self.fail(f"--out {args.out}: write .parquet or .csv")
-        if not Path(args.input).is_file() or Path(args.input).suffix.lower() not in (".parquet", ".csv"):
-            return self.fail(f"--input {args.input}: give a .csv or .parquet file of one row per applicant")
-        as_of = _as_of(args)
-        if isinstance(as_of, str):
-            return self.fail(as_of)
-        columns: dict[str, str] = {}
-        if args.columns:
-            try:
-                table = tomllib.loads(Path(args.columns).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                return self.fail(f"--columns {args.columns}: {exc}")
-            if not all(isinstance(v, str) for v in table.values()):
-                return self.fail(f"--columns {args.columns}: give input = \"column\" lines")
-            columns = dict(table)
-        compiled = self.checked(args.policies)
-        if isinstance(compiled, int):
-            return compiled
-        try:
-            keys = policy_keys([c.source.path for c in compiled])
-        except ProfileError as exc:
-            return self.fail_all("the policies cannot be told apart:", exc.problems)
-        programs = {key: lower(c.policy, Path(c.source.path).name)  # type: ignore[arg-type]
-                    for key, c in zip(keys, compiled)}
-        unknown = sorted(set(columns) - {i.name for p in programs.values() for i in p.inputs})
-        if unknown:
-            return self.fail(f"--columns {args.columns}: not inputs of the policies: {', '.join(unknown)}")
-        from compiler import batch  # DuckDB is imported only when a batch runs
-
-        try:
-            result = batch.run(programs, Path(args.input), Path(args.out), as_of, columns,
-                               progress=self.err.is_terminal, match=args.match)
-        except batch.InputError as exc:
-            return self.fail(f"--input {args.input}: {exc}")
-        for b in result.bad:
-            self.err.print(f"[yellow]row {b.row}, column {escape(b.column)}:[/] {escape(b.value)} is not "
-                           f"{escape(b.expected)}; the row is left out")
-        if result.bad_rows > len({b.row for b in result.bad}):
-            self.err.print(f"[yellow]…{result.bad_rows} row(s) left out in all[/]")
-        self.err.print(f"[green]evaluated {result.rows} row(s) under {len(programs)} polic(ies) as of "
-                       f"{as_of.isoformat()}; wrote {escape(args.out)}[/]")
-        return EXIT_OK
-
-    def synth(self, args: argparse.Namespace) -> int:
-        if (refused := self.apart(args.out, args.policies, "the population")) is not None:
-            return refused
-        compiled = self.checked(args.policies)
-        if isinstance(compiled, int):
-            return compiled
-        from compiler import synth
-
-        programs = [lower(c.policy, Path(c.source.path).name) for c in compiled]  # type: ignore[arg-type]
-        names = list(dict.fromkeys(i.name for p in programs for i in p.inputs))
-        text = synth.csv_text(names, synth.population(programs, args.rows, args.seed))
-        write_file(Path(args.out), text)  # staged beside the file and moved into place
-        rows = args.rows
-        self.err.print(f"[green]wrote {rows} applicant(s), {len(names)} column(s), to {escape(args.out)}[/]")
-        return EXIT_OK
-
-    def simulate(self, args: argparse.Namespace) -> int:
-        from compiler import batch, reform, simulate  # DuckDB is imported only when a simulation runs
-
-        loaded = self.evaluator(args.policy)
-        if isinstance(loaded, int):
-            return loaded
-        compiled, _ = loaded
-        as_of = _as_of(args)
-        if isinstance(as_of, str):
-            return self.fail(as_of)
-        if not Path(args.input).is_file():
-            return self.fail(f"--input {args.input}: no such file")
-        for target in (args.markdown, args.report):
-            if target and (refused := self.apart(target, [args.policy, args.input, args.reform], "the report")):
-                return refused
-        base = lower(compiled.policy, Path(compiled.source.path).name)
-        try:
-            title, changes = reform.read_reform(Path(args.reform)) if args.reform else ("", [])
-            changes += [reform.parse_set(text) for text in args.set or []]
-            if not changes:
-                return self.fail("give a reform: --reform REFORM.toml or --set CLAUSE.FIGURE=VALUE")
-            changed = reform.apply(base, changes)
-        except reform.ReformError as exc:
-            return self.fail_all("the reform does not fit the policy:", exc.problems)
-        title = title or "；".join(f"{c.clause} {c.figure} 调为 {c.to}" for c in changes)
-        try:
-            result = simulate.simulate(base, changed, Path(compiled.source.path).stem, Path(args.input), as_of, title)
-        except batch.InputError as exc:
-            return self.fail(f"--input {args.input}: {exc}")
-        summary = simulate.markdown(result)
-        if args.markdown:
-            write_file(Path(args.markdown), summary)
-        if args.report:
-            write_file(Path(args.report), simulate.report(result))
-        self.out.print(summary, markup=False, highlight=False)
-        return EXIT_OK
-
-    def evaluator(self, path: str) -> tuple[Compiled, Any] | int:
-        compiled, ok = self.compile([path])
-        if not compiled:
-            return self.fail(f"no .pol file at {path}")
-        if not ok:
-            return EXIT_POLICY_ERRORS
-        return compiled[0], load_evaluator(python_source(compiled[0]), _module_name(Path(path)))
-
-    def eval(self, args: argparse.Namespace) -> int:
-        loaded = self.evaluator(args.policy)
-        if isinstance(loaded, int):
-            return loaded
-        compiled, module = loaded
-        facts = read_json(args.facts)
-        if isinstance(facts, str):
-            return self.fail(facts)
-        as_of = _as_of(args)
-        if isinstance(as_of, str):
-            return self.fail(as_of)
-        wanted = set(args.clause) if args.clause else None
-        if wanted:
-            unknown = wanted - {c.id for c in compiled.policy.clauses}  # type: ignore[union-attr]
-            if unknown:
-                return self.fail("no clause called " + ", ".join(sorted(unknown)))
-        try:
-            evaluation = module.evaluate(facts, as_of=as_of, clauses=wanted)
-        except runtime.FactsError as exc:
-            return self.fail_all(f"the facts in {args.facts} do not fit the policy:", exc.problems)
-        if args.json:
-            self.out.print(to_json(evaluation.to_json()), markup=False)
-        else:
-            self.print_evaluation(evaluation)
-        if wanted or args.complete:
-            # Asked for particular clauses, or for a complete answer: a missing fact is the caller's error.
-            lacking = [r for r in evaluation.results if r.status == "needs_facts"]
-            if lacking:
-                for r in lacking:
-                    self.err.print(f"[bold red]error:[/] clause {escape(r.id)} needs the facts: {escape('、'.join(r.missing))}")
-                return EXIT_BAD_INPUT
-        return EXIT_OK
-
-    def profile_and_policies(self, args: argparse.Namespace, file: str = "profile",
-                             as_of: datetime.date | None = None) -> tuple[Any, dict[str, Any], Any] | int:
-        """The profile's (or project's) JSON, the compiled policies and `--as-of` (else `as_of`), or the exit code."""
-        day = _date(args.as_of) if args.as_of else as_of
-        if isinstance(day, str):
-            return self.fail(day)
-        compiled = self.checked(args.policies)
-        if isinstance(compiled, int):
-            return compiled
-        raw = read_json(getattr(args, file), f"{file} file")
-        if isinstance(raw, str):
-            return self.fail(raw)
-        try:
-            return raw, load_policies(compiled), day  # type: ignore[arg-type]
-        except ProfileError as exc:
-            return self.fail_all("the policies cannot be told apart:", exc.problems)
-
-    def eval_profile(self, args: argparse.Namespace) -> int:
-        loaded = self.profile_and_policies(args)
-        if isinstance(loaded, int):
-            return loaded
-        try:
-            ledger = evaluate_profile(*loaded)
-        except ProfileError as exc:
-            return self.fail_all(f"the profile {args.profile} cannot be evaluated:", exc.problems)
-        # Each entry is judged on its own date; `as_of` is the cut-off, null when every event counts.
-        as_of = loaded[2].isoformat() if loaded[2] else None
-        if args.json:
-            self.out.print(to_json({"as_of": as_of, **ledger.to_json()}), markup=False)
-        else:
-            self.out.print(f"（各事项按其日期评估；{'截至 ' + as_of + ' 的事项' if as_of else '包括档案中的全部事项'}）\n")
-            self.print_ledger(ledger)
-        return EXIT_OK
-
-    def compare(self, args: argparse.Namespace) -> int:
-        if args.markdown and (refused := self.apart(args.markdown, [args.project, *args.policies],
-                                                    "the comparison")) is not None:
-            return refused
-        loaded = self.profile_and_policies(args, "project")
-        if isinstance(loaded, int):
-            return loaded
-        try:
-            comp = compare(*loaded)
-        except ProfileError as exc:
-            return self.fail_all(f"the project {args.project} cannot be compared:", exc.problems)
-        if args.markdown:
-            write_file(Path(args.markdown), comparison_page(comp))
-            self.err.print(f"[green]wrote {escape(args.markdown)}[/]")
-        if args.json:
-            self.out.print(to_json(comp.to_json()), markup=False)
-            return EXIT_OK
-        table = Table(title=f"{comp.project.name}（按 {comp.as_of.isoformat()} 有效的条款）", show_lines=True)
-        table.add_column("事项")
-        for col in comp.columns:
-            table.add_column(escape(col.label))
-        table.add_row("政策", *(escape(c.policy.title) for c in comp.columns))
-        table.add_row("状态", *(escape(c.standing) for c in comp.columns))
-        for row in comp.rows:
-            best = comp.best(row)
-            table.add_row(escape(row), *("\n".join(
-                (f"[bold green]{escape(x.text)}[/]" if best is not None and x.value == best else escape(x.text))
-                + f"（{escape(x.reference + times(n))}）" for x, n in c.shown(row)) or "—"
-                for c in comp.columns))
-        table.add_row("确定金额合计", *(runtime.format_money(c.evaluation.determined) for c in comp.columns))
-        table.add_row("含上限金额合计", *(runtime.format_money(c.evaluation.maximum) for c in comp.columns))
-        table.add_row("其余尚缺信息的条款", *(f"{comp.unmatched(c)} 条" for c in comp.columns))
-        self.out.print(table)
-        return EXIT_OK
-
-    def match(self, args: argparse.Namespace) -> int:
-        loaded = self.profile_and_policies(args, as_of=datetime.date.today())
-        if isinstance(loaded, int):
-            return loaded
-        as_of = loaded[2]
-        try:
-            found = match(*loaded, args.item)
-        except ProfileError as exc:
-            return self.fail_all(f"the profile {args.profile} cannot be matched:", exc.problems)
-        if args.json:
-            self.out.print(to_json({"as_of": as_of.isoformat(), "matches": [m.to_json() for m in found]}),
-                           markup=False)
-            return EXIT_OK
-        table = Table(title=f"可能适用的条款（{as_of.isoformat()} 有效的政策）", show_lines=True)
-        for name in ("政策", "条款", "金额", "结论"):
-            table.add_column(name, justify="right" if name == "金额" else "left")
-        for m in found:
-            amount = "" if m.amount is None else ("" if m.status == "granted" else "最高 ") + runtime.format_money(m.amount)
-            table.add_row(escape(m.policy.title), escape(f"{m.clause.article or ''} {m.clause.id}"), amount,
-                          escape(m.verdict))
-        self.out.print(table)
-        return EXIT_OK
-
-    def print_ledger(self, ledger: Ledger) -> None:
-        for year in ledger.years():
-            self.out.print(f"[bold]{escape(ledger.enterprise)} {year} 年[/]")
-            for e in (e for e in ledger.entries if e.year == year):
-                o = e.origin
-                source = o.name if o.clause is None else f"{o.name} {o.clause.id}"
-                item = f"［{e.item}］" if e.item else ""
-                self.out.print(f"  {e.date.isoformat()}  {escape(source)} {escape(item)}")
-                if e.status in ("granted", "discretionary", "external"):
-                    cut = f"（按条款计算 {runtime.format_money(e.computed)}，核减后）" if e.cuts else ""
-                    self.out.print(f"      [bold]{LEDGER_STATUS[e.status]}：{runtime.format_money(e.amount)}[/]{cut}")
-                else:
-                    self.out.print(f"      [bold]{LEDGER_STATUS.get(e.status, e.status)}[/]")
-                for step in e.explanation:
-                    self.out.print(f"      · {escape(step)}")
-            granted, most = ledger.total(year, "granted"), ledger.total(year, "discretionary")
-            line = f"  {year} 年合计：确定 {runtime.format_money(granted)}"
-            if most:
-                line += f"；另有待主管部门审定的，最高 {runtime.format_money(most)}"
-            self.out.print(line + "\n")
-
-    def print_evaluation(self, ev: runtime.Evaluation) -> None:
-        table = Table(title=f"{ev.title}（评估日期 {ev.as_of.isoformat()}）", show_lines=True)
-        for name in ("条款", "条文", "结果", "金额", "计算过程"):
-            table.add_column(name, overflow="fold")
-        for r in ev.results:
-            if r.amount is not None:
-                amount = runtime.format_money(r.amount)
-            elif r.max_amount is not None:
-                low = f"{runtime.format_money(r.min_amount)} 至 " if r.min_amount is not None else "最高 "
-                amount = low + runtime.format_money(r.max_amount)
-            else:
-                amount = "—"
-            style = {"granted": "green", "discretionary": "cyan", "case_by_case": "cyan",
-                     "needs_facts": "yellow", "expired": "red", "not_yet_effective": "red"}.get(r.status, "dim")
-            table.add_row(escape(r.id), escape(r.clause.article or ""),
-                          f"[{style}]{runtime.STATUS_TEXT[r.status]}[/]", amount,
-                          escape("\n".join(r.explanation)))
-        self.out.print(table)
-        self.out.print(f"确定金额合计：{runtime.format_money(ev.determined)}；"
-                       f"含上限金额合计：{runtime.format_money(ev.maximum)}")
-        for note in ev.notes:
-            self.out.print(escape(note))
-
-    def inputs(self, args: argparse.Namespace) -> int:
-        if args.profile:
-            checked = self.checked(args.paths)
-            if isinstance(checked, int):
-                return checked
-            try:
-                policy_keys([c.source.path for c in checked])
-            except ProfileError as exc:
-                return self.fail_all("the policies cannot be told apart:", exc.problems)
-            schema = profile_schema({Path(c.source.path).stem: c.policy for c in checked})  # type: ignore[misc]
-            self.out.print(to_json(schema), markup=False)
-            return EXIT_OK
-        if len(args.paths) != 1:
-            return self.fail("give one policy, or --profile for a profile across several")
-        compiled, ok = self.compile(args.paths)
-        if not compiled:
-            return self.fail(f"no .pol file at {args.paths[0]}")
-        if not ok:
-            return EXIT_POLICY_ERRORS
-        schema = input_schema(compiled[0].policy)  # type: ignore[arg-type]
-        self.out.print(to_json(schema), markup=False)
-        return EXIT_OK
-
-    def test(self, args: argparse.Namespace) -> int:
-        compiled, ok = self.compile(args.paths)
-        if not compiled:
-            return self.fail("no .pol files found in " + ", ".join(args.paths))
-        passed = failed = 0
-        for c in compiled:
-            if not c.ok:
-                continue
-            if args.target == "js":
-                try:
-                    outcomes = jsrun.run_examples(c)
-                except jsrun.NoNode as exc:
-                    return self.fail(str(exc))
-            else:
-                outcomes = run_examples(c.policy, load_evaluator(python_source(c), _module_name(Path(c.source.path))))  # type: ignore[arg-type]
-            for o in outcomes:
-                where = f"{c.source.path}:{o.example.span.line}"
-                if o.passed:
-                    passed += 1
-                    if args.verbose:
-                        self.out.print(f"[green]PASS[/] {escape(where)} {escape(o.clause.id)}: {escape(o.example.name)}")
-                    continue
-                failed += 1
-                self.out.print(f"[bold red]FAIL[/] {escape(where)} {escape(o.clause.id)}: {escape(o.example.name)}")
-                self.out.print(f"  expected: {escape(o.expected)}")
-                self.out.print(f"  got:      {escape(o.got)}")
-                for step in o.explanation:
-                    self.out.print(f"    {escape(step)}")
-        broken = sum(not c.ok for c in compiled)
-        summary = f"{passed} passed, {failed} failed"
-        if broken:
-            summary += f", {broken} file(s) with errors"
-        self.out.print(summary, markup=False)
-        return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
-
-
-def _as_of(args: argparse.Namespace) -> datetime.date | str:
-    """The day of --as-of, today when it is not given, or the message saying it is not a date."""
-    return _date(args.as_of) if args.as_of else datetime.date.today()
-
-
-def _date(text: str) -> datetime.date | str:
+def date_or_error(text: str) -> datetime.date | str:
     """The date given to --as-of, or the message saying it is not one."""
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
         return f"--as-of: '{text}' is not a date such as 2022-06-30"
 
-
-def _module_name(path: Path) -> str:
-    """The module name of a policy's evaluator, as Python imports it: NFKC, so ﬁ.pol and fi.pol are one."""
-    name = re.sub(r"\W", "_", unicodedata.normalize("NFKC", path.stem))
-    return name if name and not name[0].isdigit() else f"policy_{name}"
-
-
-def _unimportable(name: str) -> str | None:
-    """Why a module of this name cannot sit beside the evaluators and be imported, or None."""
-    if name == RUNTIME_MODULE:
-        return "is the runtime every evaluator imports"
-    if name in sys.stdlib_module_names:
-        return f"would hide Python's own module {name}"
-    if keyword.iskeyword(name):
-        return "is a Python keyword and cannot be imported"
-    return None
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pol", description="Check, compile and evaluate subsidy policies written in .pol")
+    p.add_argument("--version", action="version", version=f"pol {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="check policies and report every error")
     c.add_argument("paths", nargs="+", help=".pol files or folders")
@@ -621,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--compare", action="append", help="a project file (see `pol compare`) to show as a comparison "
                                                        "page across the policies it names (repeatable)")
     d.add_argument("--as-of", help="the day policy status is judged on (default: today)")
-    d.add_argument("--site-name", default=DEFAULT_SITE_NAME, help="the site's title")
+    d.add_argument("--site-name", help="the site's title (产业扶持政策 unless given)")
     e = sub.add_parser("eval", help="evaluate a policy for one applicant's facts")
     e.add_argument("policy")
     e.add_argument("--facts", required=True, help="JSON file of input names to values")
@@ -679,10 +111,12 @@ def parser() -> argparse.ArgumentParser:
                    help="the evaluator that runs the examples: the Python one, or the JavaScript one in Node.js")
     return p
 
-
 def main(argv: Sequence[str] | None = None, cli: Cli | None = None) -> int:
     args = parser().parse_args(argv)
-    cli = cli or Cli()
+    if cli is None:
+        from pol.compiler.commands import Cli
+
+        cli = Cli()
     try:
         return int(getattr(cli, args.command.replace("-", "_"))(args))
     except KeyboardInterrupt:
@@ -692,6 +126,8 @@ def main(argv: Sequence[str] | None = None, cli: Cli | None = None) -> int:
     except Exception as exc:  # a bug in pol: say so plainly, and keep the traceback for whoever reports it
         if os.environ.get("POL_DEBUG"):
             raise
+        from pol.compiler.report import escape
+
         cli.err.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
                       "this is a bug in pol, not in your input; run again with POL_DEBUG=1 for the traceback "
                       "and report it")

@@ -9,9 +9,9 @@ from typing import Any
 
 import attrs
 
-from compiler.checker import CheckedPolicy
-from compiler.runtime import ClauseResult, format_money
-from dsl import ast
+from pol.compiler.checker import CheckedPolicy
+from pol.compiler.runtime import ClauseResult, format_money
+from pol.dsl import ast
 
 
 @attrs.frozen

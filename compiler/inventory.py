@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import attrs
 
-from compiler.checker import CheckedPolicy
-from compiler.runtime import format_money
-from compiler.site.markdown import inline
-from compiler.types import QuantityT
-from dsl import ast
+from pol.compiler.checker import CheckedPolicy
+from pol.compiler.runtime import format_money
+from pol.compiler.site.markdown import inline
+from pol.compiler.types import QuantityT
+from pol.dsl import ast
 
 # The kinds a provision is counted under, in the order the inventory shows them.
 KINDS = {

@@ -37,7 +37,7 @@ def loads(text: str) -> Any:
 
 def read_json(path: str, what: str = "facts file") -> Any:
     """The JSON in a file, with decimals kept exact; a message string when the file cannot be used."""
-    from compiler.runtime import shown_name
+    from pol.compiler.runtime import shown_name
 
     try:
         file = Path(path)

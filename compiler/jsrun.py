@@ -13,10 +13,10 @@ from typing import Any
 
 import attrs
 
-from compiler.backends import js
-from compiler.examples import Outcome, example_date, example_facts, outcome
-from compiler.lower import lower
-from compiler.pipeline import Compiled
+from pol.compiler.backends import js
+from pol.compiler.examples import Outcome, example_date, example_facts, outcome
+from pol.compiler.lower import lower
+from pol.compiler.pipeline import Compiled
 
 RUNNER = js.RUNTIME_DIR / "run.mjs"
 

@@ -10,11 +10,11 @@ from typing import Iterator, TypeVar
 
 import attrs
 
-from compiler.checker import CheckedPolicy, names_in
-from dsl import ast
-from dsl.diagnostics import Diagnostic, error, warning
-from dsl.source import SourceFile, Span
-from dsl.units import UnitError, parse_quantity
+from pol.compiler.checker import CheckedPolicy, names_in
+from pol.dsl import ast
+from pol.dsl.diagnostics import Diagnostic, error, warning
+from pol.dsl.source import SourceFile, Span
+from pol.dsl.units import UnitError, parse_quantity
 
 _NUM = r"\d+(?:\.\d+)?"
 # A unit as printed in the documents; 万/亿 alone (奖励 20 万) are money unless an area or 年 follows.
@@ -267,6 +267,6 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
 
 def _literal(f: Figure) -> str:
     """The figure written as a .pol literal, for the suggested waiver."""
-    from compiler.runtime import format_quantity
+    from pol.compiler.runtime import format_quantity
 
     return format_quantity(f.value, f.kind, f.currency, f.area).replace(" ", "")

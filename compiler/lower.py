@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import assert_never
 
-from compiler import chinese, ir, validity
-from compiler.checker import BENEFICIARIES, SCOPES, SUPPORT_KINDS, CheckedPolicy, names_in
-from compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
-from dsl import ast
+from pol.compiler import chinese, ir, validity
+from pol.compiler.checker import BENEFICIARIES, SCOPES, SUPPORT_KINDS, CheckedPolicy, names_in
+from pol.compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
+from pol.dsl import ast
 
 
 def unit_of(ty: Ty) -> ir.Unit:
@@ -30,7 +31,8 @@ class Lowering:
 
     def __init__(self, policy: CheckedPolicy, source_path: str):
         self.p = policy
-        self.path = source_path
+        # The file's name only: a build is then byte-identical whatever folder the checkout is in.
+        self.path = PurePath(source_path).name
 
     def unit(self, e: ast.Expr) -> ir.Unit:
         return unit_of(self.p.type_of(e))

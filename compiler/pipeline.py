@@ -9,13 +9,13 @@ from pathlib import Path
 
 import attrs
 
-from compiler import runtime
-from compiler.checker import CheckedPolicy, check
-from compiler.backends.python import RUNTIME_MODULE, generate
-from compiler.lower import lower
-from dsl.diagnostics import Diagnostic, error
-from dsl.parser import parse
-from dsl.source import Span, SourceFile
+from pol.compiler import runtime
+from pol.compiler.checker import CheckedPolicy, check
+from pol.compiler.backends.python import RUNTIME_MODULE, generate
+from pol.compiler.lower import lower
+from pol.dsl.diagnostics import Diagnostic, error
+from pol.dsl.parser import parse
+from pol.dsl.source import Span, SourceFile
 
 # The taxonomy of subjects, looked for beside each policy file.
 SUBJECTS_FILE = "subjects.toml"

@@ -10,12 +10,12 @@ from typing import Any
 
 import attrs
 
-from compiler import validity
-from compiler.checker import LEVEL_RANK, LEVELS, OVERLAP, RECEIVED_SCOPES, CheckedPolicy, names_in
-from compiler.pipeline import Compiled, load_evaluator, python_source
-from compiler.runtime import (FEN, OUT_OF_FORCE, MAX_TEXT, FactsError, bounded, few, format_money, parse_quantity_text, read_fact,
+from pol.compiler import validity
+from pol.compiler.checker import LEVEL_RANK, LEVELS, OVERLAP, RECEIVED_SCOPES, CheckedPolicy, names_in
+from pol.compiler.pipeline import Compiled, load_evaluator, python_source
+from pol.compiler.runtime import (FEN, OUT_OF_FORCE, MAX_TEXT, FactsError, bounded, few, format_money, parse_quantity_text, read_fact,
                               shown, unknown_field)
-from dsl import ast
+from pol.dsl import ast
 
 ZERO = Decimal(0)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import attrs
 
-from compiler import ir
-from dsl.units import UnitError, parse_quantity
+from pol.compiler import ir
+from pol.dsl.units import UnitError, parse_quantity
 
 
 class ReformError(ValueError):

@@ -11,8 +11,8 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape as escape_markup
 
-from dsl.diagnostics import Diagnostic
-from dsl.source import HIDDEN_CHARACTERS, SourceFile
+from pol.dsl.diagnostics import Diagnostic
+from pol.dsl.source import HIDDEN_CHARACTERS, SourceFile
 
 
 # What a terminal would act on rather than show; a carriage return too, which could overwrite a line.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from compiler.checker import LEVELS, CheckedPolicy
-from compiler.runtime import AREA_NAMES, AREA_SPELLINGS, MAX_VALUE, MULTIPLIERS, PER_YEAR
-from dsl import ast
-from compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
+from pol.compiler.checker import LEVELS, CheckedPolicy
+from pol.compiler.runtime import AREA_NAMES, AREA_SPELLINGS, MAX_VALUE, MULTIPLIERS, PER_YEAR
+from pol.dsl import ast
+from pol.compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 
 # A figure as the evaluators read it (runtime.normalise_text): full-width digits, thousands separators,
 # and a space before the unit.

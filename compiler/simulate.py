@@ -10,9 +10,9 @@ from pathlib import Path
 
 import attrs
 
-from compiler import batch, ir
-from compiler.backends.sql import quote
-from compiler.runtime import format_money
+from pol.compiler import batch, ir
+from pol.compiler.backends.sql import quote
+from pol.compiler.runtime import format_money
 
 # The buckets of the change `d` in an applicant's maximum, for the distribution.
 BUCKETS = [("减少超过 100万元", "{d} < -1000000"), ("减少 10万元至 100万元", "{d} >= -1000000 AND {d} < -100000"),

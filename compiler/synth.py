@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
-from compiler import ir
+from pol.compiler import ir
 
 # One step beside a threshold, by the kind of value: a fen, a square metre, a percentage point, a year.
 STEP = {"money": Decimal("0.01"), "money_per_area": Decimal("0.01"), "area": Decimal(1), "ratio": Decimal("0.01"),

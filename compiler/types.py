@@ -6,7 +6,7 @@ from typing import Union
 
 import attrs
 
-from dsl.units import AREA_NAMES, CNY, M2, MU, NUMBER, RATIO, USD, YEARS, Unit
+from pol.dsl.units import AREA_NAMES, CNY, M2, MU, NUMBER, RATIO, USD, YEARS, Unit
 
 
 @attrs.frozen

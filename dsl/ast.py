@@ -8,8 +8,8 @@ from typing import Literal, Union
 
 import attrs
 
-from dsl.source import Span
-from dsl.units import Unit
+from pol.dsl.source import Span
+from pol.dsl.units import Unit
 
 node = attrs.frozen(kw_only=True, cache_hash=True)
 

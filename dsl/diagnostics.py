@@ -6,7 +6,7 @@ from typing import Literal
 
 import attrs
 
-from dsl.source import Span
+from pol.dsl.source import Span
 
 Severity = Literal["error", "warning"]
 

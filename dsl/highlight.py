@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from pygments.lexer import RegexLexer, words
 from pygments.token import Comment, Keyword, Literal, Name, Number, Operator, Punctuation, String, Text, Whitespace
+
+from pol.dsl.grammar import grammar_text
 
 # Which grammar terminals are shown as which kind of token. The spellings themselves are read from
 # grammar.lark, so a keyword added there is highlighted without touching this file.
@@ -20,7 +21,7 @@ _TERMINAL = re.compile(r'^(?P<name>[A-Z_]+)\.\d+:\s*(?P<body>"[^\n]*)$', re.M)
 
 def _spellings() -> dict[str, tuple[str, ...]]:
     """Every keyword terminal of the grammar with its spellings, longest first."""
-    grammar = (Path(__file__).with_name("grammar.lark")).read_text(encoding="utf-8")
+    grammar = grammar_text()
     found = {}
     for m in _TERMINAL.finditer(grammar):
         spelled = tuple(sorted(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group("body")), key=len, reverse=True))

@@ -7,18 +7,18 @@ import difflib
 import functools
 import re
 import unicodedata
-from importlib import resources
 from typing import Any
 
 import attrs
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from dsl import ast
-from dsl.diagnostics import Diagnostic, error
-from dsl.source import HIDDEN_CHARACTERS, Span
-from dsl.units import RangeError, UnitError, parse_quantity, split_threshold
-from dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
+from pol.dsl import ast
+from pol.dsl.diagnostics import Diagnostic, error
+from pol.dsl.grammar import grammar_text
+from pol.dsl.source import HIDDEN_CHARACTERS, Span
+from pol.dsl.units import RangeError, UnitError, parse_quantity, split_threshold
+from pol.dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
 
 BROKEN_HEADER = "<policy header>"  # in broken_names when the header failed to parse
 TOP_LEVEL = re.compile(r"^(policy|政策|enum|枚举|input|输入|let|定义|limit|限额|clause|条款|measure|措施)[\s{]")
@@ -27,8 +27,10 @@ _DECL_NAME = re.compile(r"^(?:enum|枚举|input|输入|let|定义)\s+([^\W\d]\w*
 
 @functools.cache
 def _lark() -> Lark:
-    grammar = resources.files("dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    # cache=True keeps Lark's parse tables in the temporary folder, keyed by a hash of the grammar and
+    # the options: a command loads them in milliseconds instead of rebuilding them on every run.
+    return Lark(grammar_text(), parser="lalr", propagate_positions=True,
+                maybe_placeholders=False, cache=True)
 
 
 # What the `received_local` rule becomes, so that `received` can tell it from clause names.

@@ -8,7 +8,7 @@ from typing import Literal
 
 import attrs
 
-from compiler.runtime import AREA_NAMES, CURRENCY_NAMES, bounded, parse_quantity_text
+from pol.compiler.runtime import AREA_NAMES, CURRENCY_NAMES, bounded, parse_quantity_text
 
 Kind = Literal["money", "area", "money_per_area", "ratio", "years", "number"]
 

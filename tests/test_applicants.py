@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cli import main
+from pol.compiler.cli import main
 
 ROOT = Path(__file__).parent.parent
 AS_OF = "2022-06-30"  # every policy below was in force on this date

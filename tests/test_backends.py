@@ -11,11 +11,11 @@ from decimal import Decimal
 
 import pytest
 
-from compiler import ir, jsrun
-from compiler.synth import STEP, thresholds
-from compiler.examples import example_date, example_facts
-from compiler.lower import lower
-from compiler.pipeline import compile_file, load_evaluator, python_source
+from pol.compiler import ir, jsrun
+from pol.compiler.synth import STEP, thresholds
+from pol.compiler.examples import example_date, example_facts
+from pol.compiler.lower import lower
+from pol.compiler.pipeline import compile_file, load_evaluator, python_source
 
 from conftest import FUZZ_COUNTS, POLICIES
 
@@ -100,7 +100,7 @@ def test_javascript_agrees_with_python_on_generated_facts_at_every_edge(stem) ->
 
 
 def test_build_and_test_for_javascript_from_the_command_line(tmp_path, capsys) -> None:
-    from compiler.cli import main
+    from pol.compiler.cli import main
 
     assert main(["test", str(POLICIES)]) == 0
     python_summary = capsys.readouterr().out.strip().splitlines()[-1]

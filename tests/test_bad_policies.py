@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.lint import lint
-from compiler.pipeline import compile_file
-from dsl.diagnostics import CODES
+from pol.compiler.lint import lint
+from pol.compiler.pipeline import compile_file
+from pol.dsl.diagnostics import CODES
 
 BAD = Path(__file__).parent / "bad"
 EXPECTED = re.compile(r"^# (?:error|warning): (POL\d+) (\d+):(\d+) (.*)$", re.M)

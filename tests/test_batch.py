@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from compiler import batch
-from compiler.cli import main
-from compiler.examples import _matches, example_date, example_facts
-from compiler.jsrun import JsonResult
-from compiler.lower import lower
-from compiler.pipeline import compile_file, load_evaluator, python_source
-from compiler.synth import write_csv
+from pol.compiler import batch
+from pol.compiler.cli import main
+from pol.compiler.examples import _matches, example_date, example_facts
+from pol.compiler.jsrun import JsonResult
+from pol.compiler.lower import lower
+from pol.compiler.pipeline import compile_file, load_evaluator, python_source
+from pol.compiler.synth import write_csv
 
 from conftest import FUZZ_COUNTS, POLICIES
 from test_backends import generated

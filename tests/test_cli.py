@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from compiler.cli import Cli, main
+from pol.compiler.cli import main
+from pol.compiler.commands import Cli
 
 from conftest import POLICIES, ROOT
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from compiler.cli import main
-from compiler.compare import compare
-from compiler.pipeline import compile_file
-from compiler.profile import ProfileError, load_policies
-from compiler.site.comparison import comparison_page
+from pol.compiler.cli import main
+from pol.compiler.compare import compare
+from pol.compiler.pipeline import compile_file
+from pol.compiler.profile import ProfileError, load_policies
+from pol.compiler.site.comparison import comparison_page
 
 from conftest import POLICIES, ROOT
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cli import main
-from compiler.inventory import inventory
-from compiler.lint import figures, lint
-from compiler.pipeline import compile_file, compile_text
+from pol.compiler.cli import main
+from pol.compiler.inventory import inventory
+from pol.compiler.lint import figures, lint
+from pol.compiler.pipeline import compile_file, compile_text
 
 ROOT = Path(__file__).parent.parent
 POLICIES = sorted((ROOT / "policies").glob("*.pol"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from compiler.pipeline import compile_text, load_evaluator, python_source
+from pol.compiler.pipeline import compile_text, load_evaluator, python_source
 
 SOURCE = '''
 policy forms { title: "形式测试" effective: 2021-11-01 expires: 2024-12-31 }

@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
-from compiler.lint import lint
-from compiler.pipeline import compile_text, python_source
-from compiler.report import render_text
-from dsl.parser import _lark
+from pol.compiler.lint import lint
+from pol.compiler.pipeline import compile_text, python_source
+from pol.compiler.report import render_text
+from pol.dsl.parser import _lark
 
 from conftest import FUZZ_COUNTS, POLICIES
 

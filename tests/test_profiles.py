@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cli import main
-from compiler.pipeline import compile_file, policy_files
-from compiler.profile import ProfileError, evaluate_profile, load_policies
+from pol.compiler.cli import main
+from pol.compiler.pipeline import compile_file, policy_files
+from pol.compiler.profile import ProfileError, evaluate_profile, load_policies
 
 from conftest import POLICIES, ROOT
 
@@ -166,7 +166,7 @@ def test_eval_profile_command(tmp_path: Path, capsys) -> None:
 
 
 def test_match_lists_what_may_apply_and_what_is_missing(policies) -> None:
-    from compiler.profile import match
+    from pol.compiler.profile import match
 
     raw = json.loads((PROFILES / "suzhou_over_limit.json").read_text(encoding="utf-8"))
     found = {(m.policy.key, m.clause.id): m for m in match(raw, policies, datetime.date(2022, 6, 30), "SZ-产业化")}
@@ -213,7 +213,7 @@ def test_provincial_matching_reads_the_local_grants_from_the_ledger(policies) ->
 
 
 def test_regions_keep_other_cities_policies_out(policies) -> None:
-    from compiler.profile import match
+    from pol.compiler.profile import match
 
     raw = json.loads((PROFILES / "suzhou_provincial_matching.json").read_text(encoding="utf-8"))
     found = {m.policy.key for m in match(raw, policies, datetime.date(2022, 6, 1))}
@@ -260,7 +260,7 @@ def test_suzhou_phase_grant_is_paid_once_per_phase_and_product(policies) -> None
 
 
 def test_once_without_a_key_pays_a_clause_once_per_item() -> None:
-    from compiler.pipeline import compile_text
+    from pol.compiler.pipeline import compile_text
 
     compiled = compile_text('policy p { title: "t" region: "甲市" }\ninput 认定: bool\n'
                             'clause 奖励 "1" { when 认定  grant 50万  once }\n', "p.pol")

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from compiler import runtime as rt
-from compiler.checker import names_in
-from compiler.cli import main
-from compiler.inventory import inventory
-from compiler.pipeline import compile_file, compile_text, load_evaluator, python_source
+from pol.compiler import runtime as rt
+from pol.compiler.checker import names_in
+from pol.compiler.cli import main
+from pol.compiler.inventory import inventory
+from pol.compiler.pipeline import compile_file, compile_text, load_evaluator, python_source
 
 from conftest import FUZZ_COUNTS, POLICIES
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from compiler import runtime as rt
+from pol.compiler import runtime as rt
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
-from compiler.cli import main
-from compiler.pipeline import compile_file, policy_files
-from compiler.profile import ProfileError, evaluate_profile, load_policies
-from compiler.schema import input_schema, profile_schema
+from pol.compiler.cli import main
+from pol.compiler.pipeline import compile_file, policy_files
+from pol.compiler.profile import ProfileError, evaluate_profile, load_policies
+from pol.compiler.schema import input_schema, profile_schema
 
 from conftest import FUZZ_COUNTS, POLICIES, ROOT
 
@@ -96,7 +96,7 @@ input 类别: 类
 
 @pytest.fixture(scope="module")
 def all_kinds():
-    from compiler.pipeline import compile_text, load_evaluator, python_source
+    from pol.compiler.pipeline import compile_text, load_evaluator, python_source
 
     compiled = compile_text(ALL_KINDS, "kinds.pol")
     assert compiled.ok, compiled.diagnostics
@@ -118,7 +118,7 @@ _VALUE = st.one_of(
 @given(name=st.sampled_from(["金额", "美元", "比例", "面积", "亩数", "单价", "年限", "个数", "是否", "日期", "类别"]),
        value=_VALUE)
 def test_the_schema_accepts_exactly_what_the_evaluator_accepts(all_kinds, name, value) -> None:
-    from compiler import runtime as rt
+    from pol.compiler import runtime as rt
 
     module, schema = all_kinds
     try:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cli import main
-from compiler.lower import lower
-from compiler.pipeline import compile_file, load_evaluator, python_source
-from compiler.reform import Change, ReformError, apply
+from pol.compiler.cli import main
+from pol.compiler.lower import lower
+from pol.compiler.pipeline import compile_file, load_evaluator, python_source
+from pol.compiler.reform import Change, ReformError, apply
 
 from conftest import POLICIES
 
@@ -62,7 +62,7 @@ def test_the_cost_of_a_reform_is_exact_applicant_by_applicant(tmp_path, capsys) 
     module = load_evaluator(python_source(compiled), "yantai_sim")
     program = lower(compiled.policy, "yantai.pol")
     changed = apply(program, [Change("创新药研发", "rate", "30%", "test")])
-    from compiler.backends.python import generate
+    from pol.compiler.backends.python import generate
 
     reformed = load_evaluator(generate(changed), "yantai_reformed")
     before = after = Decimal(0)
@@ -71,7 +71,7 @@ def test_the_cost_of_a_reform_is_exact_applicant_by_applicant(tmp_path, capsys) 
         day = datetime.date.fromisoformat(AS_OF)
         before += module.evaluate(facts, as_of=day).determined
         after += reformed.evaluate(facts, as_of=day).determined
-    from compiler.runtime import format_money
+    from pol.compiler.runtime import format_money
 
     assert f"| 确定金额合计 | {format_money(before)} | {format_money(after)} |" in text
     assert after < before

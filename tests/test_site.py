@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.cli import main
-from compiler.examples import run_examples
-from compiler.pipeline import compile_file, compile_text, load_evaluator, python_source
-from compiler.site.markdown import escape, fence, inline
-from compiler.site.policy_page import PolicyPage
-from compiler.site.prose import clause_reading
-from compiler.validity import standing
-from compiler.validity import end_of_term
+from pol.compiler.cli import main
+from pol.compiler.examples import run_examples
+from pol.compiler.pipeline import compile_file, compile_text, load_evaluator, python_source
+from pol.compiler.site.markdown import escape, fence, inline
+from pol.compiler.site.policy_page import PolicyPage
+from pol.compiler.site.prose import clause_reading
+from pol.compiler.validity import standing
+from pol.compiler.validity import end_of_term
 
 from conftest import POLICIES, ROOT
 
@@ -300,7 +300,7 @@ clause 补助 "一 <i>" {
 
 @pytest.fixture(scope="module")
 def docs():
-    from compiler.site.indexes import documents
+    from pol.compiler.site.indexes import documents
 
     items = []
     for name in ("jiangsu", "suzhou", "yantai"):
@@ -314,7 +314,7 @@ def _section(text: str, title: str) -> str:
 
 
 def test_index_by_stage_lists_clauses_and_measures(docs) -> None:
-    from compiler.site.indexes import by_stage
+    from pol.compiler.site.indexes import by_stage
 
     clinical = _section(by_stage(docs), "临床试验")
     assert "[支持开展临床试验](policies/yantai.md#临床试验机构支持)" in clinical
@@ -324,14 +324,14 @@ def test_index_by_stage_lists_clauses_and_measures(docs) -> None:
 
 
 def test_index_by_beneficiary(docs) -> None:
-    from compiler.site.indexes import by_beneficiary
+    from pol.compiler.site.indexes import by_beneficiary
 
     parks = _section(by_beneficiary(docs), "园区")
     assert "policies/yantai.md#园区亩产税收奖励" in parks and "policies/yantai.md#创新药研发" not in parks
 
 
 def test_largest_grants_are_in_descending_order(docs) -> None:
-    from compiler.site.indexes import largest
+    from pol.compiler.site.indexes import largest
 
     rows = [line for line in largest(docs).splitlines() if re.match(r"\| \d+ \|", line)]
     # 一事一议 with a stated maximum of 1亿元: Yantai 十(二) 原创新药, Jiangsu 21 顶尖人才.
@@ -341,7 +341,7 @@ def test_largest_grants_are_in_descending_order(docs) -> None:
 
 
 def test_comparison_matrix_counts_clauses_by_stage(docs) -> None:
-    from compiler.site.indexes import compare
+    from pol.compiler.site.indexes import compare
 
     yantai = next(line for line in compare(docs).splitlines() if "(policies/yantai.md)" in line)
     cells = [c.strip() for c in yantai.strip("|").split("|")]
@@ -352,7 +352,7 @@ def test_comparison_matrix_counts_clauses_by_stage(docs) -> None:
 def test_finder_pages_list_policies_in_force_apart_from_the_rest() -> None:
     import datetime
 
-    from compiler.site.indexes import by_stage, compare, documents, largest
+    from pol.compiler.site.indexes import by_stage, compare, documents, largest
 
     items = [(n, compile_file(POLICIES / f"{n}.pol").policy) for n in ("jiangsu", "suzhou", "yantai")]
     docs = documents(items, datetime.date(2026, 11, 22))  # Jiangsu expired on 2024-12-31

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cli import main
+from pol.compiler.cli import main
 
 from conftest import POLICIES, ROOT
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from compiler.examples import run_examples
+from pol.compiler.examples import run_examples
 
 AS_OF = datetime.date(2022, 1, 1)
 

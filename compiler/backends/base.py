@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler import ir
+from pol.compiler import ir
 
 # Characters a language or an editor may take as the end of a line; never let one end a generated comment.
 _LINE_BREAKS = str.maketrans({c: " " for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})

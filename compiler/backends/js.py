@@ -13,8 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from compiler import ir
-from compiler.backends.base import MAIN, QUIET, WORKED, Emitter, Generator
+from pol.compiler import ir
+from pol.compiler.backends.base import MAIN, QUIET, WORKED, Emitter, Generator
 
 RUNTIME_FILE = "pol_runtime.mjs"
 # The runtime and the decimal library it imports, shipped beside every set of JavaScript evaluators.

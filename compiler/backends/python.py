@@ -6,8 +6,8 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from compiler import ir
-from compiler.backends.base import MAIN, QUIET, WORKED, Emitter, Generator
+from pol.compiler import ir
+from pol.compiler.backends.base import MAIN, QUIET, WORKED, Emitter, Generator
 
 RUNTIME_MODULE = "pol_runtime"
 

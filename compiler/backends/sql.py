@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import attrs
 
-from compiler import ir
+from pol.compiler import ir
 
 SCALE = 12
 NUM = f"DECIMAL(38, {SCALE})"

@@ -11,12 +11,12 @@ from typing import Sequence
 
 import attrs
 
-from compiler.checker import CheckedPolicy
-from compiler.examples import Outcome
-from compiler.inventory import inventory, inventory_markdown
-from compiler.site import calculator, indexes
-from compiler.site.policy_page import page
-from dsl.source import SourceFile
+from pol.compiler.checker import CheckedPolicy
+from pol.compiler.examples import Outcome
+from pol.compiler.inventory import inventory, inventory_markdown
+from pol.compiler.site import calculator, indexes
+from pol.compiler.site.policy_page import page
+from pol.dsl.source import SourceFile
 
 DEFAULT_SITE_NAME = "产业扶持政策"
 

@@ -6,11 +6,11 @@ import datetime
 import html
 import json
 
-from compiler.backends import js
-from compiler.checker import CheckedPolicy
-from compiler.lower import lower
-from compiler.validity import standing
-from dsl import ast
+from pol.compiler.backends import js
+from pol.compiler.checker import CheckedPolicy
+from pol.compiler.lower import lower
+from pol.compiler.validity import standing
+from pol.dsl import ast
 
 # The folder of the site's own scripts, relative to docs/; the calculators import the evaluators from it.
 JS_DIR = "js"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from compiler.compare import Cell, Comparison, times
-from compiler.runtime import format_money
-from compiler.site.markdown import inline, paragraphs, table
-from compiler.site.policy_page import heading_title
+from pol.compiler.compare import Cell, Comparison, times
+from pol.compiler.runtime import format_money
+from pol.compiler.site.markdown import inline, paragraphs, table
+from pol.compiler.site.policy_page import heading_title
 
 
 def comparison_page(comp: Comparison, slugs: dict[str, str] | None = None, site_as_of: datetime.date | None = None) -> str:

@@ -9,14 +9,14 @@ from typing import Callable
 
 import attrs
 
-from compiler.checker import BENEFICIARIES, STAGES, CheckedPolicy
-from compiler.inventory import KINDS, Entry, Inventory, annual_text, inventory
-from compiler.runtime import format_money
-from compiler.site.markdown import inline, table
-from compiler.site.policy_page import heading_title, maximum
-from compiler.site.prose import clause_reading
-from compiler.validity import standing
-from dsl import ast
+from pol.compiler.checker import BENEFICIARIES, STAGES, CheckedPolicy
+from pol.compiler.inventory import KINDS, Entry, Inventory, annual_text, inventory
+from pol.compiler.runtime import format_money
+from pol.compiler.site.markdown import inline, table
+from pol.compiler.site.policy_page import heading_title, maximum
+from pol.compiler.site.prose import clause_reading
+from pol.compiler.validity import standing
+from pol.dsl import ast
 
 # How many clauses the table of the largest grants lists.
 LARGEST = 30

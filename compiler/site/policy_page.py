@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime
 
-from compiler.checker import BENEFICIARIES, SCOPES, STAGES, CheckedPolicy, names_in
-from compiler.chinese import quantity
-from compiler.examples import Outcome
-from compiler.inventory import KINDS, Entry, inventory
-from compiler.runtime import format_money
-from compiler.site.calculator import clause_form
-from compiler.site.markdown import escape, fence, indent, inline, paragraphs, table
-from compiler.site.prose import SiteReading, clause_reading
-from compiler.validity import standing
-from dsl import ast
-from dsl.source import SourceFile
+from pol.compiler.checker import BENEFICIARIES, SCOPES, STAGES, CheckedPolicy, names_in
+from pol.compiler.chinese import quantity
+from pol.compiler.examples import Outcome
+from pol.compiler.inventory import KINDS, Entry, inventory
+from pol.compiler.runtime import format_money
+from pol.compiler.site.calculator import clause_form
+from pol.compiler.site.markdown import escape, fence, indent, inline, paragraphs, table
+from pol.compiler.site.prose import SiteReading, clause_reading
+from pol.compiler.validity import standing
+from pol.dsl import ast
+from pol.dsl.source import SourceFile
 
 
 def heading(p: ast.Clause | ast.Measure) -> str:

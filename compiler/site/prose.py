@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import attrs
 
-from compiler.checker import BENEFICIARIES, SCOPES, SUPPORT_KINDS, CheckedPolicy
-from compiler.chinese import Reading
-from compiler.site.markdown import inline, table
-from compiler.types import BoolT
-from dsl import ast
+from pol.compiler.checker import BENEFICIARIES, SCOPES, SUPPORT_KINDS, CheckedPolicy
+from pol.compiler.chinese import Reading
+from pol.compiler.site.markdown import inline, table
+from pol.compiler.types import BoolT
+from pol.dsl import ast
 
 
 @attrs.define

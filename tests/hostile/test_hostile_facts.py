@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler import runtime as rt
-from compiler.cli import main
+from pol.compiler import runtime as rt
+from pol.compiler.cli import main
 
 from conftest import POLICIES, ROOT
 
@@ -50,7 +50,7 @@ def test_a_field_given_twice_is_refused_not_silently_replaced(tmp_path, capsys) 
 def test_out_of_range_numbers_are_refused_naming_the_field(tmp_path, capsys, value, message) -> None:
     text = json.dumps(DRUG)[:-1] + f', "临床研发费用": {value}}}'
     # A child process with a timeout: before the bound, 1E-999999999 hung writing a billion digits.
-    script = f"import sys; from compiler.cli import main; sys.exit(main({_eval(tmp_path, text, '--json')!r}))"
+    script = f"import sys; from pol.compiler.cli import main; sys.exit(main({_eval(tmp_path, text, '--json')!r}))"
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert run.returncode == 2, run.stderr
     assert "临床研发费用 (本阶段单品种临床研发费用)" in run.stderr and message in run.stderr
@@ -80,7 +80,7 @@ def test_a_zero_divisor_says_so_instead_of_asking_for_facts_given(tmp_path, caps
 
 
 def test_a_division_by_zero_inside_a_grant_is_explained(tmp_path) -> None:
-    from compiler.pipeline import compile_text, load_evaluator, python_source
+    from pol.compiler.pipeline import compile_text, load_evaluator, python_source
 
     compiled = compile_text('policy p { title: "t" }\ninput 总额: money\ninput 面积: area(亩)\n'
                             'clause 均摊 "1" { grant 总额 / 面积 × 1亩 }\n', "p.pol")

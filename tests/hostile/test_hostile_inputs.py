@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cli import main
-from compiler.pipeline import compile_text, load_evaluator, python_source
+from pol.compiler.cli import main
+from pol.compiler.pipeline import compile_text, load_evaluator, python_source
 
 from conftest import POLICIES, ROOT
 
@@ -234,12 +234,12 @@ def test_a_failed_build_keeps_the_previous_output(tmp_path, capsys) -> None:
 
 
 def test_a_bug_in_pol_is_reported_as_such_without_a_traceback(capsys, monkeypatch) -> None:
-    from compiler import cli
+    from pol.compiler import commands
 
     def broken(self, args):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(cli.Cli, "check", broken)
+    monkeypatch.setattr(commands.Cli, "check", broken)
     assert main(["check", str(POLICIES / "xuzhou.pol")]) == 3
     err = capsys.readouterr().err
     assert "internal error: ZeroDivisionError: boom" in err and "this is a bug in pol" in err

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cli import main
-from compiler.files import MARKER, STAGING, replace_folder
+from pol.compiler.cli import main
+from pol.compiler.files import MARKER, STAGING, replace_folder
 
 from conftest import POLICIES, ROOT
 
@@ -100,7 +100,7 @@ _KILLED_BUILD = """
 import os, shutil, signal, sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from compiler import files
+from pol.compiler import files
 point = {point!r}
 if point == "writing":
     real = Path.write_text
@@ -111,7 +111,7 @@ if point == "writing":
     Path.write_text = write_text
 else:  # killed right after the swap, before the old output is removed
     shutil.rmtree = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
-from compiler.cli import main
+from pol.compiler.cli import main
 main(["build", {policy!r}, "--out", {out!r}])
 """
 
@@ -137,7 +137,7 @@ def test_a_kill_at_any_point_leaves_a_whole_output_and_the_next_run_tidies_up(tm
 
 def test_concurrent_builds_into_one_folder_take_turns(tmp_path) -> None:
     out = tmp_path / "out"
-    script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from compiler.cli import main; " \
+    script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from pol.compiler.cli import main; " \
              f"sys.exit(main(['build', sys.argv[1], '--out', {str(out)!r}]))"
     runs = [subprocess.Popen([sys.executable, "-c", script, str(POLICIES / name)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE) for name in ("xuzhou.pol", "suzhou.pol", "yantai.pol")]

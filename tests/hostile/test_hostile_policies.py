@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cli import main
-from compiler.lint import figures
-from compiler.pipeline import compile_text
-from compiler.report import printable
+from pol.compiler.cli import main
+from pol.compiler.lint import figures
+from pol.compiler.pipeline import compile_text
+from pol.compiler.report import printable
 
 from conftest import POLICIES, ROOT
 
@@ -43,7 +43,7 @@ def test_thousands_of_chained_definitions_are_refused_with_a_diagnostic(tmp_path
     lines.append('clause c "1" { grant l2999 × 10% }')
     path = tmp_path / "lets.pol"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-c", "from compiler.cli import entry; entry()", "check", str(path)], capture_output=True,
+    run = subprocess.run([sys.executable, "-c", "from pol.compiler.cli import entry; entry()", "check", str(path)], capture_output=True,
                          text=True, timeout=120, cwd=ROOT)
     assert run.returncode == 1, run.stderr
     assert "error[POL004]: definitions are built on each other more than 200 deep" in run.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from compiler.cli import main
+from pol.compiler.cli import main
 
 from conftest import POLICIES
 
