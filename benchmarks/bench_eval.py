@@ -1,9 +1,10 @@
 """Time one applicant's evaluation through the compiled Yantai evaluator against hand-written Decimal code.
 
 Run: .venv/bin/python benchmarks/bench_eval.py [--rounds N]
-Both sides compute the same five clauses for the same applicant, in the same process and run; the
-report gives each side's time per evaluation and their ratio. The compiled side also records its
-explanation steps (formatted only on demand), which the hand-written side does not.
+Both sides compute the same six clauses (the compiled side is asked for them by id) for the same
+applicant, in the same process and run; the report gives each side's time per evaluation and their
+ratio. The compiled side also records its explanation steps (formatted only on demand), which the
+hand-written side does not. The whole 33-clause policy is timed last, for scale, not compared.
 """
 
 from __future__ import annotations
@@ -37,8 +38,13 @@ STAGE_CAP = {("I期", "一类新药"): Decimal(2_000_000), ("I期", "二类新�
 CLASS_CAP = {"一类新药": Decimal(30_000_000), "二类新药": Decimal(15_000_000)}
 
 
+# The clauses hand_written computes, by the ids the compiled evaluator knows them by.
+SAME_CLAUSES = ("创新药研发", "研发型企业房租补贴", "工业企业房租补贴", "销售收入晋级奖励", "委托生产销售奖励",
+                "园区亩产税收奖励")
+
+
 def hand_written(f: dict) -> dict[str, Decimal]:
-    """The same five clauses written directly in Python with Decimal, as a careful programmer would."""
+    """The same six clauses written directly in Python with Decimal, as a careful programmer would."""
     out = {}
     with localcontext() as ctx:
         ctx.prec = 50
@@ -83,21 +89,25 @@ def main() -> None:
     module = load_evaluator(python_source(compile_file(ROOT / "policies" / "yantai.pol")), "yantai")
     facts = runtime.read_facts(module.INPUTS, FACTS)
 
-    compiled = {r.id: r.amount for r in module.evaluate(facts, as_of=AS_OF, validated=True).results
+    same = SAME_CLAUSES
+    compiled = {r.id: r.amount for r in module.evaluate(facts, as_of=AS_OF, clauses=same, validated=True).results
                 if r.status == "granted"}
     expected = hand_written(facts)
     assert compiled == expected, (compiled, expected)  # same clauses, same answers
 
     hand = best_of(lambda: hand_written(facts), args.rounds, args.number)
-    ours = best_of(lambda: module.evaluate(facts, as_of=AS_OF, validated=True), args.rounds, args.number)
-    raw = best_of(lambda: module.evaluate(FACTS, as_of=AS_OF), args.rounds, args.number)
-    explained = best_of(lambda: [r.explanation for r in module.evaluate(facts, as_of=AS_OF, validated=True).results],
+    ours = best_of(lambda: module.evaluate(facts, as_of=AS_OF, clauses=same, validated=True), args.rounds, args.number)
+    raw = best_of(lambda: module.evaluate(FACTS, as_of=AS_OF, clauses=same), args.rounds, args.number)
+    explained = best_of(lambda: [r.explanation for r in
+                                 module.evaluate(facts, as_of=AS_OF, clauses=same, validated=True).results],
                         args.rounds, args.number // 4)
+    whole = best_of(lambda: module.evaluate(facts, as_of=AS_OF, validated=True), args.rounds, args.number // 4)
+    print(f"the same {len(same)} clauses of yantai.pol, one applicant")
     print(f"hand-written Decimal function       {hand * 1e6:8.1f} µs   1.00×")
-    print(f"compiled evaluator (facts checked)  {ours * 1e6:8.1f} µs   {ours / hand:4.2f}×")
-    print(f"  + validating raw JSON facts       {raw * 1e6:8.1f} µs   {raw / hand:4.2f}×")
+    print(f"compiled evaluator (facts checked)  {ours * 1e6:8.1f} µs   {ours / hand:4.2f}×   goal ≤ 2×")
+    print(f"  from raw JSON facts               {raw * 1e6:8.1f} µs   {raw / hand:4.2f}×   goal ≤ 5×")
     print(f"  + writing every explanation       {explained * 1e6:8.1f} µs   {explained / hand:4.2f}×")
-
+    print(f"all {len(module.CLAUSES)} clauses (facts checked)      {whole * 1e6:8.1f} µs   (for scale)")
 
 if __name__ == "__main__":
     main()

@@ -10,17 +10,32 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import enum
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
-RUNTIME_VERSION = 1
+RUNTIME_VERSION = 2
 CONTEXT = Context(prec=50, rounding=ROUND_HALF_UP)
 FEN = Decimal("0.01")
 ZERO = Decimal(0)
 _WAN = Decimal(10_000)
 _YI = Decimal(100_000_000)
+
+
+
+class Status(enum.StrEnum):
+    """What a clause offers an applicant; each equals its JSON string, so `status == "granted"` holds."""
+
+    GRANTED = "granted"  # an exact amount
+    DISCRETIONARY = "discretionary"  # an amount the department sets, up to a maximum (or within a range)
+    CASE_BY_CASE = "case_by_case"  # 一事一议
+    NEEDS_FACTS = "needs_facts"  # facts are missing to decide
+    NOT_ELIGIBLE = "not_eligible"
+    EXPIRED = "expired"  # the policy is no longer in force on the evaluation date
+    NOT_YET_EFFECTIVE = "not_yet_effective"
+
 
 STATUS_TEXT = {
     "granted": "予以支持",
@@ -287,8 +302,12 @@ def read_fact(spec: Input, raw: Any) -> Any:
     return value
 
 
-def read_facts(inputs: Mapping[str, Input], raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate and convert an applicant's facts; raises FactsError naming every bad field at once."""
+def read_facts(inputs: Mapping[str, Input], raw: Mapping[str, Any],
+               defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Validate and convert an applicant's facts; raises FactsError naming every bad field at once.
+
+    `defaults` (each input's declared default, by name) may be given by a caller that keeps them.
+    """
     if not isinstance(raw, Mapping):
         raise FactsError([f"facts must be an object of field names to values, got {type(raw).__name__}"])
     if len(raw) > MAX_FIELDS:
@@ -308,7 +327,11 @@ def read_facts(inputs: Mapping[str, Input], raw: Mapping[str, Any]) -> dict[str,
             problems.append(f"{shown_name(name)} ({spec.label}): {exc}")
     if problems:
         raise FactsError(few(problems))
-    return with_defaults(inputs, facts)
+    if defaults is None:
+        return with_defaults(inputs, facts)
+    out = dict(defaults)
+    out.update(facts)
+    return out
 
 
 def shown_name(name: Any) -> str:
@@ -524,7 +547,7 @@ class ClauseResult:
 
     __slots__ = ("clause", "status", "amount", "max_amount", "min_amount", "missing", "trace")
 
-    def __init__(self, clause: Clause, status: str, trace: Trace, amount: Decimal | None = None,
+    def __init__(self, clause: Clause, status: Status, trace: Trace, amount: Decimal | None = None,
                  max_amount: Decimal | None = None, min_amount: Decimal | None = None,
                  missing: tuple[str, ...] = ()):
         self.clause, self.status, self.trace = clause, status, trace
@@ -533,6 +556,13 @@ class ClauseResult:
     @property
     def id(self) -> str:
         return self.clause.id
+
+    def __repr__(self) -> str:
+        amount = "" if self.max_amount is None else f" {format_money(self.amount if self.amount is not None else self.max_amount)}"
+        if self.status in (Status.DISCRETIONARY, Status.CASE_BY_CASE) and self.max_amount is not None:
+            amount = f" 最高{format_money(self.max_amount)}"
+        missing = f" 需补充 {'、'.join(self.missing)}" if self.missing else ""
+        return f"<ClauseResult {self.clause.id} {self.status.value}{amount}{missing}>"
 
     @property
     def explanation(self) -> list[str]:
@@ -561,7 +591,7 @@ class ClauseResult:
             "id": self.clause.id,
             "article": self.clause.article,
             "title": self.clause.title,
-            "status": self.status,
+            "status": self.status.value,
             "amount": money(self.amount),
             "max_amount": money(self.max_amount),
             "min_amount": money(self.min_amount),
@@ -583,10 +613,10 @@ def finish(clause: Clause, trace: Trace, mode: str, amount: Decimal | None,
         if amount is not None and low > amount:
             low = amount
     if mode == "exact":
-        return ClauseResult(clause, "granted", trace, amount=amount, max_amount=amount)
+        return ClauseResult(clause, Status.GRANTED, trace, amount=amount, max_amount=amount)
     if mode == "case_by_case":
-        return ClauseResult(clause, "case_by_case", trace, max_amount=amount)
-    return ClauseResult(clause, "discretionary", trace, max_amount=amount, min_amount=low)
+        return ClauseResult(clause, Status.CASE_BY_CASE, trace, max_amount=amount)
+    return ClauseResult(clause, Status.DISCRETIONARY, trace, max_amount=amount, min_amount=low)
 
 
 def underlying(missing: Iterable[str], let_inputs: Mapping[str, tuple[str, ...]]) -> set[str]:
@@ -602,15 +632,15 @@ def out_of_force(clause: Clause, standing: tuple[str, str]) -> ClauseResult:
     status, reason = standing
     trace = Trace()
     trace.note(reason)
-    return ClauseResult(clause, status, trace)
+    return ClauseResult(clause, Status(status), trace)
 
 
 def not_eligible(clause: Clause, trace: Trace) -> ClauseResult:
-    return ClauseResult(clause, "not_eligible", trace)
+    return ClauseResult(clause, Status.NOT_ELIGIBLE, trace)
 
 
 def needs_facts(clause: Clause, trace: Trace, missing: Iterable[str]) -> ClauseResult:
-    return ClauseResult(clause, "needs_facts", trace, missing=tuple(sorted(set(missing))))
+    return ClauseResult(clause, Status.NEEDS_FACTS, trace, missing=tuple(sorted(set(missing))))
 
 
 class Limit:
@@ -623,43 +653,68 @@ class Limit:
 
 
 class Evaluation:
-    """Every clause's result for one applicant, and the totals after the document's limits."""
+    """Every clause's result for one applicant, and the totals after the document's limits (worked out when read)."""
 
-    __slots__ = ("policy", "title", "as_of", "results", "determined", "maximum", "in_kind", "notes", "limits")
+    __slots__ = ("policy", "title", "as_of", "results", "limits", "_totals")
 
     def __init__(self, policy: str, title: str, as_of: datetime.date, results: list[ClauseResult],
                  limits: Iterable[Limit]):
         self.policy, self.title, self.as_of, self.results = policy, title, as_of, results
         self.limits = tuple(limits)  # with the applicant's facts applied, for callers that keep a ledger
-        self.notes: list[str] = []
-        offered = [r for r in results if r.status in ("granted", "discretionary") and r.max_amount is not None]
-        # Equity, tax refunds and services are not money paid out, so the cash totals leave them out
-        # and they are summed by kind instead.
-        cash = [r for r in offered if r.clause.support in CASH]
-        determined = {r.id: r.amount for r in cash if r.status == "granted" and r.amount is not None}
-        maximum = {r.id: r.max_amount for r in cash}
-        self.determined = self._limited(determined, self.limits, "确定金额")
-        self.maximum = self._limited(maximum, self.limits, "最高金额")
-        self.in_kind: dict[str, Decimal] = {}
-        for r in offered:
-            if r.clause.support not in CASH:
-                self.in_kind[r.clause.support] = self.in_kind.get(r.clause.support, ZERO) + r.max_amount
-        for kind, amount in self.in_kind.items():
-            self.notes.append(f"另有{kind} {format_money(amount)}（最高），不计入资金合计")
+        self._totals: tuple[Decimal, Decimal, dict[str, Decimal], list[str]] | None = None
 
-    def _limited(self, amounts: dict[str, Decimal], limits: Iterable[Limit], what: str) -> Decimal:
-        total = sum(amounts.values(), ZERO)
-        for lim in limits:
-            covered = amounts if lim.clauses is None else {k: v for k, v in amounts.items() if k in lim.clauses}
-            subtotal = sum(covered.values(), ZERO)
-            if subtotal > lim.amount:
-                total -= subtotal - lim.amount
-                self.notes.append(f"{what}合计 {format_money(subtotal)} 超过{lim.label} {format_money(lim.amount)}，"
-                                  f"按 {format_money(lim.amount)} 计")
-        return total
+    @property
+    def determined(self) -> Decimal:
+        """The cash total of the exact amounts, after the limits."""
+        return self.totals()[0]
+
+    @property
+    def maximum(self) -> Decimal:
+        """The cash total of the amounts at their most, after the limits."""
+        return self.totals()[1]
+
+    @property
+    def in_kind(self) -> dict[str, Decimal]:
+        """Equity, tax refunds and services, summed by kind (at their most): not money paid out."""
+        return self.totals()[2]
+
+    @property
+    def notes(self) -> list[str]:
+        """How the totals were limited, and what is not counted in them, in Chinese."""
+        return self.totals()[3]
+
+    def totals(self) -> tuple[Decimal, Decimal, dict[str, Decimal], list[str]]:
+        if self._totals is None:
+            notes: list[str] = []
+            offered = [r for r in self.results
+                       if r.status in (Status.GRANTED, Status.DISCRETIONARY) and r.max_amount is not None]
+            # Equity, tax refunds and services are not money paid out, so the cash totals leave them out
+            # and they are summed by kind instead.
+            cash = [r for r in offered if r.clause.support in CASH]
+            determined = {r.id: r.amount for r in cash if r.status == Status.GRANTED and r.amount is not None}
+            maximum = {r.id: r.max_amount for r in cash}
+            in_kind: dict[str, Decimal] = {}
+            for r in offered:
+                if r.clause.support not in CASH:
+                    in_kind[r.clause.support] = in_kind.get(r.clause.support, ZERO) + r.max_amount
+            with localcontext(CONTEXT):  # read after the evaluation: its context is gone
+                totals = (_limited(determined, self.limits, "确定金额", notes),
+                          _limited(maximum, self.limits, "最高金额", notes))
+            for kind, amount in in_kind.items():
+                notes.append(f"另有{kind} {format_money(amount)}（最高），不计入资金合计")
+            self._totals = (totals[0], totals[1], in_kind, notes)
+        return self._totals
 
     def result(self, clause_id: str) -> ClauseResult:
-        return next(r for r in self.results if r.id == clause_id)
+        """The result of the clause with this id; UnknownClauseError if it was not evaluated."""
+        for r in self.results:
+            if r.id == clause_id:
+                return r
+        raise UnknownClauseError(clause_id, [r.id for r in self.results], self.policy)
+
+    def __repr__(self) -> str:
+        return (f"<Evaluation {self.policy} as of {self.as_of.isoformat()}: {len(self.results)} clause(s), "
+                f"determined {format_money(self.determined)}, maximum {format_money(self.maximum)}>")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -674,6 +729,19 @@ class Evaluation:
                 "explanation": list(self.notes),
             },
         }
+
+
+def _limited(amounts: dict[str, Decimal], limits: Iterable[Limit], what: str, notes: list[str]) -> Decimal:
+    """The total of the amounts with each limit applied, noting in Chinese every limit that cut it."""
+    total = sum(amounts.values(), ZERO)
+    for lim in limits:
+        covered = amounts if lim.clauses is None else {k: v for k, v in amounts.items() if k in lim.clauses}
+        subtotal = sum(covered.values(), ZERO)
+        if subtotal > lim.amount:
+            total -= subtotal - lim.amount
+            notes.append(f"{what}合计 {format_money(subtotal)} 超过{lim.label} {format_money(lim.amount)}，"
+                         f"按 {format_money(lim.amount)} 计")
+    return total
 
 
 # The statuses of a clause whose policy is not in force on the evaluation date.
@@ -693,3 +761,66 @@ def in_force(as_of: datetime.date, effective: datetime.date | None,
 def exact() -> Any:
     """The decimal context every evaluation runs in."""
     return localcontext(CONTEXT)
+
+
+class UnknownClauseError(LookupError):
+    """A clause id asked for that the policy does not have."""
+
+    def __init__(self, clause_id: Any, known: Iterable[str], policy: str):
+        known = list(known)
+        close = difflib.get_close_matches(str(clause_id), known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        super().__init__(f"{shown_name(clause_id)}: no such clause in {policy}{hint}")
+        self.clause_id, self.policy = clause_id, policy
+
+
+# What a generated module gives the Evaluator for each clause: its description and the function computing it.
+ClauseEntry = tuple[Clause, Callable[[dict[str, Any]], ClauseResult]]
+
+
+class Evaluator:
+    """A policy's evaluation, with what every call needs (defaults, clause selection) worked out once."""
+
+    def __init__(self, policy: str, title: str, effective: datetime.date | None, expires: datetime.date | None,
+                 inputs: Mapping[str, Input], clauses: Sequence[ClauseEntry],
+                 lets: Callable[[dict[str, Any]], Any], limits: Callable[[dict[str, Any]], tuple[Limit, ...]]):
+        self.policy, self.title, self.effective, self.expires = policy, title, effective, expires
+        self.inputs, self.clauses, self.lets, self.limits = inputs, tuple(clauses), lets, limits
+        self.defaults = {name: spec.default for name, spec in inputs.items() if spec.default is not None}
+        self._ids = {clause.id for clause, _ in self.clauses}
+        self._selections: dict[tuple[str, ...], tuple[ClauseEntry, ...]] = {}
+
+    def select(self, clauses: str | Iterable[str] | None) -> tuple[ClauseEntry, ...]:
+        """The clauses asked for by exact id (one id, or several), in the document's order."""
+        if clauses is None:
+            return self.clauses
+        key = (clauses,) if isinstance(clauses, str) else tuple(clauses)
+        found = self._selections.get(key)
+        if found is None:
+            for clause_id in key:
+                if clause_id not in self._ids:
+                    raise UnknownClauseError(clause_id, [c.id for c, _ in self.clauses], self.policy)
+            wanted = set(key)
+            found = tuple(entry for entry in self.clauses if entry[0].id in wanted)
+            if len(self._selections) < 1024:  # a caller asking for ever new selections gets no cache, not a leak
+                self._selections[key] = found
+        return found
+
+    def evaluate(self, facts: Mapping[str, Any], as_of: datetime.date | None = None,
+                 clauses: str | Iterable[str] | None = None, validated: bool = False) -> Evaluation:
+        """Evaluate the policy for one applicant: raw facts are validated unless `validated` says they were."""
+        selected = self.select(clauses)
+        if validated:
+            f = dict(self.defaults)
+            f.update(facts)
+        else:
+            f = read_facts(self.inputs, facts, self.defaults)
+        as_of = as_of or datetime.date.today()
+        with localcontext(CONTEXT):
+            self.lets(f)
+            standing = in_force(as_of, self.effective, self.expires)
+            if standing is None:
+                results = [run(f) for _, run in selected]
+            else:
+                results = [out_of_force(clause, standing) for clause, _ in selected]
+            return Evaluation(self.policy, self.title, as_of, results, self.limits(f))

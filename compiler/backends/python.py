@@ -8,6 +8,7 @@ from typing import Any
 
 from pol.compiler import ir
 from pol.compiler.backends.base import MAIN, QUIET, WORKED, Emitter, Generator
+from pol.compiler.runtime import RUNTIME_VERSION
 
 RUNTIME_MODULE = "pol_runtime"
 
@@ -184,8 +185,8 @@ class PythonGenerator(Generator):
         head.line()
         head.line(f"import {RUNTIME_MODULE} as rt")
         head.line()
-        head.line("if rt.RUNTIME_VERSION != 1:")
-        head.line(f"    raise ImportError('this evaluator needs version 1 of {RUNTIME_MODULE}')")
+        head.line(f"if rt.RUNTIME_VERSION != {RUNTIME_VERSION}:")
+        head.line(f"    raise ImportError('this evaluator needs version {RUNTIME_VERSION} of {RUNTIME_MODULE}')")
         head.line()
         head.line(f"POLICY = {p.policy!r}")
         head.line(f"TITLE = {p.title!r}")
@@ -224,20 +225,16 @@ class PythonGenerator(Generator):
         tail.line(")")
         tail.line()
         tail.line()
+        tail.line("_EVALUATOR = rt.Evaluator(POLICY, TITLE, EFFECTIVE, EXPIRES, INPUTS, CLAUSES, _lets, _limits)")
+        tail.line()
+        tail.line()
         tail.line("def evaluate(facts, as_of=None, clauses=None, validated=False):")
-        tail.indent()
-        tail.line('"""Evaluate the policy for one applicant: `facts` maps input names to values (see INPUTS)."""')
-        tail.line("f = rt.with_defaults(INPUTS, facts) if validated else rt.read_facts(INPUTS, facts)")
-        tail.line("as_of = as_of or datetime.date.today()")
-        tail.line("with rt.exact():")
-        tail.indent()
-        tail.line("_lets(f)")
-        tail.line("standing = rt.in_force(as_of, EFFECTIVE, EXPIRES)")
-        tail.line("results = []")
-        tail.line("for clause, run in CLAUSES:")
-        tail.line("    if clauses is None or clause.id in clauses:")
-        tail.line("        results.append(run(f) if standing is None else rt.out_of_force(clause, standing))")
-        tail.line("return rt.Evaluation(POLICY, TITLE, as_of, results, _limits(f))")
+        tail.line('    """Evaluate the policy for one applicant: `facts` maps input names (see INPUTS) to values.')
+        tail.line()
+        tail.line("    `clauses` is one clause id or several (all when None); an unknown id raises UnknownClauseError.")
+        tail.line("    `validated=True` takes facts already converted by rt.read_facts, skipping their validation.")
+        tail.line('    """')
+        tail.line("    return _EVALUATOR.evaluate(facts, as_of, clauses, validated)")
         module = Emitter()
         module.lines = head.lines[:prelude_end] + [""] + consts.lines + head.lines[prelude_end:] + [""]
         for helper in self.helpers:

@@ -5,8 +5,8 @@ from decimal import Decimal as D
 
 import pol_runtime as rt
 
-if rt.RUNTIME_VERSION != 1:
-    raise ImportError('this evaluator needs version 1 of pol_runtime')
+if rt.RUNTIME_VERSION != 2:
+    raise ImportError('this evaluator needs version 2 of pol_runtime')
 
 POLICY = '烟台生物医药若干政策'
 TITLE = '烟台市促进生物医药产业高质量发展的若干政策'
@@ -1434,15 +1434,13 @@ CLAUSES = (
 )
 
 
+_EVALUATOR = rt.Evaluator(POLICY, TITLE, EFFECTIVE, EXPIRES, INPUTS, CLAUSES, _lets, _limits)
+
+
 def evaluate(facts, as_of=None, clauses=None, validated=False):
-    """Evaluate the policy for one applicant: `facts` maps input names to values (see INPUTS)."""
-    f = rt.with_defaults(INPUTS, facts) if validated else rt.read_facts(INPUTS, facts)
-    as_of = as_of or datetime.date.today()
-    with rt.exact():
-        _lets(f)
-        standing = rt.in_force(as_of, EFFECTIVE, EXPIRES)
-        results = []
-        for clause, run in CLAUSES:
-            if clauses is None or clause.id in clauses:
-                results.append(run(f) if standing is None else rt.out_of_force(clause, standing))
-        return rt.Evaluation(POLICY, TITLE, as_of, results, _limits(f))
+    """Evaluate the policy for one applicant: `facts` maps input names (see INPUTS) to values.
+
+    `clauses` is one clause id or several (all when None); an unknown id raises UnknownClauseError.
+    `validated=True` takes facts already converted by rt.read_facts, skipping their validation.
+    """
+    return _EVALUATOR.evaluate(facts, as_of, clauses, validated)
