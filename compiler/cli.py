@@ -109,7 +109,15 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")
     t.add_argument("--target", choices=("python", "js"), default="python",
                    help="the evaluator that runs the examples: the Python one, or the JavaScript one in Node.js")
+    sv = sub.add_parser("serve", help="serve the policies over HTTP: a JSON API with its OpenAPI document at /docs")
+    sv.add_argument("paths", nargs="+", help=".pol files or folders")
+    sv.add_argument("--host", default="127.0.0.1", help="the address to listen on (127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES",
+                    help="the largest request body read; a larger one gets 413")
+    sv.add_argument("--no-access-log", action="store_true", help="do not log each request")
     return p
+
 
 def main(argv: Sequence[str] | None = None, cli: Cli | None = None) -> int:
     args = parser().parse_args(argv)

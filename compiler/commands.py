@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import datetime
 import keyword
 import re
@@ -570,6 +571,28 @@ class Cli:
             summary += f", {broken} file(s) with errors"
         self.out.print(summary, markup=False)
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
+
+    def serve(self, args: argparse.Namespace) -> int:
+        """Serve the policies over HTTP until interrupted; `kill -HUP` reloads them without dropping requests."""
+        try:
+            import uvicorn
+
+            from pol.compiler.server.app import create_app
+        except ImportError as exc:
+            return self.fail(f"pol serve needs {exc.name}: pip install 'pol[serve]'")
+        from pol.api import PolicyError
+
+        try:
+            app = create_app(args.paths, max_body=args.max_body, reload_on_sighup=True)
+        except PolicyError as exc:
+            self.err.print(escape(str(exc)), markup=False)
+            return EXIT_POLICY_ERRORS
+        except FileNotFoundError as exc:
+            return self.fail(str(exc))
+        self.err.print(f"serving {len(app.state.service.current.policies)} policies on http://{args.host}:{args.port} "
+                       f"(API reference at /docs; kill -HUP {os.getpid()} reloads them)", markup=False)
+        uvicorn.run(app, host=args.host, port=args.port, access_log=not args.no_access_log, log_level="info")
+        return EXIT_OK
 
 
 def _as_of(args: argparse.Namespace) -> datetime.date | str:

@@ -200,11 +200,15 @@ class Input:
 
 
 class FactsError(ValueError):
-    """The facts given for an evaluation do not fit the policy's inputs; `problems` names each bad field."""
+    """The facts given for an evaluation do not fit the policy's inputs; `problems` names each bad field.
 
-    def __init__(self, problems: list[str]):
+    `fields` gives, for each problem, the field it is about (None for the facts as a whole).
+    """
+
+    def __init__(self, problems: list[str], fields: list[str | None] | None = None):
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.fields = fields if fields is not None else [None] * len(problems)
 
 
 def _to_number(raw: Any) -> Decimal | None:
@@ -314,10 +318,12 @@ def read_facts(inputs: Mapping[str, Input], raw: Mapping[str, Any],
         raise FactsError([f"the facts have {len(raw)} fields; pol reads at most {MAX_FIELDS}"])
     facts: dict[str, Any] = {}
     problems: list[str] = []
+    fields: list[str | None] = []
     for name, value in raw.items():
         spec = inputs.get(name)
         if spec is None:
             problems.append(unknown_field(name, inputs, "not an input of this policy", len(problems)))
+            fields.append(str(name))
             continue
         if value is None:
             continue
@@ -325,8 +331,10 @@ def read_facts(inputs: Mapping[str, Input], raw: Mapping[str, Any],
             facts[name] = read_fact(spec, value)
         except ValueError as exc:
             problems.append(f"{shown_name(name)} ({spec.label}): {exc}")
+            fields.append(name)
     if problems:
-        raise FactsError(few(problems))
+        shown_problems = few(problems)
+        raise FactsError(shown_problems, (fields + [None])[:len(shown_problems)])
     if defaults is None:
         return with_defaults(inputs, facts)
     out = dict(defaults)

@@ -17,11 +17,13 @@ __version__ = "0.2.0"
 
 if TYPE_CHECKING:
     from pol.api import (Clause, ClauseResult, Comparison, Evaluation, FactsError, Input, Ledger, Match, Policy,
-                         PolicyError, PolicySet, ProfileError, Status, UnknownClauseError, load, load_policy)
+                         PolicyError, PolicySet, ProfileError, Standing, Status, UnknownClauseError, load,
+                         load_policy)
 
-_API = ("Clause", "ClauseResult", "Comparison", "Evaluation", "FactsError", "Input", "Ledger", "Match", "Policy",
-        "PolicyError", "PolicySet", "ProfileError", "Status", "UnknownClauseError", "load", "load_policy")
-__all__ = ["__version__", *_API]
+__all__ = ["Clause", "ClauseResult", "Comparison", "Evaluation", "FactsError", "Input", "Ledger", "Match", "Policy",
+           "PolicyError", "PolicySet", "ProfileError", "Standing", "Status", "UnknownClauseError", "__version__",
+           "load", "load_policy"]
+_API = frozenset(__all__) - {"__version__"}
 
 
 def __getattr__(name: str) -> Any:

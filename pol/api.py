@@ -15,10 +15,11 @@ from pol.compiler.profile import Ledger, Match, ProfileError
 from pol.compiler.report import render_text
 from pol.compiler.runtime import Clause, ClauseResult, Evaluation, FactsError, Input, Status, UnknownClauseError
 from pol.compiler.schema import input_schema, profile_schema
+from pol.compiler.validity import Standing, standing
 from pol.dsl.diagnostics import Diagnostic
 
 __all__ = ["Clause", "ClauseResult", "Comparison", "Evaluation", "FactsError", "Input", "Ledger", "Match",
-           "Policy", "PolicyError", "PolicySet", "ProfileError", "Status", "UnknownClauseError", "load",
+           "Policy", "PolicyError", "PolicySet", "ProfileError", "Standing", "Status", "UnknownClauseError", "load",
            "load_policy"]
 
 
@@ -70,6 +71,10 @@ class Policy:
     def inputs(self) -> Mapping[str, Input]:
         """The facts the policy reads, by name: kind, unit, Chinese label, members of an enumeration, default."""
         return self._module.INPUTS  # type: ignore[no-any-return]
+
+    def standing(self, as_of: datetime.date | None = None) -> Standing:
+        """The policy's status on `as_of` (today): 现行有效, 已失效, 尚未施行 or 征求意见稿, and its period."""
+        return standing(self._loaded.policy.header, as_of or datetime.date.today())
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of the facts, as `pol inputs` writes it."""
