@@ -382,10 +382,50 @@ def _money(raw: Any) -> Decimal:
 # ---------------------------------------------------------------- evaluating
 
 
+_ANY = object()  # in _Sums: any item, or any year
+
+
+class _Sums:
+    """Running totals of the ledger's counting entries by group, each also split by item, by year and both."""
+
+    def __init__(self) -> None:
+        self.totals: dict[tuple[Any, Any, Any], Decimal] = {}
+
+    def add(self, group: Any, item: str | None, year: int, amount: Decimal) -> None:
+        for i in (item, _ANY):
+            for y in (year, _ANY):
+                self.totals[(group, i, y)] = self.totals.get((group, i, y), ZERO) + amount
+
+    def get(self, group: Any, item: Any = _ANY, year: Any = _ANY) -> Decimal:
+        return self.totals.get((group, item, year), ZERO)
+
+
 class _Evaluator:
+    """Takes a profile's events in date order into the ledger, with indexes so each event costs the same."""
+
     def __init__(self, profile: Profile):
         self.profile = profile
         self.entries: list[Entry] = []
+        # What later events read of earlier ones, kept as entries arrive so a long profile stays linear:
+        self.sums = _Sums()  # amounts by clause, policy and level of government, for `received`
+        self.by_clause: dict[tuple[int, str, str | None], list[Entry]] = {}  # 一次性 and 期限: (policy, clause, item)
+        self.by_subject: dict[tuple[str, str | None, int], list[Entry]] = {}  # overlaps: (subject, item, year)
+        self._used: dict[tuple[int, str], set[str]] = {}
+
+    def append(self, entry: Entry) -> None:
+        """Add an entry to the ledger and, if it counts, to the indexes."""
+        self.entries.append(entry)
+        if not entry.counts:
+            return
+        o = entry.origin
+        if o.level is not None:
+            self.sums.add(("level", o.level), entry.item, entry.year, entry.amount)
+        if o.policy is not None and o.clause is not None:
+            self.sums.add(("policy", id(o.policy)), entry.item, entry.year, entry.amount)
+            self.sums.add(("clause", id(o.policy), o.clause.id), entry.item, entry.year, entry.amount)
+            self.by_clause.setdefault((id(o.policy), o.clause.id, entry.item), []).append(entry)
+        if entry.subject is not None:
+            self.by_subject.setdefault((entry.subject, entry.item, entry.year), []).append(entry)
 
     def received(self, pol: Policy, decl: ast.InputDecl, ev: Event) -> Decimal:
         """The ledger's sum for an input declared `received …`: the listed clauses, or lower levels', in scope."""
@@ -396,22 +436,25 @@ class _Evaluator:
         same_item = bool(scopes & {RECEIVED_SCOPES["product"], RECEIVED_SCOPES["project"]})
         same_year = RECEIVED_SCOPES["year"] in scopes
         own_rank = LEVEL_RANK.get(pol.level or "", 99)
-        total = ZERO
-        for e in self.entries:
-            if not e.counts or (same_item and e.item != ev.item) or (same_year and e.year != ev.date.year):
-                continue
-            if r.local:
-                # 地方: a lower level of government's grant (a city's or district's for a province's matching).
-                if e.origin.level is None or LEVEL_RANK[e.origin.level] <= own_rank:
-                    continue
-            elif not e.origin.is_clause(pol, wanted):
-                continue
-            total += e.amount
-        return total
+        item = ev.item if same_item else _ANY
+        year = ev.date.year if same_year else _ANY
+        if r.local:
+            # 地方: a lower level of government's grant (a city's or district's for a province's matching).
+            return sum((self.sums.get(("level", level), item, year) for level, rank in LEVEL_RANK.items()
+                        if rank > own_rank), ZERO)
+        if wanted is None:
+            return self.sums.get(("policy", id(pol)), item, year)
+        return sum((self.sums.get(("clause", id(pol), cid), item, year) for cid in sorted(wanted)), ZERO)
+
+    def used(self, ev: Event) -> set[str]:
+        """The names the event's clause reads, with those of the document limits covering it."""
+        key = (id(ev.policy), ev.clause.id)
+        if key not in self._used:
+            self._used[key] = self._reads(ev)
+        return self._used[key]
 
     @staticmethod
-    def used(ev: Event) -> set[str]:
-        """The names the event's clause reads, with those of the document limits covering it."""
+    def _reads(ev: Event) -> set[str]:
         c = ev.clause
         nodes: list[object] = [c.conditions, c.grant, c.caps, c.offsets]
         nodes += [lim.value for lim in ev.policy.policy.limits if not lim.clauses or any(n.id == c.id for n in lim.clauses)]
@@ -488,8 +531,7 @@ class _Evaluator:
         if clause.once is None and clause.duration is None:
             return
         what = f"该{'品种或项目' if ev.item else '企业'}"
-        earlier = [e for e in self.entries
-                   if e.counts and e.origin.is_clause(ev.policy, {clause.id}) and e.item == ev.item]
+        earlier = self.by_clause.get((id(ev.policy), clause.id, ev.item), [])
         once = clause.once
         if once is not None:
             for e in earlier:
@@ -510,12 +552,11 @@ class _Evaluator:
         if entry.subject is None:
             return
         mine = entry.origin
-        for earlier in self.entries:
+        # The same thing paid twice: same subject, same product or project, same year. A clause's own
+        # schedule (phase I, then phase II) is its caps' business, not an overlap.
+        for earlier in self.by_subject.get((entry.subject, entry.item, entry.year), []):
             theirs = earlier.origin
-            # The same thing paid twice: same subject, same product or project, same year. A clause's own
-            # schedule (phase I, then phase II) is its caps' business, not an overlap.
-            if not earlier.counts or earlier.subject != entry.subject or earlier.item != entry.item \
-                    or earlier.year != entry.year or (theirs.policy is mine.policy and theirs.clause is mine.clause):
+            if theirs.policy is mine.policy and theirs.clause is mine.clause:
                 continue
             reason = mine.exclusive or theirs.exclusive
             if reason is not None:
@@ -562,10 +603,10 @@ def evaluate_profile(raw: Any, policies: dict[str, Policy], as_of: datetime.date
     happenings.sort(key=lambda h: (h.date, 0 if isinstance(h, External) else 1, h.index))
     for h in happenings:
         if isinstance(h, External):
-            ev.entries.append(Entry(h.index, h.date, h.origin, h.item, "external", h.amount, h.amount,
-                                    [f"档案记载：已获{h.origin.name} {format_money(h.amount)}"]))
+            ev.append(Entry(h.index, h.date, h.origin, h.item, "external", h.amount, h.amount,
+                            [f"档案记载：已获{h.origin.name} {format_money(h.amount)}"]))
         else:
-            ev.entries.append(ev.run(h))
+            ev.append(ev.run(h))
     return Ledger(profile.enterprise, ev.entries)
 
 
