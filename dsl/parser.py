@@ -112,18 +112,27 @@ def _check_strings(tree: Any, builder: _Builder) -> None:
 MAX_NESTING = 60
 
 
+@functools.cache
+def _children(cls: type) -> tuple[str, ...] | None:
+    """The field names of an AST node class (None for anything else), looked up once per class."""
+    return tuple(f.name for f in attrs.fields(cls)) if attrs.has(cls) else None
+
+
 def nesting(node: object) -> int:
     """The depth of a syntax tree, measured without recursion so that any depth can be measured."""
     deepest, stack = 0, [(node, 1)]
     while stack:
         n, d = stack.pop()
-        deepest = max(deepest, d)
-        if isinstance(n, tuple):
+        if d > deepest:
+            deepest = d
+        if type(n) is tuple:
             stack.extend((x, d) for x in n)
-        elif attrs.has(type(n)):
-            for f in attrs.fields(type(n)):
-                v = getattr(n, f.name)
-                if isinstance(v, tuple) or attrs.has(type(v)):
+            continue
+        names = _children(type(n))
+        if names:
+            for name in names:
+                v = getattr(n, name)
+                if type(v) is tuple or _children(type(v)) is not None:
                     stack.append((v, d + 1))
     return deepest
 
