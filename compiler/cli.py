@@ -56,27 +56,27 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--site-name", help="the site's title (产业扶持政策 unless given)")
     e = sub.add_parser("eval", help="evaluate a policy for one applicant's facts")
     e.add_argument("policy")
-    e.add_argument("--facts", required=True, help="JSON file of input names to values")
+    e.add_argument("--facts", required=True, help="JSON file of input names to values; - reads standard input")
     e.add_argument("--as-of", help="evaluate as on this date (default: today)")
     e.add_argument("--clause", action="append", help="evaluate only this clause (repeatable); its facts must all be given")
     e.add_argument("--complete", action="store_true",
                    help="every fact a clause needs must be given: exit 2 naming what is missing, as --clause does")
-    e.add_argument("--json", action="store_true", help="print the result as JSON")
+    e.add_argument("--json", action="store_true", help="print the result as JSON (the same as --format json)")
     i = sub.add_parser("inputs", help="print a JSON Schema of the facts a policy needs, or of a profile")
     i.add_argument("paths", nargs="+", metavar="POLICY", help="one .pol file; with --profile, files or folders")
     i.add_argument("--profile", action="store_true",
                    help="describe an enterprise profile (pol eval-profile, pol match) across these policies")
     ep = sub.add_parser("eval-profile", help="evaluate an enterprise's profile across policies and years")
-    ep.add_argument("profile", help="JSON file: the enterprise's facts, items and dated events")
+    ep.add_argument("profile", help="JSON file: the enterprise's facts, items and dated events (- for standard input)")
     ep.add_argument("--policies", nargs="+", required=True, help=".pol files or folders")
     ep.add_argument("--as-of", help="leave out events after this date, to see the ledger as it stood then")
-    ep.add_argument("--json", action="store_true", help="print the ledger as JSON")
+    ep.add_argument("--json", action="store_true", help="print the ledger as JSON (the same as --format json)")
     cp = sub.add_parser("compare", help="evaluate one project under several policies, side by side")
-    cp.add_argument("project", help="JSON file: the project's facts, shared and per policy")
+    cp.add_argument("project", help="JSON file: the project's facts, shared and per policy (- for standard input)")
     cp.add_argument("--policies", nargs="+", required=True, help=".pol files or folders, one column each, in order")
     cp.add_argument("--as-of", help="evaluate as on this date (default: the project's as_of, else today)")
     cp.add_argument("--markdown", help="also write the comparison as a Markdown page to this file")
-    cp.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    cp.add_argument("--json", action="store_true", help="print the comparison as JSON (the same as --format json)")
     bt = sub.add_parser("batch", help="evaluate a population of applicants (CSV or Parquet) exactly on DuckDB")
     bt.add_argument("policies", nargs="+", metavar="POLICY", help=".pol files or folders")
     bt.add_argument("--input", required=True, help="CSV or Parquet, one row per applicant, columns named by inputs")
@@ -103,12 +103,15 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--policies", nargs="+", required=True, help=".pol files or folders")
     m.add_argument("--item", help="add the facts of this product or project")
     m.add_argument("--as-of", help="consider the policies in force on this date (default: today)")
-    m.add_argument("--json", action="store_true")
+    m.add_argument("--json", action="store_true", help="print the matches as JSON (the same as --format json)")
     t = sub.add_parser("test", help="run the worked examples in policies")
     t.add_argument("paths", nargs="+")
     t.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")
     t.add_argument("--target", choices=("python", "js"), default="python",
                    help="the evaluator that runs the examples: the Python one, or the JavaScript one in Node.js")
+    al = sub.add_parser("all", help="the whole pipeline: check, lint, test, build, docs and the website, from pol.toml")
+    al.add_argument("--project", default="pol.toml", help="the project file (default: pol.toml; defaults when absent)")
+    al.add_argument("--no-site", action="store_true", help="stop after writing the MkDocs project; do not run mkdocs")
     sv = sub.add_parser("serve", help="serve the policies over HTTP: a JSON API with its OpenAPI document at /docs")
     sv.add_argument("paths", nargs="+", help=".pol files or folders")
     sv.add_argument("--host", default="127.0.0.1", help="the address to listen on (127.0.0.1: this machine only)")
@@ -116,11 +119,23 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES",
                     help="the largest request body read; a larger one gets 413")
     sv.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    _formats(sub)
     return p
+
+
+def _formats(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Give every command --format text|json, so tools read any command's outcome the same way."""
+    for command in sub.choices.values():
+        if not any("--format" in a.option_strings for a in command._actions):
+            command.add_argument("--format", choices=("text", "json"), default="text",
+                                 help="json: print the outcome as one JSON object on standard output")
 
 
 def main(argv: Sequence[str] | None = None, cli: Cli | None = None) -> int:
     args = parser().parse_args(argv)
+    if getattr(args, "json", False):
+        args.format = "json"
+    args.json = args.format == "json"
     if cli is None:
         from pol.compiler.commands import Cli
 

@@ -13,6 +13,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Sequence
 
+import attrs
 from rich.console import Console
 from rich.table import Table
 
@@ -160,6 +161,9 @@ class Cli:
             return self.fail(f"refusing to write the evaluators: {exc}")
         self.err.print(f"[green]wrote {len(modules)} evaluator(s) and {escape(', '.join(runtime_files))} "
                        f"to {escape(str(out))}[/]")
+        if args.json:
+            self.out.print(to_json({"out": str(out), "target": args.target, "evaluators": sorted(modules),
+                                    "runtime": sorted(runtime_files)}), markup=False)
         return EXIT_OK
 
     def docs(self, args: argparse.Namespace) -> int:
@@ -222,12 +226,16 @@ class Cli:
             comparisons.append((_module_name(Path(path)), comp.project.name or Path(path).stem,
                                 comparison_page(comp, slugs, as_of)))
         out = Path(args.out)
+        files = site_files(policies, guides, as_of, args.site_name or DEFAULT_SITE_NAME, comparisons)  # type: ignore[arg-type]
         try:
-            replace_folder(out, site_files(policies, guides, as_of, args.site_name or DEFAULT_SITE_NAME, comparisons))  # type: ignore[arg-type]
+            replace_folder(out, files)
         except NotOurs as exc:
             return self.fail(f"refusing to write the site: {exc}")
         self.err.print(f"[green]wrote {len(policies)} policy page(s), the indexes and mkdocs.yml to "
                        f"{escape(str(out))}[/]; build the site with `mkdocs build --strict -f {escape(str(out))}/mkdocs.yml`")
+        if args.json:
+            self.out.print(to_json({"out": str(out), "policies": len(policies), "files": sorted(files),
+                                    "mkdocs": str(out / "mkdocs.yml")}), markup=False)
         return EXIT_OK
 
     def batch(self, args: argparse.Namespace) -> int:
@@ -275,6 +283,10 @@ class Cli:
             self.err.print(f"[yellow]…{result.bad_rows} row(s) left out in all[/]")
         self.err.print(f"[green]evaluated {result.rows} row(s) under {len(programs)} polic(ies) as of "
                        f"{as_of.isoformat()}; wrote {escape(args.out)}[/]")
+        if args.json:
+            self.out.print(to_json({"out": args.out, "as_of": as_of.isoformat(), "rows": result.rows,
+                                    "rows_left_out": result.bad_rows, "policies": list(programs),
+                                    "bad_values": [attrs.asdict(b) for b in result.bad]}), markup=False)
         return EXIT_OK
 
     def synth(self, args: argparse.Namespace) -> int:
@@ -289,8 +301,10 @@ class Cli:
         names = list(dict.fromkeys(i.name for p in programs for i in p.inputs))
         text = synth.csv_text(names, synth.population(programs, args.rows, args.seed))
         write_file(Path(args.out), text)  # staged beside the file and moved into place
-        rows = args.rows
-        self.err.print(f"[green]wrote {rows} applicant(s), {len(names)} column(s), to {escape(args.out)}[/]")
+        self.err.print(f"[green]wrote {args.rows} applicant(s), {len(names)} column(s), to {escape(args.out)}[/]")
+        if args.json:
+            self.out.print(to_json({"out": args.out, "rows": args.rows, "seed": args.seed, "columns": names}),
+                           markup=False)
         return EXIT_OK
 
     def simulate(self, args: argparse.Namespace) -> int:
@@ -327,7 +341,10 @@ class Cli:
             write_file(Path(args.markdown), summary)
         if args.report:
             write_file(Path(args.report), simulate.report(result))
-        self.out.print(summary, markup=False, highlight=False)
+        if args.json:
+            self.out.print(to_json(attrs.asdict(result)), markup=False)
+        else:
+            self.out.print(summary, markup=False, highlight=False)
         return EXIT_OK
 
     def evaluator(self, path: str) -> tuple[Compiled, Any] | int:
@@ -542,6 +559,7 @@ class Cli:
         if not compiled:
             return self.fail("no .pol files found in " + ", ".join(args.paths))
         passed = failed = 0
+        report: list[dict[str, Any]] = []
         for c in compiled:
             if not c.ok:
                 continue
@@ -554,6 +572,12 @@ class Cli:
                 outcomes = run_examples(c.policy, load_evaluator(python_source(c), _module_name(Path(c.source.path))))  # type: ignore[arg-type]
             for o in outcomes:
                 where = f"{c.source.path}:{o.example.span.line}"
+                report.append({"file": c.source.path, "line": o.example.span.line, "clause": o.clause.id,
+                               "example": o.example.name, "passed": o.passed, "expected": o.expected, "got": o.got,
+                               "explanation": list(o.explanation)})
+                if args.json:
+                    passed, failed = passed + o.passed, failed + (not o.passed)
+                    continue
                 if o.passed:
                     passed += 1
                     if args.verbose:
@@ -566,11 +590,69 @@ class Cli:
                 for step in o.explanation:
                     self.out.print(f"    {escape(step)}")
         broken = sum(not c.ok for c in compiled)
+        if args.json:
+            self.out.print(to_json({"passed": passed, "failed": failed, "files_with_errors": broken,
+                                    "target": args.target, "examples": report}), markup=False)
+            return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
         summary = f"{passed} passed, {failed} failed"
         if broken:
             summary += f", {broken} file(s) with errors"
         self.out.print(summary, markup=False)
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
+
+    def all(self, args: argparse.Namespace) -> int:
+        """Run every step of the project's pipeline, showing progress; stop at the first that fails, with its output."""
+        import io
+        import subprocess
+        import time
+
+        from pol.compiler.cli import main
+        from pol.compiler.project import ProjectError, read_project, steps
+
+        try:
+            project = read_project(Path(args.project))
+        except ProjectError as exc:
+            return self.fail(str(exc))
+        plan: list[tuple[str, list[str] | None]] = list(steps(project))
+        site_config = Path(project.out) / "site" / "mkdocs.yml"
+        if not args.no_site:
+            plan.append(("site", None))
+        results: list[dict[str, Any]] = []
+        for number, (name, argv) in enumerate(plan, 1):
+            started = time.perf_counter()
+            buffer = io.StringIO()
+            quiet = Cli(Console(file=buffer, width=120, highlight=False, soft_wrap=True),
+                        Console(file=buffer, width=120, highlight=False, soft_wrap=True))
+            with self.err.status(f"[{number}/{len(plan)}] {name}…"):
+                if argv is not None:
+                    code = main(argv, quiet)
+                    shown = " ".join(["pol", *argv])
+                else:
+                    try:
+                        import mkdocs  # noqa: F401
+                    except ImportError:
+                        return self.fail("the site step needs MkDocs: pip install 'pol[site]' (or pass --no-site)")
+                    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(site_config)]
+                    run = subprocess.run(command, capture_output=True, text=True)
+                    buffer.write(run.stdout + run.stderr)
+                    code = EXIT_OK if run.returncode == 0 else EXIT_POLICY_ERRORS
+                    shown = " ".join(command[2:])
+            took = time.perf_counter() - started
+            results.append({"step": name, "command": shown, "exit": code, "seconds": round(took, 2)})
+            if code != EXIT_OK:
+                self.err.print(f"[bold red]✗ [{number}/{len(plan)}] {name}[/] failed ({escape(shown)}):")
+                self.err.print(escape(buffer.getvalue().rstrip()), markup=False)
+                if args.json:
+                    self.out.print(to_json({"ok": False, "steps": results}), markup=False)
+                return code
+            self.err.print(f"[green]✓[/] [{number}/{len(plan)}] {name:<6} {took:5.1f} s  [dim]{escape(shown)}[/]")
+        where = Path(project.out)
+        self.err.print(f"[green]done:[/] evaluators in {escape(str(where / 'evaluators'))}, "
+                       + (f"the website in {escape(str(where / 'site' / 'site'))}" if not args.no_site
+                          else f"the MkDocs project in {escape(str(where / 'site'))}"))
+        if args.json:
+            self.out.print(to_json({"ok": True, "steps": results}), markup=False)
+        return EXIT_OK
 
     def serve(self, args: argparse.Namespace) -> int:
         """Serve the policies over HTTP until interrupted; `kill -HUP` reloads them without dropping requests."""

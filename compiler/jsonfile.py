@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,14 +37,21 @@ def loads(text: str) -> Any:
 
 
 def read_json(path: str, what: str = "facts file") -> Any:
-    """The JSON in a file, with decimals kept exact; a message string when the file cannot be used."""
+    """The JSON in a file (`-`: standard input), decimals kept exact; a message string when it cannot be used."""
     from pol.compiler.runtime import shown_name
 
     try:
-        file = Path(path)
-        if file.is_file() and file.stat().st_size > MAX_JSON_BYTES:
-            return f"{what} {path} is {file.stat().st_size} bytes; pol reads at most {MAX_JSON_BYTES}"
-        text = file.read_text(encoding="utf-8-sig")
+        if path == "-":
+            data = sys.stdin.buffer.read(MAX_JSON_BYTES + 1)
+            if len(data) > MAX_JSON_BYTES:
+                return f"{what} on standard input is larger than {MAX_JSON_BYTES} bytes, the most pol reads"
+            text = data.decode("utf-8-sig")
+            path = "<stdin>"
+        else:
+            file = Path(path)
+            if file.is_file() and file.stat().st_size > MAX_JSON_BYTES:
+                return f"{what} {path} is {file.stat().st_size} bytes; pol reads at most {MAX_JSON_BYTES}"
+            text = file.read_text(encoding="utf-8-sig")
     except OSError as exc:
         return f"cannot read {what} {path}: {exc.strerror}"
     except UnicodeDecodeError:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import unicodedata
+from decimal import Decimal
 from typing import Any, Iterable
 
 from rich.cells import cell_len
@@ -31,9 +33,17 @@ def escape(text: str) -> str:
     return escape_markup(printable(str(text)))
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)  # exact: amounts are never turned into binary floats
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def to_json(value: Any) -> str:
     """JSON for people and tools alike: Chinese kept as is, but no raw control or bidi character."""
-    text = json.dumps(value, ensure_ascii=False, indent=2)
+    text = json.dumps(value, ensure_ascii=False, indent=2, default=_plain)
     # json escapes C0 controls itself; DEL, C1 and the format characters are escaped here the same way.
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 

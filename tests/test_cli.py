@@ -130,3 +130,72 @@ def test_build_failure_leaves_previous_output(tmp_path: Path) -> None:
     code, _, _ = run(["build", str(ROOT / "tests" / "bad"), "--out", str(out)])
     assert code == 1
     assert (out / "yantai.py").read_bytes() == before
+
+
+def _json_of(argv: list[str], expect: int = 0) -> object:
+    out, err = Console(record=True, width=100_000), Console(record=True, width=200)
+    code = main(argv, Cli(out, err))
+    assert code == expect, err.export_text()
+    return json.loads(out.export_text())
+
+
+def test_every_command_that_reports_speaks_json_with_format_json(tmp_path) -> None:
+    facts = ROOT / "examples" / "drug_developer" / "yantai.json"
+    profile = str(ROOT / "examples" / "profiles" / "yantai_class1_drug.json")
+    people = tmp_path / "people.csv"
+    shapes = {
+        "check": (["check", YANTAI], list),
+        "lint": (["lint", YANTAI], list),
+        "inventory": (["inventory", YANTAI], (list, dict)),
+        "build": (["build", YANTAI, "--out", str(tmp_path / "ev")], dict),
+        "docs": (["docs", YANTAI, "--out", str(tmp_path / "site")], dict),
+        "eval": (["eval", YANTAI, "--facts", str(facts), "--as-of", "2022-06-30"], dict),
+        "inputs": (["inputs", YANTAI], dict),
+        "eval-profile": (["eval-profile", profile, "--policies", YANTAI], dict),
+        "compare": (["compare", str(ROOT / "examples" / "compare" / "class1_drug_phase3.json"), "--policies",
+                     YANTAI, str(POLICIES / "suzhou.pol"), str(POLICIES / "jiangsu.pol")], dict),
+        "match": (["match", profile, "--policies", YANTAI], dict),
+        "synth": (["synth", YANTAI, "--rows", "50", "--out", str(people)], dict),
+        "batch": (["batch", YANTAI, "--input", str(people), "--out", str(tmp_path / "out.csv")], dict),
+        "simulate": (["simulate", YANTAI, "--input", str(people), "--set", "创新药研发.rate=30%"], dict),
+        "test": (["test", YANTAI], dict),
+    }
+    for name, (argv, shape) in shapes.items():
+        assert isinstance(_json_of([*argv, "--format", "json"]), shape), name
+
+
+def test_facts_and_profiles_can_come_from_standard_input(monkeypatch, capsys) -> None:
+    import io
+    import sys
+
+    text = (ROOT / "examples" / "drug_developer" / "yantai.json").read_text(encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8"))
+    assert main(["eval", YANTAI, "--facts", "-", "--as-of", "2022-06-30", "--json"]) == 0
+    from_stdin = json.loads(capsys.readouterr().out)
+    assert main(["eval", YANTAI, "--facts", str(ROOT / "examples" / "drug_developer" / "yantai.json"),
+                 "--as-of", "2022-06-30", "--json"]) == 0
+    assert from_stdin == json.loads(capsys.readouterr().out)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"{oops"), encoding="utf-8"))
+    assert main(["eval", YANTAI, "--facts", "-"]) == 2
+    assert "<stdin>:1:2: not valid JSON" in capsys.readouterr().err
+
+
+def test_pol_all_runs_the_pipeline_and_stops_at_the_first_failing_step(tmp_path) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "yantai.pol").write_bytes((POLICIES / "yantai.pol").read_bytes())
+    project = tmp_path / "pol.toml"
+    project.write_text(f'policies = ["{tmp_path / "policies"}"]\nout = "{tmp_path / "build"}"\n'
+                       '[site]\nname = "试运行"\n', encoding="utf-8")
+    report = _json_of(["all", "--project", str(project), "--no-site", "--format", "json"])
+    assert report["ok"] and [s["step"] for s in report["steps"]] == ["check", "lint", "test", "build", "docs"]
+    assert (tmp_path / "build" / "evaluators" / "yantai.py").is_file()
+    assert (tmp_path / "build" / "site" / "mkdocs.yml").is_file()
+    # A worked example that no longer holds stops the pipeline at `test`, before anything is written.
+    text = (POLICIES / "yantai.pol").read_text(encoding="utf-8").replace("expect 200万", "expect 201万", 1)
+    assert text != (POLICIES / "yantai.pol").read_text(encoding="utf-8")
+    (tmp_path / "policies" / "yantai.pol").write_text(text, encoding="utf-8")
+    code, _, err = run(["all", "--project", str(project), "--no-site"])
+    assert code == 1 and "✗ [3/5] test" in err and "FAIL" in err
+    project.write_text('polices = ["policies"]\n', encoding="utf-8")
+    code, _, err = run(["all", "--project", str(project)])
+    assert code == 2 and "unknown key(s) polices" in err
