@@ -130,15 +130,15 @@ def run(programs: dict[str, ir.Program], source: Path, out: Path, as_of: datetim
     for name, spec in inputs.items():
         col = columns.get(name, name)
         raw = quote(col) if col in present else "NULL"
-        value, bad, expected = _typed(spec, raw, present.get(col, "VARCHAR"))
+        value, is_bad, expected = _typed(spec, raw, present.get(col, "VARCHAR"))
         typed.append(f"{value} AS {quote(name)}")
         if col in present:
-            checks.append((col, raw, bad, expected))
+            checks.append((col, raw, is_bad, expected))
     bad_any = " OR ".join(f"COALESCE({b}, FALSE)" for _, _, b, _ in checks) or "FALSE"
     # One pass over the input: each row's typed facts and whether any of its values is bad.
     con.execute(f"CREATE TEMP TABLE checked AS SELECT {ROW}, {bad_any} AS __bad, "
                 f"{', '.join(typed) or 'NULL AS __none'} FROM raw")
-    con.execute(f"CREATE TEMP VIEW facts AS SELECT * EXCLUDE (__bad) FROM checked WHERE NOT __bad")
+    con.execute("CREATE TEMP VIEW facts AS SELECT * EXCLUDE (__bad) FROM checked WHERE NOT __bad")
     bad: list[BadValue] = []
     bad_rows = con.execute("SELECT count(*) FROM checked WHERE __bad").fetchone()[0]  # type: ignore[index]
     if bad_rows:

@@ -13,7 +13,7 @@ from pol.dsl import ast
 from pol.dsl.diagnostics import Diagnostic, error
 from pol.dsl.parser import BROKEN_HEADER, ParseResult
 from pol.dsl.source import Span
-from pol.dsl.units import CNY, NUMBER, RATIO, Unit
+from pol.dsl.units import CNY, RATIO, Unit
 from pol.dsl.words import COMPARE_WORDS, KEYWORD_SPELLINGS, POSTFIX_WORDS
 from pol.compiler.types import BOOL, DATE, ERROR, BoolT, DateT, EnumT, ErrorT, QuantityT, Ty, resolve_type
 
@@ -171,9 +171,9 @@ class _Checker:
                     if m.name in seen:
                         self.err("POL102", f"'{m.name}' is listed twice in enum '{d.name}'", m.span)
                     seen.add(m.name)
-                ty = EnumT(d.name, tuple(m.name for m in d.members))
-                for m in ty.members:
-                    self.members.setdefault(m, []).append(ty)
+                enum_ty = EnumT(d.name, tuple(m.name for m in d.members))
+                for member in enum_ty.members:
+                    self.members.setdefault(member, []).append(enum_ty)
         for d in decls:
             if isinstance(d, ast.InputDecl) and declare(d.name, d.span):
                 ty = self.resolve_type(d.type)
@@ -235,7 +235,9 @@ class _Checker:
                 if not all(isinstance(x, ast.Text) for x in f.values):
                     self.err("POL107", "a policy note takes a string in quotes", f.span)
                     continue
-                self.header.setdefault("note", []).extend(x.value for x in f.values)  # type: ignore[union-attr]
+                notes = self.header.setdefault("note", [])
+                assert isinstance(notes, list)
+                notes.extend(x.value for x in f.values if isinstance(x, ast.Text))
                 continue
             if f.key in self.header:
                 self.err("POL104", f"policy field '{f.key}' is given twice", f.span)
@@ -488,9 +490,9 @@ class _Checker:
         for s in lim.scopes:
             if s not in SCOPES:
                 self.err("POL107", f"'{s}' is not a scope of a limit", lim.span, *_did_you_mean(s, SCOPES))
-        for name in lim.clauses:
-            if name.id not in clause_ids:
-                self.err("POL101", f"no clause is called '{name.id}'", name.span, *_did_you_mean(name.id, clause_ids))
+        for ref in lim.clauses:
+            if ref.id not in clause_ids:
+                self.err("POL101", f"no clause is called '{ref.id}'", ref.span, *_did_you_mean(ref.id, clause_ids))
 
     # ------------------------------------------------------------ expressions
 
@@ -756,9 +758,9 @@ def names_in(e: object) -> list[str]:
             out.append(node.id)
         elif isinstance(node, tuple):
             stack.extend(node)
-        elif attrs.has(type(node)):
-            for f in attrs.fields(type(node)):
-                v = getattr(node, f.name)
+        elif (names := ast.field_names(type(node))) is not None:
+            for name in names:
+                v = getattr(node, name)
                 if isinstance(v, tuple):
                     stack.extend(v)
                 elif attrs.has(type(v)):

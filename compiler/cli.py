@@ -123,7 +123,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _formats(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _formats(sub: argparse._SubParsersAction) -> None:
     """Give every command --format text|json, so tools read any command's outcome the same way."""
     for command in sub.choices.values():
         if not any("--format" in a.option_strings for a in command._actions):

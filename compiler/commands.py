@@ -208,10 +208,10 @@ class Cli:
                 return self.fail(f"cannot read guide {g}: {exc}")
         comparisons = []
         try:
-            evaluators = load_policies(compiled) if args.compare else {}  # type: ignore[arg-type]
+            evaluators = load_policies(compiled) if args.compare else {}
         except ProfileError as exc:
             return self.fail_all("the policies cannot be told apart:", exc.problems)
-        slugs = {Path(c.source.path).stem: site_slug(_module_name(Path(c.source.path))) for c in compiled}  # type: ignore[union-attr]
+        slugs = {Path(c.source.path).stem: site_slug(_module_name(Path(c.source.path))) for c in compiled}
         for path in args.compare or []:
             raw = read_json(path, "project file")
             if isinstance(raw, str):
@@ -226,7 +226,7 @@ class Cli:
             comparisons.append((_module_name(Path(path)), comp.project.name or Path(path).stem,
                                 comparison_page(comp, slugs, as_of)))
         out = Path(args.out)
-        files = site_files(policies, guides, as_of, args.site_name or DEFAULT_SITE_NAME, comparisons)  # type: ignore[arg-type]
+        files = site_files(policies, guides, as_of, args.site_name or DEFAULT_SITE_NAME, comparisons)
         try:
             replace_folder(out, files)
         except NotOurs as exc:
@@ -322,6 +322,7 @@ class Cli:
         for target in (args.markdown, args.report):
             if target and (refused := self.apart(target, [args.policy, args.input, args.reform], "the report")):
                 return refused
+        assert compiled.policy is not None  # self.evaluator returns only policies that checked
         base = lower(compiled.policy, compiled.source.path)
         try:
             title, changes = reform.read_reform(Path(args.reform)) if args.reform else ("", [])
@@ -401,7 +402,7 @@ class Cli:
         if isinstance(raw, str):
             return self.fail(raw)
         try:
-            return raw, load_policies(compiled), day  # type: ignore[arg-type]
+            return raw, load_policies(compiled), day
         except ProfileError as exc:
             return self.fail_all("the policies cannot be told apart:", exc.problems)
 

@@ -50,7 +50,7 @@ def _umask() -> int:
     return mask
 
 
-def _exchange_function():  # type: ignore[no-untyped-def]
+def _exchange_function():
     """glibc's renameat2, when the system has it: the one call that swaps two folders atomically."""
     name = ctypes.util.find_library("c")
     try:

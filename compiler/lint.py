@@ -181,10 +181,10 @@ def _find(node: object, cls: type[T]) -> Iterator[T]:
     if isinstance(node, tuple):
         for item in node:
             yield from _find(item, cls)
-    elif attrs.has(type(node)) and not isinstance(node, ast.Quantity):
-        for field in attrs.fields(type(node)):
-            if field.name not in ("span", "examples", "waivers"):
-                yield from _find(getattr(node, field.name), cls)
+    elif (names := ast.field_names(type(node))) is not None and not isinstance(node, ast.Quantity):
+        for name in names:
+            if name not in ("span", "examples", "waivers"):
+                yield from _find(getattr(node, name), cls)
 
 
 def _key(q: ast.Quantity) -> Key:

@@ -118,7 +118,7 @@ class Lowering:
         caps = tuple(ir.Cap(self.expr(cap.value), self.cap_label(cap), not isinstance(cap.value, ast.ByTable),
                             cap.span.line) for cap in c.caps)
         offsets = tuple(ir.Offset(self.expr(o.value), o.value.id if isinstance(o.value, ast.Name) else "已发扶持资金",
-                                  o.kind, o.span.line) for o in c.offsets)  # type: ignore[arg-type]
+                                  o.kind, o.span.line) for o in c.offsets)
         return ir.Clause(
             index=index, id=c.id, article=c.article, title=c.title.value if c.title else None,
             beneficiary=BENEFICIARIES.get(c.beneficiary.id) if c.beneficiary else None,

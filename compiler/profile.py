@@ -82,7 +82,7 @@ def policy_keys(paths: list[str]) -> dict[str, str]:
 def load_policies(compiled: list[Compiled]) -> dict[str, Policy]:
     """Compile every checked policy's evaluator once, keyed by file stem (which must be unique)."""
     policy_keys([c.source.path for c in compiled])
-    out = {}
+    out: dict[str, Policy] = {}
     for c in compiled:
         assert c.policy is not None
         key = Path(c.source.path).stem

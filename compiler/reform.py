@@ -102,8 +102,9 @@ def apply(program: ir.Program, changes: list[Change]) -> ir.Program:
                 continue
             parts = {"conditions": clause.conditions, "grant": clause.grant, "caps": clause.caps,
                      "offsets": clause.offsets}
-            match = lambda k, old=old, u=(old_unit.kind, old_unit.currency, old_unit.area): (  # noqa: E731
-                isinstance(k.value, Decimal) and k.value == old and k.unit == u)
+            def match(k: ir.Const, old: Decimal = old,
+                      u: tuple[Any, ...] = (old_unit.kind, old_unit.currency, old_unit.area)) -> bool:
+                return isinstance(k.value, Decimal) and k.value == old and k.unit == u
         found = [k for k in _constants(parts) if match(k)]
         if not found:
             problems.append(f"{ch.where}: clause {ch.clause} has no figure '{ch.figure}' to change")

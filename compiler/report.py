@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-import unicodedata
 from decimal import Decimal
 from typing import Any, Iterable
 

@@ -223,7 +223,9 @@ def bounded(value: Decimal, raw: Any) -> Decimal:
     """The value, if it is within what pol reads (MAX_VALUE, MAX_PLACES), with -0 made 0; else ValueError."""
     if not value.is_finite():
         raise ValueError(f"{shown(raw)} is not a number")
-    if value.copy_abs() >= MAX_VALUE or value.as_tuple().exponent < -MAX_PLACES and value != value.quantize(
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite value's exponent is a number, not 'n', 'N' or 'F'
+    if value.copy_abs() >= MAX_VALUE or exponent < -MAX_PLACES and value != value.quantize(
             Decimal(1).scaleb(-MAX_PLACES), rounding=ROUND_HALF_UP, context=CONTEXT):
         raise ValueError(f"{shown(raw)} is out of range: pol reads values below 1000万亿 "
                          f"with at most {MAX_PLACES} decimal places")
@@ -457,7 +459,7 @@ class Trace:
         return [_explain(s) for s in self.steps]
 
 
-class _Discard(list):  # type: ignore[type-arg]
+class _Discard(list):
     """A list that keeps nothing appended to it."""
 
     def append(self, item: Any) -> None:
@@ -700,11 +702,11 @@ class Evaluation:
             # and they are summed by kind instead.
             cash = [r for r in offered if r.clause.support in CASH]
             determined = {r.id: r.amount for r in cash if r.status == Status.GRANTED and r.amount is not None}
-            maximum = {r.id: r.max_amount for r in cash}
+            maximum = {r.id: r.max_amount for r in cash if r.max_amount is not None}
             in_kind: dict[str, Decimal] = {}
             for r in offered:
-                if r.clause.support not in CASH:
-                    in_kind[r.clause.support] = in_kind.get(r.clause.support, ZERO) + r.max_amount
+                if r.clause.support not in CASH and r.max_amount is not None:
+                    in_kind[str(r.clause.support)] = in_kind.get(str(r.clause.support), ZERO) + r.max_amount
             with localcontext(CONTEXT):  # read after the evaluation: its context is gone
                 totals = (_limited(determined, self.limits, "确定金额", notes),
                           _limited(maximum, self.limits, "最高金额", notes))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import html
 import tempfile
+from typing import Any
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,6 +46,13 @@ class Simulation:
     distribution: list[tuple[str, int]]
 
 
+def _one(con: Any, sql: str) -> tuple[Any, ...]:
+    """The one row an aggregate query returns."""
+    row = con.execute(sql).fetchone()
+    assert row is not None, "an aggregate query returns a row"
+    return tuple(row)
+
+
 def simulate(base: ir.Program, reform: ir.Program, key: str, source: Path, as_of: datetime.date,
              title: str) -> Simulation:
     """Evaluate `source` under the policy and under the reform, and compare them applicant by applicant."""
@@ -60,21 +68,21 @@ def simulate(base: ir.Program, reform: ir.Program, key: str, source: Path, as_of
         costs = []
         for c in base.clauses:
             col = lambda f, c=c: quote(f"{key}.{c.id}.{f}")  # noqa: E731
-            row = con.execute(
+            row = _one(con,
                 f"SELECT COALESCE(sum(b.{col('amount')}), 0), COALESCE(sum(a.{col('amount')}), 0), "
                 f"COALESCE(sum(b.{col('max_amount')}), 0), COALESCE(sum(a.{col('max_amount')}), 0), "
-                f"count(b.{col('max_amount')}), count(a.{col('max_amount')}) FROM b JOIN a USING (row)").fetchone()
+                f"count(b.{col('max_amount')}), count(a.{col('max_amount')}) FROM b JOIN a USING (row)")
             costs.append(ClauseCost(c.id, c.article, (row[0], row[1]), (row[2], row[3]), (row[4], row[5])))
         det, mx = quote(f"{key}.totals.determined"), quote(f"{key}.totals.maximum")
-        totals = con.execute(f"SELECT sum(b.{det}), sum(a.{det}), sum(b.{mx}), sum(a.{mx}), "
+        totals = _one(con, f"SELECT sum(b.{det}), sum(a.{det}), sum(b.{mx}), sum(a.{mx}), "
                              f"count(*) FILTER (WHERE a.{mx} > b.{mx}), count(*) FILTER (WHERE a.{mx} < b.{mx}) "
-                             "FROM b JOIN a USING (row)").fetchone()
+                      "FROM b JOIN a USING (row)")
         changed = " OR ".join(f"b.{quote(f'{key}.{c.id}.status')} <> a.{quote(f'{key}.{c.id}.status')}"
                               for c in base.clauses) or "FALSE"
-        status_changed = con.execute(f"SELECT count(*) FROM b JOIN a USING (row) WHERE {changed}").fetchone()[0]
+        status_changed = _one(con, f"SELECT count(*) FROM b JOIN a USING (row) WHERE {changed}")[0]
         d = f"(a.{mx} - b.{mx})"
-        distribution = [(label, con.execute(f"SELECT count(*) FROM b JOIN a USING (row) WHERE {cond.format(d=d)}")
-                         .fetchone()[0]) for label, cond in BUCKETS]
+        distribution = [(label, _one(con, f"SELECT count(*) FROM b JOIN a USING (row) WHERE {cond.format(d=d)}")[0])
+                        for label, cond in BUCKETS]
     z = Decimal(0)
     return Simulation(title, base.title, as_of, result.rows, costs, (totals[0] or z, totals[1] or z),
                       (totals[2] or z, totals[3] or z), totals[4], totals[5], status_changed, distribution)

@@ -10,13 +10,15 @@ import attrs
 
 from pol.dsl.source import Span
 from pol.dsl.units import Unit
+from pol.dsl.words import CompareOp
 
-node = attrs.frozen(kw_only=True, cache_hash=True)
+# Every node is frozen, built by keyword, and hashes once. Written out on each class (not through an
+# alias) so that type checkers see the attrs classes and their fields.
 
 # ---------------------------------------------------------------- expressions
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Quantity:
     """A number with its unit, as written (`3000万`, `40%`, `3万元/亩`), valued in base units."""
 
@@ -26,7 +28,7 @@ class Quantity:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class DateLit:
     """A calendar date such as `2021-11-01`."""
 
@@ -34,7 +36,7 @@ class DateLit:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class BoolLit:
     """`true`/`是` or `false`/`否`."""
 
@@ -42,7 +44,7 @@ class BoolLit:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Name:
     """A reference to an input, a definition or an enumeration member."""
 
@@ -54,7 +56,7 @@ BinOpKind = Literal["+", "-", "*", "/"]
 MulForm = Literal["times", "of", "de"]
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class BinOp:
     """`left op right`; for products `form` remembers whether the drafter wrote ×, `of` or `的`."""
 
@@ -65,7 +67,7 @@ class BinOp:
     form: MulForm = "times"
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Call:
     """`min(a, b, …)` or `max(a, b, …)`."""
 
@@ -74,10 +76,9 @@ class Call:
     span: Span
 
 
-CompareOp = Literal[">=", ">", "<=", "<", "==", "!="]
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Compare:
     """`left op right`, keeping the legal word (以上, 超过, …) or symbol the drafter used."""
 
@@ -88,7 +89,7 @@ class Compare:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class InSet:
     """`subject in (a, b, c)`: membership in a list of enumeration members or values."""
 
@@ -97,7 +98,7 @@ class InSet:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class And:
     """All of `items` hold (且)."""
 
@@ -105,7 +106,7 @@ class And:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Or:
     """At least one of `items` holds (或)."""
 
@@ -113,7 +114,7 @@ class Or:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Not:
     """`item` does not hold (非)."""
 
@@ -124,7 +125,7 @@ class Not:
 TableKey = Union["Name", "Quantity", "BoolLit"]
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class TableEntry:
     """One row of a `by` table: the keys it matches and the value it gives."""
 
@@ -133,7 +134,7 @@ class TableEntry:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class ByTable:
     """`by key { k: v, … }`: the value of the row whose key matches, such as a cap per drug class."""
 
@@ -143,7 +144,7 @@ class ByTable:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Tier:
     """One tier: when `condition` holds, the tier's `value` applies."""
 
@@ -152,7 +153,7 @@ class Tier:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Tiers:
     """`tiers { … }`: the value of the highest tier whose condition holds."""
 
@@ -167,7 +168,7 @@ Expr = Union[Quantity, DateLit, BoolLit, Name, BinOp, Call, Compare, InSet, And,
 GrantMode = Literal["exact", "up_to", "range", "case_by_case"]
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Grant:
     """What a clause gives: an exact amount, a maximum, a range, or a case-by-case decision."""
 
@@ -179,7 +180,7 @@ class Grant:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Cap:
     """An upper limit on a clause's amount, with the scope it applies to (per year, per product, …)."""
 
@@ -189,7 +190,7 @@ class Cap:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Offset:
     """Subtract amounts already paid: `offset` (包括已发扶持资金) or `topup` (晋级补差)."""
 
@@ -198,7 +199,7 @@ class Offset:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Waiver:
     """Figures of the original text that the rule deliberately does not use, with the reason (for `pol lint`)."""
 
@@ -207,7 +208,7 @@ class Waiver:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Text:
     """A string field of a clause or policy, with the span of its value."""
 
@@ -215,7 +216,7 @@ class Text:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Fact:
     """One fact of a worked example: `name = literal`."""
 
@@ -227,7 +228,7 @@ class Fact:
 ExpectKind = Literal["amount", "up_to", "range", "not_eligible", "case_by_case"]
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Expect:
     """What a worked example must produce."""
 
@@ -238,7 +239,7 @@ class Expect:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Example:
     """A worked example: facts about an applicant and the result the clause must give."""
 
@@ -248,7 +249,7 @@ class Example:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Clause:
     """A provision that can grant money or other support, with its provenance and examples."""
 
@@ -276,7 +277,7 @@ class Clause:
     once: Once | None = None  # 一次性: paid once per item, or once per value of a fact
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Once:
     """一次性: the ledger pays the clause once per product or project, or once for each value of `key`."""
 
@@ -284,7 +285,7 @@ class Once:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Measure:
     """A qualitative measure: text and responsible units, no money rule."""
 
@@ -304,7 +305,7 @@ class Measure:
 # ---------------------------------------------------------------- declarations
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class EnumMember:
     """One member of an enumeration, with an optional Chinese label."""
 
@@ -313,7 +314,7 @@ class EnumMember:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class EnumDecl:
     """`enum 新药类别 { 一类新药, 二类新药 }`."""
 
@@ -323,7 +324,7 @@ class EnumDecl:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class TypeRef:
     """A type as written: `money`, `money(美元)`, `area(亩)`, `money/亩`, `bool`, or an enum's name."""
 
@@ -333,7 +334,7 @@ class TypeRef:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Received:
     """`received 创新药研发 per product`: the input is filled from a profile's ledger of earlier grants."""
 
@@ -343,7 +344,7 @@ class Received:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class InputDecl:
     """A fact the applicant supplies: `input 临床研发费用: money "单品种临床研发费用"`."""
 
@@ -355,7 +356,7 @@ class InputDecl:
     received: Received | None = None
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class LetDecl:
     """A named value computed from inputs: `let 年亩产税收 = 园区年税收 / 园区面积`."""
 
@@ -365,7 +366,7 @@ class LetDecl:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Limit:
     """A limit across clauses, such as 单个企业每年资助总额最高不超过 8000 万元."""
 
@@ -380,7 +381,7 @@ class Limit:
 MetaValue = Union[Text, DateLit, Name, Quantity]
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class MetaField:
     """`key: value[, value…]` in the policy header."""
 
@@ -389,7 +390,7 @@ class MetaField:
     span: Span
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class PolicyHeader:
     """`policy NAME { … }`: the document's metadata."""
 
@@ -401,7 +402,7 @@ class PolicyHeader:
 Decl = Union[PolicyHeader, EnumDecl, InputDecl, LetDecl, Clause, Measure, Limit]
 
 
-@node
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Module:
     """Everything declared in one policy file, in source order."""
 
@@ -415,3 +416,16 @@ class Module:
     @property
     def clauses(self) -> tuple[Clause, ...]:
         return tuple(d for d in self.decls if isinstance(d, Clause))
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def field_names(cls: type) -> tuple[str, ...] | None:
+    """The field names of an AST node class (None for anything else), looked up once per class."""
+    try:
+        return _FIELD_NAMES[cls]
+    except KeyError:
+        names = tuple(f.name for f in attrs.fields(cls)) if attrs.has(cls) else None
+        _FIELD_NAMES[cls] = names
+        return names

@@ -9,7 +9,6 @@ import re
 import unicodedata
 from typing import Any
 
-import attrs
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
@@ -62,11 +61,13 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
             parsed = []
         except VisitError as exc:  # a builder callback failed in a way it did not report
             if isinstance(exc.orig_exc, RecursionError):
-                parsed = _too_deep(builder, chunk, first_line)
+                _too_deep(builder, chunk, first_line)
+                parsed = []
             else:
                 raise exc.orig_exc from exc
         except RecursionError:  # the parse tree is deeper than Python's stack
-            parsed = _too_deep(builder, chunk, first_line)
+            _too_deep(builder, chunk, first_line)
+            parsed = []
         if isinstance(parsed, list):
             for decl in parsed:
                 if nesting(decl) > MAX_NESTING:
@@ -112,12 +113,6 @@ def _check_strings(tree: Any, builder: _Builder) -> None:
 MAX_NESTING = 60
 
 
-@functools.cache
-def _children(cls: type) -> tuple[str, ...] | None:
-    """The field names of an AST node class (None for anything else), looked up once per class."""
-    return tuple(f.name for f in attrs.fields(cls)) if attrs.has(cls) else None
-
-
 def nesting(node: object) -> int:
     """The depth of a syntax tree, measured without recursion so that any depth can be measured."""
     deepest, stack = 0, [(node, 1)]
@@ -128,11 +123,11 @@ def nesting(node: object) -> int:
         if type(n) is tuple:
             stack.extend((x, d) for x in n)
             continue
-        names = _children(type(n))
+        names = ast.field_names(type(n))
         if names:
             for name in names:
                 v = getattr(n, name)
-                if type(v) is tuple or _children(type(v)) is not None:
+                if type(v) is tuple or ast.field_names(type(v)) is not None:
                     stack.append((v, d + 1))
     return deepest
 
@@ -180,7 +175,8 @@ def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> D
     column = getattr(exc, "column", 1) or 1
     notes: list[str] = []
     if isinstance(exc, UnexpectedCharacters):
-        char = chunk[exc.pos_in_stream] if exc.pos_in_stream < len(chunk) else ""
+        pos = exc.pos_in_stream or 0
+        char = chunk[pos] if pos < len(chunk) else ""
         message = f"unexpected character '{char}'"
         if char in "“”":
             notes.append('strings are written between straight quotes "…"')
@@ -223,7 +219,7 @@ def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> D
 
 # ---------------------------------------------------------------- tree to AST
 
-_COMPARE_SYMBOLS = {">=": ">=", "≥": ">=", "<=": "<=", "≤": "<=", ">": ">", "<": "<", "==": "==", "=": "==", "!=": "!="}
+_COMPARE_SYMBOLS: dict[str, ast.CompareOp] = {">=": ">=", "≥": ">=", "<=": "<=", "≤": "<=", ">": ">", "<": "<", "==": "==", "=": "==", "!=": "!="}
 # The words written after a threshold (50万元以上), with the comparison the legal reading gives them.
 _THRESHOLD_OPS = {word: COMPARE_WORDS[word] for word in ("以上", "以下", "以内")}
 
@@ -265,10 +261,11 @@ class _Builder(Transformer[Token, Any]):
     def _tspan(self, token: Token) -> Span:
         return Span(
             file=self.path,
-            line=token.line + self.line_offset,
-            column=token.column,
-            end_line=token.end_line + self.line_offset,
-            end_column=token.end_column,
+            # The lexer gives every token its position; the `or` only satisfies Lark's optional types.
+            line=(token.line or 1) + self.line_offset,
+            column=token.column or 1,
+            end_line=(token.end_line or token.line or 1) + self.line_offset,
+            end_column=token.end_column or 1,
         )
 
     def _text(self, token: Token) -> ast.Text:

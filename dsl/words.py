@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+CompareOp = Literal[">=", ">", "<=", "<", "==", "!="]
+
 # Legal Chinese comparison words and the comparison each one means.
 # 以上/以下/以内 include the number; 超过/不满/低于 exclude it (民法典 第一千二百五十九条).
 # 不少于/不低于/不超过 are the negations and so include it. 突破 (break through) is read as 超过.
-COMPARE_WORDS: dict[str, str] = {
+COMPARE_WORDS: dict[str, CompareOp] = {
     "超过": ">",
     "突破": ">",
     "不满": "<",

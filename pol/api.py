@@ -56,11 +56,11 @@ class Policy:
 
     @property
     def effective(self) -> datetime.date | None:
-        return self._module.EFFECTIVE  # type: ignore[no-any-return]
+        return self._module.EFFECTIVE
 
     @property
     def expires(self) -> datetime.date | None:
-        return self._module.EXPIRES  # type: ignore[no-any-return]
+        return self._module.EXPIRES
 
     @property
     def clauses(self) -> tuple[Clause, ...]:
@@ -70,7 +70,7 @@ class Policy:
     @property
     def inputs(self) -> Mapping[str, Input]:
         """The facts the policy reads, by name: kind, unit, Chinese label, members of an enumeration, default."""
-        return self._module.INPUTS  # type: ignore[no-any-return]
+        return self._module.INPUTS
 
     def standing(self, as_of: datetime.date | None = None) -> Standing:
         """The policy's status on `as_of` (today): 现行有效, 已失效, 尚未施行 or 征求意见稿, and its period."""
@@ -83,7 +83,7 @@ class Policy:
     def evaluate(self, facts: Mapping[str, Any], *, clauses: str | Iterable[str] | None = None,
                  as_of: datetime.date | None = None) -> Evaluation:
         """Evaluate raw facts (JSON values or Python ones) for every clause or those named, on `as_of` (today)."""
-        return self._module.evaluate(facts, as_of=as_of, clauses=clauses)  # type: ignore[no-any-return]
+        return self._module.evaluate(facts, as_of=as_of, clauses=clauses)
 
     def __repr__(self) -> str:
         return f"<Policy {self.key}: {self.title}, {len(self._module.CLAUSES)} clauses>"

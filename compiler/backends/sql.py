@@ -173,7 +173,7 @@ class SqlGenerator:
     def _sequence(self, items: tuple[ir.Expr, ...], stop_on: bool) -> Code:
         """`and` (stop_on False) or `or` (stop_on True), left to right, stopping as Python's operators do."""
         codes = [self.expr(i) for i in items]
-        state_cases, value = [], "TRUE" if not stop_on else "FALSE"
+        state_cases: list[str] = []
         for c in codes:
             if c.state != "0":
                 state_cases.append(f"WHEN {c.state} <> 0 THEN {c.state}")

@@ -28,7 +28,7 @@ def comparison_page(comp: Comparison, slugs: dict[str, str] | None = None, site_
     p = comp.project
     lines = [f"# {inline(p.name or '项目对比')}", ""]
     if site_as_of is not None and comp.as_of != site_as_of:
-        lines += [f'!!! warning "计算日期不同"', "",
+        lines += ['!!! warning "计算日期不同"', "",
                   f"    本对比按 {comp.as_of.isoformat()} 有效的条款计算，不是本站其他页面所用的 {site_as_of.isoformat()}；"
                   "各政策的状态和金额以该日期为准。", ""]
     if p.description:

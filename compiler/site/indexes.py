@@ -124,8 +124,10 @@ def by_beneficiary(docs: list[Document]) -> str:
     lines = ["# 按支持对象", "", "每项资金或其他支持按领取对象列出，只列现行有效的政策；定性措施没有特定对象，见各政策页面。"]
     current = [d for d in docs if d.current]
     for key in dict.fromkeys(v for v in BENEFICIARIES.values()):
-        rows = _clause_rows(current, lambda p, key=key: isinstance(p, ast.Clause) and p.beneficiary is not None
-                            and BENEFICIARIES.get(p.beneficiary.id) == key)
+        def for_them(p: ast.Clause | ast.Measure, key: str = key) -> bool:
+            return isinstance(p, ast.Clause) and p.beneficiary is not None and BENEFICIARIES.get(p.beneficiary.id) == key
+
+        rows = _clause_rows(current, for_them)
         if rows:
             lines += ["", f"## {key}", "", *table(_CLAUSE_HEADER, rows, _CLAUSE_ALIGN)]
     lines += _not_current(docs, lambda p: isinstance(p, ast.Clause) and p.beneficiary is not None)
@@ -141,7 +143,10 @@ def by_stage(docs: list[Document]) -> str:
     lines = ["# 按产品阶段", "", "从研发到国际化，产品每个阶段可以得到的支持，包括资金条款和定性措施；只列现行有效的政策。"]
     current = [d for d in docs if d.current]
     for key, label in _stages():
-        rows = _clause_rows(current, lambda p, key=key, label=label: any(s.id in (key, label) for s in p.stages))
+        def at_stage(p: ast.Clause | ast.Measure, key: str = key, label: str = label) -> bool:
+            return any(s.id in (key, label) for s in p.stages)
+
+        rows = _clause_rows(current, at_stage)
         if rows:
             lines += ["", f"## {label}", "", *table(_CLAUSE_HEADER, rows, _CLAUSE_ALIGN)]
     lines += _not_current(docs, lambda p: bool(p.stages))
@@ -176,7 +181,7 @@ def compare(docs: list[Document]) -> str:
         for key, label in stages:
             tagged = [p for p in d.policy.provisions if any(s.id in (key, label) for s in p.stages)]
             clauses = [c for c in tagged if isinstance(c, ast.Clause)]
-            best = [d.entry(c).maximum for c in clauses if d.entry(c).maximum is not None]
+            best = [top for c in clauses if (top := d.entry(c).maximum) is not None]
             cell = f"{len(clauses)} 项资金" + (f"，最高 {format_money(max(best))}" if best else "") if clauses else ""
             if len(tagged) > len(clauses):
                 cell += ("；" if cell else "") + f"{len(tagged) - len(clauses)} 项措施"

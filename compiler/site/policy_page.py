@@ -10,7 +10,7 @@ from pol.compiler.examples import Outcome
 from pol.compiler.inventory import KINDS, Entry, inventory
 from pol.compiler.runtime import format_money
 from pol.compiler.site.calculator import clause_form
-from pol.compiler.site.markdown import escape, fence, indent, inline, paragraphs, table
+from pol.compiler.site.markdown import fence, indent, inline, paragraphs, table
 from pol.compiler.site.prose import SiteReading, clause_reading
 from pol.compiler.validity import standing
 from pol.dsl import ast
@@ -158,7 +158,7 @@ class PolicyPage:
                 return v.isoformat()
             case ast.Name(id=i):
                 return i
-            case ast.Text(value=v):  # type: ignore[misc]
+            case ast.Text(value=v):
                 return v
         return "?"
 
