@@ -32,8 +32,14 @@ from pol.compiler.lower import lower  # noqa: E402
 from pol.compiler.pipeline import compile_file, load_evaluator, python_source  # noqa: E402
 
 CLAUSE = "创新药研发"
-STAGE_CAP = {("一类新药", "I期"): 2_000_000, ("一类新药", "II期"): 8_000_000, ("一类新药", "III期"): 20_000_000,
-             ("二类新药", "I期"): 1_000_000, ("二类新药", "II期"): 4_000_000, ("二类新药", "III期"): 10_000_000}
+STAGE_CAP = {
+    ("一类新药", "I期"): 2_000_000,
+    ("一类新药", "II期"): 8_000_000,
+    ("一类新药", "III期"): 20_000_000,
+    ("二类新药", "I期"): 1_000_000,
+    ("二类新药", "II期"): 4_000_000,
+    ("二类新药", "III期"): 10_000_000,
+}
 TOTAL_CAP = {"一类新药": 30_000_000, "二类新药": 15_000_000}
 
 
@@ -43,7 +49,7 @@ def population(n: int, seed: int = 7) -> dict[str, np.ndarray]:
     stage = rng.choice(np.array(["I期", "II期", "III期"]), n)
     fen = rng.integers(0, 10**10, n)  # up to 1亿元, in fen
     edge = rng.random(n) < 0.2  # a fifth exactly where 40% reaches the stage cap, ± 1 fen
-    caps = np.array([STAGE_CAP[(c, s)] for c, s in zip(category, stage)], dtype=np.int64)
+    caps = np.array([STAGE_CAP[(c, s)] for c, s in zip(category, stage, strict=True)], dtype=np.int64)
     fen = np.where(edge, caps * 250 + rng.integers(-1, 2, n), fen)  # cap / 40% in fen
     received = rng.choice(np.array([0, 500_000_000, 1_500_000_000, 2_990_000_000]), n)  # fen
     return {"新药类别": category, "临床阶段": stage, "cost_fen": fen, "received_fen": received}
@@ -74,17 +80,26 @@ def main() -> None:
     as_of = datetime.date(2022, 6, 30)
     with tempfile.TemporaryDirectory() as tmp:
         source, out = Path(tmp) / "people.parquet", Path(tmp) / "out.parquet"
-        table = pa.table({
-            "新药类别": pop["新药类别"], "临床阶段": pop["临床阶段"],
-            "临床研发费用": pa.array([Decimal(int(f)).scaleb(-2) for f in pop["cost_fen"]], pa.decimal128(20, 2)),
-            "该品种已获研发扶持": pa.array([Decimal(int(f)).scaleb(-2) for f in pop["received_fen"]], pa.decimal128(20, 2)),
-        })
+        table = pa.table(
+            {
+                "新药类别": pop["新药类别"],
+                "临床阶段": pop["临床阶段"],
+                "临床研发费用": pa.array([Decimal(int(f)).scaleb(-2) for f in pop["cost_fen"]], pa.decimal128(20, 2)),
+                "该品种已获研发扶持": pa.array(
+                    [Decimal(int(f)).scaleb(-2) for f in pop["received_fen"]], pa.decimal128(20, 2)
+                ),
+            }
+        )
         pq.write_table(table, source)
         start = time.perf_counter()
         result = batch.run({"yantai": one}, source, out, as_of)
         duck = time.perf_counter() - start
-        exact = np.array([float(v) if v is not None else np.nan
-                          for v in pq.read_table(out, columns=[f"yantai.{CLAUSE}.amount"]).column(0).to_pylist()])
+        exact = np.array(
+            [
+                float(v) if v is not None else np.nan
+                for v in pq.read_table(out, columns=[f"yantai.{CLAUSE}.amount"]).column(0).to_pylist()
+            ]
+        )
     start = time.perf_counter()
     floats = numpy_float(pop)
     fast = time.perf_counter() - start
@@ -92,19 +107,31 @@ def main() -> None:
     loop_n = min(args.loop_rows, args.rows)
     start = time.perf_counter()
     for i in range(loop_n):
-        module.evaluate({"新药类别": str(pop["新药类别"][i]), "临床阶段": str(pop["临床阶段"][i]),
-                         "临床研发费用": Decimal(int(pop["cost_fen"][i])).scaleb(-2),
-                         "该品种已获研发扶持": Decimal(int(pop["received_fen"][i])).scaleb(-2)},
-                        as_of=as_of, clauses={CLAUSE})
+        module.evaluate(
+            {
+                "新药类别": str(pop["新药类别"][i]),
+                "临床阶段": str(pop["临床阶段"][i]),
+                "临床研发费用": Decimal(int(pop["cost_fen"][i])).scaleb(-2),
+                "该品种已获研发扶持": Decimal(int(pop["received_fen"][i])).scaleb(-2),
+            },
+            as_of=as_of,
+            clauses={CLAUSE},
+        )
     loop = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{args.rows:,} applicants × Yantai 二(一)1 ({result.rows:,} evaluated)")
-    print(f"  pol batch on DuckDB (exact):  {args.rows / duck:12,.0f} rows/s  ({duck:.2f} s, reading Parquet, "
-          "writing Parquet)")
-    print(f"  NumPy float64 (inexact):      {args.rows / fast:12,.0f} rows/s  ({fast:.2f} s, in memory); "
-          f"{wrong:,} rows wrong at the fen")
+    print(
+        f"  pol batch on DuckDB (exact):  {args.rows / duck:12,.0f} rows/s  ({duck:.2f} s, reading Parquet, "
+        "writing Parquet)"
+    )
+    print(
+        f"  NumPy float64 (inexact):      {args.rows / fast:12,.0f} rows/s  ({fast:.2f} s, in memory); "
+        f"{wrong:,} rows wrong at the fen"
+    )
     print(f"  Python evaluator loop:        {loop_n / loop:12,.0f} rows/s  ({loop_n:,} rows)")
-    print(f"  ratio pol batch / NumPy: {fast / duck:.2f}; pol batch / Python loop: {(args.rows / duck) / (loop_n / loop):.1f}×")
+    print(
+        f"  ratio pol batch / NumPy: {fast / duck:.2f}; pol batch / Python loop: {(args.rows / duck) / (loop_n / loop):.1f}×"
+    )
     print(f"  peak memory of this process: {peak:,.0f} MB")
 
 

@@ -70,17 +70,28 @@ def main_() -> None:
         js = site / "js"
         files = [js / "pol_runtime.mjs", js / "decimal.mjs", js / "calculator.mjs", js / "policies" / "yantai.mjs"]
         size = sum(len(gzip.compress(f.read_bytes(), 9)) for f in files)
-        print(f"calculator code for the largest policy (yantai): {size / 1024:.1f} KB gzipped "
-              f"({', '.join(f'{f.name} {len(gzip.compress(f.read_bytes(), 9)) / 1024:.1f}' for f in files)})")
+        print(
+            f"calculator code for the largest policy (yantai): {size / 1024:.1f} KB gzipped "
+            f"({', '.join(f'{f.name} {len(gzip.compress(f.read_bytes(), 9)) / 1024:.1f}' for f in files)})"
+        )
         handler = functools.partial(_Quiet, directory=str(site))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
             page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
             cdp = page.context.new_cdp_session(page)
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
@@ -91,8 +102,10 @@ def main_() -> None:
         server.shutdown()
     for name, xs in (("input to result (form, evaluation, rendering)", times), ("evaluation alone", base)):
         xs = sorted(xs)
-        print(f"{name}: median {statistics.median(xs):.2f} ms, p95 {xs[int(len(xs) * 0.95) - 1]:.2f} ms, "
-              f"max {xs[-1]:.2f} ms over {len(xs)} inputs (CPU slowed 4×)")
+        print(
+            f"{name}: median {statistics.median(xs):.2f} ms, p95 {xs[int(len(xs) * 0.95) - 1]:.2f} ms, "
+            f"max {xs[-1]:.2f} ms over {len(xs)} inputs (CPU slowed 4×)"
+        )
 
 
 if __name__ == "__main__":

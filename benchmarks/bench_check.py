@@ -33,8 +33,12 @@ def big_policy(lines: int) -> str:
     out, n, copy = [text.rstrip("\n")], text.count("\n"), 1
     while n < lines:
         for block in chosen:
-            renamed = re.sub(r"^clause (\S+) \"([^\"]*)\"", lambda m: f'clause {m.group(1)}{copy} "{m.group(2)}-{copy}"',
-                             block, count=1)
+            renamed = re.sub(
+                r"^clause (\S+) \"([^\"]*)\"",
+                lambda m, copy=copy: f'clause {m.group(1)}{copy} "{m.group(2)}-{copy}"',
+                block,
+                count=1,
+            )
             out.append(renamed)
             n += renamed.count("\n") + 1
         copy += 1

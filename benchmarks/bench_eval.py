@@ -23,24 +23,47 @@ from pol.compiler import runtime  # noqa: E402
 from pol.compiler.pipeline import compile_file, load_evaluator, python_source  # noqa: E402
 
 FACTS = {
-    "新药类别": "一类新药", "临床阶段": "III期", "临床研发费用": "1亿",
-    "企业类型": "研发型企业", "实缴注册资本": "3000万", "固定资产投资": "1500万",
-    "租金单价": "1200元/平方米", "租赁面积": "650平方米",
-    "产品在本市生产": True, "年销售收入": "35亿", "已获晋级奖励": "100万",
-    "委托本市企业生产": True, "销售税收在本市结算": True, "销售年度": 2, "已获委托生产奖励": "300万",
-    "园区经财政部门认定": True, "园区年税收": "9000万", "园区面积": "100亩",
+    "新药类别": "一类新药",
+    "临床阶段": "III期",
+    "临床研发费用": "1亿",
+    "企业类型": "研发型企业",
+    "实缴注册资本": "3000万",
+    "固定资产投资": "1500万",
+    "租金单价": "1200元/平方米",
+    "租赁面积": "650平方米",
+    "产品在本市生产": True,
+    "年销售收入": "35亿",
+    "已获晋级奖励": "100万",
+    "委托本市企业生产": True,
+    "销售税收在本市结算": True,
+    "销售年度": 2,
+    "已获委托生产奖励": "300万",
+    "园区经财政部门认定": True,
+    "园区年税收": "9000万",
+    "园区面积": "100亩",
 }
 AS_OF = datetime.date(2022, 1, 1)
 FEN = Decimal("0.01")
-STAGE_CAP = {("I期", "一类新药"): Decimal(2_000_000), ("I期", "二类新药"): Decimal(1_000_000),
-             ("II期", "一类新药"): Decimal(8_000_000), ("II期", "二类新药"): Decimal(4_000_000),
-             ("III期", "一类新药"): Decimal(20_000_000), ("III期", "二类新药"): Decimal(10_000_000)}
+STAGE_CAP = {
+    ("I期", "一类新药"): Decimal(2_000_000),
+    ("I期", "二类新药"): Decimal(1_000_000),
+    ("II期", "一类新药"): Decimal(8_000_000),
+    ("II期", "二类新药"): Decimal(4_000_000),
+    ("III期", "一类新药"): Decimal(20_000_000),
+    ("III期", "二类新药"): Decimal(10_000_000),
+}
 CLASS_CAP = {"一类新药": Decimal(30_000_000), "二类新药": Decimal(15_000_000)}
 
 
 # The clauses hand_written computes, by the ids the compiled evaluator knows them by.
-SAME_CLAUSES = ("创新药研发", "研发型企业房租补贴", "工业企业房租补贴", "销售收入晋级奖励", "委托生产销售奖励",
-                "园区亩产税收奖励")
+SAME_CLAUSES = (
+    "创新药研发",
+    "研发型企业房租补贴",
+    "工业企业房租补贴",
+    "销售收入晋级奖励",
+    "委托生产销售奖励",
+    "园区亩产税收奖励",
+)
 
 
 def hand_written(f: dict) -> dict[str, Decimal]:
@@ -59,8 +82,15 @@ def hand_written(f: dict) -> dict[str, Decimal]:
             out["工业企业房租补贴"] = v.quantize(FEN, ROUND_HALF_UP)
         if f["产品在本市生产"]:
             r = f["年销售收入"]
-            tier = (Decimal(5_000_000) if r > 5_000_000_000 else Decimal(3_000_000) if r > 3_000_000_000
-                    else Decimal(1_000_000) if r > 1_000_000_000 else None)
+            tier = (
+                Decimal(5_000_000)
+                if r > 5_000_000_000
+                else Decimal(3_000_000)
+                if r > 3_000_000_000
+                else Decimal(1_000_000)
+                if r > 1_000_000_000
+                else None
+            )
             if tier is not None:
                 out["销售收入晋级奖励"] = max(tier - f["已获晋级奖励"], Decimal(0)).quantize(FEN, ROUND_HALF_UP)
         if f["委托本市企业生产"] and f["销售税收在本市结算"] and f["销售年度"] in (1, 2, 3):
@@ -69,8 +99,15 @@ def hand_written(f: dict) -> dict[str, Decimal]:
             out["委托生产销售奖励"] = v.quantize(FEN, ROUND_HALF_UP)
         if f["园区经财政部门认定"]:
             per_mu = f["园区年税收"] / f["园区面积"]
-            rate = (Decimal(100_000) if per_mu >= 1_000_000 else Decimal(80_000) if per_mu >= 800_000
-                    else Decimal(30_000) if per_mu >= 500_000 else None)
+            rate = (
+                Decimal(100_000)
+                if per_mu >= 1_000_000
+                else Decimal(80_000)
+                if per_mu >= 800_000
+                else Decimal(30_000)
+                if per_mu >= 500_000
+                else None
+            )
             if rate is not None:
                 out["园区亩产税收奖励"] = (rate * f["园区面积"]).quantize(FEN, ROUND_HALF_UP)
     return out
@@ -90,17 +127,22 @@ def main() -> None:
     facts = runtime.read_facts(module.INPUTS, FACTS)
 
     same = SAME_CLAUSES
-    compiled = {r.id: r.amount for r in module.evaluate(facts, as_of=AS_OF, clauses=same, validated=True).results
-                if r.status == "granted"}
+    compiled = {
+        r.id: r.amount
+        for r in module.evaluate(facts, as_of=AS_OF, clauses=same, validated=True).results
+        if r.status == "granted"
+    }
     expected = hand_written(facts)
     assert compiled == expected, (compiled, expected)  # same clauses, same answers
 
     hand = best_of(lambda: hand_written(facts), args.rounds, args.number)
     ours = best_of(lambda: module.evaluate(facts, as_of=AS_OF, clauses=same, validated=True), args.rounds, args.number)
     raw = best_of(lambda: module.evaluate(FACTS, as_of=AS_OF, clauses=same), args.rounds, args.number)
-    explained = best_of(lambda: [r.explanation for r in
-                                 module.evaluate(facts, as_of=AS_OF, clauses=same, validated=True).results],
-                        args.rounds, args.number // 4)
+    explained = best_of(
+        lambda: [r.explanation for r in module.evaluate(facts, as_of=AS_OF, clauses=same, validated=True).results],
+        args.rounds,
+        args.number // 4,
+    )
     whole = best_of(lambda: module.evaluate(facts, as_of=AS_OF, validated=True), args.rounds, args.number // 4)
     print(f"the same {len(same)} clauses of yantai.pol, one applicant")
     print(f"hand-written Decimal function       {hand * 1e6:8.1f} µs   1.00×")
@@ -108,6 +150,7 @@ def main() -> None:
     print(f"  from raw JSON facts               {raw * 1e6:8.1f} µs   {raw / hand:4.2f}×   goal ≤ 5×")
     print(f"  + writing every explanation       {explained * 1e6:8.1f} µs   {explained / hand:4.2f}×")
     print(f"all {len(module.CLAUSES)} clauses (facts checked)      {whole * 1e6:8.1f} µs   (for scale)")
+
 
 if __name__ == "__main__":
     main()

@@ -30,11 +30,28 @@ def profile(events: int) -> dict:
         items[name] = {"name": name, "facts": {"新药类别": "一类新药" if product % 3 else "二类新药"}}
         for offset, (phase, cost) in enumerate([("I期", "600万"), ("II期", "3000万"), ("III期", "9000万")]):
             year = 2022 + (product + offset) % 4
-            evs.append({"date": f"{year}-0{1 + product % 9}-15", "policy": "yantai", "clause": "创新药研发",
-                        "item": name, "facts": {"临床阶段": phase, "临床研发费用": cost}})
-        evs.append({"date": f"{2022 + product % 4}-12-01", "policy": "yantai", "clause": "研发型企业房租补贴",
-                    "facts": {"实缴注册资本": "3000万", "固定资产投资": "1500万", "租金单价": "600元/平方米",
-                              "租赁面积": "800平方米"}})
+            evs.append(
+                {
+                    "date": f"{year}-0{1 + product % 9}-15",
+                    "policy": "yantai",
+                    "clause": "创新药研发",
+                    "item": name,
+                    "facts": {"临床阶段": phase, "临床研发费用": cost},
+                }
+            )
+        evs.append(
+            {
+                "date": f"{2022 + product % 4}-12-01",
+                "policy": "yantai",
+                "clause": "研发型企业房租补贴",
+                "facts": {
+                    "实缴注册资本": "3000万",
+                    "固定资产投资": "1500万",
+                    "租金单价": "600元/平方米",
+                    "租赁面积": "800平方米",
+                },
+            }
+        )
         product += 1
     return {"enterprise": "基准企业", "facts": {"企业类型": "研发型企业"}, "items": items, "events": evs[:events]}
 

@@ -24,16 +24,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-EVALUATE = {"facts": {"新药类别": "一类新药", "临床阶段": "III期", "临床研发费用": "1亿", "该品种已获研发扶持": 0,
-                      "企业类型": "研发型企业", "实缴注册资本": "3000万", "固定资产投资": "1500万",
-                      "租金单价": "1200元/平方米", "租赁面积": "650平方米"},
-            "clauses": ["创新药研发", "研发型企业房租补贴"], "as_of": "2022-01-01"}
+EVALUATE = {
+    "facts": {
+        "新药类别": "一类新药",
+        "临床阶段": "III期",
+        "临床研发费用": "1亿",
+        "该品种已获研发扶持": 0,
+        "企业类型": "研发型企业",
+        "实缴注册资本": "3000万",
+        "固定资产投资": "1500万",
+        "租金单价": "1200元/平方米",
+        "租赁面积": "650平方米",
+    },
+    "clauses": ["创新药研发", "研发型企业房租补贴"],
+    "as_of": "2022-01-01",
+}
 
 
 def _request(path: str, body: dict) -> bytes:
     data = json.dumps(body, ensure_ascii=False).encode()
-    return (f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(data)}\r\n\r\n").encode() + data
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    ).encode() + data
 
 
 def _rss_mb(pid: int) -> float:
@@ -54,8 +66,9 @@ async def _client(port: int, requests: list[bytes], until: float, latencies: lis
             await writer.drain()
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head.split(b" ", 2)[1])
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length:"))
+            length = next(
+                int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+            )
             await reader.readexactly(length)
             latencies.append(time.perf_counter() - started)
             if status != 200:
@@ -68,13 +81,16 @@ async def _client(port: int, requests: list[bytes], until: float, latencies: lis
 
 def _requests(mix: str) -> list[bytes]:
     profile = json.loads((ROOT / "examples" / "profiles" / "yantai_class1_drug.json").read_text(encoding="utf-8"))
-    kinds = {"evaluate": _request("/policies/yantai/evaluate", EVALUATE),
-             "match": _request("/match", {"profile": profile, "as_of": "2022-06-30"})}
+    kinds = {
+        "evaluate": _request("/policies/yantai/evaluate", EVALUATE),
+        "match": _request("/match", {"profile": profile, "as_of": "2022-06-30"}),
+    }
     return [kinds[k] for k in mix.split(",")]
 
 
-async def _run(port: int, clients: int, seconds: float, pid: int,
-               requests: list[bytes]) -> tuple[list[float], list[str], list[float]]:
+async def _run(
+    port: int, clients: int, seconds: float, pid: int, requests: list[bytes]
+) -> tuple[list[float], list[str], list[float]]:
     latencies: list[float] = []
     errors: list[str] = []
     memory = [_rss_mb(pid)]
@@ -93,15 +109,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--mix", default="evaluate,match",
-                        help="the requests each client sends in turn: evaluate (two clauses), match (every policy)")
+    parser.add_argument(
+        "--mix",
+        default="evaluate,match",
+        help="the requests each client sends in turn: evaluate (two clauses), match (every policy)",
+    )
     args = parser.parse_args()
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "pol", "serve", str(ROOT / "policies"), "--port", str(port),
-                               "--no-access-log"], stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pol", "serve", str(ROOT / "policies"), "--port", str(port), "--no-access-log"],
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(200):
             try:
@@ -109,8 +130,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        latencies, errors, memory = asyncio.run(_run(port, args.clients, args.seconds, server.pid,
-                                                    _requests(args.mix)))
+        latencies, errors, memory = asyncio.run(_run(port, args.clients, args.seconds, server.pid, _requests(args.mix)))
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -119,10 +139,14 @@ def main() -> None:
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
-    print(f"pol serve on loopback, {args.clients} clients for {args.seconds:.0f} s sending {args.mix}, "
-          f"{os.cpu_count()} cores (server and clients share them)")
-    print(f"requests          {len(latencies):>10,}   errors {len(errors)}"
-          + (f" ({', '.join(sorted(set(errors)))})" if errors else ""))
+    print(
+        f"pol serve on loopback, {args.clients} clients for {args.seconds:.0f} s sending {args.mix}, "
+        f"{os.cpu_count()} cores (server and clients share them)"
+    )
+    print(
+        f"requests          {len(latencies):>10,}   errors {len(errors)}"
+        + (f" ({', '.join(sorted(set(errors)))})" if errors else "")
+    )
     print(f"requests/s        {len(latencies) / args.seconds:>10,.0f}")
     print(f"latency ms        p50 {pct(0.50):.1f}   p90 {pct(0.90):.1f}   p99 {pct(0.99):.1f}   max {pct(1.0):.1f}")
     print(f"server RSS MB     start {memory[0]:.0f}   middle {memory[1]:.0f}   end {memory[2]:.0f}")

@@ -44,8 +44,18 @@ def _reader(path: Path) -> str:
     return f"read_csv({string(str(path))}, header = true, all_varchar = true)"
 
 
-_EXACT_NUMBERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-                  "UBIGINT", "DECIMAL")
+_EXACT_NUMBERS = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "DECIMAL",
+)
 
 
 def _typed(spec: ir.Input, raw: str, sql_type: str = "VARCHAR") -> tuple[str, str, str]:
@@ -54,38 +64,65 @@ def _typed(spec: ir.Input, raw: str, sql_type: str = "VARCHAR") -> tuple[str, st
     Text is read as the evaluators read facts in base units; a column of exact numbers (integers, DECIMAL)
     is taken as it is, with no detour through text.
     """
-    if spec.kind in ("money", "money_per_area", "area", "ratio", "years", "number") and \
-            sql_type.startswith(_EXACT_NUMBERS):
+    if spec.kind in ("money", "money_per_area", "area", "ratio", "years", "number") and sql_type.startswith(
+        _EXACT_NUMBERS
+    ):
         number = f"CAST({raw} AS {NUM})"
-        bad = (f"({raw} IS NOT NULL AND ({number} < 0 OR {number} >= {int(MAX_VALUE)}"
-               + (f" OR {number} <> round({number}, 0)" if spec.kind == "number" else "") + "))")
+        bad = (
+            f"({raw} IS NOT NULL AND ({number} < 0 OR {number} >= {int(MAX_VALUE)}"
+            + (f" OR {number} <> round({number}, 0)" if spec.kind == "number" else "")
+            + "))"
+        )
         default = f"CAST({string(format(spec.default.value, 'f'))} AS {NUM})" if spec.default is not None else None
         value = f"(CASE WHEN NOT {bad} THEN {number} END)"
         return (f"COALESCE({value}, {default})" if default else value), bad, "a non-negative number"
     text = f"NULLIF(TRIM(CAST({raw} AS VARCHAR)), '')"
-    default = f"CAST({string(format(spec.default.value, 'f'))} AS {NUM})" if spec.default is not None and \
-        spec.kind not in ("bool", "enum", "date") else None
+    default = (
+        f"CAST({string(format(spec.default.value, 'f'))} AS {NUM})"
+        if spec.default is not None and spec.kind not in ("bool", "enum", "date")
+        else None
+    )
     if spec.kind == "enum":
         members = ", ".join(string(m) for m in spec.members or ())
         value = f"(CASE WHEN {text} IN ({members}) THEN {text} END)"
-        return value if spec.default is None else f"COALESCE({value}, {string(str(spec.default.value))})", \
-            f"({text} IS NOT NULL AND {text} NOT IN ({members}))", "one of " + "、".join(spec.members or ())
+        return (
+            value if spec.default is None else f"COALESCE({value}, {string(str(spec.default.value))})",
+            f"({text} IS NOT NULL AND {text} NOT IN ({members}))",
+            "one of " + "、".join(spec.members or ()),
+        )
     if spec.kind == "bool":
-        value = (f"(CASE WHEN lower({text}) IN ('true', '1', '是') THEN TRUE "
-                 f"WHEN lower({text}) IN ('false', '0', '否') THEN FALSE END)")
+        value = (
+            f"(CASE WHEN lower({text}) IN ('true', '1', '是') THEN TRUE "
+            f"WHEN lower({text}) IN ('false', '0', '否') THEN FALSE END)"
+        )
         if spec.default is not None:
             value = f"COALESCE({value}, {'TRUE' if spec.default.value else 'FALSE'})"
-        return value, f"({text} IS NOT NULL AND lower({text}) NOT IN ('true', '1', '是', 'false', '0', '否'))", \
-            "true or false"
+        return (
+            value,
+            f"({text} IS NOT NULL AND lower({text}) NOT IN ('true', '1', '是', 'false', '0', '否'))",
+            "true or false",
+        )
     if spec.kind == "date":
-        return f"TRY_CAST({text} AS DATE)", f"({text} IS NOT NULL AND TRY_CAST({text} AS DATE) IS NULL)", \
-            "a date such as 2022-06-30"
+        return (
+            f"TRY_CAST({text} AS DATE)",
+            f"({text} IS NOT NULL AND TRY_CAST({text} AS DATE) IS NULL)",
+            "a date such as 2022-06-30",
+        )
     number = f"TRY_CAST({text} AS {NUM})"
-    bad = (f"({text} IS NOT NULL AND ({number} IS NULL OR {number} < 0 OR abs({number}) >= {int(MAX_VALUE)}"
-           + (f" OR {number} <> round({number}, 0)" if spec.kind == "number" else "") + "))")
+    bad = (
+        f"({text} IS NOT NULL AND ({number} IS NULL OR {number} < 0 OR abs({number}) >= {int(MAX_VALUE)}"
+        + (f" OR {number} <> round({number}, 0)" if spec.kind == "number" else "")
+        + "))"
+    )
     value = f"(CASE WHEN NOT {bad} THEN {number} END)"
-    unit = {"money": "元", "money_per_area": "元 per area", "area": "the area", "ratio": "a fraction such as 0.4",
-            "years": "years", "number": "a whole number"}[spec.kind]
+    unit = {
+        "money": "元",
+        "money_per_area": "元 per area",
+        "area": "the area",
+        "ratio": "a fraction such as 0.4",
+        "years": "years",
+        "number": "a whole number",
+    }[spec.kind]
     return (f"COALESCE({value}, {default})" if default else value), bad, f"a non-negative number ({unit})"
 
 
@@ -98,12 +135,21 @@ def _match(program: ir.Program, clause: ir.Clause, status: str) -> str:
     if program.draft:
         return "NULL"
     automatic = string(MATCH["automatic"]) if clause.grant.mode == "exact" else string(MATCH["maybe"])
-    return (f"(CASE {status} WHEN 'granted' THEN {automatic} WHEN 'discretionary' THEN {string(MATCH['maybe'])} "
-            f"WHEN 'case_by_case' THEN {string(MATCH['maybe'])} WHEN 'needs_facts' THEN {string(MATCH['missing'])} END)")
+    return (
+        f"(CASE {status} WHEN 'granted' THEN {automatic} WHEN 'discretionary' THEN {string(MATCH['maybe'])} "
+        f"WHEN 'case_by_case' THEN {string(MATCH['maybe'])} WHEN 'needs_facts' THEN {string(MATCH['missing'])} END)"
+    )
 
 
-def run(programs: dict[str, ir.Program], source: Path, out: Path, as_of: datetime.date,
-        columns: dict[str, str] | None = None, progress: bool = False, match: bool = False) -> BatchResult:
+def run(
+    programs: dict[str, ir.Program],
+    source: Path,
+    out: Path,
+    as_of: datetime.date,
+    columns: dict[str, str] | None = None,
+    progress: bool = False,
+    match: bool = False,
+) -> BatchResult:
     """Evaluate every row of `source` (CSV or Parquet) under each program; write one row per applicant to `out`."""
     import duckdb  # imported here: only `pol batch` needs it
 
@@ -120,8 +166,10 @@ def run(programs: dict[str, ir.Program], source: Path, out: Path, as_of: datetim
     present = {r[0]: str(r[1]) for r in con.execute("DESCRIBE raw").fetchall()}
     floats = sorted(name for name, t in present.items() if t in ("FLOAT", "DOUBLE", "REAL"))
     if floats:
-        raise InputError(f"the columns {', '.join(floats)} hold binary floating point; give exact decimals "
-                         "(DECIMAL, integers, or text) so amounts stay exact")
+        raise InputError(
+            f"the columns {', '.join(floats)} hold binary floating point; give exact decimals "
+            "(DECIMAL, integers, or text) so amounts stay exact"
+        )
     inputs: dict[str, ir.Input] = {}
     for program in programs.values():
         for spec in program.inputs:
@@ -136,20 +184,27 @@ def run(programs: dict[str, ir.Program], source: Path, out: Path, as_of: datetim
             checks.append((col, raw, is_bad, expected))
     bad_any = " OR ".join(f"COALESCE({b}, FALSE)" for _, _, b, _ in checks) or "FALSE"
     # One pass over the input: each row's typed facts and whether any of its values is bad.
-    con.execute(f"CREATE TEMP TABLE checked AS SELECT {ROW}, {bad_any} AS __bad, "
-                f"{', '.join(typed) or 'NULL AS __none'} FROM raw")
+    con.execute(
+        f"CREATE TEMP TABLE checked AS SELECT {ROW}, {bad_any} AS __bad, "
+        f"{', '.join(typed) or 'NULL AS __none'} FROM raw"
+    )
     con.execute("CREATE TEMP VIEW facts AS SELECT * EXCLUDE (__bad) FROM checked WHERE NOT __bad")
     bad: list[BadValue] = []
     bad_rows = con.execute("SELECT count(*) FROM checked WHERE __bad").fetchone()[0]  # type: ignore[index]
     if bad_rows:
         # The first rows with a bad value, each bad value of them named by its column.
-        cells = ", ".join(f"CASE WHEN COALESCE({check}, FALSE) THEN CAST({raw} AS VARCHAR) END"
-                          for _, raw, check, _ in checks)
+        cells = ", ".join(
+            f"CASE WHEN COALESCE({check}, FALSE) THEN CAST({raw} AS VARCHAR) END" for _, raw, check, _ in checks
+        )
         first = f"SELECT {ROW} FROM checked WHERE __bad ORDER BY {ROW} LIMIT {MAX_REPORTED}"
-        for row, *values in con.execute(f"SELECT {ROW}, {cells} FROM raw WHERE {ROW} IN ({first}) "
-                                        f"ORDER BY {ROW}").fetchall():
-            bad += [BadValue(int(row), col, str(v), expected)
-                    for (col, _, _, expected), v in zip(checks, values) if v is not None]
+        for row, *values in con.execute(
+            f"SELECT {ROW}, {cells} FROM raw WHERE {ROW} IN ({first}) ORDER BY {ROW}"
+        ).fetchall():
+            bad += [
+                BadValue(int(row), col, str(v), expected)
+                for (col, _, _, expected), v in zip(checks, values, strict=True)
+                if v is not None
+            ]
     selects = [f"facts.{quote(ROW)} AS {quote('row')}"]
     for key, program in programs.items():
         gen = SqlGenerator(program)
@@ -165,10 +220,14 @@ def run(programs: dict[str, ir.Program], source: Path, out: Path, as_of: datetim
                 selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{n}.match')}")
         totals = gen.totals(amounts, maxima)
         # A limit may deduct what was already received, a fact: the totals read the facts beside the results.
-        con.execute(f"CREATE TEMP TABLE {quote('t_' + key)} AS SELECT {quote(ROW)}, {', '.join(totals)} "
-                    f"FROM {quote('p_' + key)} JOIN facts USING ({quote(ROW)})")
-        selects += [f"{quote('t_' + key)}.{quote('totals.' + w)} AS {quote(f'{key}.totals.{w}')}"
-                    for w in ("determined", "maximum")]
+        con.execute(
+            f"CREATE TEMP TABLE {quote('t_' + key)} AS SELECT {quote(ROW)}, {', '.join(totals)} "
+            f"FROM {quote('p_' + key)} JOIN facts USING ({quote(ROW)})"
+        )
+        selects += [
+            f"{quote('t_' + key)}.{quote('totals.' + w)} AS {quote(f'{key}.totals.{w}')}"
+            for w in ("determined", "maximum")
+        ]
     joins = " ".join(f"JOIN {quote(v + key)} USING ({quote(ROW)})" for key in programs for v in ("p_", "t_"))
     query = f"SELECT {', '.join(selects)} FROM facts {joins} ORDER BY facts.{quote(ROW)}"
     fmt = "PARQUET" if out.suffix.lower() == ".parquet" else "CSV, HEADER"

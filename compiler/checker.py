@@ -3,64 +3,134 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Iterable
-
-import attrs
 from typing import assert_never
 
+import attrs
+
+from pol.compiler.types import BOOL, DATE, ERROR, BoolT, DateT, EnumT, ErrorT, QuantityT, Ty, resolve_type
 from pol.dsl import ast
 from pol.dsl.diagnostics import Diagnostic, error
 from pol.dsl.parser import BROKEN_HEADER, ParseResult
 from pol.dsl.source import Span
 from pol.dsl.units import CNY, RATIO, Unit
 from pol.dsl.words import COMPARE_WORDS, KEYWORD_SPELLINGS, POSTFIX_WORDS
-from pol.compiler.types import BOOL, DATE, ERROR, BoolT, DateT, EnumT, ErrorT, QuantityT, Ty, resolve_type
 
 LEVELS = {
-    "national": "国家级", "province": "省级", "city": "市级", "district": "区级", "county": "县级",
-    "国家级": "国家级", "省级": "省级", "市级": "市级", "区级": "区级", "县级": "县级",
+    "national": "国家级",
+    "province": "省级",
+    "city": "市级",
+    "district": "区级",
+    "county": "县级",
+    "国家级": "国家级",
+    "省级": "省级",
+    "市级": "市级",
+    "区级": "区级",
+    "县级": "县级",
 }
 STATUSES = {
-    "in_force": "现行有效", "draft": "征求意见稿", "expired": "已失效", "repealed": "已废止",
-    "现行有效": "现行有效", "征求意见稿": "征求意见稿", "已失效": "已失效", "已废止": "已废止",
+    "in_force": "现行有效",
+    "draft": "征求意见稿",
+    "expired": "已失效",
+    "repealed": "已废止",
+    "现行有效": "现行有效",
+    "征求意见稿": "征求意见稿",
+    "已失效": "已失效",
+    "已废止": "已废止",
 }
 BENEFICIARIES = {
-    "enterprise": "企业", "park": "园区", "institution": "机构", "platform": "平台", "person": "个人",
+    "enterprise": "企业",
+    "park": "园区",
+    "institution": "机构",
+    "platform": "平台",
+    "person": "个人",
     "government": "地方政府",
-    "企业": "企业", "园区": "园区", "机构": "机构", "平台": "平台", "个人": "个人", "人才": "个人", "地方政府": "地方政府",
+    "企业": "企业",
+    "园区": "园区",
+    "机构": "机构",
+    "平台": "平台",
+    "个人": "个人",
+    "人才": "个人",
+    "地方政府": "地方政府",
 }
 # Stages of a product's life, for the site's index by stage and the comparison between cities.
 STAGES = {
-    "research": "研发", "clinical": "临床试验", "industrialisation": "产业化", "market": "市场开拓",
+    "research": "研发",
+    "clinical": "临床试验",
+    "industrialisation": "产业化",
+    "market": "市场开拓",
     "international": "国际化",
-    "研发": "研发", "临床试验": "临床试验", "产业化": "产业化", "市场开拓": "市场开拓", "国际化": "国际化",
+    "研发": "研发",
+    "临床试验": "临床试验",
+    "产业化": "产业化",
+    "市场开拓": "市场开拓",
+    "国际化": "国际化",
 }
 # What `received … per …` may be restricted to: the same product or project, the same year, or everything.
 # A validity term longer than this is no policy's; definitions chained deeper than this are no text's.
 MAX_TERM_YEARS = 100
 MAX_LET_DEPTH = 200
 
-RECEIVED_SCOPES = {"product": "单品种", "project": "单个项目", "year": "每年", "total": "累计", "enterprise": "单个企业",
-                   "单品种": "单品种", "每个品种": "单品种", "单个项目": "单个项目", "每个项目": "单个项目", "每年": "每年",
-                   "累计": "累计", "单个企业": "单个企业", "每家企业": "单个企业"}
+RECEIVED_SCOPES = {
+    "product": "单品种",
+    "project": "单个项目",
+    "year": "每年",
+    "total": "累计",
+    "enterprise": "单个企业",
+    "单品种": "单品种",
+    "每个品种": "单品种",
+    "单个项目": "单个项目",
+    "每个项目": "单个项目",
+    "每年": "每年",
+    "累计": "累计",
+    "单个企业": "单个企业",
+    "每家企业": "单个企业",
+}
 # Levels of government from the centre outwards; `received local` sums grants of the levels below.
 LEVEL_RANK = {"国家级": 0, "省级": 1, "市级": 2, "区级": 3, "县级": 3}
 OVERLAP = {"best": "从优就高不重复", "从优就高不重复": "从优就高不重复", "stack": "可叠加", "可叠加": "可叠加"}
 SCOPES = {
-    "year": "每年", "product": "单品种", "enterprise": "单个企业", "project": "单个项目", "policy": "单个保单",
-    "total": "累计", "每年": "每年", "单品种": "单品种", "每个品种": "单品种", "单个企业": "单个企业",
-    "每家企业": "单个企业", "每个项目": "单个项目", "单个项目": "单个项目", "单个保单": "单个保单", "累计": "累计",
+    "year": "每年",
+    "product": "单品种",
+    "enterprise": "单个企业",
+    "project": "单个项目",
+    "policy": "单个保单",
+    "total": "累计",
+    "每年": "每年",
+    "单品种": "单品种",
+    "每个品种": "单品种",
+    "单个企业": "单个企业",
+    "每家企业": "单个企业",
+    "每个项目": "单个项目",
+    "单个项目": "单个项目",
+    "单个保单": "单个保单",
+    "累计": "累计",
 }
 SUPPORT_KINDS = {
-    "cash": "资金", "equity": "股权投资", "tax_refund": "税收奖励", "service": "服务",
-    "资金": "资金", "股权投资": "股权投资", "税收奖励": "税收奖励", "服务": "服务",
+    "cash": "资金",
+    "equity": "股权投资",
+    "tax_refund": "税收奖励",
+    "service": "服务",
+    "资金": "资金",
+    "股权投资": "股权投资",
+    "税收奖励": "税收奖励",
+    "服务": "服务",
 }
 # Header fields: the kind of value each takes.
 HEADER_FIELDS = {
-    "title": "text", "issuer": "text", "number": "text", "level": "level", "status": "status",
-    "issued": "date", "effective": "date", "expires": "date", "source": "texts", "paid_by": "text",
-    "region": "text", "summary": "text",
+    "title": "text",
+    "issuer": "text",
+    "number": "text",
+    "level": "level",
+    "status": "status",
+    "issued": "date",
+    "effective": "date",
+    "expires": "date",
+    "source": "texts",
+    "paid_by": "text",
+    "region": "text",
+    "summary": "text",
     "term": "years",  # 有效期 N 年, when the text gives a length rather than an end date
     "events_from": "date",  # 项目认定时限: events before this date do not qualify
     "note": "notes",  # a document-level interpretation note; may be repeated
@@ -192,8 +262,9 @@ class _Checker:
         for d in decls:
             if isinstance(d, (ast.Clause, ast.Measure)):
                 if d.id in ids:
-                    self.err("POL103", f"clause id '{d.id}' is used twice", d.id_span,
-                             f"first used at line {ids[d.id].line}")
+                    self.err(
+                        "POL103", f"clause id '{d.id}' is used twice", d.id_span, f"first used at line {ids[d.id].line}"
+                    )
                 ids[d.id] = d.id_span
                 self.check_stages(d)
                 if isinstance(d, ast.Clause):
@@ -209,8 +280,16 @@ class _Checker:
                 self.check_received(decl, ty, {c.id for c in clauses})
         self.diags.sort(key=lambda d: (d.span.file, d.span.line, d.span.column))
         return CheckedPolicy(
-            module=self.module, header=self.header, enums=self.enums, inputs=self.inputs, lets=self.lets,
-            clauses=clauses, measures=measures, limits=limits, types=self.types, refs=self.refs,
+            module=self.module,
+            header=self.header,
+            enums=self.enums,
+            inputs=self.inputs,
+            lets=self.lets,
+            clauses=clauses,
+            measures=measures,
+            limits=limits,
+            types=self.types,
+            refs=self.refs,
             diagnostics=self.diags,
         )
 
@@ -218,8 +297,12 @@ class _Checker:
         if not headers:
             if self.module.decls and BROKEN_HEADER not in self.broken:
                 span = Span(file=self.module.path, line=1, column=1, end_line=1, end_column=2)
-                self.err("POL106", "the file has no `policy NAME { … }` header", span,
-                         "every policy file starts with its title, issuer and dates")
+                self.err(
+                    "POL106",
+                    "the file has no `policy NAME { … }` header",
+                    span,
+                    "every policy file starts with its title, issuer and dates",
+                )
             return
         for extra in headers[1:]:
             self.err("POL102", "a file holds one policy; this is a second `policy` header", extra.span)
@@ -228,8 +311,13 @@ class _Checker:
         for f in h.fields:
             kind = HEADER_FIELDS.get(f.key)
             if kind is None:
-                self.err("POL104", f"unknown policy field '{f.key}'", f.span,
-                         *_did_you_mean(f.key, HEADER_FIELDS), "policy fields: " + ", ".join(HEADER_FIELDS))
+                self.err(
+                    "POL104",
+                    f"unknown policy field '{f.key}'",
+                    f.span,
+                    *_did_you_mean(f.key, HEADER_FIELDS),
+                    "policy fields: " + ", ".join(HEADER_FIELDS),
+                )
                 continue
             if kind == "notes":
                 if not all(isinstance(x, ast.Text) for x in f.values):
@@ -257,8 +345,12 @@ class _Checker:
                     self.err("POL107", f"policy field '{f.key}' takes a number of years such as 3年", f.span)
                     continue
                 if v.value > MAX_TERM_YEARS or v.value != v.value.to_integral_value():
-                    self.err("POL107", f"a term of {v.text} is not a validity period: give whole years, at most "
-                             f"{MAX_TERM_YEARS}", v.span, "leave `term` out if the text sets no period")
+                    self.err(
+                        "POL107",
+                        f"a term of {v.text} is not a validity period: give whole years, at most {MAX_TERM_YEARS}",
+                        v.span,
+                        "leave `term` out if the text sets no period",
+                    )
                     continue
                 self.header[f.key] = v.value
             elif kind == "date":
@@ -270,8 +362,13 @@ class _Checker:
                 table = {"level": LEVELS, "status": STATUSES, "overlap": OVERLAP}[kind]
                 word = v.id if isinstance(v, ast.Name) else v.value if isinstance(v, ast.Text) else None
                 if word not in table:
-                    self.err("POL107", f"'{word}' is not a {kind}", f.span,
-                             *_did_you_mean(str(word), table), f"{kind}s: " + ", ".join(table))
+                    self.err(
+                        "POL107",
+                        f"'{word}' is not a {kind}",
+                        f.span,
+                        *_did_you_mean(str(word), table),
+                        f"{kind}s: " + ", ".join(table),
+                    )
                     continue
                 self.header[f.key] = table[word]
         if "title" not in self.header:
@@ -295,8 +392,12 @@ class _Checker:
     def check_lets(self) -> None:
         if (deep := self.too_deep_let()) is not None:
             decl = self.let_decls[deep]
-            self.err("POL004", f"definitions are built on each other more than {MAX_LET_DEPTH} deep (here '{deep}')",
-                     decl.span, "compute the value in fewer steps; no policy text needs such a chain")
+            self.err(
+                "POL004",
+                f"definitions are built on each other more than {MAX_LET_DEPTH} deep (here '{deep}')",
+                decl.span,
+                "compute the value in fewer steps; no policy text needs such a chain",
+            )
             self.lets.update({name: (ERROR, d) for name, d in self.let_decls.items()})
             return
         state: dict[str, str] = {}
@@ -306,7 +407,7 @@ class _Checker:
                 return
             decl = self.let_decls[name]
             if state.get(name) == "active":
-                cycle = stack[stack.index(name):] + [name]
+                cycle = stack[stack.index(name) :] + [name]
                 self.err("POL501", "definitions refer to each other in a cycle: " + " → ".join(cycle), decl.span)
                 self.lets[name] = (ERROR, decl)
                 return
@@ -347,8 +448,13 @@ class _Checker:
     def check_stages(self, p: ast.Clause | ast.Measure) -> None:
         for s in p.stages:
             if s.id not in STAGES:
-                self.err("POL107", f"'{s.id}' is not a stage of a product's life", s.span, *_did_you_mean(s.id, STAGES),
-                         "stages: research, clinical, industrialisation, market, international")
+                self.err(
+                    "POL107",
+                    f"'{s.id}' is not a stage of a product's life",
+                    s.span,
+                    *_did_you_mean(s.id, STAGES),
+                    "stages: research, clinical, industrialisation, market, international",
+                )
 
     def check_received(self, decl: ast.InputDecl, ty: Ty, clause_ids: set[str]) -> None:
         r = decl.received
@@ -357,37 +463,66 @@ class _Checker:
             self.err("POL201", f"'{decl.name}' is filled from grants received, so it must be money", r.span)
         for name in r.clauses:
             if name.id not in clause_ids:
-                self.err("POL101", f"no clause '{name.id}' in this policy", name.span,
-                         *_did_you_mean(name.id, clause_ids))
+                self.err(
+                    "POL101", f"no clause '{name.id}' in this policy", name.span, *_did_you_mean(name.id, clause_ids)
+                )
         for s in r.scopes:
             if s not in RECEIVED_SCOPES:
-                self.err("POL107", f"'{s}' is not a scope of amounts received", r.span, *_did_you_mean(s, RECEIVED_SCOPES),
-                         "scopes: per product, per project, per year, total")
+                self.err(
+                    "POL107",
+                    f"'{s}' is not a scope of amounts received",
+                    r.span,
+                    *_did_you_mean(s, RECEIVED_SCOPES),
+                    "scopes: per product, per project, per year, total",
+                )
         if r.local and LEVEL_RANK.get(str(self.header.get("level")), 99) >= LEVEL_RANK["区级"]:
-            self.err("POL106", "`received local` sums grants of lower levels of government, so the policy needs "
-                     "a level above district", r.span, "e.g. `level: province` in the policy header")
+            self.err(
+                "POL106",
+                "`received local` sums grants of lower levels of government, so the policy needs "
+                "a level above district",
+                r.span,
+                "e.g. `level: province` in the policy header",
+            )
 
     def check_clause(self, c: ast.Clause) -> None:
         if c.subject is not None and self.subjects is not None and c.subject.id not in self.subjects:
-            self.err("POL107", f"'{c.subject.id}' is not a subject of the taxonomy", c.subject.span,
-                     *_did_you_mean(c.subject.id, self.subjects), "subjects are listed in subjects.toml beside the policies")
+            self.err(
+                "POL107",
+                f"'{c.subject.id}' is not a subject of the taxonomy",
+                c.subject.span,
+                *_did_you_mean(c.subject.id, self.subjects),
+                "subjects are listed in subjects.toml beside the policies",
+            )
         if c.beneficiary and c.beneficiary.id not in BENEFICIARIES:
-            self.err("POL107", f"'{c.beneficiary.id}' is not a kind of beneficiary", c.beneficiary.span,
-                     *_did_you_mean(c.beneficiary.id, BENEFICIARIES),
-                     "beneficiaries: enterprise, park, institution, platform, person")
+            self.err(
+                "POL107",
+                f"'{c.beneficiary.id}' is not a kind of beneficiary",
+                c.beneficiary.span,
+                *_did_you_mean(c.beneficiary.id, BENEFICIARIES),
+                "beneficiaries: enterprise, park, institution, platform, person",
+            )
         for cond in c.conditions:
             self.expect_bool(cond)
         if c.grant is None:
-            self.err("POL106", f"clause '{c.id}' has no grant", c.id_span,
-                     "write `grant …`, or make it a `measure` if the text gives no money or support")
+            self.err(
+                "POL106",
+                f"clause '{c.id}' has no grant",
+                c.id_span,
+                "write `grant …`, or make it a `measure` if the text gives no money or support",
+            )
         else:
             self.check_grant(c, c.grant)
         for cap in c.caps:
             self.expect_money(cap.value, "a cap")
             for s in cap.scopes:
                 if s not in SCOPES:
-                    self.err("POL107", f"'{s}' is not a scope of a cap", cap.span, *_did_you_mean(s, SCOPES),
-                             "scopes: per year, per product, per enterprise, per project, per policy, total")
+                    self.err(
+                        "POL107",
+                        f"'{s}' is not a scope of a cap",
+                        cap.span,
+                        *_did_you_mean(s, SCOPES),
+                        "scopes: per year, per product, per enterprise, per project, per policy, total",
+                    )
             low = _const(cap.value)
             if low is not None and low < 0:
                 self.err("POL305", f"the cap is negative ({_money(low)})", cap.value.span)
@@ -397,15 +532,24 @@ class _Checker:
         if c.duration is not None and c.duration.unit.kind != "years":
             self.err("POL204", f"a duration is a number of years such as 5年, not '{c.duration.text}'", c.duration.span)
         if c.once is not None and c.once.key is not None and c.once.key.id not in self.inputs:
-            self.err("POL101", f"'{c.once.key.id}' is not an input: `once by` names the fact whose each value is "
-                     "paid once", c.once.key.span, *_did_you_mean(c.once.key.id, self.inputs))
+            self.err(
+                "POL101",
+                f"'{c.once.key.id}' is not an input: `once by` names the fact whose each value is paid once",
+                c.once.key.span,
+                *_did_you_mean(c.once.key.id, self.inputs),
+            )
         for ex in c.examples:
             self.check_example(c, ex)
 
     def check_grant(self, c: ast.Clause, g: ast.Grant) -> None:
         if g.support is not None and g.support not in SUPPORT_KINDS:
-            self.err("POL107", f"'{g.support}' is not a kind of support", g.span, *_did_you_mean(g.support, SUPPORT_KINDS),
-                     "kinds: cash, equity, tax_refund, service")
+            self.err(
+                "POL107",
+                f"'{g.support}' is not a kind of support",
+                g.span,
+                *_did_you_mean(g.support, SUPPORT_KINDS),
+                "kinds: cash, equity, tax_refund, service",
+            )
         if g.mode == "case_by_case":
             return
         if g.mode == "range":
@@ -424,9 +568,13 @@ class _Checker:
         elif self.may_be_negative(g.value):
             # A negative grant would be reported as 予以支持 and subtract another clause's money from the
             # totals: what has been paid before is deducted with `offset` or `topup`, which stop at zero.
-            self.err("POL305", "the grant can be negative: a subtraction in it may take away more than there is",
-                     g.value.span, "deduct what was paid before with `offset …` (计入并扣除) or `topup …` (晋级补差), "
-                     "which never go below zero; or bound it with max(…, 0元)")
+            self.err(
+                "POL305",
+                "the grant can be negative: a subtraction in it may take away more than there is",
+                g.value.span,
+                "deduct what was paid before with `offset …` (计入并扣除) or `topup …` (晋级补差), "
+                "which never go below zero; or bound it with max(…, 0元)",
+            )
 
     def may_be_negative(self, e: ast.Expr) -> bool:
         """Whether the checker cannot prove the expression non-negative (facts are never negative)."""
@@ -449,14 +597,22 @@ class _Checker:
                     for k in e.keys:
                         most = grant_rows.get(_key_text(k))
                         if limit is not None and most is not None and limit >= most:
-                            self.err("POL304", f"the cap for {_key_text(k)} ({_money(limit)}) can never bind: "
-                                     f"the grant for it is at most {_money(most)}", e.span)
+                            self.err(
+                                "POL304",
+                                f"the cap for {_key_text(k)} ({_money(limit)}) can never bind: "
+                                f"the grant for it is at most {_money(most)}",
+                                e.span,
+                            )
                 continue
             limit = _const(cap.value)
             most = _upper(top)
             if limit is not None and most is not None and limit >= most and not cap.scopes:
-                self.err("POL304", f"the cap {_money(limit)} can never bind: the grant is at most {_money(most)}",
-                         cap.span, "remove the cap, or check the amounts against the original text")
+                self.err(
+                    "POL304",
+                    f"the cap {_money(limit)} can never bind: the grant is at most {_money(most)}",
+                    cap.span,
+                    "remove the cap, or check the amounts against the original text",
+                )
 
     def check_example(self, c: ast.Clause, ex: ast.Example) -> None:
         seen: set[str] = set()
@@ -467,8 +623,12 @@ class _Checker:
             seen.add(name)
             if name not in self.inputs:
                 what = "a definition, computed from inputs" if name in self.lets else "not an input"
-                self.err("POL401", f"'{name}' is {what}; an example gives inputs only", fact.name.span,
-                         *_did_you_mean(name, self.inputs))
+                self.err(
+                    "POL401",
+                    f"'{name}' is {what}; an example gives inputs only",
+                    fact.name.span,
+                    *_did_you_mean(name, self.inputs),
+                )
                 continue
             ty = self.inputs[name][0]
             problem = _literal_fits(fact.value, ty)
@@ -485,8 +645,12 @@ class _Checker:
             decl = self.inputs.get(name)
             if decl is not None and decl[1].default is None:
                 # A limit applies to the totals, after every clause: it cannot wait for a missing fact.
-                self.err("POL107", f"the limit uses '{name}', which has no default", lim.span,
-                         f"give it one, e.g. `input {name}: money default 0` for amounts already received")
+                self.err(
+                    "POL107",
+                    f"the limit uses '{name}', which has no default",
+                    lim.span,
+                    f"give it one, e.g. `input {name}: money default 0` for amounts already received",
+                )
         for s in lim.scopes:
             if s not in SCOPES:
                 self.err("POL107", f"'{s}' is not a scope of a limit", lim.span, *_did_you_mean(s, SCOPES))
@@ -499,8 +663,12 @@ class _Checker:
     def expect_bool(self, e: ast.Expr) -> None:
         ty = self.infer(e)
         if not isinstance(ty, (BoolT, ErrorT)):
-            self.err("POL204", f"a condition must be yes or no, but this is {ty.describe()}", e.span,
-                     "compare it, as in '实缴注册资本 2000万 以上'")
+            self.err(
+                "POL204",
+                f"a condition must be yes or no, but this is {ty.describe()}",
+                e.span,
+                "compare it, as in '实缴注册资本 2000万 以上'",
+            )
 
     def expect_money(self, e: ast.Expr, what: str) -> None:
         ty = self.infer(e)
@@ -509,8 +677,12 @@ class _Checker:
         if not isinstance(ty, QuantityT) or ty.unit.kind != "money":
             self.err("POL204", f"{what} must be an amount of money, but this is {ty.describe()}", e.span)
         elif ty.unit.currency != "CNY":
-            self.err("POL202", f"{what} must be in 元, but this is {ty.describe()}", e.span,
-                     "amounts in 美元 may be compared with 美元 thresholds but are never paid or added to 元")
+            self.err(
+                "POL202",
+                f"{what} must be in 元, but this is {ty.describe()}",
+                e.span,
+                "amounts in 美元 may be compared with 美元 thresholds but are never paid or added to 元",
+            )
 
     def infer(self, e: ast.Expr, hint: Ty | None = None) -> Ty:
         ty = self._infer(e, hint)
@@ -573,21 +745,37 @@ class _Checker:
         if e.id in self.broken:
             return ERROR
         if e.id in self.enums:
-            self.err("POL101", f"'{e.id}' is an enum, a kind of value, not a value", e.span,
-                     f"declare an input that holds it: input {e.id}: {e.id}")
+            self.err(
+                "POL101",
+                f"'{e.id}' is an enum, a kind of value, not a value",
+                e.span,
+                f"declare an input that holds it: input {e.id}: {e.id}",
+            )
             return ERROR
         known = list(self.inputs) + list(self.let_decls) + list(self.members)
         notes = list(_did_you_mean(e.id, known))
         if isinstance(hint, EnumT) and not notes:
             notes.append(f"'{hint.name}' is one of: {', '.join(hint.members)}")
-        glued = sorted((w for w in set(COMPARE_WORDS) | set(KEYWORD_SPELLINGS.values())
-                        if not w.isascii() and w in e.id and w != e.id), key=len)
+        glued = sorted(
+            (
+                w
+                for w in set(COMPARE_WORDS) | set(KEYWORD_SPELLINGS.values())
+                if not w.isascii() and w in e.id and w != e.id
+            ),
+            key=len,
+        )
         if glued:
-            notes.append(f"'{e.id}' contains the keyword '{glued[-1]}': Chinese keywords must be separated from "
-                         "names and numbers by spaces, as in '年亩产税收 50万 以上'")
+            notes.append(
+                f"'{e.id}' contains the keyword '{glued[-1]}': Chinese keywords must be separated from "
+                "names and numbers by spaces, as in '年亩产税收 50万 以上'"
+            )
         if len(owners) > 1:
-            self.err("POL101", f"'{e.id}' is a member of several enums ({', '.join(o.name for o in owners)}); "
-                     "compare it with an input to say which", e.span)
+            self.err(
+                "POL101",
+                f"'{e.id}' is a member of several enums ({', '.join(o.name for o in owners)}); "
+                "compare it with an input to say which",
+                e.span,
+            )
         else:
             self.err("POL101", f"unknown name '{e.id}'", e.span, *notes)
         return ERROR
@@ -608,8 +796,12 @@ class _Checker:
                 other = ru if side is e.left else lu
                 v = _const(side)
                 if u.kind == "ratio" and other.kind in ("money", "money_per_area") and v is not None and v > 1:
-                    self.err("POL203", f"a rate of {_pct(v)} is above 100%", side.span,
-                             "a grant cannot exceed the base it is a share of; check the original text")
+                    self.err(
+                        "POL203",
+                        f"a rate of {_pct(v)} is above 100%",
+                        side.span,
+                        "a grant cannot exceed the base it is a share of; check the original text",
+                    )
             if lu.kind in ("ratio", "number"):
                 return QuantityT(ru)
             if ru.kind in ("ratio", "number"):
@@ -618,13 +810,21 @@ class _Checker:
             if pair == {"money_per_area", "area"}:
                 rate, area = (lu, ru) if lu.kind == "money_per_area" else (ru, lu)
                 if rate.area != area.area:
-                    self.err("POL201", f"cannot multiply {rate.describe()} by {area.describe()}: the area units differ",
-                             e.span, "use the same area unit on both sides (平方米 or 亩)")
+                    self.err(
+                        "POL201",
+                        f"cannot multiply {rate.describe()} by {area.describe()}: the area units differ",
+                        e.span,
+                        "use the same area unit on both sides (平方米 or 亩)",
+                    )
                     return ERROR
                 return QuantityT(Unit("money", rate.currency))
             if lu.kind == "money" and ru.kind == "money":
-                self.err("POL205", "money multiplied by money has no meaning", e.span,
-                         "a rate is written as a percentage, as in '临床研发费用 × 40%'")
+                self.err(
+                    "POL205",
+                    "money multiplied by money has no meaning",
+                    e.span,
+                    "a rate is written as a percentage, as in '临床研发费用 × 40%'",
+                )
                 return ERROR
             self.err("POL201", f"cannot multiply {lu.describe()} by {ru.describe()}", e.span)
             return ERROR
@@ -648,7 +848,7 @@ class _Checker:
             self.err("POL204", f"{what} must be numbers", span)
             return ERROR
         first = tys[0]
-        for t, s in zip(tys[1:], spans[1:]):
+        for t, s in zip(tys[1:], spans[1:], strict=True):
             if not self.compatible(first, t, s, "combine"):
                 return ERROR
         return first
@@ -660,8 +860,12 @@ class _Checker:
         if isinstance(a, QuantityT) and isinstance(b, QuantityT):
             ua, ub = a.unit, b.unit
             if ua.kind == ub.kind and ua.kind in ("money", "money_per_area") and ua.currency != ub.currency:
-                self.err("POL202", f"cannot {verb} {ua.describe()} with {ub.describe()}", span,
-                         "write the amount in the same currency, as in '500万美元'")
+                self.err(
+                    "POL202",
+                    f"cannot {verb} {ua.describe()} with {ub.describe()}",
+                    span,
+                    "write the amount in the same currency, as in '500万美元'",
+                )
                 return False
             if {ua.kind, ub.kind} == {"number", "years"}:
                 return True
@@ -684,8 +888,12 @@ class _Checker:
     def key_type(self, key: ast.Name) -> Ty:
         ty = self.infer(key)
         if isinstance(ty, QuantityT) and ty.unit.kind not in ("number", "years"):
-            self.err("POL204", f"a table is keyed by a category, a yes/no or a count, not {ty.describe()}", key.span,
-                     "for thresholds on amounts, use tiers { … }")
+            self.err(
+                "POL204",
+                f"a table is keyed by a category, a yes/no or a count, not {ty.describe()}",
+                key.span,
+                "for thresholds on amounts, use tiers { … }",
+            )
             return ERROR
         if isinstance(ty, DateT):
             self.err("POL204", "a table cannot be keyed by a date", key.span)
@@ -714,8 +922,12 @@ class _Checker:
             members = kty.members if isinstance(kty, EnumT) else ("true", "false")
             missing = [m for m in members if m not in seen]
             if missing:
-                self.err("POL301", f"the table by '{e.key.id}' has no row for {', '.join(missing)}", e.span,
-                         "add the missing rows, or an `else:` row")
+                self.err(
+                    "POL301",
+                    f"the table by '{e.key.id}' has no row for {', '.join(missing)}",
+                    e.span,
+                    "add the missing rows, or an `else:` row",
+                )
         return self.same_quantity(vtys, spans, "the table's values", e.span) if vtys else ERROR
 
     def infer_tiers(self, e: ast.Tiers) -> Ty:
@@ -731,18 +943,25 @@ class _Checker:
             for name, (lo, lo_cmp) in bounds[i]["low"].items():
                 prev = bounds[i - 1]["low"].get(name)
                 if prev is not None and lo <= prev[0]:
-                    self.err("POL302", f"tier {i + 1} starts at {_show(lo_cmp)}, not above tier {i}'s "
-                             f"{_show(prev[1])}", lo_cmp.span,
-                             "list tiers from the lowest threshold to the highest; the highest tier reached applies")
+                    self.err(
+                        "POL302",
+                        f"tier {i + 1} starts at {_show(lo_cmp)}, not above tier {i}'s {_show(prev[1])}",
+                        lo_cmp.span,
+                        "list tiers from the lowest threshold to the highest; the highest tier reached applies",
+                    )
             for name, (hi, hi_cmp) in bounds[i - 1]["high"].items():
                 nxt = bounds[i]["low"].get(name)
                 if nxt is None:
                     continue
                 lo, lo_cmp = nxt
                 if hi > lo or (hi == lo and hi_cmp.op == "<=" and lo_cmp.op == ">="):
-                    self.err("POL303", f"tiers {i} and {i + 1} overlap: {name} = {_show_value(lo_cmp)} is in both",
-                             lo_cmp.span, f"'{hi_cmp.word}' and '{lo_cmp.word}' both include the number itself; "
-                             "use 不满/低于 or 超过 on one side")
+                    self.err(
+                        "POL303",
+                        f"tiers {i} and {i + 1} overlap: {name} = {_show_value(lo_cmp)} is in both",
+                        lo_cmp.span,
+                        f"'{hi_cmp.word}' and '{lo_cmp.word}' both include the number itself; "
+                        "use 不满/低于 or 超过 on one side",
+                    )
 
 
 # ---------------------------------------------------------------- helpers
@@ -909,8 +1128,7 @@ def _literal_fits(value: ast.Expr, ty: Ty) -> str | None:
                 return None
             shown = value.id if isinstance(value, ast.Name) else getattr(value, "text", "?")
             return f"'{shown}' is not one of {', '.join(members)}" + "".join(
-                " (" + n + ")" for n in _did_you_mean(str(shown), members))
+                " (" + n + ")" for n in _did_you_mean(str(shown), members)
+            )
         case _:
             return "unexpected value"
-
-

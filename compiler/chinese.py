@@ -67,7 +67,9 @@ class Reading:
     def table(self, e: ast.ByTable | ast.Tiers) -> str:
         """A table read inline, as one sentence."""
         if isinstance(e, ast.Tiers):
-            return "分档确定（" + "；".join(f"{self.expr(t.condition)}的，{self.expr(t.value)}" for t in e.entries) + "）"
+            return (
+                "分档确定（" + "；".join(f"{self.expr(t.condition)}的，{self.expr(t.value)}" for t in e.entries) + "）"
+            )
         rows = [f"{'、'.join(self.expr(k) for k in x.keys)}为{self.expr(x.value)}" for x in e.entries]
         if e.default is not None:
             rows.append(f"其他为{self.expr(e.default)}")

@@ -10,7 +10,8 @@ import argparse
 import datetime
 import os
 import sys
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pol import __version__
 
@@ -26,6 +27,7 @@ def date_or_error(text: str) -> datetime.date | str:
         return datetime.date.fromisoformat(text)
     except ValueError:
         return f"--as-of: '{text}' is not a date such as 2022-06-30"
+
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pol", description="Check, compile and evaluate subsidy policies written in .pol")
@@ -43,29 +45,45 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="write one evaluator module per policy (Python, or JavaScript with --target js)")
     b.add_argument("paths", nargs="+")
     b.add_argument("--out", required=True, help="folder to write the modules and their runtime into")
-    b.add_argument("--target", choices=("python", "js"), default="python",
-                   help="python: a module per policy and pol_runtime.py; js: an ES module per policy, "
-                        "pol_runtime.mjs and decimal.mjs, for browsers and Node 18+")
+    b.add_argument(
+        "--target",
+        choices=("python", "js"),
+        default="python",
+        help="python: a module per policy and pol_runtime.py; js: an ES module per policy, "
+        "pol_runtime.mjs and decimal.mjs, for browsers and Node 18+",
+    )
     d = sub.add_parser("docs", help="write the citizens' website (an MkDocs project) for the policies")
     d.add_argument("paths", nargs="+", help=".pol files or folders")
     d.add_argument("--out", required=True, help="folder for mkdocs.yml and docs/; replaced as a whole")
     d.add_argument("--guide", action="append", help="a hand-written Markdown page to include (repeatable, in order)")
-    d.add_argument("--compare", action="append", help="a project file (see `pol compare`) to show as a comparison "
-                                                       "page across the policies it names (repeatable)")
+    d.add_argument(
+        "--compare",
+        action="append",
+        help="a project file (see `pol compare`) to show as a comparison "
+        "page across the policies it names (repeatable)",
+    )
     d.add_argument("--as-of", help="the day policy status is judged on (default: today)")
     d.add_argument("--site-name", help="the site's title (产业扶持政策 unless given)")
     e = sub.add_parser("eval", help="evaluate a policy for one applicant's facts")
     e.add_argument("policy")
     e.add_argument("--facts", required=True, help="JSON file of input names to values; - reads standard input")
     e.add_argument("--as-of", help="evaluate as on this date (default: today)")
-    e.add_argument("--clause", action="append", help="evaluate only this clause (repeatable); its facts must all be given")
-    e.add_argument("--complete", action="store_true",
-                   help="every fact a clause needs must be given: exit 2 naming what is missing, as --clause does")
+    e.add_argument(
+        "--clause", action="append", help="evaluate only this clause (repeatable); its facts must all be given"
+    )
+    e.add_argument(
+        "--complete",
+        action="store_true",
+        help="every fact a clause needs must be given: exit 2 naming what is missing, as --clause does",
+    )
     e.add_argument("--json", action="store_true", help="print the result as JSON (the same as --format json)")
     i = sub.add_parser("inputs", help="print a JSON Schema of the facts a policy needs, or of a profile")
     i.add_argument("paths", nargs="+", metavar="POLICY", help="one .pol file; with --profile, files or folders")
-    i.add_argument("--profile", action="store_true",
-                   help="describe an enterprise profile (pol eval-profile, pol match) across these policies")
+    i.add_argument(
+        "--profile",
+        action="store_true",
+        help="describe an enterprise profile (pol eval-profile, pol match) across these policies",
+    )
     ep = sub.add_parser("eval-profile", help="evaluate an enterprise's profile across policies and years")
     ep.add_argument("profile", help="JSON file: the enterprise's facts, items and dated events (- for standard input)")
     ep.add_argument("--policies", nargs="+", required=True, help=".pol files or folders")
@@ -82,18 +100,27 @@ def parser() -> argparse.ArgumentParser:
     bt.add_argument("--input", required=True, help="CSV or Parquet, one row per applicant, columns named by inputs")
     bt.add_argument("--out", required=True, help="results: .parquet or .csv, one row per applicant")
     bt.add_argument("--as-of", help="evaluate as on this date (default: today)")
-    bt.add_argument("--match", action="store_true",
-                    help="add KEY.CLAUSE.match: 免申即享, 可能符合 or 尚缺信息 as pol match groups it (empty when ruled out)")
+    bt.add_argument(
+        "--match",
+        action="store_true",
+        help="add KEY.CLAUSE.match: 免申即享, 可能符合 or 尚缺信息 as pol match groups it (empty when ruled out)",
+    )
     bt.add_argument("--columns", help='TOML lines "input" = "column" (keys quoted) when columns are named otherwise')
-    sy = sub.add_parser("synth", help="write a synthetic population for policies: realistic, with rows at every threshold")
+    sy = sub.add_parser(
+        "synth", help="write a synthetic population for policies: realistic, with rows at every threshold"
+    )
     sy.add_argument("policies", nargs="+", metavar="POLICY")
     sy.add_argument("--rows", type=int, default=10_000)
     sy.add_argument("--seed", type=int, default=2021)
     sy.add_argument("--out", required=True, help="CSV file, a column per input")
-    si = sub.add_parser("simulate", help="what a reform of a policy's figures costs over a population, before and after")
+    si = sub.add_parser(
+        "simulate", help="what a reform of a policy's figures costs over a population, before and after"
+    )
     si.add_argument("policy")
     si.add_argument("--input", required=True, help="CSV or Parquet, one applicant a row (see pol batch, pol synth)")
-    si.add_argument("--reform", help="TOML: title, and [[change]] tables of clause, figure (rate, cap, or as printed) and to")
+    si.add_argument(
+        "--reform", help="TOML: title, and [[change]] tables of clause, figure (rate, cap, or as printed) and to"
+    )
     si.add_argument("--set", action="append", help="a change such as 创新药研发.rate=30%% or 创新药研发.3000万=2500万")
     si.add_argument("--as-of", help="evaluate as on this date (default: today)")
     si.add_argument("--markdown", help="also write the summary to this Markdown file")
@@ -107,8 +134,12 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser("test", help="run the worked examples in policies")
     t.add_argument("paths", nargs="+")
     t.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")
-    t.add_argument("--target", choices=("python", "js"), default="python",
-                   help="the evaluator that runs the examples: the Python one, or the JavaScript one in Node.js")
+    t.add_argument(
+        "--target",
+        choices=("python", "js"),
+        default="python",
+        help="the evaluator that runs the examples: the Python one, or the JavaScript one in Node.js",
+    )
     al = sub.add_parser("all", help="the whole pipeline: check, lint, test, build, docs and the website, from pol.toml")
     al.add_argument("--project", default="pol.toml", help="the project file (default: pol.toml; defaults when absent)")
     al.add_argument("--no-site", action="store_true", help="stop after writing the MkDocs project; do not run mkdocs")
@@ -116,8 +147,13 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("paths", nargs="+", help=".pol files or folders")
     sv.add_argument("--host", default="127.0.0.1", help="the address to listen on (127.0.0.1: this machine only)")
     sv.add_argument("--port", type=int, default=8000)
-    sv.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES",
-                    help="the largest request body read; a larger one gets 413")
+    sv.add_argument(
+        "--max-body",
+        type=int,
+        default=1024 * 1024,
+        metavar="BYTES",
+        help="the largest request body read; a larger one gets 413",
+    )
     sv.add_argument("--no-access-log", action="store_true", help="do not log each request")
     _formats(sub)
     return p
@@ -127,8 +163,12 @@ def _formats(sub: argparse._SubParsersAction) -> None:
     """Give every command --format text|json, so tools read any command's outcome the same way."""
     for command in sub.choices.values():
         if not any("--format" in a.option_strings for a in command._actions):
-            command.add_argument("--format", choices=("text", "json"), default="text",
-                                 help="json: print the outcome as one JSON object on standard output")
+            command.add_argument(
+                "--format",
+                choices=("text", "json"),
+                default="text",
+                help="json: print the outcome as one JSON object on standard output",
+            )
 
 
 def main(argv: Sequence[str] | None = None, cli: Cli | None = None) -> int:
@@ -151,9 +191,11 @@ def main(argv: Sequence[str] | None = None, cli: Cli | None = None) -> int:
             raise
         from pol.compiler.report import escape
 
-        cli.err.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
-                      "this is a bug in pol, not in your input; run again with POL_DEBUG=1 for the traceback "
-                      "and report it")
+        cli.err.print(
+            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+            "this is a bug in pol, not in your input; run again with POL_DEBUG=1 for the traceback "
+            "and report it"
+        )
         return EXIT_INTERNAL
 
 

@@ -3,31 +3,39 @@
 from __future__ import annotations
 
 import argparse
-import os
 import datetime
 import keyword
+import os
 import re
 import sys
 import tomllib
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import attrs
 from rich.console import Console
 from rich.table import Table
 
 from pol.compiler import runtime
+from pol.compiler.backends.python import RUNTIME_MODULE
+from pol.compiler.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY_ERRORS, date_or_error
 from pol.compiler.examples import run_examples
 from pol.compiler.files import NotOurs, overlapping, replace_folder, write_file
 from pol.compiler.jsonfile import read_json
-from pol.compiler.backends.python import RUNTIME_MODULE
 from pol.compiler.lower import lower
 from pol.compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
+from pol.compiler.profile import (
+    LEDGER_STATUS,
+    Ledger,
+    ProfileError,
+    evaluate_profile,
+    load_policies,
+    match,
+    policy_keys,
+)
 from pol.compiler.report import escape, print_diagnostics, render_json, to_json
-from pol.compiler.profile import (LEDGER_STATUS, Ledger, ProfileError, evaluate_profile, load_policies, match,
-                              policy_keys)
-from pol.compiler.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY_ERRORS, date_or_error
 
 
 class Cli:
@@ -78,8 +86,10 @@ class Cli:
         clash = overlapping(Path(out), [Path(i) for i in inputs if i])
         if clash is None:
             return None
-        return self.fail(f"refusing to write {what} to {out}: it would overwrite or contain the input {clash}; "
-                         "give an output outside every input")
+        return self.fail(
+            f"refusing to write {what} to {out}: it would overwrite or contain the input {clash}; "
+            "give an output outside every input"
+        )
 
     def checked(self, paths: Sequence[str]) -> list[Compiled] | int:
         """Every file of `paths` checked without errors, or the exit code to stop with."""
@@ -104,8 +114,9 @@ class Cli:
         warnings = len(diagnostics) - errors
         if args.format == "text":
             colour = "red" if errors else "yellow" if warnings else "green"
-            self.err.print(f"[{colour}]linted {len(compiled)} file(s): {errors} unexplained figure(s), "
-                           f"{warnings} warning(s)[/]")
+            self.err.print(
+                f"[{colour}]linted {len(compiled)} file(s): {errors} unexplained figure(s), {warnings} warning(s)[/]"
+            )
         return EXIT_POLICY_ERRORS if errors else EXIT_OK
 
     def inventory(self, args: argparse.Namespace) -> int:
@@ -145,25 +156,39 @@ class Cli:
             if (why := _unimportable(name)) is not None:
                 return self.fail(f"{path}: the evaluator would be written as {name}.py, which {why}; rename the file")
             if name.casefold() in written:
-                return self.fail(f"{written[name.casefold()]} and {path} would both be written as {name}.py "
-                                 "(names are compared as Python imports them, and ignoring case); rename one file")
+                return self.fail(
+                    f"{written[name.casefold()]} and {path} would both be written as {name}.py "
+                    "(names are compared as Python imports them, and ignoring case); rename one file"
+                )
             written[name.casefold()] = path
             if args.target == "js":
                 modules[f"{name}.mjs"] = js_backend.generate(lower(c.policy, path))  # type: ignore[arg-type]
             else:
                 modules[f"{name}.py"] = python_source(c)
         runtime_files: dict[str, str | bytes] = (
-            dict(js_backend.runtime_files()) if args.target == "js"
-            else {f"{RUNTIME_MODULE}.py": Path(runtime.__file__).read_text(encoding="utf-8")})
+            dict(js_backend.runtime_files())
+            if args.target == "js"
+            else {f"{RUNTIME_MODULE}.py": Path(runtime.__file__).read_text(encoding="utf-8")}
+        )
         try:
             replace_folder(out, {**runtime_files, **modules})
         except NotOurs as exc:
             return self.fail(f"refusing to write the evaluators: {exc}")
-        self.err.print(f"[green]wrote {len(modules)} evaluator(s) and {escape(', '.join(runtime_files))} "
-                       f"to {escape(str(out))}[/]")
+        self.err.print(
+            f"[green]wrote {len(modules)} evaluator(s) and {escape(', '.join(runtime_files))} to {escape(str(out))}[/]"
+        )
         if args.json:
-            self.out.print(to_json({"out": str(out), "target": args.target, "evaluators": sorted(modules),
-                                    "runtime": sorted(runtime_files)}), markup=False)
+            self.out.print(
+                to_json(
+                    {
+                        "out": str(out),
+                        "target": args.target,
+                        "evaluators": sorted(modules),
+                        "runtime": sorted(runtime_files),
+                    }
+                ),
+                markup=False,
+            )
         return EXIT_OK
 
     def docs(self, args: argparse.Namespace) -> int:
@@ -190,16 +215,20 @@ class Cli:
             failed = [o for o in outcomes if not o.passed]
             if failed:
                 o = failed[0]
-                return self.fail(f"{c.source.path}: example {o.example.name!r} of clause {o.clause.id} fails "
-                                 f"({len(failed)} failing in all); run `pol test` and fix them first, "
-                                 "so the site never shows a wrong result")
+                return self.fail(
+                    f"{c.source.path}: example {o.example.name!r} of clause {o.clause.id} fails "
+                    f"({len(failed)} failing in all); run `pol test` and fix them first, "
+                    "so the site never shows a wrong result"
+                )
             policies.append(SitePolicy(slug, c.policy, c.source, outcomes))
         for what, given in (("guide", args.guide or []), ("project", args.compare or [])):
             names = [_module_name(Path(g)).casefold() if what == "project" else Path(g).name.casefold() for g in given]
             if len(set(names)) < len(names):
-                clash = next(g for g, n in zip(given, names) if names.count(n) > 1)
-                return self.fail(f"two --{'compare' if what == 'project' else 'guide'} files would both be written as "
-                                 f"the page of {Path(clash).name}; rename one")
+                clash = next(g for g, n in zip(given, names, strict=True) if names.count(n) > 1)
+                return self.fail(
+                    f"two --{'compare' if what == 'project' else 'guide'} files would both be written as "
+                    f"the page of {Path(clash).name}; rename one"
+                )
         guides = []
         for g in args.guide or []:
             try:
@@ -223,19 +252,31 @@ class Cli:
                 comp = compare(raw, chosen, as_of if args.as_of else None)
             except ProfileError as exc:
                 return self.fail_all(f"the project {path} cannot be compared:", exc.problems)
-            comparisons.append((_module_name(Path(path)), comp.project.name or Path(path).stem,
-                                comparison_page(comp, slugs, as_of)))
+            comparisons.append(
+                (_module_name(Path(path)), comp.project.name or Path(path).stem, comparison_page(comp, slugs, as_of))
+            )
         out = Path(args.out)
         files = site_files(policies, guides, as_of, args.site_name or DEFAULT_SITE_NAME, comparisons)
         try:
             replace_folder(out, files)
         except NotOurs as exc:
             return self.fail(f"refusing to write the site: {exc}")
-        self.err.print(f"[green]wrote {len(policies)} policy page(s), the indexes and mkdocs.yml to "
-                       f"{escape(str(out))}[/]; build the site with `mkdocs build --strict -f {escape(str(out))}/mkdocs.yml`")
+        self.err.print(
+            f"[green]wrote {len(policies)} policy page(s), the indexes and mkdocs.yml to "
+            f"{escape(str(out))}[/]; build the site with `mkdocs build --strict -f {escape(str(out))}/mkdocs.yml`"
+        )
         if args.json:
-            self.out.print(to_json({"out": str(out), "policies": len(policies), "files": sorted(files),
-                                    "mkdocs": str(out / "mkdocs.yml")}), markup=False)
+            self.out.print(
+                to_json(
+                    {
+                        "out": str(out),
+                        "policies": len(policies),
+                        "files": sorted(files),
+                        "mkdocs": str(out / "mkdocs.yml"),
+                    }
+                ),
+                markup=False,
+            )
         return EXIT_OK
 
     def batch(self, args: argparse.Namespace) -> int:
@@ -255,7 +296,7 @@ class Cli:
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                 return self.fail(f"--columns {args.columns}: {exc}")
             if not all(isinstance(v, str) for v in table.values()):
-                return self.fail(f"--columns {args.columns}: give input = \"column\" lines")
+                return self.fail(f'--columns {args.columns}: give input = "column" lines')
             columns = dict(table)
         compiled = self.checked(args.policies)
         if isinstance(compiled, int):
@@ -264,29 +305,52 @@ class Cli:
             keys = policy_keys([c.source.path for c in compiled])
         except ProfileError as exc:
             return self.fail_all("the policies cannot be told apart:", exc.problems)
-        programs = {key: lower(c.policy, c.source.path)  # type: ignore[arg-type]
-                    for key, c in zip(keys, compiled)}
+        programs = {
+            key: lower(c.policy, c.source.path)  # type: ignore[arg-type]
+            for key, c in zip(keys, compiled, strict=True)
+        }
         unknown = sorted(set(columns) - {i.name for p in programs.values() for i in p.inputs})
         if unknown:
             return self.fail(f"--columns {args.columns}: not inputs of the policies: {', '.join(unknown)}")
         from pol.compiler import batch  # DuckDB is imported only when a batch runs
 
         try:
-            result = batch.run(programs, Path(args.input), Path(args.out), as_of, columns,
-                               progress=self.err.is_terminal, match=args.match)
+            result = batch.run(
+                programs,
+                Path(args.input),
+                Path(args.out),
+                as_of,
+                columns,
+                progress=self.err.is_terminal,
+                match=args.match,
+            )
         except batch.InputError as exc:
             return self.fail(f"--input {args.input}: {exc}")
         for b in result.bad:
-            self.err.print(f"[yellow]row {b.row}, column {escape(b.column)}:[/] {escape(b.value)} is not "
-                           f"{escape(b.expected)}; the row is left out")
+            self.err.print(
+                f"[yellow]row {b.row}, column {escape(b.column)}:[/] {escape(b.value)} is not "
+                f"{escape(b.expected)}; the row is left out"
+            )
         if result.bad_rows > len({b.row for b in result.bad}):
             self.err.print(f"[yellow]…{result.bad_rows} row(s) left out in all[/]")
-        self.err.print(f"[green]evaluated {result.rows} row(s) under {len(programs)} polic(ies) as of "
-                       f"{as_of.isoformat()}; wrote {escape(args.out)}[/]")
+        self.err.print(
+            f"[green]evaluated {result.rows} row(s) under {len(programs)} polic(ies) as of "
+            f"{as_of.isoformat()}; wrote {escape(args.out)}[/]"
+        )
         if args.json:
-            self.out.print(to_json({"out": args.out, "as_of": as_of.isoformat(), "rows": result.rows,
-                                    "rows_left_out": result.bad_rows, "policies": list(programs),
-                                    "bad_values": [attrs.asdict(b) for b in result.bad]}), markup=False)
+            self.out.print(
+                to_json(
+                    {
+                        "out": args.out,
+                        "as_of": as_of.isoformat(),
+                        "rows": result.rows,
+                        "rows_left_out": result.bad_rows,
+                        "policies": list(programs),
+                        "bad_values": [attrs.asdict(b) for b in result.bad],
+                    }
+                ),
+                markup=False,
+            )
         return EXIT_OK
 
     def synth(self, args: argparse.Namespace) -> int:
@@ -303,8 +367,9 @@ class Cli:
         write_file(Path(args.out), text)  # staged beside the file and moved into place
         self.err.print(f"[green]wrote {args.rows} applicant(s), {len(names)} column(s), to {escape(args.out)}[/]")
         if args.json:
-            self.out.print(to_json({"out": args.out, "rows": args.rows, "seed": args.seed, "columns": names}),
-                           markup=False)
+            self.out.print(
+                to_json({"out": args.out, "rows": args.rows, "seed": args.seed, "columns": names}), markup=False
+            )
         return EXIT_OK
 
     def simulate(self, args: argparse.Namespace) -> int:
@@ -385,12 +450,15 @@ class Cli:
             lacking = [r for r in evaluation.results if r.status == "needs_facts"]
             if lacking:
                 for r in lacking:
-                    self.err.print(f"[bold red]error:[/] clause {escape(r.id)} needs the facts: {escape('、'.join(r.missing))}")
+                    self.err.print(
+                        f"[bold red]error:[/] clause {escape(r.id)} needs the facts: {escape('、'.join(r.missing))}"
+                    )
                 return EXIT_BAD_INPUT
         return EXIT_OK
 
-    def profile_and_policies(self, args: argparse.Namespace, file: str = "profile",
-                             as_of: datetime.date | None = None) -> tuple[Any, dict[str, Any], Any] | int:
+    def profile_and_policies(
+        self, args: argparse.Namespace, file: str = "profile", as_of: datetime.date | None = None
+    ) -> tuple[Any, dict[str, Any], Any] | int:
         """The profile's (or project's) JSON, the compiled policies and `--as-of` (else `as_of`), or the exit code."""
         day = date_or_error(args.as_of) if args.as_of else as_of
         if isinstance(day, str):
@@ -419,7 +487,9 @@ class Cli:
         if args.json:
             self.out.print(to_json({"as_of": as_of, **ledger.to_json()}), markup=False)
         else:
-            self.out.print(f"（各事项按其日期评估；{'截至 ' + as_of + ' 的事项' if as_of else '包括档案中的全部事项'}）\n")
+            self.out.print(
+                f"（各事项按其日期评估；{'截至 ' + as_of + ' 的事项' if as_of else '包括档案中的全部事项'}）\n"
+            )
             self.print_ledger(ledger)
         return EXIT_OK
 
@@ -427,8 +497,10 @@ class Cli:
         from pol.compiler.compare import compare, times
         from pol.compiler.site.comparison import comparison_page
 
-        if args.markdown and (refused := self.apart(args.markdown, [args.project, *args.policies],
-                                                    "the comparison")) is not None:
+        if (
+            args.markdown
+            and (refused := self.apart(args.markdown, [args.project, *args.policies], "the comparison")) is not None
+        ):
             return refused
         loaded = self.profile_and_policies(args, "project")
         if isinstance(loaded, int):
@@ -451,10 +523,18 @@ class Cli:
         table.add_row("状态", *(escape(c.standing) for c in comp.columns))
         for row in comp.rows:
             best = comp.best(row)
-            table.add_row(escape(row), *("\n".join(
-                (f"[bold green]{escape(x.text)}[/]" if best is not None and x.value == best else escape(x.text))
-                + f"（{escape(x.reference + times(n))}）" for x, n in c.shown(row)) or "—"
-                for c in comp.columns))
+            table.add_row(
+                escape(row),
+                *(
+                    "\n".join(
+                        (f"[bold green]{escape(x.text)}[/]" if best is not None and x.value == best else escape(x.text))
+                        + f"（{escape(x.reference + times(n))}）"
+                        for x, n in c.shown(row)
+                    )
+                    or "—"
+                    for c in comp.columns
+                ),
+            )
         table.add_row("确定金额合计", *(runtime.format_money(c.evaluation.determined) for c in comp.columns))
         table.add_row("含上限金额合计", *(runtime.format_money(c.evaluation.maximum) for c in comp.columns))
         table.add_row("其余尚缺信息的条款", *(f"{comp.unmatched(c)} 条" for c in comp.columns))
@@ -471,16 +551,18 @@ class Cli:
         except ProfileError as exc:
             return self.fail_all(f"the profile {args.profile} cannot be matched:", exc.problems)
         if args.json:
-            self.out.print(to_json({"as_of": as_of.isoformat(), "matches": [m.to_json() for m in found]}),
-                           markup=False)
+            self.out.print(to_json({"as_of": as_of.isoformat(), "matches": [m.to_json() for m in found]}), markup=False)
             return EXIT_OK
         table = Table(title=f"可能适用的条款（{as_of.isoformat()} 有效的政策）", show_lines=True)
         for name in ("政策", "条款", "金额", "结论"):
             table.add_column(name, justify="right" if name == "金额" else "left")
         for m in found:
-            amount = "" if m.amount is None else ("" if m.status == "granted" else "最高 ") + runtime.format_money(m.amount)
-            table.add_row(escape(m.policy.title), escape(f"{m.clause.article or ''} {m.clause.id}"), amount,
-                          escape(m.verdict))
+            amount = (
+                "" if m.amount is None else ("" if m.status == "granted" else "最高 ") + runtime.format_money(m.amount)
+            )
+            table.add_row(
+                escape(m.policy.title), escape(f"{m.clause.article or ''} {m.clause.id}"), amount, escape(m.verdict)
+            )
         self.out.print(table)
         return EXIT_OK
 
@@ -517,14 +599,25 @@ class Cli:
                 amount = low + runtime.format_money(r.max_amount)
             else:
                 amount = "—"
-            style = {"granted": "green", "discretionary": "cyan", "case_by_case": "cyan",
-                     "needs_facts": "yellow", "expired": "red", "not_yet_effective": "red"}.get(r.status, "dim")
-            table.add_row(escape(r.id), escape(r.clause.article or ""),
-                          f"[{style}]{runtime.STATUS_TEXT[r.status]}[/]", amount,
-                          escape("\n".join(r.explanation)))
+            style = {
+                "granted": "green",
+                "discretionary": "cyan",
+                "case_by_case": "cyan",
+                "needs_facts": "yellow",
+                "expired": "red",
+                "not_yet_effective": "red",
+            }.get(r.status, "dim")
+            table.add_row(
+                escape(r.id),
+                escape(r.clause.article or ""),
+                f"[{style}]{runtime.STATUS_TEXT[r.status]}[/]",
+                amount,
+                escape("\n".join(r.explanation)),
+            )
         self.out.print(table)
-        self.out.print(f"确定金额合计：{runtime.format_money(ev.determined)}；"
-                       f"含上限金额合计：{runtime.format_money(ev.maximum)}")
+        self.out.print(
+            f"确定金额合计：{runtime.format_money(ev.determined)}；含上限金额合计：{runtime.format_money(ev.maximum)}"
+        )
         for note in ev.notes:
             self.out.print(escape(note))
 
@@ -573,16 +666,27 @@ class Cli:
                 outcomes = run_examples(c.policy, load_evaluator(python_source(c), _module_name(Path(c.source.path))))  # type: ignore[arg-type]
             for o in outcomes:
                 where = f"{c.source.path}:{o.example.span.line}"
-                report.append({"file": c.source.path, "line": o.example.span.line, "clause": o.clause.id,
-                               "example": o.example.name, "passed": o.passed, "expected": o.expected, "got": o.got,
-                               "explanation": list(o.explanation)})
+                report.append(
+                    {
+                        "file": c.source.path,
+                        "line": o.example.span.line,
+                        "clause": o.clause.id,
+                        "example": o.example.name,
+                        "passed": o.passed,
+                        "expected": o.expected,
+                        "got": o.got,
+                        "explanation": list(o.explanation),
+                    }
+                )
                 if args.json:
                     passed, failed = passed + o.passed, failed + (not o.passed)
                     continue
                 if o.passed:
                     passed += 1
                     if args.verbose:
-                        self.out.print(f"[green]PASS[/] {escape(where)} {escape(o.clause.id)}: {escape(o.example.name)}")
+                        self.out.print(
+                            f"[green]PASS[/] {escape(where)} {escape(o.clause.id)}: {escape(o.example.name)}"
+                        )
                     continue
                 failed += 1
                 self.out.print(f"[bold red]FAIL[/] {escape(where)} {escape(o.clause.id)}: {escape(o.example.name)}")
@@ -592,8 +696,18 @@ class Cli:
                     self.out.print(f"    {escape(step)}")
         broken = sum(not c.ok for c in compiled)
         if args.json:
-            self.out.print(to_json({"passed": passed, "failed": failed, "files_with_errors": broken,
-                                    "target": args.target, "examples": report}), markup=False)
+            self.out.print(
+                to_json(
+                    {
+                        "passed": passed,
+                        "failed": failed,
+                        "files_with_errors": broken,
+                        "target": args.target,
+                        "examples": report,
+                    }
+                ),
+                markup=False,
+            )
             return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
         summary = f"{passed} passed, {failed} failed"
         if broken:
@@ -622,8 +736,10 @@ class Cli:
         for number, (name, argv) in enumerate(plan, 1):
             started = time.perf_counter()
             buffer = io.StringIO()
-            quiet = Cli(Console(file=buffer, width=120, highlight=False, soft_wrap=True),
-                        Console(file=buffer, width=120, highlight=False, soft_wrap=True))
+            quiet = Cli(
+                Console(file=buffer, width=120, highlight=False, soft_wrap=True),
+                Console(file=buffer, width=120, highlight=False, soft_wrap=True),
+            )
             with self.err.status(f"[{number}/{len(plan)}] {name}…"):
                 if argv is not None:
                     code = main(argv, quiet)
@@ -648,9 +764,14 @@ class Cli:
                 return code
             self.err.print(f"[green]✓[/] [{number}/{len(plan)}] {name:<6} {took:5.1f} s  [dim]{escape(shown)}[/]")
         where = Path(project.out)
-        self.err.print(f"[green]done:[/] evaluators in {escape(str(where / 'evaluators'))}, "
-                       + (f"the website in {escape(str(where / 'site' / 'site'))}" if not args.no_site
-                          else f"the MkDocs project in {escape(str(where / 'site'))}"))
+        self.err.print(
+            f"[green]done:[/] evaluators in {escape(str(where / 'evaluators'))}, "
+            + (
+                f"the website in {escape(str(where / 'site' / 'site'))}"
+                if not args.no_site
+                else f"the MkDocs project in {escape(str(where / 'site'))}"
+            )
+        )
         if args.json:
             self.out.print(to_json({"ok": True, "steps": results}), markup=False)
         return EXIT_OK
@@ -672,8 +793,11 @@ class Cli:
             return EXIT_POLICY_ERRORS
         except FileNotFoundError as exc:
             return self.fail(str(exc))
-        self.err.print(f"serving {len(app.state.service.current.policies)} policies on http://{args.host}:{args.port} "
-                       f"(API reference at /docs; kill -HUP {os.getpid()} reloads them)", markup=False)
+        self.err.print(
+            f"serving {len(app.state.service.current.policies)} policies on http://{args.host}:{args.port} "
+            f"(API reference at /docs; kill -HUP {os.getpid()} reloads them)",
+            markup=False,
+        )
         uvicorn.run(app, host=args.host, port=args.port, access_log=not args.no_access_log, log_level="info")
         return EXIT_OK
 
@@ -681,6 +805,7 @@ class Cli:
 def _as_of(args: argparse.Namespace) -> datetime.date | str:
     """The day of --as-of, today when it is not given, or the message saying it is not a date."""
     return date_or_error(args.as_of) if args.as_of else datetime.date.today()
+
 
 def _module_name(path: Path) -> str:
     """The module name of a policy's evaluator, as Python imports it: NFKC, so ﬁ.pol and fi.pol are one."""

@@ -33,8 +33,9 @@ def read_project(raw: Any, policies: dict[str, Policy]) -> Project:
     """Check a project file's shape; raises ProfileError naming every problem by its place in the file."""
     if not isinstance(raw, dict):
         raise ProfileError([f"the project must be an object, got {type(raw).__name__}"])
-    problems = [f"{key}: not a field of a project ({', '.join(PROJECT_FIELDS)})" for key in raw
-                if key not in PROJECT_FIELDS]
+    problems = [
+        f"{key}: not a field of a project ({', '.join(PROJECT_FIELDS)})" for key in raw if key not in PROJECT_FIELDS
+    ]
     as_of = None
     if raw.get("as_of") is not None:
         try:
@@ -56,16 +57,25 @@ def read_project(raw: Any, policies: dict[str, Policy]) -> Project:
             problems.append(f"policies.{key}: expected an object of facts")
         else:
             inputs = policies[key].module.INPUTS
-            problems += [f"policies.{key}.{name}: {key} has no input of that name" for name in own if name not in inputs]
+            problems += [
+                f"policies.{key}.{name}: {key} has no input of that name" for name in own if name not in inputs
+            ]
     # A shared fact no policy compared reads would show as 0元 in every column: a misspelling, refused as
     # eval and eval-profile refuse it.
     known = {name for pol in policies.values() for name in pol.module.INPUTS}
-    problems += [unknown_field(name, known, "not an input of any of the policies compared", n)
-                 for n, name in enumerate(k for k in facts if k not in known)]
+    problems += [
+        unknown_field(name, known, "not an input of any of the policies compared", n)
+        for n, name in enumerate(k for k in facts if k not in known)
+    ]
     if problems:
         raise ProfileError(few(problems))
-    return Project(str(raw.get("project", "")), str(raw.get("description", "")), as_of, facts,
-                   {k: v for k, v in by_policy.items() if isinstance(v, dict)})
+    return Project(
+        str(raw.get("project", "")),
+        str(raw.get("description", "")),
+        as_of,
+        facts,
+        {k: v for k, v in by_policy.items() if isinstance(v, dict)},
+    )
 
 
 @attrs.frozen
@@ -163,8 +173,9 @@ class Comparison:
 
     def best(self, row: str) -> Decimal | None:
         """The largest amount any policy gives in a row, when two or more policies give one."""
-        tops = [max(values) for col in self.columns
-                if (values := [c.value for c in col.cells(row) if c.value is not None])]
+        tops = [
+            max(values) for col in self.columns if (values := [c.value for c in col.cells(row) if c.value is not None])
+        ]
         return max(tops) if len(tops) > 1 else None
 
     def unmatched(self, col: Column) -> int:
@@ -177,14 +188,38 @@ class Comparison:
             return None if v is None else str(v.quantize(FEN))
 
         return {
-            "project": self.project.name, "as_of": self.as_of.isoformat(),
-            "policies": [{"policy": c.policy.key, "title": c.policy.title, "standing": c.standing,
-                          "determined": money(c.evaluation.determined), "maximum": money(c.evaluation.maximum)}
-                         for c in self.columns],
-            "rows": [{"subject": row, "cells": {c.policy.key: [
-                {"clause": cell.clause.id, "article": cell.clause.article, "status": cell.result.status,
-                 "amount": money(cell.result.amount), "max_amount": money(cell.result.max_amount),
-                 "text": cell.text} for cell in c.cells(row)] for c in self.columns}} for row in self.rows],
+            "project": self.project.name,
+            "as_of": self.as_of.isoformat(),
+            "policies": [
+                {
+                    "policy": c.policy.key,
+                    "title": c.policy.title,
+                    "standing": c.standing,
+                    "determined": money(c.evaluation.determined),
+                    "maximum": money(c.evaluation.maximum),
+                }
+                for c in self.columns
+            ],
+            "rows": [
+                {
+                    "subject": row,
+                    "cells": {
+                        c.policy.key: [
+                            {
+                                "clause": cell.clause.id,
+                                "article": cell.clause.article,
+                                "status": cell.result.status,
+                                "amount": money(cell.result.amount),
+                                "max_amount": money(cell.result.max_amount),
+                                "text": cell.text,
+                            }
+                            for cell in c.cells(row)
+                        ]
+                        for c in self.columns
+                    },
+                }
+                for row in self.rows
+            ],
         }
 
 

@@ -102,9 +102,14 @@ def example_facts(ex: ast.Example) -> dict[str, Any]:
 
 def outcome(clause: ast.Clause, ex: ast.Example, result: Any) -> Outcome:
     """An example's outcome from its clause's result (a ClauseResult, or one read back from JSON)."""
-    return Outcome(clause=clause, example=ex, passed=_matches(ex.expect, result),
-                   expected=describe_expectation(ex.expect), got=describe_result(result),
-                   explanation=list(result.explanation))
+    return Outcome(
+        clause=clause,
+        example=ex,
+        passed=_matches(ex.expect, result),
+        expected=describe_expectation(ex.expect),
+        got=describe_result(result),
+        explanation=list(result.explanation),
+    )
 
 
 def run_examples(policy: CheckedPolicy, module: types.ModuleType) -> list[Outcome]:

@@ -20,9 +20,8 @@ import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
-
 
 # Every folder pol writes holds this file, so that pol only ever replaces a folder it wrote itself.
 MARKER = ".pol-output"
@@ -112,8 +111,10 @@ def replace_folder(out: Path, files: dict[str, str | bytes]) -> None:
     files = {MARKER: "Written by pol; the whole folder is replaced on each run.\n", **files}
     with _locked(out.parent):
         if out.is_symlink() or (out.exists() and not (out.is_dir() and (not any(out.iterdir()) or _ours(out)))):
-            raise NotOurs(f"{out} exists and was not written by pol (it has no {MARKER} file); "
-                          "give a new or empty folder, or one pol wrote before")
+            raise NotOurs(
+                f"{out} exists and was not written by pol (it has no {MARKER} file); "
+                "give a new or empty folder, or one pol wrote before"
+            )
         _sweep(out.parent, out.name)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{STAGING}", dir=out.parent)).resolve()
         try:

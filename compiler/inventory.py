@@ -62,13 +62,26 @@ class Inventory:
     def to_json(self) -> dict[str, object]:
         money = lambda v: None if v is None else str(v)  # noqa: E731
         return {
-            "policy": self.name, "title": self.title, "number": self.number, "level": self.level,
-            "status": self.status, "counts": {k: self.count(k) for k in KINDS}, "articles": list(self.articles),
-            "annual_limit": money(self.annual_limit), "sum_of_maxima": money(self.sum_of_maxima),
-            "annual_maximum": money(self.annual_maximum), "unbounded": list(self.unbounded),
+            "policy": self.name,
+            "title": self.title,
+            "number": self.number,
+            "level": self.level,
+            "status": self.status,
+            "counts": {k: self.count(k) for k in KINDS},
+            "articles": list(self.articles),
+            "annual_limit": money(self.annual_limit),
+            "sum_of_maxima": money(self.sum_of_maxima),
+            "annual_maximum": money(self.annual_maximum),
+            "unbounded": list(self.unbounded),
             "provisions": [
-                {"id": e.id, "article": e.article, "kind": e.kind, "beneficiary": e.beneficiary,
-                 "maximum": money(e.maximum), "support": e.support}
+                {
+                    "id": e.id,
+                    "article": e.article,
+                    "kind": e.kind,
+                    "beneficiary": e.beneficiary,
+                    "maximum": money(e.maximum),
+                    "support": e.support,
+                }
                 for e in self.entries
             ],
         }
@@ -84,24 +97,47 @@ def inventory(policy: CheckedPolicy) -> Inventory:
             continue
         g = p.grant
         kind = "computable" if g is None or g.mode == "exact" else g.mode
-        entries.append(Entry(p.id, p.article, kind, p.beneficiary.id if p.beneficiary else None,
-                             bounds.clause(p), g.support if g else None))
+        entries.append(
+            Entry(
+                p.id,
+                p.article,
+                kind,
+                p.beneficiary.id if p.beneficiary else None,
+                bounds.clause(p),
+                g.support if g else None,
+            )
+        )
     articles: list[str] = []
     for e in entries:
         if e.article and e.article not in articles:
             articles.append(e.article)
-    annual = [bounds.upper(lim.value) for lim in policy.limits
-              if not lim.clauses and _scoped(lim.scopes, "enterprise") and _scoped(lim.scopes, "year")]
+    annual = [
+        bounds.upper(lim.value)
+        for lim in policy.limits
+        if not lim.clauses and _scoped(lim.scopes, "enterprise") and _scoped(lim.scopes, "year")
+    ]
     annual_limit = min((a for a in annual if a is not None), default=None)
-    enterprise = [e for e in entries if e.kind != "qualitative" and e.beneficiary in (None, "enterprise", "企业")
-                  and e.support in (None, "cash", "资金")]
+    enterprise = [
+        e
+        for e in entries
+        if e.kind != "qualitative"
+        and e.beneficiary in (None, "enterprise", "企业")
+        and e.support in (None, "cash", "资金")
+    ]
     unbounded = tuple(e.id for e in enterprise if e.maximum is None)
     total = None if unbounded else sum((e.maximum for e in enterprise if e.maximum is not None), Decimal(0))
     h = policy.header
     return Inventory(
-        name=str(h.get("name", "")), title=str(h.get("title", "")), number=h.get("number"),  # type: ignore[arg-type]
-        level=h.get("level"), status=h.get("status"), entries=tuple(entries), articles=tuple(articles),  # type: ignore[arg-type]
-        annual_limit=annual_limit, sum_of_maxima=total, unbounded=unbounded,
+        name=str(h.get("name", "")),
+        title=str(h.get("title", "")),
+        number=_text(h.get("number")),
+        level=_text(h.get("level")),
+        status=_text(h.get("status")),
+        entries=tuple(entries),
+        articles=tuple(articles),
+        annual_limit=annual_limit,
+        sum_of_maxima=total,
+        unbounded=unbounded,
     )
 
 
@@ -196,11 +232,15 @@ def annual_text(i: Inventory) -> str:
 
 def inventory_markdown(items: list[Inventory]) -> str:
     """The inventory as a Markdown page: one summary table, then each document's provisions."""
-    lines = ["# 政策条款清单", "",
-             "每份文件按条款类型计数。“单个企业每年最高”在文件规定了单个企业年度总额上限时取该上限；"
-             "否则为各企业类条款各申请一次、按最高额计的合计，有条款无封顶时为“无上限”。", "",
-             "| 文件 | " + " | ".join(KINDS.values()) + " | 单个企业每年最高 |",
-             "|---|" + "---:|" * (len(KINDS) + 1)]
+    lines = [
+        "# 政策条款清单",
+        "",
+        "每份文件按条款类型计数。“单个企业每年最高”在文件规定了单个企业年度总额上限时取该上限；"
+        "否则为各企业类条款各申请一次、按最高额计的合计，有条款无封顶时为“无上限”。",
+        "",
+        "| 文件 | " + " | ".join(KINDS.values()) + " | 单个企业每年最高 |",
+        "|---|" + "---:|" * (len(KINDS) + 1),
+    ]
     for i in items:
         lines.append(f"| {inline(i.title)} | " + " | ".join(str(i.count(k)) for k in KINDS) + f" | {annual_text(i)} |")
     for i in items:
@@ -212,3 +252,8 @@ def inventory_markdown(items: list[Inventory]) -> str:
             most = format_money(e.maximum) if e.maximum is not None else ("—" if e.kind == "qualitative" else "无封顶")
             lines.append(f"| {inline(e.article or '')} | {e.id} | {KINDS[e.kind]} | {most} |")
     return "\n".join(lines) + "\n"
+
+
+def _text(value: object) -> str | None:
+    """A header field's text, if the header gives it."""
+    return None if value is None else str(value)

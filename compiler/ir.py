@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Literal, Union
+from typing import Literal
 
 import attrs
 
@@ -130,7 +130,7 @@ class Tiers:
     line: int
 
 
-Expr = Union[Const, Ref, Arith, Extreme, Compare, OneOf, All, AnyOf, Not, Table, Tiers]
+Expr = Const | Ref | Arith | Extreme | Compare | OneOf | All | AnyOf | Not | Table | Tiers
 
 
 @attrs.frozen

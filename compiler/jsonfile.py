@@ -59,8 +59,10 @@ def read_json(path: str, what: str = "facts file") -> Any:
     try:
         return loads(text)
     except DuplicateField as exc:
-        return (f"{path}: the field {shown_name(exc.args[0])} is given twice in one object; "
-                "keep one, so no value is silently lost")
+        return (
+            f"{path}: the field {shown_name(exc.args[0])} is given twice in one object; "
+            "keep one, so no value is silently lost"
+        )
     except json.JSONDecodeError as exc:
         return f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
     except RecursionError:

@@ -70,13 +70,26 @@ def run(compiled: list[Compiled], cases: list[dict[str, Any]]) -> list[str]:
         return []
     with tempfile.TemporaryDirectory(prefix="pol-js-") as tmp:
         modules = write_modules(compiled, Path(tmp))
-        request = {"modules": modules, "cases": [
-            {**c, "facts": {k: _plain(v) for k, v in c["facts"].items()},
-             "as_of": c["as_of"].isoformat() if isinstance(c.get("as_of"), datetime.date) else c.get("as_of"),
-             "clauses": sorted(c["clauses"]) if c.get("clauses") else None}
-            for c in cases]}
-        done = subprocess.run([node(), str(RUNNER)], input=json.dumps(request, ensure_ascii=False),
-                              capture_output=True, text=True, encoding="utf-8", timeout=600)
+        request = {
+            "modules": modules,
+            "cases": [
+                {
+                    **c,
+                    "facts": {k: _plain(v) for k, v in c["facts"].items()},
+                    "as_of": c["as_of"].isoformat() if isinstance(c.get("as_of"), datetime.date) else c.get("as_of"),
+                    "clauses": sorted(c["clauses"]) if c.get("clauses") else None,
+                }
+                for c in cases
+            ],
+        }
+        done = subprocess.run(
+            [node(), str(RUNNER)],
+            input=json.dumps(request, ensure_ascii=False),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=600,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"node failed: {done.stderr[-2000:]}")
         return done.stdout.splitlines()
@@ -98,8 +111,14 @@ class JsonResult:
         def money(key: str) -> Decimal | None:
             return None if data[key] is None else Decimal(data[key])
 
-        return cls(data["status"], money("amount"), money("max_amount"), money("min_amount"),
-                   tuple(data["missing"]), tuple(data["explanation"]))
+        return cls(
+            data["status"],
+            money("amount"),
+            money("max_amount"),
+            money("min_amount"),
+            tuple(data["missing"]),
+            tuple(data["explanation"]),
+        )
 
 
 def run_examples(compiled: Compiled) -> list[Outcome]:
@@ -109,8 +128,12 @@ def run_examples(compiled: Compiled) -> list[Outcome]:
     key = Path(compiled.source.path).stem
     as_of = example_date(policy)
     pairs = [(clause, ex) for clause in policy.clauses for ex in clause.examples]
-    cases = [{"module": key, "facts": example_facts(ex), "as_of": as_of, "clauses": [clause.id], "validated": True}
-             for clause, ex in pairs]
+    cases = [
+        {"module": key, "facts": example_facts(ex), "as_of": as_of, "clauses": [clause.id], "validated": True}
+        for clause, ex in pairs
+    ]
     results = run([compiled], cases)
-    return [outcome(clause, ex, JsonResult.read(json.loads(text)["clauses"][0]))
-            for (clause, ex), text in zip(pairs, results)]
+    return [
+        outcome(clause, ex, JsonResult.read(json.loads(text)["clauses"][0]))
+        for (clause, ex), text in zip(pairs, results, strict=True)
+    ]

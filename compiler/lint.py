@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Iterator, TypeVar
+from typing import TypeVar
 
 import attrs
 
@@ -18,8 +19,10 @@ from pol.dsl.units import UnitError, parse_quantity
 
 _NUM = r"\d+(?:\.\d+)?"
 # A unit as printed in the documents; 万/亿 alone (奖励 20 万) are money unless an area or 年 follows.
-_UNIT = (r"(?:(?:万|亿|千万|百万)?美元|(?:万|亿|千万|百万)?元(?:\s*/\s*(?:亩|平方米))?|[%％]|平方米|㎡|亩"
-         r"|年(?![度月级])|万(?![亩人家个平])|亿(?![亩人家个]))")
+_UNIT = (
+    r"(?:(?:万|亿|千万|百万)?美元|(?:万|亿|千万|百万)?元(?:\s*/\s*(?:亩|平方米))?|[%％]|平方米|㎡|亩"
+    r"|年(?![度月级])|万(?![亩人家个平])|亿(?![亩人家个]))"
+)
 # `100~400万元` and `15%~30%`: a bare first number takes the second number's unit.
 _FIGURE = re.compile(
     rf"(?<![\d.])(?P<a>{_NUM})\s*(?P<ua>{_UNIT})?(?:\s*[~～—–\-至到]\s*(?P<b>{_NUM})\s*(?P<ub>{_UNIT}))?"
@@ -60,8 +63,10 @@ def _figure(number: str, unit: str, printed: str) -> Figure | None:
 
 
 # A run of Chinese or financial numerals (一百万, 壹佰萬, 三千五百), with 百分之 before a percentage.
-_CN_RUN = re.compile(r"(?P<pct>百分之)?(?P<n>[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+"
-                     r"(?:点[零〇一二三四五六七八九]+)?)")
+_CN_RUN = re.compile(
+    r"(?P<pct>百分之)?(?P<n>[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+"
+    r"(?:点[零〇一二三四五六七八九]+)?)"
+)
 
 
 def arabic(text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -89,8 +94,8 @@ def arabic(text: str) -> tuple[str, list[tuple[int, int]]]:
         except (ValueError, KeyError):
             continue  # 万 or 亿 alone, or not a number: left as printed
         digits = format(Decimal(str(number)).normalize(), "f") + ("%" if m.group("pct") else "")
-        chars += flat[done:m.start()]
-        spans += origin[done:m.start()]
+        chars += flat[done : m.start()]
+        spans += origin[done : m.start()]
         chars += digits
         spans += [(origin[m.start()][0], origin[m.end() - 1][1])] * len(digits)
         done = m.end()
@@ -105,7 +110,7 @@ def figures(text: str) -> list[Figure]:
     plain, spans = arabic(text)
 
     def printed(start: int, end: int) -> str:
-        return text[spans[start][0]:spans[end - 1][1]] if end > start else ""
+        return text[spans[start][0] : spans[end - 1][1]] if end > start else ""
 
     for m in _FIGURE.finditer(plain):
         a, ua, b, ub = m.group("a", "ua", "b", "ub")
@@ -125,12 +130,27 @@ def figures(text: str) -> list[Figure]:
 
 # Whether a threshold word puts the boundary itself on the upper side: "2000万元以上" and "不满2000万元" do
 # (2000万 qualifies for the first and fails the second), "超过2000万元" and "2000万元以下" do not.
-_BOUNDARY_ABOVE = {"以上": True, "达到": True, "不少于": True, "不低于": True, "不满": True, "低于": True, "少于": True,
-                   "不足": True, "超过": False, "高于": False, "突破": False, "以下": False, "以内": False,
-                   "不超过": False}
+_BOUNDARY_ABOVE = {
+    "以上": True,
+    "达到": True,
+    "不少于": True,
+    "不低于": True,
+    "不满": True,
+    "低于": True,
+    "少于": True,
+    "不足": True,
+    "超过": False,
+    "高于": False,
+    "突破": False,
+    "以下": False,
+    "以内": False,
+    "不超过": False,
+}
 _OP_BOUNDARY_ABOVE = {">=": True, "<": True, ">": False, "<=": False}
 _FLIPPED = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
-_WORD_BEFORE = re.compile(rf"(?P<w>超过|高于|突破|不满|低于|少于|不足|达到|不少于|不低于|不超过)\s*(?P<a>{_NUM})\s*(?P<u>{_UNIT})")
+_WORD_BEFORE = re.compile(
+    rf"(?P<w>超过|高于|突破|不满|低于|少于|不足|达到|不少于|不低于|不超过)\s*(?P<a>{_NUM})\s*(?P<u>{_UNIT})"
+)
 _WORD_AFTER = re.compile(rf"(?<![\d.])(?P<a>{_NUM})\s*(?P<u>{_UNIT})\s*(?:[(（]含[)）])?\s*(?P<w>以上|以下|以内)")
 
 
@@ -140,7 +160,7 @@ def threshold_words(text: str) -> list[tuple[str, Key, bool]]:
     found = []
     for pattern in (_WORD_BEFORE, _WORD_AFTER):
         for m in pattern.finditer(plain):
-            printed = text[spans[m.start()][0]:spans[m.end() - 1][1]]
+            printed = text[spans[m.start()][0] : spans[m.end() - 1][1]]
             f = _figure(m.group("a"), m.group("u"), printed)
             if f is not None:
                 found.append((printed, f.key, _BOUNDARY_ABOVE[m.group("w")]))
@@ -160,17 +180,25 @@ def threshold_slips(clause: ast.Clause, source: SourceFile) -> list[Diagnostic]:
             if not isinstance(const, ast.Quantity) or op not in _OP_BOUNDARY_ABOVE:
                 continue
             key = _key(const)
-            words = stated.get(key, []) or stated.get((key[0], "money", key[2], None), []) \
-                if key[1] == "money_per_area" else stated.get(key, [])
+            words = (
+                stated.get(key, []) or stated.get((key[0], "money", key[2], None), [])
+                if key[1] == "money_per_area"
+                else stated.get(key, [])
+            )
             rule_above = _OP_BOUNDARY_ABOVE[op]
             if words and all(above != rule_above for _, above in words):
                 printed = words[0][0]
                 where = _locate(source, clause.original, printed)
-                out.append(warning(
-                    "POL604", f"the rule's '{c.word or op}' {'includes' if rule_above else 'excludes'} "
-                    f"{const.text} itself, but the original says '{printed}'", c.span,
-                    f"the original, line {where.line}: '{printed}'; 以上/以下/以内/达到/不少于 include the number, "
-                    "超过/不满/低于/突破 exclude it"))
+                out.append(
+                    warning(
+                        "POL604",
+                        f"the rule's '{c.word or op}' {'includes' if rule_above else 'excludes'} "
+                        f"{const.text} itself, but the original says '{printed}'",
+                        c.span,
+                        f"the original, line {where.line}: '{printed}'; 以上/以下/以内/达到/不少于 include the number, "
+                        "超过/不满/低于/突破 exclude it",
+                    )
+                )
     return out
 
 
@@ -194,8 +222,11 @@ def _key(q: ast.Quantity) -> Key:
 
 def _used(policy: CheckedPolicy, provision: ast.Clause | ast.Measure) -> set[Key]:
     # A measure quotes a whole article; the clauses of the same article hold its computable sentences.
-    rules = [provision] if isinstance(provision, ast.Clause) else [
-        c for c in policy.clauses if provision.article and c.article == provision.article]
+    rules = (
+        [provision]
+        if isinstance(provision, ast.Clause)
+        else [c for c in policy.clauses if provision.article and c.article == provision.article]
+    )
     parts: list[object] = []
     for clause in rules:
         parts += [clause.conditions, clause.grant, clause.caps, clause.offsets, clause.duration]
@@ -231,8 +262,14 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
     for p in policy.provisions:
         kind = "clause" if isinstance(p, ast.Clause) else "measure"
         if p.original is None:
-            out.append(warning("POL602", f"{kind} '{p.id}' has no original text", p.id_span,
-                               'quote the article verbatim: original: """…"""'))
+            out.append(
+                warning(
+                    "POL602",
+                    f"{kind} '{p.id}' has no original text",
+                    p.id_span,
+                    'quote the article verbatim: original: """…"""',
+                )
+            )
             continue
         printed = figures(p.original.value)
         waived = {_key(q): q for w in p.waivers for q in w.values}
@@ -247,21 +284,33 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
                 continue
             reported.add(f.key)
             where = "its rule" if kind == "clause" else "any clause of the same article"
-            out.append(error(
-                "POL601", f"'{f.text}' in the original of {kind} '{p.id}' is not used by {where}",
-                _locate(source, p.original, f.text),
-                "use the figure in the rule, or explain it: waive " + _literal(f) + ' "why it is not a grant"',
-            ))
+            out.append(
+                error(
+                    "POL601",
+                    f"'{f.text}' in the original of {kind} '{p.id}' is not used by {where}",
+                    _locate(source, p.original, f.text),
+                    "use the figure in the rule, or explain it: waive " + _literal(f) + ' "why it is not a grant"',
+                )
+            )
         if isinstance(p, ast.Clause):
             out += threshold_slips(p, source)
         in_text = {f.key for f in printed}
         for key, q in waived.items():
             if key not in in_text:
-                out.append(warning("POL603", f"'{q.text}' is waived but does not appear in the original of '{p.id}'",
-                                   q.span, "remove the stale waiver"))
+                out.append(
+                    warning(
+                        "POL603",
+                        f"'{q.text}' is waived but does not appear in the original of '{p.id}'",
+                        q.span,
+                        "remove the stale waiver",
+                    )
+                )
             elif key in used:
-                out.append(warning("POL603", f"'{q.text}' is waived but the rule of '{p.id}' uses it", q.span,
-                                   "remove the waiver"))
+                out.append(
+                    warning(
+                        "POL603", f"'{q.text}' is waived but the rule of '{p.id}' uses it", q.span, "remove the waiver"
+                    )
+                )
     return out
 
 

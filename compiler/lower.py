@@ -54,11 +54,13 @@ class Lowering:
             case ast.BinOp(op=op, left=left, right=right, form=form):
                 if op == "*" and form == "of":  # `40% of X` is shown as `X × 40%`
                     left, right = right, left
-                return ir.Arith(op, self.expr(left), self.expr(right), self.label(left), self.label(right),
-                                self.unit(e))
+                return ir.Arith(
+                    op, self.expr(left), self.expr(right), self.label(left), self.label(right), self.unit(e)
+                )
             case ast.Call(func=func, args=args):
-                return ir.Extreme(func, tuple(self.expr(a) for a in args), tuple(self.label(a) for a in args),
-                                  self.unit(e))
+                return ir.Extreme(
+                    func, tuple(self.expr(a) for a in args), tuple(self.label(a) for a in args), self.unit(e)
+                )
             case ast.Compare(op=op, left=left, right=right):
                 return ir.Compare(op, self.expr(left), self.expr(right))
             case ast.InSet(subject=subject, options=options):
@@ -70,15 +72,19 @@ class Lowering:
             case ast.Not(item=item):
                 return ir.Not(self.expr(item))
             case ast.ByTable():
-                rows = tuple(ir.Row(tuple(self.key(k, e.key) for k in entry.keys), self.expr(entry.value))
-                             for entry in e.entries)
+                rows = tuple(
+                    ir.Row(tuple(self.key(k, e.key) for k in entry.keys), self.expr(entry.value)) for entry in e.entries
+                )
                 default = self.expr(e.default) if e.default is not None else None
                 return ir.Table(e.key.id, self.unit(e.key), rows, default, self.unit(e), e.span.line)
             case ast.Tiers():
-                tiers = tuple(ir.Tier(n, self.expr(t.condition), chinese.expr(t.condition), self.expr(t.value))
-                              for n, t in enumerate(e.entries, start=1))
-                return ir.Tiers(tiers, self.unit(e), "未达到任何一档：" + chinese.expr(e.entries[0].condition),
-                                e.span.line)
+                tiers = tuple(
+                    ir.Tier(n, self.expr(t.condition), chinese.expr(t.condition), self.expr(t.value))
+                    for n, t in enumerate(e.entries, start=1)
+                )
+                return ir.Tiers(
+                    tiers, self.unit(e), "未达到任何一档：" + chinese.expr(e.entries[0].condition), e.span.line
+                )
             case _:
                 assert_never(e)
 
@@ -115,17 +121,31 @@ class Lowering:
         conditions = tuple(ir.Condition(self.expr(p), chinese.expr(p), self.shown(p), p.span.line) for p in parts)
         value = None if g.mode == "case_by_case" else self.expr(g.high if g.mode == "range" else g.value)  # type: ignore[arg-type]
         low = self.expr(g.low) if g.mode == "range" and g.low is not None else None
-        caps = tuple(ir.Cap(self.expr(cap.value), self.cap_label(cap), not isinstance(cap.value, ast.ByTable),
-                            cap.span.line) for cap in c.caps)
-        offsets = tuple(ir.Offset(self.expr(o.value), o.value.id if isinstance(o.value, ast.Name) else "已发扶持资金",
-                                  o.kind, o.span.line) for o in c.offsets)
+        caps = tuple(
+            ir.Cap(self.expr(cap.value), self.cap_label(cap), not isinstance(cap.value, ast.ByTable), cap.span.line)
+            for cap in c.caps
+        )
+        offsets = tuple(
+            ir.Offset(
+                self.expr(o.value), o.value.id if isinstance(o.value, ast.Name) else "已发扶持资金", o.kind, o.span.line
+            )
+            for o in c.offsets
+        )
         return ir.Clause(
-            index=index, id=c.id, article=c.article, title=c.title.value if c.title else None,
+            index=index,
+            id=c.id,
+            article=c.article,
+            title=c.title.value if c.title else None,
             beneficiary=BENEFICIARIES.get(c.beneficiary.id) if c.beneficiary else None,
-            support=SUPPORT_KINDS.get(g.support) if g.support else None, line=c.span.line,
-            parties=tuple(x.value for x in c.parties), conditions=conditions,
-            grant=ir.Grant(g.mode, value, low, g.span.line), caps=caps, offsets=offsets,
-            reads=self.reads((c.conditions, c.grant, c.caps, c.offsets)))
+            support=SUPPORT_KINDS.get(g.support) if g.support else None,
+            line=c.span.line,
+            parties=tuple(x.value for x in c.parties),
+            conditions=conditions,
+            grant=ir.Grant(g.mode, value, low, g.span.line),
+            caps=caps,
+            offsets=offsets,
+            reads=self.reads((c.conditions, c.grant, c.caps, c.offsets)),
+        )
 
     def reads(self, node: object) -> tuple[str, ...]:
         """The inputs a part of a clause reads, in order of first use, definitions taken back to their inputs."""
@@ -164,8 +184,18 @@ class Lowering:
             labels = None
             if isinstance(ty, EnumT) and ty.name in p.enums:
                 labels = tuple(m.label or m.name for m in p.enums[ty.name].members)
-            inputs.append(ir.Input(name, kind, currency, area, decl.label or name,
-                                   ty.members if isinstance(ty, EnumT) else None, default, labels))
+            inputs.append(
+                ir.Input(
+                    name,
+                    kind,
+                    currency,
+                    area,
+                    decl.label or name,
+                    ty.members if isinstance(ty, EnumT) else None,
+                    default,
+                    labels,
+                )
+            )
         limits = []
         for lim in p.limits:
             label = lim.label or ("".join(SCOPES.get(s, s) for s in lim.scopes) + "总额上限")
@@ -174,12 +204,18 @@ class Lowering:
         # evaluator needs calendar arithmetic.
         start, end = validity.period(h)
         return ir.Program(
-            policy=str(h.get("name", "")), title=str(h.get("title", h.get("name", ""))), source=self.path,
-            effective=start, expires=end, inputs=tuple(inputs),
+            policy=str(h.get("name", "")),
+            title=str(h.get("title", h.get("name", ""))),
+            source=self.path,
+            effective=start,
+            expires=end,
+            inputs=tuple(inputs),
             let_inputs={n: tuple(sorted(self.inputs_of(n))) for n in p.lets},
             lets=tuple(ir.Let(name, self.expr(decl.expr), decl.span.line) for name, (_, decl) in p.lets.items()),
             clauses=tuple(self.clause(i, c) for i, c in enumerate(p.clauses, start=1)),
-            limits=tuple(limits), draft=h.get("status") == "征求意见稿")
+            limits=tuple(limits),
+            draft=h.get("status") == "征求意见稿",
+        )
 
 
 def lower(policy: CheckedPolicy, source_path: str) -> ir.Program:

@@ -10,12 +10,12 @@ from pathlib import Path
 import attrs
 
 from pol.compiler import runtime
-from pol.compiler.checker import CheckedPolicy, check
 from pol.compiler.backends.python import RUNTIME_MODULE, generate
+from pol.compiler.checker import CheckedPolicy, check
 from pol.compiler.lower import lower
 from pol.dsl.diagnostics import Diagnostic, error
 from pol.dsl.parser import parse
-from pol.dsl.source import Span, SourceFile
+from pol.dsl.source import SourceFile, Span
 
 # The taxonomy of subjects, looked for beside each policy file.
 SUBJECTS_FILE = "subjects.toml"
@@ -47,8 +47,11 @@ def compile_file(path: str | Path) -> Compiled:
     try:
         size = Path(path).stat().st_size
         if size > MAX_SOURCE_BYTES:
-            return Compiled(SourceFile(name, ""), None,
-                            [_file_error(name, f"the file is {size} bytes; pol reads policies up to {MAX_SOURCE_BYTES}")])
+            return Compiled(
+                SourceFile(name, ""),
+                None,
+                [_file_error(name, f"the file is {size} bytes; pol reads policies up to {MAX_SOURCE_BYTES}")],
+            )
         text = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         return Compiled(SourceFile(name, ""), None, [_file_error(name, f"the file is not UTF-8 text ({exc.reason})")])
@@ -80,7 +83,7 @@ def read_subjects(path: Path) -> dict[str, str] | Diagnostic:
         return _file_error(str(path), f"the subjects taxonomy is not valid TOML: {exc}")
     table = data.get("subjects")
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-        return _file_error(str(path), "the subjects taxonomy needs a [subjects] table of name = \"description\"")
+        return _file_error(str(path), 'the subjects taxonomy needs a [subjects] table of name = "description"')
     return dict(table)
 
 

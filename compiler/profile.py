@@ -13,16 +13,33 @@ import attrs
 from pol.compiler import validity
 from pol.compiler.checker import LEVEL_RANK, LEVELS, OVERLAP, RECEIVED_SCOPES, CheckedPolicy, names_in
 from pol.compiler.pipeline import Compiled, load_evaluator, python_source
-from pol.compiler.runtime import (FEN, OUT_OF_FORCE, MAX_TEXT, FactsError, bounded, few, format_money, parse_quantity_text, read_fact,
-                              shown, unknown_field)
+from pol.compiler.runtime import (
+    FEN,
+    MAX_TEXT,
+    OUT_OF_FORCE,
+    FactsError,
+    bounded,
+    few,
+    format_money,
+    parse_quantity_text,
+    read_fact,
+    shown,
+    unknown_field,
+)
 from pol.dsl import ast
 
 ZERO = Decimal(0)
 
 # How each ledger status is shown.
 LEDGER_STATUS = {
-    "granted": "应得", "discretionary": "最高（金额待主管部门审定）", "case_by_case": "一事一议", "not_eligible": "不符合条件",
-    "needs_facts": "需补充信息", "expired": "政策已失效", "not_yet_effective": "政策尚未施行", "external": "已获（外部）",
+    "granted": "应得",
+    "discretionary": "最高（金额待主管部门审定）",
+    "case_by_case": "一事一议",
+    "not_eligible": "不符合条件",
+    "needs_facts": "需补充信息",
+    "expired": "政策已失效",
+    "not_yet_effective": "政策尚未施行",
+    "external": "已获（外部）",
 }
 
 
@@ -71,8 +88,10 @@ def policy_keys(paths: list[str]) -> dict[str, str]:
     for path in paths:
         key = Path(path).stem
         if key in keys:
-            clashes.append(f"{keys[key]} and {path} are both called '{key}'; profiles and projects name a policy "
-                           "by its file name, so rename one")
+            clashes.append(
+                f"{keys[key]} and {path} are both called '{key}'; profiles and projects name a policy "
+                "by its file name, so rename one"
+            )
         keys.setdefault(key, path)
     if clashes:
         raise ProfileError(clashes)
@@ -105,10 +124,16 @@ class Origin:
 
     @classmethod
     def of_clause(cls, pol: Policy, clause: ast.Clause) -> Origin:
-        return cls(name=f"{pol.title}{' ' + clause.article if clause.article else ''}",
-                   subject=clause.subject.id if clause.subject else None, region=pol.region, level=pol.level,
-                   exclusive=(clause.exclusive.value or "不可重复享受") if clause.exclusive is not None else None,
-                   best_only=pol.best_only, policy=pol, clause=clause)
+        return cls(
+            name=f"{pol.title}{' ' + clause.article if clause.article else ''}",
+            subject=clause.subject.id if clause.subject else None,
+            region=pol.region,
+            level=pol.level,
+            exclusive=(clause.exclusive.value or "不可重复享受") if clause.exclusive is not None else None,
+            best_only=pol.best_only,
+            policy=pol,
+            clause=clause,
+        )
 
     def is_clause(self, pol: Policy, clause_ids: set[str] | None = None) -> bool:
         """Whether this is one of `pol`'s clauses (any of them when `clause_ids` is None)."""
@@ -148,11 +173,18 @@ class Entry:
         return {
             "event": self.index if o.policy is not None else None,
             "received": self.index if o.policy is None else None,
-            "date": self.date.isoformat(), "year": self.year,
-            "policy": o.policy.key if o.policy else None, "clause": o.clause.id if o.clause else None,
-            "article": o.clause.article if o.clause else None, "source": o.name if o.policy is None else None,
-            "item": self.item, "subject": self.subject, "status": self.status,
-            "computed": _fen(self.computed), "amount": _fen(self.amount), "cuts": list(self.cuts),
+            "date": self.date.isoformat(),
+            "year": self.year,
+            "policy": o.policy.key if o.policy else None,
+            "clause": o.clause.id if o.clause else None,
+            "article": o.clause.article if o.clause else None,
+            "source": o.name if o.policy is None else None,
+            "item": self.item,
+            "subject": self.subject,
+            "status": self.status,
+            "computed": _fen(self.computed),
+            "amount": _fen(self.amount),
+            "cuts": list(self.cuts),
             "explanation": list(self.explanation),
         }
 
@@ -174,8 +206,13 @@ class Ledger:
         return {
             "enterprise": self.enterprise,
             "entries": [e.to_json() for e in self.entries],
-            "years": {str(y): {"granted": _fen(self.total(y, "granted")),
-                               "discretionary_maximum": _fen(self.total(y, "discretionary"))} for y in self.years()},
+            "years": {
+                str(y): {
+                    "granted": _fen(self.total(y, "granted")),
+                    "discretionary_maximum": _fen(self.total(y, "discretionary")),
+                }
+                for y in self.years()
+            },
         }
 
 
@@ -264,7 +301,7 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
     enterprise = str(raw.get("enterprise", ""))
     regions = raw.get("regions", [])
     if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
-        problems.append("regions: expected a list of places such as [\"江苏省\", \"苏州市\"]")
+        problems.append('regions: expected a list of places such as ["江苏省", "苏州市"]')
         regions = []
     known = {name for pol in policies.values() for name in pol.module.INPUTS}
 
@@ -274,8 +311,15 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
             readers = [only] if only else [p for p in policies.values() if name in p.module.INPUTS]
             if not readers or name not in readers[0].module.INPUTS:
                 # A misspelt fact would otherwise be left out silently and its clause reported as needing it.
-                problems.append(f"{where}." + unknown_field(name, only.module.INPUTS if only else known,
-                                f"not an input of {only.key if only else 'any of the policies given'}", len(problems)))
+                problems.append(
+                    f"{where}."
+                    + unknown_field(
+                        name,
+                        only.module.INPUTS if only else known,
+                        f"not an input of {only.key if only else 'any of the policies given'}",
+                        len(problems),
+                    )
+                )
                 continue
             for pol in readers:
                 spec = pol.module.INPUTS[name]
@@ -302,12 +346,15 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
         day = _date(ev.get("date"), f"{where}.date", problems)
         pol = policies.get(str(ev.get("policy")))
         if pol is None:
-            problems.append(f"{where}.policy: {ev.get('policy')!r} is not one of the policies "
-                            f"({', '.join(sorted(policies))})")
+            problems.append(
+                f"{where}.policy: {ev.get('policy')!r} is not one of the policies ({', '.join(sorted(policies))})"
+            )
             continue
         if not profile.covers(pol):
-            problems.append(f"{where}.policy: {pol.key} covers {pol.region}, which is not among the enterprise's "
-                            f"regions ({', '.join(profile.regions)})")
+            problems.append(
+                f"{where}.policy: {pol.key} covers {pol.region}, which is not among the enterprise's "
+                f"regions ({', '.join(profile.regions)})"
+            )
         clause = pol.clause(str(ev.get("clause")))
         if clause is None:
             problems.append(f"{where}.clause: {ev.get('clause')!r} is not a clause of {pol.key}")
@@ -327,19 +374,29 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
         except ValueError as exc:
             problems.append(f"{where}.amount: {exc}")
             continue
-        if not isinstance(rec.get("subject"), str) or not isinstance(rec.get("source"), str) \
-                or not rec["subject"] or not rec["source"]:
+        if (
+            not isinstance(rec.get("subject"), str)
+            or not isinstance(rec.get("source"), str)
+            or not rec["subject"]
+            or not rec["source"]
+        ):
             problems.append(f"{where}: a grant received elsewhere needs its subject and source")
             continue
         level = rec.get("level")
         if level is not None and (not isinstance(level, str) or level not in LEVELS):
-            problems.append(f"{where}.level: {level!r} is not a level of government "
-                            f"({', '.join(dict.fromkeys(LEVELS.values()))})")
+            problems.append(
+                f"{where}.level: {level!r} is not a level of government ({', '.join(dict.fromkeys(LEVELS.values()))})"
+            )
             level = None
         item = _item(rec.get("item"), items, f"{where}.item", problems)
-        origin = Origin(name=str(rec["source"]), subject=str(rec["subject"]),
-                        region=str(rec["region"]) if rec.get("region") else None,
-                        level=LEVELS[level] if level else None, exclusive=None, best_only=False)
+        origin = Origin(
+            name=str(rec["source"]),
+            subject=str(rec["subject"]),
+            region=str(rec["region"]) if rec.get("region") else None,
+            level=LEVELS[level] if level else None,
+            exclusive=None,
+            best_only=False,
+        )
         if day is not None:
             profile.externals.append(External(i, day, item, amount, origin))
     if problems:
@@ -367,11 +424,11 @@ def _list(raw: dict[str, Any], key: str, what: str, problems: list[str]) -> list
 
 def _money(raw: Any) -> Decimal:
     if isinstance(raw, bool) or isinstance(raw, float) or raw is None:
-        raise ValueError(f"expected an amount of money such as \"300万\", got {raw!r}")
+        raise ValueError(f'expected an amount of money such as "300万", got {raw!r}')
     if isinstance(raw, (int, Decimal)):
         value = Decimal(raw)
     elif not isinstance(raw, str) or len(raw) > MAX_TEXT:
-        raise ValueError(f"expected an amount of money such as \"300万\", got {shown(raw)}")
+        raise ValueError(f'expected an amount of money such as "300万", got {shown(raw)}')
     else:
         value, kind, currency, _ = parse_quantity_text(raw)
         if kind != "money" or currency not in (None, "CNY"):
@@ -440,8 +497,10 @@ class _Evaluator:
         year = ev.date.year if same_year else _ANY
         if r.local:
             # 地方: a lower level of government's grant (a city's or district's for a province's matching).
-            return sum((self.sums.get(("level", level), item, year) for level, rank in LEVEL_RANK.items()
-                        if rank > own_rank), ZERO)
+            return sum(
+                (self.sums.get(("level", level), item, year) for level, rank in LEVEL_RANK.items() if rank > own_rank),
+                ZERO,
+            )
         if wanted is None:
             return self.sums.get(("policy", id(pol)), item, year)
         return sum((self.sums.get(("clause", id(pol), cid), item, year) for cid in sorted(wanted)), ZERO)
@@ -457,7 +516,9 @@ class _Evaluator:
     def _reads(ev: Event) -> set[str]:
         c = ev.clause
         nodes: list[object] = [c.conditions, c.grant, c.caps, c.offsets]
-        nodes += [lim.value for lim in ev.policy.policy.limits if not lim.clauses or any(n.id == c.id for n in lim.clauses)]
+        nodes += [
+            lim.value for lim in ev.policy.policy.limits if not lim.clauses or any(n.id == c.id for n in lim.clauses)
+        ]
         used = set(names_in(tuple(n for n in nodes if n is not None)))
         for name in list(used):
             if name in ev.policy.policy.lets:
@@ -478,8 +539,10 @@ class _Evaluator:
             if from_ledger:
                 before = mine.get(name, 0)
                 mine[name] = from_ledger + (_money(before) if before else ZERO)
-                notes.append(f"{decl.label or name}：台账中已获 {format_money(from_ledger)}"
-                             + (f"，另有档案所记 {format_money(_money(before))}" if before else ""))
+                notes.append(
+                    f"{decl.label or name}：台账中已获 {format_money(from_ledger)}"
+                    + (f"，另有档案所记 {format_money(_money(before))}" if before else "")
+                )
         return mine, notes
 
     def run(self, ev: Event) -> Entry:
@@ -511,8 +574,12 @@ class _Evaluator:
             except ValueError as exc:
                 raise ProfileError([f"events[{ev.index}].awarded: {exc}"]) from None
             if awarded > computed:
-                raise ProfileError([f"events[{ev.index}].awarded: {format_money(awarded)} is more than the clause's "
-                                    f"maximum {format_money(computed)}"])
+                raise ProfileError(
+                    [
+                        f"events[{ev.index}].awarded: {format_money(awarded)} is more than the clause's "
+                        f"maximum {format_money(computed)}"
+                    ]
+                )
             amount, status = awarded, "granted"
             explanation.append(f"主管部门审定金额 {format_money(awarded)}")
         entry = Entry(ev.index, ev.date, origin, ev.item, status, computed, amount, explanation)
@@ -537,15 +604,23 @@ class _Evaluator:
             for e in earlier:
                 if once.key is None or e.once_key == entry.once_key:
                     same = f"（{once.key.id}为{e.once_key}）" if once.key is not None else ""
-                    self._cut(entry, ZERO, f"一次性给予：{what}已于 {e.date.isoformat()} 获得本项{same} "
-                                           f"{format_money(e.amount)}，不再重复给予")
+                    self._cut(
+                        entry,
+                        ZERO,
+                        f"一次性给予：{what}已于 {e.date.isoformat()} 获得本项{same} "
+                        f"{format_money(e.amount)}，不再重复给予",
+                    )
                     return
         if clause.duration is not None and earlier:
             years = int(clause.duration.value)
             first = min(e.year for e in earlier)
             if entry.year >= first + years:
-                self._cut(entry, ZERO, f"支持期限{years}年：{what}自 {first} 年起获得本项支持，至 {first + years - 1} 年止，"
-                                       f"{entry.year} 年已超出期限")
+                self._cut(
+                    entry,
+                    ZERO,
+                    f"支持期限{years}年：{what}自 {first} 年起获得本项支持，至 {first + years - 1} 年止，"
+                    f"{entry.year} 年已超出期限",
+                )
 
     def stack(self, entry: Entry) -> None:
         """从优、就高、不重复 and 不可重复享受 against earlier grants for the same subject and item."""
@@ -560,14 +635,22 @@ class _Evaluator:
                 continue
             reason = mine.exclusive or theirs.exclusive
             if reason is not None:
-                self._cut(entry, ZERO, f"{reason}：同一事项（{entry.subject}）已获{theirs.name} "
-                                       f"{format_money(earlier.amount)}，本项不再享受")
+                self._cut(
+                    entry,
+                    ZERO,
+                    f"{reason}：同一事项（{entry.subject}）已获{theirs.name} "
+                    f"{format_money(earlier.amount)}，本项不再享受",
+                )
                 return
             same_region = theirs.region is not None and theirs.region == mine.region
             if same_region and (mine.best_only or theirs.best_only):
                 rest = max(entry.amount - earlier.amount, ZERO)
-                self._cut(entry, rest, f"按“从优、就高、不重复”原则：同一事项（{entry.subject}）已获{theirs.name} "
-                                       f"{format_money(earlier.amount)}，本项只补足差额，为 {format_money(rest)}")
+                self._cut(
+                    entry,
+                    rest,
+                    f"按“从优、就高、不重复”原则：同一事项（{entry.subject}）已获{theirs.name} "
+                    f"{format_money(earlier.amount)}，本项只补足差额，为 {format_money(rest)}",
+                )
 
     def limit(self, entry: Entry, limits: tuple[Any, ...]) -> None:
         """A document's limits, such as 8000万 per enterprise per year, net of what the ledger already holds."""
@@ -577,8 +660,12 @@ class _Evaluator:
                 continue
             room = max(lim.amount, ZERO)
             if entry.amount > room:
-                self._cut(entry, room, f"{lim.label}为 {format_money(room)}，本项由 {format_money(entry.amount)} "
-                                       f"核减为 {format_money(room)}")
+                self._cut(
+                    entry,
+                    room,
+                    f"{lim.label}为 {format_money(room)}，本项由 {format_money(entry.amount)} "
+                    f"核减为 {format_money(room)}",
+                )
 
     def _cut(self, entry: Entry, to: Decimal, why: str) -> None:
         if to < entry.amount:
@@ -603,8 +690,18 @@ def evaluate_profile(raw: Any, policies: dict[str, Policy], as_of: datetime.date
     happenings.sort(key=lambda h: (h.date, 0 if isinstance(h, External) else 1, h.index))
     for h in happenings:
         if isinstance(h, External):
-            ev.append(Entry(h.index, h.date, h.origin, h.item, "external", h.amount, h.amount,
-                            [f"档案记载：已获{h.origin.name} {format_money(h.amount)}"]))
+            ev.append(
+                Entry(
+                    h.index,
+                    h.date,
+                    h.origin,
+                    h.item,
+                    "external",
+                    h.amount,
+                    h.amount,
+                    [f"档案记载：已获{h.origin.name} {format_money(h.amount)}"],
+                )
+            )
         else:
             ev.append(ev.run(h))
     return Ledger(profile.enterprise, ev.entries)
@@ -639,9 +736,16 @@ class Match:
         return "可能符合：需申请，由主管部门审定金额"
 
     def to_json(self) -> dict[str, Any]:
-        return {"policy": self.policy.key, "clause": self.clause.id, "article": self.clause.article,
-                "status": self.status, "amount": None if self.amount is None else _fen(self.amount),
-                "missing": list(self.missing), "automatic": self.automatic, "verdict": self.verdict}
+        return {
+            "policy": self.policy.key,
+            "clause": self.clause.id,
+            "article": self.clause.article,
+            "status": self.status,
+            "amount": None if self.amount is None else _fen(self.amount),
+            "missing": list(self.missing),
+            "automatic": self.automatic,
+            "verdict": self.verdict,
+        }
 
 
 def match(raw: Any, policies: dict[str, Policy], as_of: datetime.date, item: str | None = None) -> list[Match]:

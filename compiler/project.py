@@ -49,14 +49,21 @@ def read_project(path: Path) -> Project:
     known, known_site = {"policies", "out", "as_of"}, {"name", "guides", "compare"}
     unknown = sorted(set(data) - known) + sorted(f"site.{k}" for k in set(site) - known_site)
     if unknown:
-        raise ProjectError(f"{path}: unknown key(s) {', '.join(unknown)}; the keys are policies, out, as_of, "
-                           "and site.name, site.guides, site.compare")
+        raise ProjectError(
+            f"{path}: unknown key(s) {', '.join(unknown)}; the keys are policies, out, as_of, "
+            "and site.name, site.guides, site.compare"
+        )
     for key, value in (("out", data.get("out")), ("as_of", data.get("as_of")), ("site.name", site.get("name"))):
         if value is not None and not isinstance(value, str):
             raise ProjectError(f"{path}: {key} must be a string")
-    return Project(policies=_strings(data.get("policies", "policies"), "policies"), out=data.get("out", "build"),
-                   site_name=site.get("name"), guides=_strings(site.get("guides", []), "site.guides"),
-                   compare=_strings(site.get("compare", []), "site.compare"), as_of=data.get("as_of"))
+    return Project(
+        policies=_strings(data.get("policies", "policies"), "policies"),
+        out=data.get("out", "build"),
+        site_name=site.get("name"),
+        guides=_strings(site.get("guides", []), "site.guides"),
+        compare=_strings(site.get("compare", []), "site.compare"),
+        as_of=data.get("as_of"),
+    )
 
 
 def steps(project: Project) -> list[tuple[str, list[str]]]:

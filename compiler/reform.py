@@ -100,18 +100,26 @@ def apply(program: ir.Program, changes: list[Change]) -> ir.Program:
             except UnitError as exc:
                 problems.append(f"{ch.where}: {exc}")
                 continue
-            parts = {"conditions": clause.conditions, "grant": clause.grant, "caps": clause.caps,
-                     "offsets": clause.offsets}
-            def match(k: ir.Const, old: Decimal = old,
-                      u: tuple[Any, ...] = (old_unit.kind, old_unit.currency, old_unit.area)) -> bool:
+            parts = {
+                "conditions": clause.conditions,
+                "grant": clause.grant,
+                "caps": clause.caps,
+                "offsets": clause.offsets,
+            }
+
+            def match(
+                k: ir.Const, old: Decimal = old, u: tuple[Any, ...] = (old_unit.kind, old_unit.currency, old_unit.area)
+            ) -> bool:
                 return isinstance(k.value, Decimal) and k.value == old and k.unit == u
+
         found = [k for k in _constants(parts) if match(k)]
         if not found:
             problems.append(f"{ch.where}: clause {ch.clause} has no figure '{ch.figure}' to change")
             continue
         if any(k.unit != new_unit for k in found):
-            problems.append(f"{ch.where}: '{ch.to}' is not of the same kind as the figure it replaces "
-                            f"({found[0].unit[0]})")
+            problems.append(
+                f"{ch.where}: '{ch.to}' is not of the same kind as the figure it replaces ({found[0].unit[0]})"
+            )
             continue
         new = ir.Const(value, new_unit)
         if ch.figure == "cap":

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -15,7 +16,6 @@ from rich.markup import escape as escape_markup
 from pol.dsl.diagnostics import Diagnostic
 from pol.dsl.source import HIDDEN_CHARACTERS, SourceFile
 
-
 # What a terminal would act on rather than show; a carriage return too, which could overwrite a line.
 # Tabs and newlines are kept.
 _UNSAFE = re.compile(f"[{HIDDEN_CHARACTERS}\r]")
@@ -23,8 +23,9 @@ _UNSAFE = re.compile(f"[{HIDDEN_CHARACTERS}\r]")
 
 def printable(text: str) -> str:
     """Text with every character a terminal would act on shown as an escape such as \\x1b or \\u202e."""
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                       else f"\\u{ord(m.group()):04x}", text)
+    return _UNSAFE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 def escape(text: str) -> str:
@@ -56,9 +57,9 @@ def render_text(diagnostics: Iterable[Diagnostic], sources: dict[str, SourceFile
         src = sources.get(s.file)
         text = src.line_text(s.line) if src else ""
         # Columns count characters of the line as written; each control shown as an escape widens it.
-        shown_start = len(printable(text[:max(s.column - 1, 0)]))
+        shown_start = len(printable(text[: max(s.column - 1, 0)]))
         end_col = s.end_column - 1 if s.end_line == s.line else len(text)
-        shown_end = len(printable(text[:max(end_col, 0)]))
+        shown_end = len(printable(text[: max(end_col, 0)]))
         text = printable(text)
         if text:
             margin = str(s.line)
@@ -82,12 +83,16 @@ def print_diagnostics(diagnostics: list[Diagnostic], sources: dict[str, SourceFi
         for line in block.split("\n"):
             if ": error[" in line and not line.startswith(" "):
                 head, _, rest = line.partition(": error[")
-                styled.append(f"[bold]{escape(head)}:[/] [bold red]error[{escape(rest.split(']', 1)[0])}][/]"
-                              f"[bold]{escape(rest.split(']', 1)[1])}[/]")
+                styled.append(
+                    f"[bold]{escape(head)}:[/] [bold red]error[{escape(rest.split(']', 1)[0])}][/]"
+                    f"[bold]{escape(rest.split(']', 1)[1])}[/]"
+                )
             elif ": warning[" in line and not line.startswith(" "):
                 head, _, rest = line.partition(": warning[")
-                styled.append(f"[bold]{escape(head)}:[/] [bold yellow]warning[{escape(rest.split(']', 1)[0])}][/]"
-                              f"[bold]{escape(rest.split(']', 1)[1])}[/]")
+                styled.append(
+                    f"[bold]{escape(head)}:[/] [bold yellow]warning[{escape(rest.split(']', 1)[0])}][/]"
+                    f"[bold]{escape(rest.split(']', 1)[1])}[/]"
+                )
             elif line.lstrip(" ").startswith("|") and ("^" in line):
                 styled.append(f"[blue]{escape(line.split('|', 1)[0])}|[/][bold red]{escape(line.split('|', 1)[1])}[/]")
             elif "|" in line and line.split("|", 1)[0].strip().isdigit() or line.strip() == "|":

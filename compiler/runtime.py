@@ -13,8 +13,9 @@ import difflib
 import enum
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 RUNTIME_VERSION = 2
 CONTEXT = Context(prec=50, rounding=ROUND_HALF_UP)
@@ -22,7 +23,6 @@ FEN = Decimal("0.01")
 ZERO = Decimal(0)
 _WAN = Decimal(10_000)
 _YI = Decimal(100_000_000)
-
 
 
 class Status(enum.StrEnum):
@@ -97,7 +97,7 @@ def parse_quantity_text(text: str) -> tuple[Decimal, str, str | None, str | None
             raise ValueError(f"must not be negative, got {text!r}")
         raise ValueError(f"'{text}' is not a number")
     number = Decimal(m.group())
-    suffix = text[m.end():]
+    suffix = text[m.end() :]
     s = _SUFFIX.fullmatch(suffix)
     if s is None:
         raise ValueError(
@@ -179,8 +179,16 @@ class Input:
 
     __slots__ = ("name", "kind", "currency", "area", "label", "members", "default")
 
-    def __init__(self, name: str, kind: str, currency: str | None, area: str | None, label: str,
-                 members: tuple[str, ...] | None = None, default: Any = None):
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        currency: str | None,
+        area: str | None,
+        label: str,
+        members: tuple[str, ...] | None = None,
+        default: Any = None,
+    ):
         self.name, self.kind, self.currency, self.area = name, kind, currency, area
         self.label, self.members, self.default = label, members, default
 
@@ -188,13 +196,13 @@ class Input:
         if self.kind == "enum":
             return "one of " + "、".join(self.members or ())
         return {
-            "money": f"an amount in {CURRENCY_NAMES.get(self.currency or 'CNY')}, such as \"3000万{CURRENCY_NAMES.get(self.currency or 'CNY')}\"",
+            "money": f'an amount in {CURRENCY_NAMES.get(self.currency or "CNY")}, such as "3000万{CURRENCY_NAMES.get(self.currency or "CNY")}"',
             "area": f"an area in {AREA_NAMES.get(self.area or 'm2')}",
-            "money_per_area": f"money per {AREA_NAMES.get(self.area or 'm2')}, such as \"3万元/{AREA_NAMES.get(self.area or 'm2')}\"",
-            "ratio": "a percentage such as \"40%\"",
+            "money_per_area": f'money per {AREA_NAMES.get(self.area or "m2")}, such as "3万元/{AREA_NAMES.get(self.area or "m2")}"',
+            "ratio": 'a percentage such as "40%"',
             "years": "a number of years",
             "number": "a whole number",
-            "date": "a date such as \"2021-11-01\"",
+            "date": 'a date such as "2021-11-01"',
             "bool": "true or false",
         }[self.kind]
 
@@ -225,10 +233,14 @@ def bounded(value: Decimal, raw: Any) -> Decimal:
         raise ValueError(f"{shown(raw)} is not a number")
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)  # a finite value's exponent is a number, not 'n', 'N' or 'F'
-    if value.copy_abs() >= MAX_VALUE or exponent < -MAX_PLACES and value != value.quantize(
-            Decimal(1).scaleb(-MAX_PLACES), rounding=ROUND_HALF_UP, context=CONTEXT):
-        raise ValueError(f"{shown(raw)} is out of range: pol reads values below 1000万亿 "
-                         f"with at most {MAX_PLACES} decimal places")
+    if (
+        value.copy_abs() >= MAX_VALUE
+        or exponent < -MAX_PLACES
+        and value != value.quantize(Decimal(1).scaleb(-MAX_PLACES), rounding=ROUND_HALF_UP, context=CONTEXT)
+    ):
+        raise ValueError(
+            f"{shown(raw)} is out of range: pol reads values below 1000万亿 with at most {MAX_PLACES} decimal places"
+        )
     if value < 0:
         raise ValueError(f"must not be negative, got {shown(raw)}")
     return value.copy_abs()  # JSON's -0.0 is 0
@@ -279,12 +291,16 @@ def read_fact(spec: Input, raw: Any) -> Any:
         except ValueError:
             raise ValueError(f"expected {spec.describe()}, got {shown(raw)}") from None
     if isinstance(raw, float):
-        raise ValueError(f"got the binary float {raw!r}; give numbers as JSON numbers or strings, never floats, "
-                         "so amounts stay exact")
+        raise ValueError(
+            f"got the binary float {raw!r}; give numbers as JSON numbers or strings, never floats, "
+            "so amounts stay exact"
+        )
     if kind == "ratio" and isinstance(raw, int) and not isinstance(raw, bool):
         # 30 could mean 30% or 3000%: only a fraction (0.3) or text with % says which.
-        raise ValueError(f"write a percentage with %, as in \"{raw}%\", or as a fraction such as 0.4; "
-                         f"the whole number {raw} is ambiguous")
+        raise ValueError(
+            f'write a percentage with %, as in "{raw}%", or as a fraction such as 0.4; '
+            f"the whole number {raw} is ambiguous"
+        )
     value = _to_number(raw)
     if value is None:
         if not isinstance(raw, str):
@@ -298,7 +314,7 @@ def read_fact(spec: Input, raw: Any) -> Any:
         want = (kind, spec.currency, spec.area)
         if got_kind == "number":
             if kind in ("ratio",):
-                raise ValueError(f"write a percentage with %, as in \"40%\", not {shown(raw)}")
+                raise ValueError(f'write a percentage with %, as in "40%", not {shown(raw)}')
         elif (got_kind, currency, area) != want and not (kind == "number" and got_kind == "years"):
             got = format_quantity(Decimal(1), got_kind, currency, area).lstrip("1")
             raise ValueError(f"expected {spec.describe()}, got {shown(raw)} in {got or got_kind}")
@@ -308,8 +324,9 @@ def read_fact(spec: Input, raw: Any) -> Any:
     return value
 
 
-def read_facts(inputs: Mapping[str, Input], raw: Mapping[str, Any],
-               defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def read_facts(
+    inputs: Mapping[str, Input], raw: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Validate and convert an applicant's facts; raises FactsError naming every bad field at once.
 
     `defaults` (each input's declared default, by name) may be given by a caller that keeps them.
@@ -336,7 +353,7 @@ def read_facts(inputs: Mapping[str, Input], raw: Mapping[str, Any],
             fields.append(name)
     if problems:
         shown_problems = few(problems)
-        raise FactsError(shown_problems, (fields + [None])[:len(shown_problems)])
+        raise FactsError(shown_problems, (fields + [None])[: len(shown_problems)])
     if defaults is None:
         return with_defaults(inputs, facts)
     out = dict(defaults)
@@ -515,7 +532,9 @@ def _explain(step: tuple[Any, ...]) -> str:
     if kind in ("least", "most"):
         _, first, first_label, r, label, unit = step
         word = "超过" if kind == "least" else "低于"
-        return f"{_described(first, first_label, unit)}{word}{_described(r, label, unit)}，按 {format_value(r, unit)} 计"
+        return (
+            f"{_described(first, first_label, unit)}{word}{_described(r, label, unit)}，按 {format_value(r, unit)} 计"
+        )
     if kind == "row":
         _, key_label, key, key_unit, value, unit = step
         return f"{key_label}为{format_value(key, key_unit)}，适用 {format_value(value, unit)}"
@@ -546,8 +565,16 @@ class Clause:
 
     __slots__ = ("id", "article", "title", "beneficiary", "support", "line", "parties")
 
-    def __init__(self, id: str, article: str | None, title: str | None, beneficiary: str | None,
-                 support: str | None, line: int, parties: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        id: str,
+        article: str | None,
+        title: str | None,
+        beneficiary: str | None,
+        support: str | None,
+        line: int,
+        parties: tuple[str, ...] = (),
+    ):
         self.id, self.article, self.title, self.beneficiary = id, article, title, beneficiary
         self.support, self.line, self.parties = support, line, parties
 
@@ -557,9 +584,16 @@ class ClauseResult:
 
     __slots__ = ("clause", "status", "amount", "max_amount", "min_amount", "missing", "trace")
 
-    def __init__(self, clause: Clause, status: Status, trace: Trace, amount: Decimal | None = None,
-                 max_amount: Decimal | None = None, min_amount: Decimal | None = None,
-                 missing: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        clause: Clause,
+        status: Status,
+        trace: Trace,
+        amount: Decimal | None = None,
+        max_amount: Decimal | None = None,
+        min_amount: Decimal | None = None,
+        missing: tuple[str, ...] = (),
+    ):
         self.clause, self.status, self.trace = clause, status, trace
         self.amount, self.max_amount, self.min_amount, self.missing = amount, max_amount, min_amount, missing
 
@@ -568,7 +602,11 @@ class ClauseResult:
         return self.clause.id
 
     def __repr__(self) -> str:
-        amount = "" if self.max_amount is None else f" {format_money(self.amount if self.amount is not None else self.max_amount)}"
+        amount = (
+            ""
+            if self.max_amount is None
+            else f" {format_money(self.amount if self.amount is not None else self.max_amount)}"
+        )
         if self.status in (Status.DISCRETIONARY, Status.CASE_BY_CASE) and self.max_amount is not None:
             amount = f" 最高{format_money(self.max_amount)}"
         missing = f" 需补充 {'、'.join(self.missing)}" if self.missing else ""
@@ -583,7 +621,9 @@ class ClauseResult:
             lines.append(f"应得 {format_money(self.amount)}")
         elif self.status == "discretionary":
             if self.min_amount is not None and self.max_amount is not None:
-                lines.append(f"由主管部门在 {format_money(self.min_amount)} 至 {format_money(self.max_amount)} 之间确定")
+                lines.append(
+                    f"由主管部门在 {format_money(self.min_amount)} 至 {format_money(self.max_amount)} 之间确定"
+                )
             elif self.max_amount is not None:
                 lines.append(f"最高 {format_money(self.max_amount)}，具体金额由主管部门确定")
         elif self.status == "case_by_case":
@@ -613,8 +653,7 @@ class ClauseResult:
         }
 
 
-def finish(clause: Clause, trace: Trace, mode: str, amount: Decimal | None,
-           low: Decimal | None = None) -> ClauseResult:
+def finish(clause: Clause, trace: Trace, mode: str, amount: Decimal | None, low: Decimal | None = None) -> ClauseResult:
     """Round the computed amount to the fen and give it the status its grant mode calls for."""
     if amount is not None:
         amount = amount.quantize(FEN, rounding=ROUND_HALF_UP)
@@ -667,8 +706,9 @@ class Evaluation:
 
     __slots__ = ("policy", "title", "as_of", "results", "limits", "_totals")
 
-    def __init__(self, policy: str, title: str, as_of: datetime.date, results: list[ClauseResult],
-                 limits: Iterable[Limit]):
+    def __init__(
+        self, policy: str, title: str, as_of: datetime.date, results: list[ClauseResult], limits: Iterable[Limit]
+    ):
         self.policy, self.title, self.as_of, self.results = policy, title, as_of, results
         self.limits = tuple(limits)  # with the applicant's facts applied, for callers that keep a ledger
         self._totals: tuple[Decimal, Decimal, dict[str, Decimal], list[str]] | None = None
@@ -696,8 +736,11 @@ class Evaluation:
     def totals(self) -> tuple[Decimal, Decimal, dict[str, Decimal], list[str]]:
         if self._totals is None:
             notes: list[str] = []
-            offered = [r for r in self.results
-                       if r.status in (Status.GRANTED, Status.DISCRETIONARY) and r.max_amount is not None]
+            offered = [
+                r
+                for r in self.results
+                if r.status in (Status.GRANTED, Status.DISCRETIONARY) and r.max_amount is not None
+            ]
             # Equity, tax refunds and services are not money paid out, so the cash totals leave them out
             # and they are summed by kind instead.
             cash = [r for r in offered if r.clause.support in CASH]
@@ -708,8 +751,10 @@ class Evaluation:
                 if r.clause.support not in CASH and r.max_amount is not None:
                     in_kind[str(r.clause.support)] = in_kind.get(str(r.clause.support), ZERO) + r.max_amount
             with localcontext(CONTEXT):  # read after the evaluation: its context is gone
-                totals = (_limited(determined, self.limits, "确定金额", notes),
-                          _limited(maximum, self.limits, "最高金额", notes))
+                totals = (
+                    _limited(determined, self.limits, "确定金额", notes),
+                    _limited(maximum, self.limits, "最高金额", notes),
+                )
             for kind, amount in in_kind.items():
                 notes.append(f"另有{kind} {format_money(amount)}（最高），不计入资金合计")
             self._totals = (totals[0], totals[1], in_kind, notes)
@@ -723,8 +768,10 @@ class Evaluation:
         raise UnknownClauseError(clause_id, [r.id for r in self.results], self.policy)
 
     def __repr__(self) -> str:
-        return (f"<Evaluation {self.policy} as of {self.as_of.isoformat()}: {len(self.results)} clause(s), "
-                f"determined {format_money(self.determined)}, maximum {format_money(self.maximum)}>")
+        return (
+            f"<Evaluation {self.policy} as of {self.as_of.isoformat()}: {len(self.results)} clause(s), "
+            f"determined {format_money(self.determined)}, maximum {format_money(self.maximum)}>"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -749,8 +796,10 @@ def _limited(amounts: dict[str, Decimal], limits: Iterable[Limit], what: str, no
         subtotal = sum(covered.values(), ZERO)
         if subtotal > lim.amount:
             total -= subtotal - lim.amount
-            notes.append(f"{what}合计 {format_money(subtotal)} 超过{lim.label} {format_money(lim.amount)}，"
-                         f"按 {format_money(lim.amount)} 计")
+            notes.append(
+                f"{what}合计 {format_money(subtotal)} 超过{lim.label} {format_money(lim.amount)}，"
+                f"按 {format_money(lim.amount)} 计"
+            )
     return total
 
 
@@ -758,8 +807,9 @@ def _limited(amounts: dict[str, Decimal], limits: Iterable[Limit], what: str, no
 OUT_OF_FORCE = ("expired", "not_yet_effective")
 
 
-def in_force(as_of: datetime.date, effective: datetime.date | None,
-             expires: datetime.date | None) -> tuple[str, str] | None:
+def in_force(
+    as_of: datetime.date, effective: datetime.date | None, expires: datetime.date | None
+) -> tuple[str, str] | None:
     """None when the policy is in force on `as_of`; else its status (OUT_OF_FORCE) and why, in Chinese."""
     if effective is not None and as_of < effective:
         return "not_yet_effective", f"政策自 {effective.isoformat()} 起施行，{as_of.isoformat()} 尚未施行"
@@ -791,9 +841,17 @@ ClauseEntry = tuple[Clause, Callable[[dict[str, Any]], ClauseResult]]
 class Evaluator:
     """A policy's evaluation, with what every call needs (defaults, clause selection) worked out once."""
 
-    def __init__(self, policy: str, title: str, effective: datetime.date | None, expires: datetime.date | None,
-                 inputs: Mapping[str, Input], clauses: Sequence[ClauseEntry],
-                 lets: Callable[[dict[str, Any]], Any], limits: Callable[[dict[str, Any]], tuple[Limit, ...]]):
+    def __init__(
+        self,
+        policy: str,
+        title: str,
+        effective: datetime.date | None,
+        expires: datetime.date | None,
+        inputs: Mapping[str, Input],
+        clauses: Sequence[ClauseEntry],
+        lets: Callable[[dict[str, Any]], Any],
+        limits: Callable[[dict[str, Any]], tuple[Limit, ...]],
+    ):
         self.policy, self.title, self.effective, self.expires = policy, title, effective, expires
         self.inputs, self.clauses, self.lets, self.limits = inputs, tuple(clauses), lets, limits
         self.defaults = {name: spec.default for name, spec in inputs.items() if spec.default is not None}
@@ -816,8 +874,13 @@ class Evaluator:
                 self._selections[key] = found
         return found
 
-    def evaluate(self, facts: Mapping[str, Any], as_of: datetime.date | None = None,
-                 clauses: str | Iterable[str] | None = None, validated: bool = False) -> Evaluation:
+    def evaluate(
+        self,
+        facts: Mapping[str, Any],
+        as_of: datetime.date | None = None,
+        clauses: str | Iterable[str] | None = None,
+        validated: bool = False,
+    ) -> Evaluation:
         """Evaluate the policy for one applicant: raw facts are validated unless `validated` says they were."""
         selected = self.select(clauses)
         if validated:

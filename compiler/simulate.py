@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 import html
 import tempfile
-from typing import Any
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -16,10 +16,15 @@ from pol.compiler.backends.sql import quote
 from pol.compiler.runtime import format_money
 
 # The buckets of the change `d` in an applicant's maximum, for the distribution.
-BUCKETS = [("减少超过 100万元", "{d} < -1000000"), ("减少 10万元至 100万元", "{d} >= -1000000 AND {d} < -100000"),
-           ("减少不到 10万元", "{d} >= -100000 AND {d} < 0"), ("不变", "{d} = 0"),
-           ("增加不超过 10万元", "{d} > 0 AND {d} <= 100000"), ("增加 10万元至 100万元", "{d} > 100000 AND {d} <= 1000000"),
-           ("增加超过 100万元", "{d} > 1000000")]
+BUCKETS = [
+    ("减少超过 100万元", "{d} < -1000000"),
+    ("减少 10万元至 100万元", "{d} >= -1000000 AND {d} < -100000"),
+    ("减少不到 10万元", "{d} >= -100000 AND {d} < 0"),
+    ("不变", "{d} = 0"),
+    ("增加不超过 10万元", "{d} > 0 AND {d} <= 100000"),
+    ("增加 10万元至 100万元", "{d} > 100000 AND {d} <= 1000000"),
+    ("增加超过 100万元", "{d} > 1000000"),
+]
 
 
 @attrs.frozen
@@ -53,8 +58,9 @@ def _one(con: Any, sql: str) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def simulate(base: ir.Program, reform: ir.Program, key: str, source: Path, as_of: datetime.date,
-             title: str) -> Simulation:
+def simulate(
+    base: ir.Program, reform: ir.Program, key: str, source: Path, as_of: datetime.date, title: str
+) -> Simulation:
     """Evaluate `source` under the policy and under the reform, and compare them applicant by applicant."""
     import duckdb
 
@@ -68,24 +74,44 @@ def simulate(base: ir.Program, reform: ir.Program, key: str, source: Path, as_of
         costs = []
         for c in base.clauses:
             col = lambda f, c=c: quote(f"{key}.{c.id}.{f}")  # noqa: E731
-            row = _one(con,
+            row = _one(
+                con,
                 f"SELECT COALESCE(sum(b.{col('amount')}), 0), COALESCE(sum(a.{col('amount')}), 0), "
                 f"COALESCE(sum(b.{col('max_amount')}), 0), COALESCE(sum(a.{col('max_amount')}), 0), "
-                f"count(b.{col('max_amount')}), count(a.{col('max_amount')}) FROM b JOIN a USING (row)")
+                f"count(b.{col('max_amount')}), count(a.{col('max_amount')}) FROM b JOIN a USING (row)",
+            )
             costs.append(ClauseCost(c.id, c.article, (row[0], row[1]), (row[2], row[3]), (row[4], row[5])))
         det, mx = quote(f"{key}.totals.determined"), quote(f"{key}.totals.maximum")
-        totals = _one(con, f"SELECT sum(b.{det}), sum(a.{det}), sum(b.{mx}), sum(a.{mx}), "
-                             f"count(*) FILTER (WHERE a.{mx} > b.{mx}), count(*) FILTER (WHERE a.{mx} < b.{mx}) "
-                      "FROM b JOIN a USING (row)")
-        changed = " OR ".join(f"b.{quote(f'{key}.{c.id}.status')} <> a.{quote(f'{key}.{c.id}.status')}"
-                              for c in base.clauses) or "FALSE"
+        totals = _one(
+            con,
+            f"SELECT sum(b.{det}), sum(a.{det}), sum(b.{mx}), sum(a.{mx}), "
+            f"count(*) FILTER (WHERE a.{mx} > b.{mx}), count(*) FILTER (WHERE a.{mx} < b.{mx}) "
+            "FROM b JOIN a USING (row)",
+        )
+        changed = (
+            " OR ".join(f"b.{quote(f'{key}.{c.id}.status')} <> a.{quote(f'{key}.{c.id}.status')}" for c in base.clauses)
+            or "FALSE"
+        )
         status_changed = _one(con, f"SELECT count(*) FROM b JOIN a USING (row) WHERE {changed}")[0]
         d = f"(a.{mx} - b.{mx})"
-        distribution = [(label, _one(con, f"SELECT count(*) FROM b JOIN a USING (row) WHERE {cond.format(d=d)}")[0])
-                        for label, cond in BUCKETS]
+        distribution = [
+            (label, _one(con, f"SELECT count(*) FROM b JOIN a USING (row) WHERE {cond.format(d=d)}")[0])
+            for label, cond in BUCKETS
+        ]
     z = Decimal(0)
-    return Simulation(title, base.title, as_of, result.rows, costs, (totals[0] or z, totals[1] or z),
-                      (totals[2] or z, totals[3] or z), totals[4], totals[5], status_changed, distribution)
+    return Simulation(
+        title,
+        base.title,
+        as_of,
+        result.rows,
+        costs,
+        (totals[0] or z, totals[1] or z),
+        (totals[2] or z, totals[3] or z),
+        totals[4],
+        totals[5],
+        status_changed,
+        distribution,
+    )
 
 
 def _delta(pair: tuple[Decimal, Decimal]) -> str:
@@ -95,19 +121,30 @@ def _delta(pair: tuple[Decimal, Decimal]) -> str:
 
 def markdown(s: Simulation) -> str:
     """The summary: totals before and after, who gains and loses, and the cost by clause."""
-    lines = [f"# 政策调整测算：{s.title}", "",
-             f"{s.policy}，按 {s.as_of.isoformat()} 有效的条款，测算 {s.rows} 个申请人（金额精确到分）。", "",
-             "| | 调整前 | 调整后 | 变化 |", "|---|---:|---:|---:|",
-             f"| 确定金额合计 | {format_money(s.determined[0])} | {format_money(s.determined[1])} | {_delta(s.determined)} |",
-             f"| 含上限金额合计 | {format_money(s.maximum[0])} | {format_money(s.maximum[1])} | {_delta(s.maximum)} |",
-             "", f"增加的 {s.gain} 个，减少的 {s.lose} 个，结论（状态）改变的 {s.status_changed} 个。", "",
-             "## 分条款", "", "| 条款 | 条目 | 确定金额 调整前 | 调整后 | 含上限金额 调整前 | 调整后 | 获支持人数 调整前 | 调整后 |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"# 政策调整测算：{s.title}",
+        "",
+        f"{s.policy}，按 {s.as_of.isoformat()} 有效的条款，测算 {s.rows} 个申请人（金额精确到分）。",
+        "",
+        "| | 调整前 | 调整后 | 变化 |",
+        "|---|---:|---:|---:|",
+        f"| 确定金额合计 | {format_money(s.determined[0])} | {format_money(s.determined[1])} | {_delta(s.determined)} |",
+        f"| 含上限金额合计 | {format_money(s.maximum[0])} | {format_money(s.maximum[1])} | {_delta(s.maximum)} |",
+        "",
+        f"增加的 {s.gain} 个，减少的 {s.lose} 个，结论（状态）改变的 {s.status_changed} 个。",
+        "",
+        "## 分条款",
+        "",
+        "| 条款 | 条目 | 确定金额 调整前 | 调整后 | 含上限金额 调整前 | 调整后 | 获支持人数 调整前 | 调整后 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for c in s.clauses:
         if c.maximum == (0, 0) and c.granted == (0, 0):
             continue
-        lines.append(f"| {c.clause} | {c.article or ''} | {format_money(c.determined[0])} | {format_money(c.determined[1])} "
-                     f"| {format_money(c.maximum[0])} | {format_money(c.maximum[1])} | {c.granted[0]} | {c.granted[1]} |")
+        lines.append(
+            f"| {c.clause} | {c.article or ''} | {format_money(c.determined[0])} | {format_money(c.determined[1])} "
+            f"| {format_money(c.maximum[0])} | {format_money(c.maximum[1])} | {c.granted[0]} | {c.granted[1]} |"
+        )
     lines += ["", "## 每个申请人含上限金额的变化", "", "| 变化 | 人数 |", "|---|---:|"]
     lines += [f"| {label} | {n} |" for label, n in s.distribution]
     return "\n".join(lines) + "\n"
@@ -117,15 +154,19 @@ def _bars(title: str, items: list[tuple[str, float, float]]) -> str:
     """A grouped bar chart (before, after) as inline SVG: nothing fetched, readable without scripts."""
     width, row = 720, 26
     top = max([max(b, a) for _, b, a in items] + [1.0])
-    parts = [f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" height="{row * len(items) * 2 + 30}" '
-             'xmlns="http://www.w3.org/2000/svg" font-size="12">']
+    parts = [
+        f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" height="{row * len(items) * 2 + 30}" '
+        'xmlns="http://www.w3.org/2000/svg" font-size="12">'
+    ]
     y = 20
     for label, b, a in items:
         for value, colour, what in ((b, "#8c8c8c", "调整前"), (a, "#1a55b3", "调整后")):
             w = 420 * value / top
-            parts.append(f'<text x="0" y="{y + 14}">{html.escape(label)} {what}</text>'
-                         f'<rect x="260" y="{y + 3}" width="{w:.1f}" height="14" fill="{colour}"/>'
-                         f'<text x="{264 + w:.1f}" y="{y + 14}">{value:,.0f}</text>')
+            parts.append(
+                f'<text x="0" y="{y + 14}">{html.escape(label)} {what}</text>'
+                f'<rect x="260" y="{y + 3}" width="{w:.1f}" height="14" fill="{colour}"/>'
+                f'<text x="{264 + w:.1f}" y="{y + 14}">{value:,.0f}</text>'
+            )
             y += row
     parts.append("</svg>")
     return "".join(parts)
@@ -134,9 +175,12 @@ def _bars(title: str, items: list[tuple[str, float, float]]) -> str:
 def report(s: Simulation) -> str:
     """The HTML report: the summary's tables and two charts, one self-contained page."""
     clauses = [c for c in s.clauses if c.maximum != (0, 0)]
-    table = "".join(f"<tr><td>{html.escape(c.clause)}</td><td>{html.escape(c.article or '')}</td>"
-                    f"<td>{format_money(c.maximum[0])}</td><td>{format_money(c.maximum[1])}</td>"
-                    f"<td>{c.granted[0]}</td><td>{c.granted[1]}</td></tr>" for c in clauses)
+    table = "".join(
+        f"<tr><td>{html.escape(c.clause)}</td><td>{html.escape(c.article or '')}</td>"
+        f"<td>{format_money(c.maximum[0])}</td><td>{format_money(c.maximum[1])}</td>"
+        f"<td>{c.granted[0]}</td><td>{c.granted[1]}</td></tr>"
+        for c in clauses
+    )
     dist = "".join(f"<tr><td>{html.escape(label)}</td><td>{n}</td></tr>" for label, n in s.distribution)
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>政策调整测算：{html.escape(s.title)}</title>

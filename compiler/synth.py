@@ -8,15 +8,22 @@ import datetime
 import io
 import math
 import random
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pol.compiler import ir
 
 # One step beside a threshold, by the kind of value: a fen, a square metre, a percentage point, a year.
-STEP = {"money": Decimal("0.01"), "money_per_area": Decimal("0.01"), "area": Decimal(1), "ratio": Decimal("0.01"),
-        "years": Decimal(1), "number": Decimal(1)}
+STEP = {
+    "money": Decimal("0.01"),
+    "money_per_area": Decimal("0.01"),
+    "area": Decimal(1),
+    "ratio": Decimal("0.01"),
+    "years": Decimal(1),
+    "number": Decimal(1),
+}
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -62,8 +69,13 @@ def _realistic(rng: random.Random, spec: ir.Input) -> Any:
     return Decimal(rng.randrange(0, 11))  # years, counts
 
 
-def applicant(rng: random.Random, inputs: tuple[ir.Input, ...], edges: dict[str, set[Any]],
-              at_edges: float = 0.2, missing: float = 0.1) -> dict[str, Any]:
+def applicant(
+    rng: random.Random,
+    inputs: tuple[ir.Input, ...],
+    edges: dict[str, set[Any]],
+    at_edges: float = 0.2,
+    missing: float = 0.1,
+) -> dict[str, Any]:
     """One applicant: each fact missing with probability `missing`, at or beside a threshold with `at_edges`."""
     facts: dict[str, Any] = {}
     for spec in inputs:

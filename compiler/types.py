@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 import attrs
 
 from pol.dsl.units import AREA_NAMES, CNY, M2, MU, NUMBER, RATIO, USD, YEARS, Unit
@@ -54,7 +52,7 @@ class ErrorT:
         return "?"
 
 
-Ty = Union[QuantityT, DateT, BoolT, EnumT, ErrorT]
+Ty = QuantityT | DateT | BoolT | EnumT | ErrorT
 
 ERROR = ErrorT()
 BOOL = BoolT()

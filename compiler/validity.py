@@ -61,7 +61,6 @@ class Standing:
     in_force: bool
 
 
-
 def standing(header: dict[str, object], as_of: datetime.date) -> Standing:
     """A policy's status on `as_of`, from its stated status and its dates."""
     start, end = period(header)

@@ -76,8 +76,6 @@ class Call:
     span: Span
 
 
-
-
 @attrs.frozen(kw_only=True, cache_hash=True)
 class Compare:
     """`left op right`, keeping the legal word (以上, 超过, …) or symbol the drafter used."""
@@ -122,7 +120,8 @@ class Not:
     span: Span
 
 
-TableKey = Union["Name", "Quantity", "BoolLit"]
+# A forward reference (the classes come later), so typing.Union rather than |.
+TableKey = Union["Name", "Quantity", "BoolLit"]  # noqa: UP007
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -161,7 +160,7 @@ class Tiers:
     span: Span
 
 
-Expr = Union[Quantity, DateLit, BoolLit, Name, BinOp, Call, Compare, InSet, And, Or, Not, ByTable, Tiers]
+Expr = Quantity | DateLit | BoolLit | Name | BinOp | Call | Compare | InSet | And | Or | Not | ByTable | Tiers
 
 # ---------------------------------------------------------------- clauses
 
@@ -378,7 +377,7 @@ class Limit:
     span: Span
 
 
-MetaValue = Union[Text, DateLit, Name, Quantity]
+MetaValue = Text | DateLit | Name | Quantity
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -399,7 +398,7 @@ class PolicyHeader:
     span: Span
 
 
-Decl = Union[PolicyHeader, EnumDecl, InputDecl, LetDecl, Clause, Measure, Limit]
+Decl = PolicyHeader | EnumDecl | InputDecl | LetDecl | Clause | Measure | Limit
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)

@@ -13,8 +13,28 @@ from pol.dsl.grammar import grammar_text
 # grammar.lark, so a keyword added there is highlighted without touching this file.
 _DECLARATIONS = ("_POLICY", "_ENUM", "_INPUT", "_LET", "_CLAUSE", "_MEASURE", "_LIMIT")
 _CONSTANTS = ("TRUE", "FALSE", "NOT_ELIGIBLE", "_CASE")
-_WORDS = ("_AND", "_OR", "_NOT", "_IN", "_OF", "_DE", "_TO", "_REACH", "CMP_WORD", "SCOPE_WORD", "_PER", "_AS",
-          "_ON", "_LABEL", "_BY", "_TIERS", "_ELSE", "_DEFAULT", "_MIN", "_MAX")
+_WORDS = (
+    "_AND",
+    "_OR",
+    "_NOT",
+    "_IN",
+    "_OF",
+    "_DE",
+    "_TO",
+    "_REACH",
+    "CMP_WORD",
+    "SCOPE_WORD",
+    "_PER",
+    "_AS",
+    "_ON",
+    "_LABEL",
+    "_BY",
+    "_TIERS",
+    "_ELSE",
+    "_DEFAULT",
+    "_MIN",
+    "_MAX",
+)
 
 _TERMINAL = re.compile(r'^(?P<name>[A-Z_]+)\.\d+:\s*(?P<body>"[^\n]*)$', re.M)
 
@@ -29,8 +49,9 @@ def _spellings() -> dict[str, tuple[str, ...]]:
     return found
 
 
-def _pick(found: dict[str, tuple[str, ...]], names: tuple[str, ...] | None = None,
-          exclude: tuple[str, ...] = ()) -> list[str]:
+def _pick(
+    found: dict[str, tuple[str, ...]], names: tuple[str, ...] | None = None, exclude: tuple[str, ...] = ()
+) -> list[str]:
     chosen = [w for n, ws in found.items() if (names is None or n in names) and n not in exclude for w in ws]
     return sorted(set(chosen), key=len, reverse=True)
 
@@ -56,14 +77,22 @@ class PolLexer(RegexLexer):
             (r'"""', String.Doc, "triple"),
             (r'"(?:[^"\\\n]|\\.)*"', String),
             (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", Literal.Date),
-            (r"[0-9]+(\.[0-9]+)?([^\W\d_]|[%％㎡²])*?(/([^\W\d_]|[㎡²])+?)?[ \t]*([(（]含[)）])?[ \t]*(以上|以下|以内)",
-             Number),
+            (
+                r"[0-9]+(\.[0-9]+)?([^\W\d_]|[%％㎡²])*?(/([^\W\d_]|[㎡²])+?)?[ \t]*([(（]含[)）])?[ \t]*(以上|以下|以内)",
+                Number,
+            ),
             (r"[0-9]+(\.[0-9]+)?([^\W\d_]|[%％㎡²])*(/([^\W\d_]|[㎡²])+)?", Number),
             (words(_pick(_FOUND, _DECLARATIONS), prefix=_BEFORE, suffix=_AFTER), Keyword.Declaration),
             (words(_pick(_FOUND, _CONSTANTS), prefix=_BEFORE, suffix=_AFTER), Keyword.Constant),
             (words(_pick(_FOUND, _WORDS), prefix=_BEFORE, suffix=_AFTER), Operator.Word),
-            (words(_pick(_FOUND, exclude=_DECLARATIONS + _CONSTANTS + _WORDS + ("DATE",)),
-                   prefix=_BEFORE, suffix=_AFTER), Keyword),
+            (
+                words(
+                    _pick(_FOUND, exclude=_DECLARATIONS + _CONSTANTS + _WORDS + ("DATE",)),
+                    prefix=_BEFORE,
+                    suffix=_AFTER,
+                ),
+                Keyword,
+            ),
             (r"[^\W\d]\w*", Name),
             (r">=|<=|==|!=|[≥≤<>=×*/+\-~～—|]", Operator),
             (r"[{}()\[\],，;；:：]", Punctuation),

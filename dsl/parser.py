@@ -28,8 +28,7 @@ _DECL_NAME = re.compile(r"^(?:enum|枚举|input|输入|let|定义)\s+([^\W\d]\w*
 def _lark() -> Lark:
     # cache=True keeps Lark's parse tables in the temporary folder, keyed by a hash of the grammar and
     # the options: a command loads them in milliseconds instead of rebuilding them on every run.
-    return Lark(grammar_text(), parser="lalr", propagate_positions=True,
-                maybe_placeholders=False, cache=True)
+    return Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=False, cache=True)
 
 
 # What the `received_local` rule becomes, so that `received` can tell it from clause names.
@@ -95,16 +94,25 @@ def _check_strings(tree: Any, builder: _Builder) -> None:
         m = _HIDDEN.search(token.value)
         if m is None:
             continue
-        before = token.value[:m.start()]
+        before = token.value[: m.start()]
         line = token.line + before.count("\n")
         column = (m.start() - before.rfind("\n")) if "\n" in before else token.column + m.start()
         name = unicodedata.name(m.group(), f"U+{ord(m.group()):04X}")
-        span = Span(file=builder.path, line=line + builder.line_offset, column=column,
-                    end_line=line + builder.line_offset, end_column=column + 1)
-        builder.diagnostics.append(error(
-            "POL003", f"the string holds the invisible character U+{ord(m.group()):04X} ({name})", span,
-            "it can make the text read differently from what it says, or hide a figure from `pol lint`; "
-            "delete it"))
+        span = Span(
+            file=builder.path,
+            line=line + builder.line_offset,
+            column=column,
+            end_line=line + builder.line_offset,
+            end_column=column + 1,
+        )
+        builder.diagnostics.append(
+            error(
+                "POL003",
+                f"the string holds the invisible character U+{ord(m.group()):04X} ({name})",
+                span,
+                "it can make the text read differently from what it says, or hide a figure from `pol lint`; delete it",
+            )
+        )
 
 
 # How deeply a declaration's syntax tree may nest. The bundled policies reach 10; a limit well above
@@ -136,9 +144,14 @@ def _too_deep(builder: _Builder, chunk: str, first_line: int) -> None:
     """Refuse a declaration nested beyond MAX_NESTING, pointing at its first line."""
     width = len(chunk.split("\n", 1)[0]) or 1
     span = Span(file=builder.path, line=first_line, column=1, end_line=first_line, end_column=width + 1)
-    builder.diagnostics.append(error(
-        "POL004", f"this declaration is nested more than {MAX_NESTING} levels deep", span,
-        "split a long expression into named parts with `let`"))
+    builder.diagnostics.append(
+        error(
+            "POL004",
+            f"this declaration is nested more than {MAX_NESTING} levels deep",
+            span,
+            "split a long expression into named parts with `let`",
+        )
+    )
 
 
 def _chunks(text: str) -> list[tuple[int, str]]:
@@ -152,7 +165,11 @@ def _chunks(text: str) -> list[tuple[int, str]]:
         if line.count('"""') % 2 == 1:
             in_triple = not in_triple
     starts.append(len(lines))
-    return [(a + 1, "\n".join(lines[a:b])) for a, b in zip(starts, starts[1:]) if "\n".join(lines[a:b]).strip()]
+    return [
+        (a + 1, "\n".join(lines[a:b]))
+        for a, b in zip(starts, starts[1:], strict=False)
+        if "\n".join(lines[a:b]).strip()
+    ]
 
 
 # ---------------------------------------------------------------- syntax errors
@@ -193,10 +210,14 @@ def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> D
     if token.type == "$END":
         lines = chunk.rstrip().split("\n")
         end_line = len(lines) + offset
-        span = Span(file=path, line=end_line, column=len(lines[-1]) + 1, end_line=end_line, end_column=len(lines[-1]) + 2)
+        span = Span(
+            file=path, line=end_line, column=len(lines[-1]) + 1, end_line=end_line, end_column=len(lines[-1]) + 2
+        )
         return error("POL001", "unexpected end of the declaration; is a '}' missing?", span)
     end_column = token.end_column if token.end_line == token.line else column + 1
-    span = Span(file=path, line=line + offset, column=column, end_line=line + offset, end_column=end_column or column + 1)
+    span = Span(
+        file=path, line=line + offset, column=column, end_line=line + offset, end_column=end_column or column + 1
+    )
     message = f"unexpected {_describe_token(token)}"
     if token.type == "NAME" and "title" in expected and "grant" in expected and len(expected) > 8:
         message = f"'{token.value}' is not a clause item"
@@ -208,7 +229,11 @@ def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> D
         shown = expected if len(expected) <= 8 else expected[:8] + ["…"]
         message += "; expected " + ", ".join(shown)
     if token.type in ("NAME", "QUANTITY"):
-        glued = [w for w in set(COMPARE_WORDS) | set(KEYWORD_SPELLINGS.values()) if w in token.value and w != token.value and not w.isascii()]
+        glued = [
+            w
+            for w in set(COMPARE_WORDS) | set(KEYWORD_SPELLINGS.values())
+            if w in token.value and w != token.value and not w.isascii()
+        ]
         if glued:
             notes.append(
                 f"'{token.value}' contains the keyword '{sorted(glued, key=len)[-1]}': Chinese keywords must be "
@@ -219,12 +244,34 @@ def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> D
 
 # ---------------------------------------------------------------- tree to AST
 
-_COMPARE_SYMBOLS: dict[str, ast.CompareOp] = {">=": ">=", "≥": ">=", "<=": "<=", "≤": "<=", ">": ">", "<": "<", "==": "==", "=": "==", "!=": "!="}
+_COMPARE_SYMBOLS: dict[str, ast.CompareOp] = {
+    ">=": ">=",
+    "≥": ">=",
+    "<=": "<=",
+    "≤": "<=",
+    ">": ">",
+    "<": "<",
+    "==": "==",
+    "=": "==",
+    "!=": "!=",
+}
 # The words written after a threshold (50万元以上), with the comparison the legal reading gives them.
 _THRESHOLD_OPS = {word: COMPARE_WORDS[word] for word in ("以上", "以下", "以内")}
 
-_CLAUSE_ONLY = ("beneficiary", "subject", "exclusive", "parties", "when", "grant", "cap", "offset", "topup", "duration",
-                "once", "example")
+_CLAUSE_ONLY = (
+    "beneficiary",
+    "subject",
+    "exclusive",
+    "parties",
+    "when",
+    "grant",
+    "cap",
+    "offset",
+    "topup",
+    "duration",
+    "once",
+    "example",
+)
 
 
 def _unquote(raw: str) -> str:
@@ -249,7 +296,9 @@ class _Builder(Transformer[Token, Any]):
 
     def _span(self, meta: Any) -> Span:
         if getattr(meta, "empty", True) and not hasattr(meta, "line"):
-            return Span(file=self.path, line=self.line_offset + 1, column=1, end_line=self.line_offset + 1, end_column=1)
+            return Span(
+                file=self.path, line=self.line_offset + 1, column=1, end_line=self.line_offset + 1, end_column=1
+            )
         return Span(
             file=self.path,
             line=meta.line + self.line_offset,
@@ -309,8 +358,9 @@ class _Builder(Transformer[Token, Any]):
         label = next((_unquote(x.value) for x in c[2:] if isinstance(x, Token)), None)
         default = next((x[1] for x in c[2:] if isinstance(x, tuple)), None)
         received = next((x for x in c[2:] if isinstance(x, ast.Received)), None)
-        return ast.InputDecl(name=c[0].value, type=c[1], label=label, default=default, span=self._tspan(c[0]),
-                             received=received)
+        return ast.InputDecl(
+            name=c[0].value, type=c[1], label=label, default=default, span=self._tspan(c[0]), received=received
+        )
 
     def received(self, meta: Any, c: list[Any]) -> ast.Received:
         names = tuple(ast.Name(id=t.value, span=self._tspan(t)) for t in c if isinstance(t, Token) and t.type == "NAME")
@@ -373,15 +423,19 @@ class _Builder(Transformer[Token, Any]):
         items = [x for x in c[1:] if isinstance(x, tuple)]
         single: dict[str, Any] = {}
         many: dict[str, list[Any]] = {
-            k: [] for k in ("stage", "parties", "lead", "responsible", "note", "waive", "when", "cap", "offset",
-                      "example")
+            k: []
+            for k in ("stage", "parties", "lead", "responsible", "note", "waive", "when", "cap", "offset", "example")
         }
         what = "measure" if measure else "clause"
         for kind, value, span in items:
             if measure and kind in _CLAUSE_ONLY:
                 self.diagnostics.append(
-                    error("POL104", f"'{kind}' cannot appear in a measure; a measure has no money rule", span,
-                          "write it as a clause if the text grants money or other support")
+                    error(
+                        "POL104",
+                        f"'{kind}' cannot appear in a measure; a measure has no money rule",
+                        span,
+                        "write it as a clause if the text grants money or other support",
+                    )
                 )
                 continue
             if kind in ("offset", "topup"):
@@ -395,22 +449,41 @@ class _Builder(Transformer[Token, Any]):
         span = self._span(meta)
         if measure:
             return ast.Measure(
-                id=id_token.value, article=article, title=single.get("title"), original=single.get("original"),
-                stages=tuple(many["stage"]), lead=tuple(many["lead"]), responsible=tuple(many["responsible"]),
+                id=id_token.value,
+                article=article,
+                title=single.get("title"),
+                original=single.get("original"),
+                stages=tuple(many["stage"]),
+                lead=tuple(many["lead"]),
+                responsible=tuple(many["responsible"]),
                 notes=tuple(many["note"]),
-                waivers=tuple(many["waive"]), span=span,
+                waivers=tuple(many["waive"]),
+                span=span,
                 id_span=self._tspan(id_token),
             )
         return ast.Clause(
-            id=id_token.value, article=article, title=single.get("title"), original=single.get("original"),
-            beneficiary=single.get("beneficiary"), stages=tuple(many["stage"]), subject=single.get("subject"),
-            exclusive=single.get("exclusive"), parties=tuple(many["parties"]),
+            id=id_token.value,
+            article=article,
+            title=single.get("title"),
+            original=single.get("original"),
+            beneficiary=single.get("beneficiary"),
+            stages=tuple(many["stage"]),
+            subject=single.get("subject"),
+            exclusive=single.get("exclusive"),
+            parties=tuple(many["parties"]),
             lead=tuple(many["lead"]),
-            responsible=tuple(many["responsible"]), notes=tuple(many["note"]), waivers=tuple(many["waive"]),
+            responsible=tuple(many["responsible"]),
+            notes=tuple(many["note"]),
+            waivers=tuple(many["waive"]),
             conditions=tuple(many["when"]),
-            grant=single.get("grant"), caps=tuple(many["cap"]), offsets=tuple(many["offset"]),
-            duration=single.get("duration"), examples=tuple(many["example"]), span=span,
-            id_span=self._tspan(id_token), once=single.get("once"),
+            grant=single.get("grant"),
+            caps=tuple(many["cap"]),
+            offsets=tuple(many["offset"]),
+            duration=single.get("duration"),
+            examples=tuple(many["example"]),
+            span=span,
+            id_span=self._tspan(id_token),
+            once=single.get("once"),
         )
 
     def title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
@@ -424,7 +497,11 @@ class _Builder(Transformer[Token, Any]):
 
     def waive(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         values = tuple(self._quantity(t) for t in c[:-1])
-        return ("waive", ast.Waiver(values=values, reason=_unquote(c[-1].value), span=self._span(meta)), self._span(meta))
+        return (
+            "waive",
+            ast.Waiver(values=values, reason=_unquote(c[-1].value), span=self._span(meta)),
+            self._span(meta),
+        )
 
     def note(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("note", self._text(c[0]), self._span(meta))
@@ -455,7 +532,11 @@ class _Builder(Transformer[Token, Any]):
         g: ast.Grant = c[0]
         support = c[1] if len(c) > 1 else None
         span = self._span(meta)
-        return ("grant", ast.Grant(mode=g.mode, value=g.value, low=g.low, high=g.high, support=support, span=span), span)
+        return (
+            "grant",
+            ast.Grant(mode=g.mode, value=g.value, low=g.low, high=g.high, support=support, span=span),
+            span,
+        )
 
     def support(self, meta: Any, c: list[Any]) -> str:
         return str(c[0].value)
@@ -522,8 +603,9 @@ class _Builder(Transformer[Token, Any]):
         return ast.Expect(kind="up_to", amount=self._quantity(c[0]), low=None, high=None, span=self._span(meta))
 
     def expect_range(self, meta: Any, c: list[Any]) -> ast.Expect:
-        return ast.Expect(kind="range", amount=None, low=self._quantity(c[0]), high=self._quantity(c[1]),
-                          span=self._span(meta))
+        return ast.Expect(
+            kind="range", amount=None, low=self._quantity(c[0]), high=self._quantity(c[1]), span=self._span(meta)
+        )
 
     def expect_not_eligible(self, meta: Any, c: list[Any]) -> ast.Expect:
         return ast.Expect(kind="not_eligible", amount=None, low=None, high=None, span=self._span(meta))
@@ -590,8 +672,7 @@ class _Builder(Transformer[Token, Any]):
 
     def cmp_word(self, meta: Any, c: list[Any]) -> ast.Compare:
         left, word, right = c
-        return ast.Compare(op=COMPARE_WORDS[word.value], left=left, right=right, word=word.value,
-                           span=self._span(meta))
+        return ast.Compare(op=COMPARE_WORDS[word.value], left=left, right=right, word=word.value, span=self._span(meta))
 
     def cmp_reach(self, meta: Any, c: list[Any]) -> ast.Compare:
         left, right = c
@@ -601,8 +682,13 @@ class _Builder(Transformer[Token, Any]):
         left, token = c
         text, word, explicit = split_threshold(token.value)
         right = self._quantity(token, text)
-        return ast.Compare(op=_THRESHOLD_OPS[word], left=left, right=right, word=("(含)" if explicit else "") + word,
-                           span=self._span(meta))
+        return ast.Compare(
+            op=_THRESHOLD_OPS[word],
+            left=left,
+            right=right,
+            word=("(含)" if explicit else "") + word,
+            span=self._span(meta),
+        )
 
     def in_set(self, meta: Any, c: list[Any]) -> ast.InSet:
         return ast.InSet(subject=c[0], options=tuple(c[1:]), span=self._span(meta))
@@ -621,8 +707,9 @@ class _Builder(Transformer[Token, Any]):
     def by_table(self, meta: Any, c: list[Any]) -> ast.ByTable:
         entries = tuple(x for x in c[1:] if isinstance(x, ast.TableEntry))
         default = next((x[1] for x in c[1:] if isinstance(x, tuple)), None)
-        return ast.ByTable(key=ast.Name(id=c[0].value, span=self._tspan(c[0])), entries=entries, default=default,
-                           span=self._span(meta))
+        return ast.ByTable(
+            key=ast.Name(id=c[0].value, span=self._tspan(c[0])), entries=entries, default=default, span=self._span(meta)
+        )
 
     def table_entry(self, meta: Any, c: list[Any]) -> ast.TableEntry:
         return ast.TableEntry(keys=tuple(c[:-1]), value=c[-1], span=self._span(meta))

@@ -13,7 +13,6 @@ from pol.compiler.runtime import AREA_NAMES, CURRENCY_NAMES, bounded, parse_quan
 Kind = Literal["money", "area", "money_per_area", "ratio", "years", "number"]
 
 
-
 @attrs.frozen
 class Unit:
     """The dimension of a quantity, with its currency and area unit where it has one."""
@@ -46,6 +45,7 @@ NUMBER = Unit("number")
 YEARS = Unit("years")
 M2 = Unit("area", area="m2")
 MU = Unit("area", area="mu")
+
 
 class UnitError(ValueError):
     """A literal whose number or unit cannot be understood."""

@@ -16,13 +16,46 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.2.0"
 
 if TYPE_CHECKING:
-    from pol.api import (Clause, ClauseResult, Comparison, Evaluation, FactsError, Input, Ledger, Match, Policy,
-                         PolicyError, PolicySet, ProfileError, Standing, Status, UnknownClauseError, load,
-                         load_policy)
+    from pol.api import (
+        Clause,
+        ClauseResult,
+        Comparison,
+        Evaluation,
+        FactsError,
+        Input,
+        Ledger,
+        Match,
+        Policy,
+        PolicyError,
+        PolicySet,
+        ProfileError,
+        Standing,
+        Status,
+        UnknownClauseError,
+        load,
+        load_policy,
+    )
 
-__all__ = ["Clause", "ClauseResult", "Comparison", "Evaluation", "FactsError", "Input", "Ledger", "Match", "Policy",
-           "PolicyError", "PolicySet", "ProfileError", "Standing", "Status", "UnknownClauseError", "__version__",
-           "load", "load_policy"]
+__all__ = [
+    "Clause",
+    "ClauseResult",
+    "Comparison",
+    "Evaluation",
+    "FactsError",
+    "Input",
+    "Ledger",
+    "Match",
+    "Policy",
+    "PolicyError",
+    "PolicySet",
+    "ProfileError",
+    "Standing",
+    "Status",
+    "UnknownClauseError",
+    "__version__",
+    "load",
+    "load_policy",
+]
 _API = frozenset(__all__) - {"__version__"}
 
 

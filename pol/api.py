@@ -18,9 +18,25 @@ from pol.compiler.schema import input_schema, profile_schema
 from pol.compiler.validity import Standing, standing
 from pol.dsl.diagnostics import Diagnostic
 
-__all__ = ["Clause", "ClauseResult", "Comparison", "Evaluation", "FactsError", "Input", "Ledger", "Match",
-           "Policy", "PolicyError", "PolicySet", "ProfileError", "Standing", "Status", "UnknownClauseError", "load",
-           "load_policy"]
+__all__ = [
+    "Clause",
+    "ClauseResult",
+    "Comparison",
+    "Evaluation",
+    "FactsError",
+    "Input",
+    "Ledger",
+    "Match",
+    "Policy",
+    "PolicyError",
+    "PolicySet",
+    "ProfileError",
+    "Standing",
+    "Status",
+    "UnknownClauseError",
+    "load",
+    "load_policy",
+]
 
 
 class PolicyError(Exception):
@@ -80,8 +96,13 @@ class Policy:
         """The JSON Schema of the facts, as `pol inputs` writes it."""
         return input_schema(self._loaded.policy)
 
-    def evaluate(self, facts: Mapping[str, Any], *, clauses: str | Iterable[str] | None = None,
-                 as_of: datetime.date | None = None) -> Evaluation:
+    def evaluate(
+        self,
+        facts: Mapping[str, Any],
+        *,
+        clauses: str | Iterable[str] | None = None,
+        as_of: datetime.date | None = None,
+    ) -> Evaluation:
         """Evaluate raw facts (JSON values or Python ones) for every clause or those named, on `as_of` (today)."""
         return self._module.evaluate(facts, as_of=as_of, clauses=clauses)
 
@@ -113,8 +134,9 @@ class PolicySet(Mapping[str, Policy]):
     def _internal(self) -> dict[str, _profile.Policy]:
         return {key: p._loaded for key, p in self._policies.items()}
 
-    def match(self, profile: Mapping[str, Any], *, as_of: datetime.date | None = None,
-              item: str | None = None) -> list[Match]:
+    def match(
+        self, profile: Mapping[str, Any], *, as_of: datetime.date | None = None, item: str | None = None
+    ) -> list[Match]:
         """Every clause in force that the enterprise (or one of its items) may qualify for, as `pol match`."""
         return _profile.match(profile, self._internal(), as_of or datetime.date.today(), item)
 

@@ -18,9 +18,13 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 @pytest.mark.parametrize("where", ["docs/api.md", "pol/__init__.py"])
 def test_the_documented_examples_run(where, monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
-    result = doctest.testfile(str(ROOT / where), module_relative=False, optionflags=FLAGS, verbose=False,
-                              globs={}, encoding="utf-8") if where.endswith(".md") else \
-        doctest.testmod(pol, optionflags=FLAGS)
+    result = (
+        doctest.testfile(
+            str(ROOT / where), module_relative=False, optionflags=FLAGS, verbose=False, globs={}, encoding="utf-8"
+        )
+        if where.endswith(".md")
+        else doctest.testmod(pol, optionflags=FLAGS)
+    )
     assert result.attempted > 0 and result.failed == 0
 
 
@@ -43,8 +47,10 @@ def test_clauses_are_chosen_by_exact_id_in_the_documents_order(yantai) -> None:
 
 
 def test_statuses_are_the_enum_and_equal_their_json_strings(yantai) -> None:
-    ev = yantai.evaluate({"新药类别": "一类新药", "临床阶段": "I期", "临床研发费用": "100万", "该品种已获研发扶持": 0},
-                         as_of=datetime.date(2022, 1, 1))
+    ev = yantai.evaluate(
+        {"新药类别": "一类新药", "临床阶段": "I期", "临床研发费用": "100万", "该品种已获研发扶持": 0},
+        as_of=datetime.date(2022, 1, 1),
+    )
     statuses = {r.status for r in ev.results}
     assert all(isinstance(s, pol.Status) for s in statuses)
     assert pol.Status.GRANTED in statuses and pol.Status.NEEDS_FACTS in statuses

@@ -92,7 +92,11 @@ def test_applicant_gets_what_the_text_grants(name: str, capsys: pytest.CaptureFi
 
 def test_every_sample_file_is_checked() -> None:
     # Profiles (examples/profiles/) are checked in test_profiles.py.
-    files = {f"{p.parent.name}/{p.stem}" for p in (ROOT / "examples").glob("*/*.json") if p.parent.name not in ("profiles", "compare")}
+    files = {
+        f"{p.parent.name}/{p.stem}"
+        for p in (ROOT / "examples").glob("*/*.json")
+        if p.parent.name not in ("profiles", "compare")
+    }
     assert files == set(EXPECTED)
 
 

@@ -10,14 +10,13 @@ import random
 from decimal import Decimal
 
 import pytest
+from conftest import FUZZ_COUNTS, POLICIES
 
 from pol.compiler import ir, jsrun
-from pol.compiler.synth import STEP, thresholds
 from pol.compiler.examples import example_date, example_facts
 from pol.compiler.lower import lower
 from pol.compiler.pipeline import compile_file, load_evaluator, python_source
-
-from conftest import FUZZ_COUNTS, POLICIES
+from pol.compiler.synth import STEP, thresholds
 
 STEMS = sorted(p.stem for p in POLICIES.glob("*.pol"))
 # Generated fact sets per policy; the bundled policies make over 10,000 in all per run.
@@ -47,7 +46,7 @@ def _value(rng: random.Random, spec, edges: set):
     if pick < 0.7:
         return Decimal(0)
     if pick < 0.75:
-        return HUGE if kind in ("money", "money_per_area") else Decimal(10 ** 6)
+        return HUGE if kind in ("money", "money_per_area") else Decimal(10**6)
     if kind == "ratio":
         return Decimal(rng.randrange(0, 10001)) / 10000
     if kind in ("years", "number"):
@@ -61,8 +60,11 @@ def generated(stem: str, module, program: ir.Program, effective: datetime.date):
     edges = thresholds(program)
     days = [effective, datetime.date(2022, 6, 30), effective - datetime.timedelta(days=1), datetime.date(2035, 1, 1)]
     for _ in range(CASES):
-        facts = {name: _value(rng, spec, edges.get(name, set()))
-                 for name, spec in module.INPUTS.items() if rng.random() > 0.15}
+        facts = {
+            name: _value(rng, spec, edges.get(name, set()))
+            for name, spec in module.INPUTS.items()
+            if rng.random() > 0.15
+        }
         yield facts, rng.choice(days)
 
 
@@ -72,8 +74,11 @@ def test_javascript_agrees_with_python_on_every_worked_example(stem) -> None:
     module = load_evaluator(python_source(compiled), f"diff_{stem}")
     policy = compiled.policy
     as_of = example_date(policy)
-    cases = [{"module": stem, "facts": example_facts(ex), "as_of": as_of, "clauses": [c.id], "validated": True}
-             for c in policy.clauses for ex in c.examples]
+    cases = [
+        {"module": stem, "facts": example_facts(ex), "as_of": as_of, "clauses": [c.id], "validated": True}
+        for c in policy.clauses
+        for ex in c.examples
+    ]
     got = jsrun.run([compiled], cases)
     for case, js_json in zip(cases, got, strict=True):
         assert js_json == _python_json(module, case["facts"], as_of, set(case["clauses"])), case
@@ -85,8 +90,10 @@ def test_javascript_agrees_with_python_on_generated_facts_at_every_edge(stem) ->
     compiled = compile_file(POLICIES / f"{stem}.pol")
     module = load_evaluator(python_source(compiled), f"diff_{stem}")
     program = lower(compiled.policy, compiled.source.path)
-    cases = [{"module": stem, "facts": facts, "as_of": day, "clauses": None, "validated": True}
-             for facts, day in generated(stem, module, program, example_date(compiled.policy))]
+    cases = [
+        {"module": stem, "facts": facts, "as_of": day, "clauses": None, "validated": True}
+        for facts, day in generated(stem, module, program, example_date(compiled.policy))
+    ]
     got = jsrun.run([compiled], cases)
     statuses: dict[str, int] = {}
     for case, js_json in zip(cases, got, strict=True):
@@ -109,17 +116,21 @@ def test_build_and_test_for_javascript_from_the_command_line(tmp_path, capsys) -
     out = tmp_path / "js"
     assert main(["build", str(POLICIES), "--target", "js", "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([".pol-output", "pol_runtime.mjs", "decimal.mjs", "decimal.LICENCE.txt",
-                            *(f"{s}.mjs" for s in STEMS)])
+    assert names == sorted(
+        [".pol-output", "pol_runtime.mjs", "decimal.mjs", "decimal.LICENCE.txt", *(f"{s}.mjs" for s in STEMS)]
+    )
     # The built module runs in Node on its own, with nothing but the files beside it.
-    script = (f"import {{ evaluate }} from {json.dumps((out / 'yantai.mjs').as_uri())};"
-              "const ev = evaluate({新药类别: '一类新药', 临床阶段: 'Ⅲ期', 临床研发费用: '1 亿元'},"
-              " {asOf: '2022-01-01', clauses: ['创新药研发']});"
-              "console.log(JSON.stringify(ev.toJSON().clauses[0]));")
+    script = (
+        f"import {{ evaluate }} from {json.dumps((out / 'yantai.mjs').as_uri())};"
+        "const ev = evaluate({新药类别: '一类新药', 临床阶段: 'Ⅲ期', 临床研发费用: '1 亿元'},"
+        " {asOf: '2022-01-01', clauses: ['创新药研发']});"
+        "console.log(JSON.stringify(ev.toJSON().clauses[0]));"
+    )
     import subprocess
 
-    done = subprocess.run([jsrun.node(), "--input-type=module", "-e", script], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [jsrun.node(), "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert (result["status"], result["amount"]) == ("granted", "20000000.00")

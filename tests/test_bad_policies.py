@@ -16,7 +16,7 @@ EXPECTED = re.compile(r"^# (?:error|warning): (POL\d+) (\d+):(\d+) (.*)$", re.M)
 
 
 def expectations(path: Path) -> list[tuple[str, int, int, str]]:
-    return [(c, int(l), int(col), m) for c, l, col, m in EXPECTED.findall(path.read_text(encoding="utf-8"))]
+    return [(c, int(line), int(col), m) for c, line, col, m in EXPECTED.findall(path.read_text(encoding="utf-8"))]
 
 
 @pytest.mark.parametrize("path", sorted(BAD.glob("*.pol")), ids=lambda p: p.stem)

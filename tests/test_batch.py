@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import FUZZ_COUNTS, POLICIES
+from test_backends import generated
 
 from pol.compiler import batch
 from pol.compiler.cli import main
@@ -17,9 +19,6 @@ from pol.compiler.jsrun import JsonResult
 from pol.compiler.lower import lower
 from pol.compiler.pipeline import compile_file, load_evaluator, python_source
 from pol.compiler.synth import write_csv
-
-from conftest import FUZZ_COUNTS, POLICIES
-from test_backends import generated
 
 pq = pytest.importorskip("pyarrow.parquet")
 STEMS = sorted(p.stem for p in POLICIES.glob("*.pol"))
@@ -50,18 +49,28 @@ def test_every_worked_example_as_a_row_gives_its_expected_amount(stem, tmp_path)
     result = batch.run({stem: program}, tmp_path / "in.csv", tmp_path / "out.parquet", example_date(policy))
     assert (result.rows, result.bad_rows) == (len(pairs), 0)
     rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
-    failed = [(c.id, ex.name) for (c, ex), row in zip(pairs, rows, strict=True)
-              if not _matches(ex.expect, _result(row, stem, c.id))]
+    failed = [
+        (c.id, ex.name)
+        for (c, ex), row in zip(pairs, rows, strict=True)
+        if not _matches(ex.expect, _result(row, stem, c.id))
+    ]
     assert failed == []
 
 
 def test_bad_rows_are_reported_by_row_and_column_and_left_out_of_the_totals(tmp_path, capsys) -> None:
     source = tmp_path / "people.csv"
-    source.write_text("新药类别,临床阶段,临床研发费用\n一类新药,III期,100000000\n一类新药,IV期,5000\n"
-                      "二类新药,I期,-3\n一类新药,II期,abc\n一类新药,II期,\n", encoding="utf-8")
+    source.write_text(
+        "新药类别,临床阶段,临床研发费用\n一类新药,III期,100000000\n一类新药,IV期,5000\n"
+        "二类新药,I期,-3\n一类新药,II期,abc\n一类新药,II期,\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out.csv"
-    assert main(["batch", str(POLICIES / "yantai.pol"), "--input", str(source), "--out", str(out),
-                 "--as-of", "2022-06-30"]) == 0
+    assert (
+        main(
+            ["batch", str(POLICIES / "yantai.pol"), "--input", str(source), "--out", str(out), "--as-of", "2022-06-30"]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert "row 2, column 临床阶段: IV期 is not one of I期、II期、III期" in err
     assert "row 3, column 临床研发费用: -3 is not a non-negative number" in err
@@ -79,8 +88,16 @@ def test_columns_named_otherwise_are_mapped_and_outputs_never_overwrite_inputs(t
     mapping = tmp_path / "columns.toml"
     mapping.write_text('"新药类别" = "category"\n"临床阶段" = "stage"\n"临床研发费用" = "cost"\n', encoding="utf-8")
     out = tmp_path / "out.parquet"
-    args = ["batch", str(POLICIES / "yantai.pol"), "--input", str(source), "--as-of", "2022-06-30",
-            "--columns", str(mapping)]
+    args = [
+        "batch",
+        str(POLICIES / "yantai.pol"),
+        "--input",
+        str(source),
+        "--as-of",
+        "2022-06-30",
+        "--columns",
+        str(mapping),
+    ]
     assert main([*args, "--out", str(out)]) == 0
     row = pq.read_table(out).to_pylist()[0]
     assert (row["yantai.创新药研发.status"], row["yantai.创新药研发.amount"]) == ("granted", Decimal("20000000.00"))
@@ -108,8 +125,12 @@ def test_duckdb_agrees_with_python_on_generated_applicants(stem, tmp_path, monke
         ev = module.evaluate(f, as_of=as_of, validated=True)
         for r in ev.results:
             got = _result(row, stem, r.id)
-            assert (got.status, got.amount, got.max_amount, got.min_amount) == \
-                (r.status, r.amount, r.max_amount, r.min_amount), (r.id, f)
+            assert (got.status, got.amount, got.max_amount, got.min_amount) == (
+                r.status,
+                r.amount,
+                r.max_amount,
+                r.min_amount,
+            ), (r.id, f)
         assert (row[f"{stem}.totals.determined"], row[f"{stem}.totals.maximum"]) == (ev.determined, ev.maximum), f
     FUZZ_COUNTS["duckdb agrees: applicants"] += len(facts)
 
@@ -122,18 +143,23 @@ def test_match_groups_every_row_as_pol_match_does(tmp_path, capsys) -> None:
     _write(source, list(facts), [facts])
     out = tmp_path / "out.parquet"
     policies = [str(POLICIES / f"{s}.pol") for s in ("yantai", "suzhou", "liaocheng_draft")]
-    assert main(["batch", *policies, "--input", str(source), "--out", str(out), "--as-of", "2022-06-30",
-                 "--match"]) == 0
+    assert (
+        main(["batch", *policies, "--input", str(source), "--out", str(out), "--as-of", "2022-06-30", "--match"]) == 0
+    )
     row = pq.read_table(out).to_pylist()[0]
     got = {(k.split(".")[0], k.split(".")[1]): v for k, v in row.items() if k.endswith(".match") and v is not None}
     profile = tmp_path / "profile.json"
-    profile.write_text(json.dumps({"enterprise": "甲", "facts": {**facts, "临床研发费用": "1亿"}}, ensure_ascii=False),
-                       encoding="utf-8")
+    profile.write_text(
+        json.dumps({"enterprise": "甲", "facts": {**facts, "临床研发费用": "1亿"}}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     capsys.readouterr()
     assert main(["match", str(profile), "--policies", *policies, "--as-of", "2022-06-30", "--json"]) == 0
     matches = json.loads(capsys.readouterr().out)["matches"]
     groups = {True: "免申即享", False: None}
-    expected = {(m["policy"], m["clause"]): "尚缺信息" if m["status"] == "needs_facts"
-                else groups[m["automatic"]] or "可能符合" for m in matches}
+    expected = {
+        (m["policy"], m["clause"]): "尚缺信息" if m["status"] == "needs_facts" else groups[m["automatic"]] or "可能符合"
+        for m in matches
+    }
     assert got == expected
     assert got[("yantai", "创新药研发")] == "免申即享"

@@ -7,12 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import POLICIES, ROOT
 from rich.console import Console
 
 from pol.compiler.cli import main
 from pol.compiler.commands import Cli
-
-from conftest import POLICIES, ROOT
 
 YANTAI = str(POLICIES / "yantai.pol")
 
@@ -40,15 +39,29 @@ def test_check_json_format() -> None:
 
 
 def test_eval_json_shape(tmp_path: Path) -> None:
-    code, out, _ = run(["eval", YANTAI, "--facts", str(ROOT / "examples" / "drug_developer" / "yantai.json"),
-                        "--as-of", "2022-01-01", "--json"])
+    code, out, _ = run(
+        [
+            "eval",
+            YANTAI,
+            "--facts",
+            str(ROOT / "examples" / "drug_developer" / "yantai.json"),
+            "--as-of",
+            "2022-01-01",
+            "--json",
+        ]
+    )
     assert code == 0
     doc = json.loads(out)
     assert doc["as_of"] == "2022-01-01"
     drug = next(c for c in doc["clauses"] if c["id"] == "创新药研发")
     assert {k: drug[k] for k in ("article", "status", "amount", "max_amount", "min_amount", "beneficiary")} == {
-        "article": "二(一)1", "status": "granted", "amount": "20000000.00", "max_amount": "20000000.00",
-        "min_amount": None, "beneficiary": "企业"}
+        "article": "二(一)1",
+        "status": "granted",
+        "amount": "20000000.00",
+        "max_amount": "20000000.00",
+        "min_amount": None,
+        "beneficiary": "企业",
+    }
     rent = next(c for c in doc["clauses"] if c["id"] == "研发型企业房租补贴")
     assert rent["amount"] == "300000.00"  # 1200 元/m² × 500 m² × 50%
     assert doc["totals"]["determined"] == "20300000.00"
@@ -58,13 +71,23 @@ def test_eval_json_shape(tmp_path: Path) -> None:
     ("facts", "messages"),
     [
         ({"临床研发费用": True}, ["临床研发费用 (本阶段单品种临床研发费用): expected an amount in 元"]),
-        ({"临床研发费用": "一亿"}, ["临床研发费用 (本阶段单品种临床研发费用): 'x' is not a number".replace("'x'", "'一亿'")]),
-        ({"新药类别": "一类新要", "租赁面积": "800亩", "外资": 1},
-         ["新药类别 (新药类别): '一类新要' is not one of 一类新药、二类新药、生物类似药; did you mean '一类新药'?",
-          "租赁面积 (实际租赁面积): expected an area in 平方米, got '800亩' in 亩",
-          "外资: not an input of this policy"]),
+        (
+            {"临床研发费用": "一亿"},
+            ["临床研发费用 (本阶段单品种临床研发费用): 'x' is not a number".replace("'x'", "'一亿'")],
+        ),
+        (
+            {"新药类别": "一类新要", "租赁面积": "800亩", "外资": 1},
+            [
+                "新药类别 (新药类别): '一类新要' is not one of 一类新药、二类新药、生物类似药; did you mean '一类新药'?",
+                "租赁面积 (实际租赁面积): expected an area in 平方米, got '800亩' in 亩",
+                "外资: not an input of this policy",
+            ],
+        ),
         ({"实缴注册资本": "-5万"}, ["实缴注册资本 (实缴注册资本): must not be negative, got '-5万'"]),
-        ({"销售年度": "1.5"}, ["销售年度 (自开始销售（首次在本市生产、结算）起的第几年): expected a whole number, got '1.5'"]),
+        (
+            {"销售年度": "1.5"},
+            ["销售年度 (自开始销售（首次在本市生产、结算）起的第几年): expected a whole number, got '1.5'"],
+        ),
     ],
 )
 def test_bad_facts_exit_2_naming_each_field(tmp_path: Path, facts, messages) -> None:
@@ -107,8 +130,9 @@ def test_inputs_schema() -> None:
 def test_test_command_reports_pytest_style_summary() -> None:
     code, out, _ = run(["test", str(POLICIES)])
     assert code == 0
-    examples = sum(len(re.findall(r"^\s*example\b", p.read_text(encoding="utf-8"), re.M))
-                   for p in POLICIES.glob("*.pol"))
+    examples = sum(
+        len(re.findall(r"^\s*example\b", p.read_text(encoding="utf-8"), re.M)) for p in POLICIES.glob("*.pol")
+    )
     assert examples > 50
     assert out.strip().endswith(f"{examples} passed, 0 failed")
 
@@ -152,8 +176,17 @@ def test_every_command_that_reports_speaks_json_with_format_json(tmp_path) -> No
         "eval": (["eval", YANTAI, "--facts", str(facts), "--as-of", "2022-06-30"], dict),
         "inputs": (["inputs", YANTAI], dict),
         "eval-profile": (["eval-profile", profile, "--policies", YANTAI], dict),
-        "compare": (["compare", str(ROOT / "examples" / "compare" / "class1_drug_phase3.json"), "--policies",
-                     YANTAI, str(POLICIES / "suzhou.pol"), str(POLICIES / "jiangsu.pol")], dict),
+        "compare": (
+            [
+                "compare",
+                str(ROOT / "examples" / "compare" / "class1_drug_phase3.json"),
+                "--policies",
+                YANTAI,
+                str(POLICIES / "suzhou.pol"),
+                str(POLICIES / "jiangsu.pol"),
+            ],
+            dict,
+        ),
         "match": (["match", profile, "--policies", YANTAI], dict),
         "synth": (["synth", YANTAI, "--rows", "50", "--out", str(people)], dict),
         "batch": (["batch", YANTAI, "--input", str(people), "--out", str(tmp_path / "out.csv")], dict),
@@ -172,8 +205,20 @@ def test_facts_and_profiles_can_come_from_standard_input(monkeypatch, capsys) ->
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8"))
     assert main(["eval", YANTAI, "--facts", "-", "--as-of", "2022-06-30", "--json"]) == 0
     from_stdin = json.loads(capsys.readouterr().out)
-    assert main(["eval", YANTAI, "--facts", str(ROOT / "examples" / "drug_developer" / "yantai.json"),
-                 "--as-of", "2022-06-30", "--json"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                YANTAI,
+                "--facts",
+                str(ROOT / "examples" / "drug_developer" / "yantai.json"),
+                "--as-of",
+                "2022-06-30",
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert from_stdin == json.loads(capsys.readouterr().out)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"{oops"), encoding="utf-8"))
     assert main(["eval", YANTAI, "--facts", "-"]) == 2
@@ -184,8 +229,10 @@ def test_pol_all_runs_the_pipeline_and_stops_at_the_first_failing_step(tmp_path)
     (tmp_path / "policies").mkdir()
     (tmp_path / "policies" / "yantai.pol").write_bytes((POLICIES / "yantai.pol").read_bytes())
     project = tmp_path / "pol.toml"
-    project.write_text(f'policies = ["{tmp_path / "policies"}"]\nout = "{tmp_path / "build"}"\n'
-                       '[site]\nname = "试运行"\n', encoding="utf-8")
+    project.write_text(
+        f'policies = ["{tmp_path / "policies"}"]\nout = "{tmp_path / "build"}"\n[site]\nname = "试运行"\n',
+        encoding="utf-8",
+    )
     report = _json_of(["all", "--project", str(project), "--no-site", "--format", "json"])
     assert report["ok"] and [s["step"] for s in report["steps"]] == ["check", "lint", "test", "build", "docs"]
     assert (tmp_path / "build" / "evaluators" / "yantai.py").is_file()

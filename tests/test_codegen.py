@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-from decimal import Decimal
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
+
+from conftest import POLICIES
 
 from pol.compiler.cli import main
 from pol.compiler.pipeline import compile_file, python_source
-
-from conftest import POLICIES
 
 GOLDEN = Path(__file__).parent / "golden" / "yantai.py"
 
@@ -53,15 +53,26 @@ sys.meta_path.insert(0, Block())
 
 def test_built_module_runs_standalone_without_lark_or_pol(tmp_path: Path, yantai_module) -> None:
     assert main(["build", str(POLICIES), "--out", str(tmp_path)]) == 0
-    facts = {"新药类别": "一类新药", "临床阶段": "III期", "临床研发费用": "1亿", "企业类型": "研发型企业",
-             "实缴注册资本": "2000万", "固定资产投资": "1000万", "租金单价": "600元/平方米", "租赁面积": 800}
-    script = BLOCK_LARK + f"""
+    facts = {
+        "新药类别": "一类新药",
+        "临床阶段": "III期",
+        "临床研发费用": "1亿",
+        "企业类型": "研发型企业",
+        "实缴注册资本": "2000万",
+        "固定资产投资": "1000万",
+        "租金单价": "600元/平方米",
+        "租赁面积": 800,
+    }
+    script = (
+        BLOCK_LARK
+        + f"""
 import datetime, json, sys
 sys.path.insert(0, {str(tmp_path)!r})
 import yantai
 ev = yantai.evaluate(json.loads({json.dumps(facts, ensure_ascii=False)!r}), as_of=datetime.date(2022, 1, 1))
 print(json.dumps(ev.to_json(), ensure_ascii=False))
 """
+    )
     done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     standalone = json.loads(done.stdout)
@@ -80,9 +91,17 @@ def test_generated_code_never_uses_eval_or_exec(yantai) -> None:
 def test_explanation_agrees_with_amount(yantai_module) -> None:
     import datetime
 
-    r = yantai_module.evaluate({"企业类型": "工业企业", "实缴注册资本": "5000万", "固定资产投资": "2000万",
-                                "租金单价": "500元/平方米", "租赁面积": 900}, as_of=datetime.date(2022, 1, 1),
-                               clauses={"工业企业房租补贴"}).results[0]
+    r = yantai_module.evaluate(
+        {
+            "企业类型": "工业企业",
+            "实缴注册资本": "5000万",
+            "固定资产投资": "2000万",
+            "租金单价": "500元/平方米",
+            "租赁面积": 900,
+        },
+        as_of=datetime.date(2022, 1, 1),
+        clauses={"工业企业房租补贴"},
+    ).results[0]
     assert r.explanation == [
         "企业类型为工业企业：符合“企业类型为工业企业”",
         "实缴注册资本为5000万元：符合“实缴注册资本5000万元以上”",

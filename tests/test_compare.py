@@ -6,14 +6,13 @@ import json
 from decimal import Decimal
 
 import pytest
+from conftest import POLICIES, ROOT
 
 from pol.compiler.cli import main
 from pol.compiler.compare import compare
 from pol.compiler.pipeline import compile_file
 from pol.compiler.profile import ProfileError, load_policies
 from pol.compiler.site.comparison import comparison_page
-
-from conftest import POLICIES, ROOT
 
 PROJECT = ROOT / "examples" / "compare" / "class1_drug_phase3.json"
 WAN = Decimal(10_000)
@@ -34,8 +33,10 @@ def test_class1_drug_phase3_across_two_cities_and_a_province(policies) -> None:
     comp = compare(_raw(), policies)
     assert [c.label for c in comp.columns] == ["烟台市（市级）", "苏州市（市级）", "江苏省（省级）"]
     yantai, suzhou, jiangsu = comp.columns
-    clinical = {c.policy.key: [(x.clause.id, x.result.status, x.value / WAN) for x in c.cells("新药临床研究")]
-                for c in comp.columns}
+    clinical = {
+        c.policy.key: [(x.clause.id, x.result.status, x.value / WAN) for x in c.cells("新药临床研究")]
+        for c in comp.columns
+    }
     # 烟台 二(一)1: 单品种临床研发费用 5000万 × 40% = 2000万, within III 期's 最高不超过2000万 for 一类新药.
     assert clinical["yantai"] == [("创新药研发", "granted", 2000)]
     # 苏州 第六条: 进入 III 期 一次性 250万; 完成 II 期 再按研发费用 8000万 × 20% = 1600万, 最高 200万.
@@ -48,7 +49,9 @@ def test_class1_drug_phase3_across_two_cities_and_a_province(policies) -> None:
     # 江苏 5 also offers 产业化项目 1000万–3000万 for a drug that 完成II期并启动III期: 3000万 + 3000万.
     assert jiangsu.evaluation.maximum == 6000 * WAN
     assert [(x.text, n) for x, n in suzhou.shown("产品产业化")][0] == (
-        "尚缺：取得药品注册批件并在苏州产业化、项目总投资", 2)
+        "尚缺：取得药品注册批件并在苏州产业化、项目总投资",
+        2,
+    )
 
 
 def test_project_problems_are_named_by_their_place(policies) -> None:
@@ -81,7 +84,12 @@ def test_page_links_each_amount_to_its_clause(policies) -> None:
 
 def test_compare_command_prints_a_table_and_writes_the_page(tmp_path, capsys) -> None:
     out = tmp_path / "cmp.md"
-    args = ["compare", str(PROJECT), "--policies", *(str(POLICIES / f"{k}.pol") for k in ("yantai", "suzhou", "jiangsu"))]
+    args = [
+        "compare",
+        str(PROJECT),
+        "--policies",
+        *(str(POLICIES / f"{k}.pol") for k in ("yantai", "suzhou", "jiangsu")),
+    ]
     assert main([*args, "--markdown", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "烟台市（市级）" in printed and "新药临床研究" in printed

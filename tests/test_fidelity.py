@@ -24,9 +24,18 @@ def test_every_figure_of_every_original_is_used_or_waived(path: Path) -> None:
 
 
 def test_figures_are_read_as_printed() -> None:
-    got = [(f.text, str(f.value), f.kind) for f in figures("给予100~400万元项目资助，按 15%~30%，3 万元/亩，连续三年，到 2023 年")]
-    assert got == [("100", "1000000", "money"), ("400万元", "4000000", "money"), ("15%", "0.15", "ratio"),
-                   ("30%", "0.3", "ratio"), ("3 万元/亩", "30000", "money_per_area"), ("三年", "3", "years")]
+    got = [
+        (f.text, str(f.value), f.kind)
+        for f in figures("给予100~400万元项目资助，按 15%~30%，3 万元/亩，连续三年，到 2023 年")
+    ]
+    assert got == [
+        ("100", "1000000", "money"),
+        ("400万元", "4000000", "money"),
+        ("15%", "0.15", "ratio"),
+        ("30%", "0.3", "ratio"),
+        ("3 万元/亩", "30000", "money_per_area"),
+        ("三年", "3", "years"),
+    ]
 
 
 def test_a_figure_the_rule_forgets_is_reported() -> None:
@@ -36,7 +45,8 @@ clause c "一" { original: """按费用的 20% 资助，最高 300 万元。""" 
 '''
     compiled = compile_text(source, "p.pol")
     assert [d.message for d in lint(compiled.policy, compiled.source)] == [  # type: ignore[arg-type]
-        "'300 万元' in the original of clause 'c' is not used by its rule"]
+        "'300 万元' in the original of clause 'c' is not used by its rule"
+    ]
 
 
 # The numbered articles of each document, as printed, and how many there are (counted by hand from the seeds).
@@ -56,7 +66,9 @@ def test_inventory_accounts_for_every_numbered_article(stem: str) -> None:
     compiled = compile_file(ROOT / "policies" / f"{stem}.pol")
     inv = inventory(compiled.policy)  # type: ignore[arg-type]
     assert len(inv.articles) == ARTICLES[stem]
-    assert sum(inv.count(k) for k in ("computable", "up_to", "range", "case_by_case", "qualitative")) == len(inv.entries)
+    assert sum(inv.count(k) for k in ("computable", "up_to", "range", "case_by_case", "qualitative")) == len(
+        inv.entries
+    )
 
 
 def test_suzhou_is_bounded_by_its_8000万_yearly_limit() -> None:
@@ -71,4 +83,6 @@ def test_inventory_page_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     golden = ROOT / "docs" / "inventory.md"
     if os.environ.get("POL_UPDATE_GOLDEN"):
         golden.write_text(page, encoding="utf-8")
-    assert page == golden.read_text(encoding="utf-8"), "run: pol inventory policies/ --format markdown > docs/inventory.md"
+    assert page == golden.read_text(encoding="utf-8"), (
+        "run: pol inventory policies/ --format markdown > docs/inventory.md"
+    )

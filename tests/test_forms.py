@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pol.compiler.pipeline import compile_text, load_evaluator, python_source
 
-SOURCE = '''
+SOURCE = """
 policy forms { title: "形式测试" effective: 2021-11-01 expires: 2024-12-31 }
 input 研发投入: money
 input 销售价格: money
@@ -25,7 +25,7 @@ clause 配套补助 "八(二)" { grant 500万 }
 clause 落地生产 "二(二)1" { grant up to 5000万  offset 已获临床扶持 }
 clause 专精特新 "L7" { grant up to by 等级 { 国家级: 50万, 省级: 30万 } }
 limit 1200万 per enterprise per year on (委托双方, 配套补助) label "单个企业每年资助总额上限"
-'''
+"""
 
 
 def evaluate(facts, as_of=datetime.date(2022, 1, 1)):

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import FUZZ_COUNTS, POLICIES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
@@ -27,25 +28,54 @@ from pol.compiler.pipeline import compile_text, python_source
 from pol.compiler.report import render_text
 from pol.dsl.parser import _lark
 
-from conftest import FUZZ_COUNTS, POLICIES
-
 # Generated-case suite: run by `pytest -m long` (and by .ci/run), not by the default run.
 pytestmark = pytest.mark.long
 
 EXAMPLES = int(os.environ.get("POL_FUZZ_EXAMPLES", "150"))
 # A hang guard, not a speed test: the largest bundled policy checks in about 0.1 s.
 HANG = 20.0
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("POL_FUZZ_RANDOM"),
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not os.environ.get("POL_FUZZ_RANDOM"),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 
 # Tokens as a drafter's editor would see them: strings, numbers with units, words, punctuation, spaces.
 TOKEN = re.compile(r'"""[\s\S]*?"""|"(?:\\.|[^"\\\n])*"|\d+(?:\.\d+)?[^\W\d_]*|[^\W\d]\w*|\s+|.', re.S)
 CORPUS = {p.stem: TOKEN.findall(p.read_text(encoding="utf-8")) for p in sorted(POLICIES.glob("*.pol"))}
 # The smaller policies are mutated most often, so that many cases fit in the budget.
 SMALL = [k for k, toks in CORPUS.items() if len(toks) < 4000] or list(CORPUS)
-ODDITIES = ["\u200b", "\u202e", "\ufeff", "\u3000", "\x00", "\r", "\t", "\u0301", "＂", "（", "）", "｛", "｝",
-            "\U0001f600", "\ud7ff", "\\", '"""', "#", "9" * 400, "9" * 40 + "亿", "-" + "9" * 30 + "万",
-            "(" * 300, ")" * 300, "0.000000000000000000001", "1e999", "١٢٣", "Ⅲ", "𠀀"]
+ODDITIES = [
+    "\u200b",
+    "\u202e",
+    "\ufeff",
+    "\u3000",
+    "\x00",
+    "\r",
+    "\t",
+    "\u0301",
+    "＂",
+    "（",
+    "）",
+    "｛",
+    "｝",
+    "\U0001f600",
+    "\ud7ff",
+    "\\",
+    '"""',
+    "#",
+    "9" * 400,
+    "9" * 40 + "亿",
+    "-" + "9" * 30 + "万",
+    "(" * 300,
+    ")" * 300,
+    "0.000000000000000000001",
+    "1e999",
+    "١٢٣",
+    "Ⅲ",
+    "𠀀",
+]
 
 
 def run_front_end(text: str, outcome: str) -> None:
@@ -110,8 +140,11 @@ def test_arbitrary_text_never_crashes_the_checker(text: str) -> None:
 
 
 @FUZZ
-@given(st.lists(st.sampled_from(sorted({t for toks in CORPUS.values() for t in toks if t.strip()})[:3000]),
-                max_size=60).map(" ".join))
+@given(
+    st.lists(
+        st.sampled_from(sorted({t for toks in CORPUS.values() for t in toks if t.strip()})[:3000]), max_size=60
+    ).map(" ".join)
+)
 def test_shuffled_policy_tokens_never_crash_the_checker(text: str) -> None:
     run_front_end(text, "shuffled policy tokens")
 

@@ -23,9 +23,11 @@ def test_python_dash_m_pol_prints_the_version() -> None:
 
 def test_help_imports_neither_the_parser_nor_the_commands() -> None:
     # `pol --help` answers from argparse alone; what the commands need is imported when one runs.
-    code = ("import sys; from pol.compiler.cli import parser; parser().format_help(); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lark', 'rich', 'duckdb', 'attrs') "
-            "or m.startswith('pol.compiler.commands')))")
+    code = (
+        "import sys; from pol.compiler.cli import parser; parser().format_help(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lark', 'rich', 'duckdb', 'attrs') "
+        "or m.startswith('pol.compiler.commands')))"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
 

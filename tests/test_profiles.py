@@ -8,12 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import POLICIES, ROOT
 
 from pol.compiler.cli import main
 from pol.compiler.pipeline import compile_file, policy_files
 from pol.compiler.profile import ProfileError, evaluate_profile, load_policies
-
-from conftest import POLICIES, ROOT
 
 PROFILES = ROOT / "examples" / "profiles"
 WAN = Decimal(10_000)
@@ -32,8 +31,10 @@ def _ledger(policies, name: str, **kw):
 
 
 def _rows(ledger) -> list[tuple[str, str, str, Decimal]]:
-    return [(e.date.isoformat(), e.origin.clause.id if e.origin.clause else e.origin.name, e.status, e.amount / WAN)
-            for e in ledger.entries]
+    return [
+        (e.date.isoformat(), e.origin.clause.id if e.origin.clause else e.origin.name, e.status, e.amount / WAN)
+        for e in ledger.entries
+    ]
 
 
 def test_yantai_class1_drug_over_the_years(policies) -> None:
@@ -97,12 +98,25 @@ def test_yantai_best_of_overlapping_grants_and_exclusivity(policies) -> None:
 
 def test_best_only_pays_the_difference_when_the_second_grant_is_larger(policies) -> None:
     raw = {
-        "enterprise": "测试企业", "items": {"X": {"facts": {"落地品种类别": "一类新药"}}},
+        "enterprise": "测试企业",
+        "items": {"X": {"facts": {"落地品种类别": "一类新药"}}},
         "events": [
-            {"date": "2022-05-01", "policy": "yantai", "clause": "原创新药产业化一事一议", "item": "X",
-             "facts": {"原创新药产业化项目": True}, "awarded": "2000万"},
-            {"date": "2022-08-01", "policy": "yantai", "clause": "落地生产扶持", "item": "X",
-             "facts": {"在本市落地生产结算": True, "持续生产年限": "3年"}, "awarded": "5000万"},
+            {
+                "date": "2022-05-01",
+                "policy": "yantai",
+                "clause": "原创新药产业化一事一议",
+                "item": "X",
+                "facts": {"原创新药产业化项目": True},
+                "awarded": "2000万",
+            },
+            {
+                "date": "2022-08-01",
+                "policy": "yantai",
+                "clause": "落地生产扶持",
+                "item": "X",
+                "facts": {"在本市落地生产结算": True, "持续生产年限": "3年"},
+                "awarded": "5000万",
+            },
         ],
     }
     ledger = evaluate_profile(raw, policies)
@@ -110,9 +124,16 @@ def test_best_only_pays_the_difference_when_the_second_grant_is_larger(policies)
 
 
 def test_every_worked_profile_is_checked() -> None:
-    checked = {"yantai_class1_drug", "suzhou_over_limit", "jiangsu_yearly_limit", "yantai_overlap",
-               "suzhou_provincial_matching", "yantai_contract_two_products", "yantai_rent_six_years",
-               "suzhou_phase_once"}
+    checked = {
+        "yantai_class1_drug",
+        "suzhou_over_limit",
+        "jiangsu_yearly_limit",
+        "yantai_overlap",
+        "suzhou_provincial_matching",
+        "yantai_contract_two_products",
+        "yantai_rent_six_years",
+        "suzhou_phase_once",
+    }
     assert {p.stem for p in PROFILES.glob("*.json")} == checked
 
 
@@ -123,7 +144,9 @@ def test_as_of_shows_the_ledger_as_it_stood(policies) -> None:
 
 def test_profile_problems_are_named_by_their_place(policies) -> None:
     raw = {
-        "enterprise": "x", "colour": "red", "received": "300万",
+        "enterprise": "x",
+        "colour": "red",
+        "received": "300万",
         "events": [
             {"date": "2022-13-01", "policy": "yantai", "clause": "创新药研发"},
             {"date": "2022-01-01", "policy": "nowhere", "clause": "创新药研发"},
@@ -143,8 +166,16 @@ def test_profile_problems_are_named_by_their_place(policies) -> None:
 
 
 def test_ill_typed_facts_name_the_event_and_field(policies) -> None:
-    raw = {"events": [{"date": "2022-01-01", "policy": "yantai", "clause": "创新药研发",
-                       "facts": {"临床研发费用": "六百万", "新药类别": "一类新药", "临床阶段": "I期"}}]}
+    raw = {
+        "events": [
+            {
+                "date": "2022-01-01",
+                "policy": "yantai",
+                "clause": "创新药研发",
+                "facts": {"临床研发费用": "六百万", "新药类别": "一类新药", "临床阶段": "I期"},
+            }
+        ]
+    }
     with pytest.raises(ProfileError) as err:
         evaluate_profile(raw, policies)
     assert err.value.problems == ["events[0].facts.临床研发费用 (本阶段单品种临床研发费用): '六百万' is not a number"]
@@ -185,12 +216,15 @@ def test_match_lists_what_may_apply_and_what_is_missing(policies) -> None:
 
 def test_match_command(capsys) -> None:
     profile = str(PROFILES / "suzhou_over_limit.json")
-    assert main(["match", profile, "--policies", str(POLICIES), "--item", "SZ-产业化", "--as-of", "2022-06-30",
-                 "--json"]) == 0
+    assert (
+        main(["match", profile, "--policies", str(POLICIES), "--item", "SZ-产业化", "--as-of", "2022-06-30", "--json"])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["as_of"] == "2022-06-30"
-    assert {"policy": "suzhou", "clause": "药品产业化资助", "automatic": True} .items() <= next(
-        d for d in data["matches"] if d["clause"] == "药品产业化资助").items()
+    assert {"policy": "suzhou", "clause": "药品产业化资助", "automatic": True}.items() <= next(
+        d for d in data["matches"] if d["clause"] == "药品产业化资助"
+    ).items()
     assert main(["match", profile, "--policies", str(POLICIES), "--item", "无此项"]) == 2
 
 
@@ -205,8 +239,16 @@ def test_provincial_matching_reads_the_local_grants_from_the_ledger(policies) ->
     assert "地方对该项目的实际财政投入：台账中已获 350万元" in ledger.entries[-1].explanation
     # The province's own grants are not local input: a second matching still sees 350万, not 525万.
     raw = json.loads((PROFILES / "suzhou_provincial_matching.json").read_text(encoding="utf-8"))
-    raw["events"].append({"date": "2022-12-01", "policy": "jiangsu", "clause": "省级专项配套支持", "item": "SZ-301",
-                          "facts": {"地方已落实财政支持项目": True}, "awarded": "200万"})
+    raw["events"].append(
+        {
+            "date": "2022-12-01",
+            "policy": "jiangsu",
+            "clause": "省级专项配套支持",
+            "item": "SZ-301",
+            "facts": {"地方已落实财政支持项目": True},
+            "awarded": "200万",
+        }
+    )
     with pytest.raises(ProfileError) as err:
         evaluate_profile(raw, policies)
     assert err.value.problems == ["events[2].awarded: 200万元 is more than the clause's maximum 175万元"]
@@ -219,7 +261,9 @@ def test_regions_keep_other_cities_policies_out(policies) -> None:
     found = {m.policy.key for m in match(raw, policies, datetime.date(2022, 6, 1))}
     assert found == {"suzhou", "suzhou_cluster", "jiangsu"}
     raw["events"].append({"date": "2022-06-01", "policy": "yantai", "clause": "创新药研发"})
-    raw["received"].append({"date": "2022-01-01", "amount": "1万", "subject": "房租", "source": "某区", "level": "乡级"})
+    raw["received"].append(
+        {"date": "2022-01-01", "amount": "1万", "subject": "房租", "source": "某区", "level": "乡级"}
+    )
     with pytest.raises(ProfileError) as err:
         evaluate_profile(raw, policies)
     assert err.value.problems == [
@@ -237,7 +281,7 @@ def test_yantai_contract_reward_is_capped_per_enterprise_across_products(policie
     assert _rows(ledger) == [
         ("2022-12-20", "委托生产销售奖励", "granted", 600),  # A, year 1: 2亿 × 3%
         ("2023-12-20", "委托生产销售奖励", "granted", 400),  # A, year 2: 3亿 × 2% = 600万, 1000万 − 600万 left
-        ("2023-12-21", "委托生产销售奖励", "granted", 0),    # B, year 1: 450万, but the enterprise's 1000万 is used
+        ("2023-12-21", "委托生产销售奖励", "granted", 0),  # B, year 1: 450万, but the enterprise's 1000万 is used
     ]
     assert sum(e.amount for e in ledger.entries) == 1000 * WAN
     assert "本企业此前各年度已获本条奖励（各产品合计）：台账中已获 1000万元" in ledger.entries[2].explanation
@@ -247,7 +291,13 @@ def test_yantai_rent_subsidy_stops_after_five_years(policies) -> None:
     # 四(二) "补贴期限5年": five years from the first subsidy; the rent is given per month (50元/平方米·月).
     ledger = _ledger(policies, "yantai_rent_six_years")
     assert [(e.year, e.amount / WAN) for e in ledger.entries] == [
-        (2022, 15), (2023, 15), (2024, 15), (2025, 15), (2026, 15), (2027, 0)]
+        (2022, 15),
+        (2023, 15),
+        (2024, 15),
+        (2025, 15),
+        (2026, 15),
+        (2027, 0),
+    ]
     assert ledger.entries[-1].cuts == ["支持期限5年：该企业自 2022 年起获得本项支持，至 2026 年止，2027 年已超出期限"]
 
 
@@ -255,15 +305,23 @@ def test_suzhou_phase_grant_is_paid_once_per_phase_and_product(policies) -> None
     # 第六条 "分别给予100万元、150万元和250万元一次性资助": entering phase I again pays nothing.
     ledger = _ledger(policies, "suzhou_phase_once")
     assert [(e.item, e.amount / WAN) for e in ledger.entries] == [
-        ("SZ-001", 100), ("SZ-001", 0), ("SZ-002", 100), ("SZ-001", 150)]
-    assert ledger.entries[1].cuts == ["一次性给予：该品种或项目已于 2022-04-01 获得本项（本年进入临床阶段为I期） 100万元，不再重复给予"]
+        ("SZ-001", 100),
+        ("SZ-001", 0),
+        ("SZ-002", 100),
+        ("SZ-001", 150),
+    ]
+    assert ledger.entries[1].cuts == [
+        "一次性给予：该品种或项目已于 2022-04-01 获得本项（本年进入临床阶段为I期） 100万元，不再重复给予"
+    ]
 
 
 def test_once_without_a_key_pays_a_clause_once_per_item() -> None:
     from pol.compiler.pipeline import compile_text
 
-    compiled = compile_text('policy p { title: "t" region: "甲市" }\ninput 认定: bool\n'
-                            'clause 奖励 "1" { when 认定  grant 50万  once }\n', "p.pol")
+    compiled = compile_text(
+        'policy p { title: "t" region: "甲市" }\ninput 认定: bool\nclause 奖励 "1" { when 认定  grant 50万  once }\n',
+        "p.pol",
+    )
     assert compiled.ok, compiled.diagnostics
     pols = load_policies([compiled])
     events = [{"date": f"{y}-01-01", "policy": "p", "clause": "奖励", "facts": {"认定": True}} for y in (2022, 2023)]

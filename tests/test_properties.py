@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import FUZZ_COUNTS, POLICIES
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -22,15 +23,16 @@ from pol.compiler.cli import main
 from pol.compiler.inventory import inventory
 from pol.compiler.pipeline import compile_file, compile_text, load_evaluator, python_source
 
-from conftest import FUZZ_COUNTS, POLICIES
-
 # Generated-case suite: run by `pytest -m long` (and by .ci/run), not by the default run.
 pytestmark = pytest.mark.long
 
 EXAMPLES = int(os.environ.get("POL_FUZZ_EXAMPLES", "150"))
-PROPERTY = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("POL_FUZZ_RANDOM"),
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not os.environ.get("POL_FUZZ_RANDOM"),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 AS_OF = datetime.date(2022, 6, 30)  # every bundled policy is in force (or a draft) on this day
 STEMS = sorted(p.stem for p in POLICIES.glob("*.pol"))
 
@@ -162,16 +164,26 @@ def test_evaluator_properties_hold_for_generated_facts(stem, loaded) -> None:
 
 # ---------------------------------------------------------------- thresholds at the boundary
 
-WORDS = {"以上": lambda v, t: v >= t, "以下": lambda v, t: v <= t, "以内": lambda v, t: v <= t,
-         "超过": lambda v, t: v > t, "不满": lambda v, t: v < t, "低于": lambda v, t: v < t,
-         "不少于": lambda v, t: v >= t, "不低于": lambda v, t: v >= t, "不超过": lambda v, t: v <= t}
+WORDS = {
+    "以上": lambda v, t: v >= t,
+    "以下": lambda v, t: v <= t,
+    "以内": lambda v, t: v <= t,
+    "超过": lambda v, t: v > t,
+    "不满": lambda v, t: v < t,
+    "低于": lambda v, t: v < t,
+    "不少于": lambda v, t: v >= t,
+    "不低于": lambda v, t: v >= t,
+    "不超过": lambda v, t: v <= t,
+}
 POSTFIX = ("以上", "以下", "以内")
 
 
 def _threshold_policy(word: str, wan: int) -> str:
     condition = f"投资 {wan}万元{word}" if word in POSTFIX else f"投资 {word} {wan}万元"
-    return (f'policy t {{ title: "门槛" }}\ninput 投资: money\n'
-            f'clause c "一" {{ beneficiary: enterprise  when {condition}  grant 10万 }}\n')
+    return (
+        f'policy t {{ title: "门槛" }}\ninput 投资: money\n'
+        f'clause c "一" {{ beneficiary: enterprise  when {condition}  grant 10万 }}\n'
+    )
 
 
 _THRESHOLD_MODULES: dict[tuple[str, int], object] = {}

@@ -11,8 +11,16 @@ from pol.compiler import runtime as rt
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [("30000000", "3000万元"), ("100000000", "1亿元"), ("150000000", "1.5亿元"), ("225000", "22.5万元"),
-     ("1234.56", "1234.56元"), ("0", "0元"), ("12345678.9", "12345678.9元"), ("5000.25", "5000.25元")],
+    [
+        ("30000000", "3000万元"),
+        ("100000000", "1亿元"),
+        ("150000000", "1.5亿元"),
+        ("225000", "22.5万元"),
+        ("1234.56", "1234.56元"),
+        ("0", "0元"),
+        ("12345678.9", "12345678.9元"),
+        ("5000.25", "5000.25元"),
+    ],
 )
 def test_format_money(value, text) -> None:
     assert rt.format_money(Decimal(value)) == text
@@ -41,13 +49,19 @@ def test_python_floats_are_refused_so_amounts_stay_exact() -> None:
 
 
 def test_read_facts_accepts_units_and_checks_currency() -> None:
-    spec = {"usd": rt.Input("usd", "money", "USD", None, "实缴注册资金"),
-            "mu": rt.Input("mu", "money_per_area", "CNY", "mu", "单价")}
-    assert rt.read_facts(spec, {"usd": "500万美元", "mu": "3万元/亩"}) == {"usd": Decimal(5_000_000),
-                                                                          "mu": Decimal(30_000)}
+    spec = {
+        "usd": rt.Input("usd", "money", "USD", None, "实缴注册资金"),
+        "mu": rt.Input("mu", "money_per_area", "CNY", "mu", "单价"),
+    }
+    assert rt.read_facts(spec, {"usd": "500万美元", "mu": "3万元/亩"}) == {
+        "usd": Decimal(5_000_000),
+        "mu": Decimal(30_000),
+    }
     with pytest.raises(rt.FactsError) as exc:
         rt.read_facts(spec, {"usd": "500万元"})
-    assert exc.value.problems == ["usd (实缴注册资金): expected an amount in 美元, such as \"3000万美元\", got '500万元' in 元"]
+    assert exc.value.problems == [
+        "usd (实缴注册资金): expected an amount in 美元, such as \"3000万美元\", got '500万元' in 元"
+    ]
 
 
 def test_parse_quantity_text() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import FUZZ_COUNTS, POLICIES, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
@@ -13,8 +14,6 @@ from pol.compiler.cli import main
 from pol.compiler.pipeline import compile_file, policy_files
 from pol.compiler.profile import ProfileError, evaluate_profile, load_policies
 from pol.compiler.schema import input_schema, profile_schema
-
-from conftest import FUZZ_COUNTS, POLICIES, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +34,9 @@ def _errors(validator, instance) -> list[str]:
     return sorted(f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(instance))
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*/*.json")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "examples").glob("*/*.json")), ids=lambda p: f"{p.parent.name}/{p.stem}"
+)
 def test_every_example_conforms_to_its_schema(path, compiled, profile_validator) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     if path.parent.name == "profiles":
@@ -78,7 +79,7 @@ def test_inputs_command_writes_the_profile_schema(capsys) -> None:
     assert "give one policy, or --profile" in capsys.readouterr().err
 
 
-ALL_KINDS = '''policy k { title: "每种输入" }
+ALL_KINDS = """policy k { title: "每种输入" }
 input 金额: money
 input 美元: money(USD)
 input 比例: ratio
@@ -91,7 +92,7 @@ input 是否: bool
 input 日期: date
 enum 类 { 甲, 乙 }
 input 类别: 类
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -105,18 +106,31 @@ def all_kinds():
 
 _QUANTITY_TEXT = st.builds(
     lambda space, sign, n, frac, mult, unit: f"{space}{sign}{n}{frac}{mult}{unit}{space}",
-    st.sampled_from(["", " "]), st.sampled_from(["", "-"]), st.integers(0, 10**6), st.sampled_from(["", ".5", ".0", "."]),
+    st.sampled_from(["", " "]),
+    st.sampled_from(["", "-"]),
+    st.integers(0, 10**6),
+    st.sampled_from(["", ".5", ".0", "."]),
     st.sampled_from(["", "万", "亿", "千万", "百万"]),
-    st.sampled_from(["", "元", "美元", "%", "％", "平方米", "㎡", "亩", "年", "元/平方米", "万元/亩", "/平方米", "个"]))
+    st.sampled_from(["", "元", "美元", "%", "％", "平方米", "㎡", "亩", "年", "元/平方米", "万元/亩", "/平方米", "个"]),
+)
 _VALUE = st.one_of(
-    _QUANTITY_TEXT, st.integers(-5, 10**9), st.decimals(min_value=-10**6, max_value=10**12, places=2),
-    st.booleans(), st.sampled_from(["甲", "丙", "是", "否", "true", "2022-02-28", "2022-02-30", "2022/01/01"]),
-    st.dates().map(str), st.lists(st.integers(), max_size=2))
+    _QUANTITY_TEXT,
+    st.integers(-5, 10**9),
+    st.decimals(min_value=-(10**6), max_value=10**12, places=2),
+    st.booleans(),
+    st.sampled_from(["甲", "丙", "是", "否", "true", "2022-02-28", "2022-02-30", "2022/01/01"]),
+    st.dates().map(str),
+    st.lists(st.integers(), max_size=2),
+)
 
 
-@settings(max_examples=1500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.sampled_from(["金额", "美元", "比例", "面积", "亩数", "单价", "年限", "个数", "是否", "日期", "类别"]),
-       value=_VALUE)
+@settings(
+    max_examples=1500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(["金额", "美元", "比例", "面积", "亩数", "单价", "年限", "个数", "是否", "日期", "类别"]),
+    value=_VALUE,
+)
 def test_the_schema_accepts_exactly_what_the_evaluator_accepts(all_kinds, name, value) -> None:
     from pol.compiler import runtime as rt
 

@@ -58,12 +58,14 @@ def test_the_schema_is_the_one_pol_inputs_writes(client, capsys) -> None:
 def test_evaluate_answers_as_pol_eval_does(client, capsys, tmp_path) -> None:
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps(CLASS1, ensure_ascii=False), encoding="utf-8")
-    expected = cli_json(capsys, "eval", str(POLICIES / "yantai.pol"), "--facts", str(facts), "--as-of", "2022-01-01",
-                        "--json")
+    expected = cli_json(
+        capsys, "eval", str(POLICIES / "yantai.pol"), "--facts", str(facts), "--as-of", "2022-01-01", "--json"
+    )
     got = client.post("/policies/yantai/evaluate", json={"facts": CLASS1, "as_of": "2022-01-01"})
     assert got.status_code == 200 and got.json() == expected
-    one = client.post("/policies/yantai/evaluate", json={"facts": CLASS1, "clauses": ["创新药研发"],
-                                                          "as_of": "2022-01-01"}).json()
+    one = client.post(
+        "/policies/yantai/evaluate", json={"facts": CLASS1, "clauses": ["创新药研发"], "as_of": "2022-01-01"}
+    ).json()
     assert [c["id"] for c in one["clauses"]] == ["创新药研发"] and one["totals"]["determined"] == "20000000.00"
 
 
@@ -84,19 +86,22 @@ def test_bad_facts_and_clauses_are_422_field_by_field_in_the_clis_words(client, 
     assert "did you mean '新药类别'" in errors[3]["message"]
 
 
-@pytest.mark.parametrize("body, field", [
-    (b"{not json", None),
-    (b'{"facts": {}, "facts": {}}', "facts"),
-    (b"[1, 2]", None),
-    (b'{"facts": []}', "facts"),
-    (b'{"facts": {}, "as_of": "2022-13-01"}', "as_of"),
-    (b'{"facts": {}, "as_of": 20220101}', "as_of"),
-    ('{"facts": {}, "clauses": "创新药研发"}'.encode(), "clauses"),
-    (b'{"facts": {}, "extra": 1}', "extra"),
-    (b'{}', "facts"),
-    (b"\xff\xfe", None),
-    (b"[" * 100_000 + b"]" * 100_000, None),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        (b"{not json", None),
+        (b'{"facts": {}, "facts": {}}', "facts"),
+        (b"[1, 2]", None),
+        (b'{"facts": []}', "facts"),
+        (b'{"facts": {}, "as_of": "2022-13-01"}', "as_of"),
+        (b'{"facts": {}, "as_of": 20220101}', "as_of"),
+        ('{"facts": {}, "clauses": "创新药研发"}'.encode(), "clauses"),
+        (b'{"facts": {}, "extra": 1}', "extra"),
+        (b"{}", "facts"),
+        (b"\xff\xfe", None),
+        (b"[" * 100_000 + b"]" * 100_000, None),
+    ],
+)
 def test_malformed_requests_are_422_never_500(client, body, field) -> None:
     got = client.post("/policies/yantai/evaluate", content=body, headers={"content-type": "application/json"})
     assert got.status_code in (413, 422), got.text
@@ -127,8 +132,9 @@ def test_unknown_policies_and_paths_are_json_404s(client) -> None:
 def test_match_eval_profile_and_compare_answer_as_the_cli_does(client, capsys) -> None:
     profile_file = ROOT / "examples" / "profiles" / "yantai_class1_drug.json"
     profile = json.loads(profile_file.read_text(encoding="utf-8"))
-    expected = cli_json(capsys, "match", str(profile_file), "--policies", str(POLICIES), "--as-of", "2022-06-30",
-                        "--json")
+    expected = cli_json(
+        capsys, "match", str(profile_file), "--policies", str(POLICIES), "--as-of", "2022-06-30", "--json"
+    )
     assert client.post("/match", json={"profile": profile, "as_of": "2022-06-30"}).json() == expected
     expected = cli_json(capsys, "eval-profile", str(profile_file), "--policies", str(POLICIES), "--json")
     assert client.post("/eval-profile", json={"profile": profile}).json() == expected
@@ -166,16 +172,26 @@ def test_the_reference_page_loads_only_from_the_service(client) -> None:
         assert client.get(f"/{asset}").status_code == 200
 
 
-_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=12) |
-                     st.decimals(allow_nan=False, allow_infinity=False).map(str),
-                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-                     max_leaves=8)
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=12)
+    | st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(facts=st.dictionaries(st.sampled_from(["临床研发费用", "临床阶段", "新药类别", "企业类型", "租赁面积", "x"]), _JSON,
-                             max_size=4),
-       extra=st.dictionaries(st.sampled_from(["clauses", "as_of", "item"]), _JSON, max_size=2))
+@settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    facts=st.dictionaries(
+        st.sampled_from(["临床研发费用", "临床阶段", "新药类别", "企业类型", "租赁面积", "x"]), _JSON, max_size=4
+    ),
+    extra=st.dictionaries(st.sampled_from(["clauses", "as_of", "item"]), _JSON, max_size=2),
+)
 def test_no_request_body_gets_a_500(client, facts, extra) -> None:
     got = client.post("/policies/yantai/evaluate", json={"facts": facts, **extra})
     assert got.status_code in (200, 422), got.text
@@ -204,8 +220,11 @@ def _free_port() -> int:
 
 def test_sighup_reloads_without_dropping_a_request(tmp_path) -> None:
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "pol", "serve", str(POLICIES / "yantai.pol"), "--port", str(port),
-                               "--no-access-log"], stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pol", "serve", str(POLICIES / "yantai.pol"), "--port", str(port), "--no-access-log"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -220,8 +239,9 @@ def test_sighup_reloads_without_dropping_a_request(tmp_path) -> None:
 
         def hammer() -> None:
             while not stop.is_set():
-                req = urllib.request.Request(f"{base}/policies/yantai/evaluate", data=body,
-                                             headers={"content-type": "application/json"})
+                req = urllib.request.Request(
+                    f"{base}/policies/yantai/evaluate", data=body, headers={"content-type": "application/json"}
+                )
                 with urllib.request.urlopen(req, timeout=10) as r:
                     statuses.append(r.status)
 

@@ -13,13 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import POLICIES
 
 from pol.compiler.cli import main
 from pol.compiler.lower import lower
 from pol.compiler.pipeline import compile_file, load_evaluator, python_source
 from pol.compiler.reform import Change, ReformError, apply
-
-from conftest import POLICIES
 
 YANTAI = str(POLICIES / "yantai.pol")
 AS_OF = "2022-06-30"
@@ -39,8 +38,14 @@ def test_synth_is_deterministic_and_puts_rows_at_the_thresholds(tmp_path) -> Non
 def test_a_reform_that_does_not_fit_is_refused_naming_each_change() -> None:
     program = lower(compile_file(YANTAI).policy, "yantai.pol")
     with pytest.raises(ReformError) as err:
-        apply(program, [Change("不存在", "rate", "30%", "--set a"), Change("创新药研发", "rate", "30万", "--set b"),
-                        Change("创新药研发", "55%", "30%", "--set c")])
+        apply(
+            program,
+            [
+                Change("不存在", "rate", "30%", "--set a"),
+                Change("创新药研发", "rate", "30万", "--set b"),
+                Change("创新药研发", "55%", "30%", "--set c"),
+            ],
+        )
     assert err.value.problems == [
         "--set a: 烟台市促进生物医药产业高质量发展的若干政策 has no clause 不存在",
         "--set b: '30万' is not of the same kind as the figure it replaces (ratio)",
@@ -54,8 +59,25 @@ def test_the_cost_of_a_reform_is_exact_applicant_by_applicant(tmp_path, capsys) 
     assert main(["synth", YANTAI, "--rows", "400", "--seed", "9", "--out", str(people)]) == 0
     summary = tmp_path / "summary.md"
     capsys.readouterr()
-    assert main(["simulate", YANTAI, "--input", str(people), "--set", "创新药研发.rate=30%", "--as-of", AS_OF,
-                 "--markdown", str(summary), "--report", str(tmp_path / "report.html")]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                YANTAI,
+                "--input",
+                str(people),
+                "--set",
+                "创新药研发.rate=30%",
+                "--as-of",
+                AS_OF,
+                "--markdown",
+                str(summary),
+                "--report",
+                str(tmp_path / "report.html"),
+            ]
+        )
+        == 0
+    )
     text = summary.read_text(encoding="utf-8")
     # The same change computed by the Python evaluator, one applicant at a time.
     compiled = compile_file(YANTAI)
@@ -82,20 +104,46 @@ def test_the_cost_of_a_reform_is_exact_applicant_by_applicant(tmp_path, capsys) 
 def test_the_report_opens_in_a_browser_without_fetching_anything(tmp_path) -> None:
     people = tmp_path / "people.csv"
     assert main(["synth", YANTAI, "--rows", "200", "--out", str(people)]) == 0
-    (tmp_path / "reform.toml").write_text('title = "二(一)1 比例 40% 调为 30%"\n[[change]]\nclause = "创新药研发"\n'
-                                          'figure = "40%"\nto = "30%"\n', encoding="utf-8")
+    (tmp_path / "reform.toml").write_text(
+        'title = "二(一)1 比例 40% 调为 30%"\n[[change]]\nclause = "创新药研发"\nfigure = "40%"\nto = "30%"\n',
+        encoding="utf-8",
+    )
     report = tmp_path / "site" / "report.html"
-    assert main(["simulate", YANTAI, "--input", str(people), "--reform", str(tmp_path / "reform.toml"),
-                 "--as-of", AS_OF, "--report", str(report)]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                YANTAI,
+                "--input",
+                str(people),
+                "--reform",
+                str(tmp_path / "reform.toml"),
+                "--as-of",
+                AS_OF,
+                "--report",
+                str(report),
+            ]
+        )
+        == 0
+    )
     playwright = pytest.importorskip("playwright.sync_api")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(report.parent))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     requests: list[str] = []
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=os.environ.get("POL_CHROMIUM", "/usr/bin/chromium"), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=os.environ.get("POL_CHROMIUM", "/usr/bin/chromium"),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         page = browser.new_page()
         page.on("request", lambda r: requests.append(r.url))
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/report.html")

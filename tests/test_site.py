@@ -11,6 +11,7 @@ from pathlib import Path
 
 import markdown
 import pytest
+from conftest import POLICIES, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,16 +21,20 @@ from pol.compiler.pipeline import compile_file, compile_text, load_evaluator, py
 from pol.compiler.site.markdown import escape, fence, inline
 from pol.compiler.site.policy_page import PolicyPage
 from pol.compiler.site.prose import clause_reading
-from pol.compiler.validity import standing
-from pol.compiler.validity import end_of_term
-
-from conftest import POLICIES, ROOT
+from pol.compiler.validity import end_of_term, standing
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
 AS_OF = datetime.date(2026, 11, 22)
 # The Markdown extensions the generated mkdocs.yml enables, so escaping is tested against the real parser.
-EXTENSIONS = ["toc", "tables", "attr_list", "admonition", "pymdownx.details", "pymdownx.superfences",
-              "pymdownx.highlight"]
+EXTENSIONS = [
+    "toc",
+    "tables",
+    "attr_list",
+    "admonition",
+    "pymdownx.details",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+]
 
 
 def _page(name: str) -> PolicyPage:
@@ -61,7 +66,8 @@ def test_rate_with_cap_reads_as_the_text_does(yantai_page) -> None:
     reading = clause_reading(yantai_page.policy, _provision(yantai_page, "临床试验机构支持"))
     assert reading.sentence == (
         "符合以下条件的机构：本市已备案的药物临床试验机构，且为本市企业开展创新药和创新医疗器械临床试验研究；"
-        "按单产品临床试验费用的10%给予资金支持，最高不超过200万元（单产品最高支持）。")
+        "按单产品临床试验费用的10%给予资金支持，最高不超过200万元（单产品最高支持）。"
+    )
     assert reading.tables == []
 
 
@@ -74,9 +80,12 @@ def test_nested_tables_become_one_table_with_a_column_per_key(yantai_page) -> No
     stage, total = reading.tables
     assert stage.header == ["临床阶段", "新药类别", "本阶段上限"]
     assert stage.rows == [
-        ["I期", "一类新药", "200万元"], ["I期", "二类新药、生物类似药", "100万元"],
-        ["II期", "一类新药", "800万元"], ["II期", "二类新药、生物类似药", "400万元"],
-        ["III期", "一类新药", "2000万元"], ["III期", "二类新药、生物类似药", "1000万元"],
+        ["I期", "一类新药", "200万元"],
+        ["I期", "二类新药、生物类似药", "100万元"],
+        ["II期", "一类新药", "800万元"],
+        ["II期", "二类新药、生物类似药", "400万元"],
+        ["III期", "一类新药", "2000万元"],
+        ["III期", "二类新药、生物类似药", "1000万元"],
     ]
     assert total.rows == [["一类新药", "3000万元"], ["二类新药、生物类似药", "1500万元"]]
 
@@ -84,12 +93,16 @@ def test_nested_tables_become_one_table_with_a_column_per_key(yantai_page) -> No
 def test_tiers_and_topup(yantai_page) -> None:
     # 四(四): 首次突破 10 亿元、30 亿元、50 亿元 … 按照晋级补差原则分别给予 100 万元、300 万元、500 万元奖励。
     reading = clause_reading(yantai_page.policy, _provision(yantai_page, "销售收入晋级奖励"))
-    assert reading.sentence == ("符合以下条件的企业：产品在本市生产；按表1所列金额给予资金支持，"
-                                "按晋级补差原则，扣除此前已获本条晋级奖励。")
+    assert reading.sentence == (
+        "符合以下条件的企业：产品在本市生产；按表1所列金额给予资金支持，按晋级补差原则，扣除此前已获本条晋级奖励。"
+    )
     (tiers,) = reading.tables
     assert tiers.header == ["档次", "条件", "金额"]
-    assert tiers.rows == [["第1档", "年销售收入突破10亿元", "100万元"], ["第2档", "年销售收入突破30亿元", "300万元"],
-                          ["第3档", "年销售收入突破50亿元", "500万元"]]
+    assert tiers.rows == [
+        ["第1档", "年销售收入突破10亿元", "100万元"],
+        ["第2档", "年销售收入突破30亿元", "300万元"],
+        ["第3档", "年销售收入突破50亿元", "500万元"],
+    ]
     assert "同时符合多档的，按最高一档" in tiers.caption
 
 
@@ -150,10 +163,10 @@ HOSTILE = [
     "[点我](javascript:alert(1))",
     "![x](javascript:alert(1))",
     "<img src=x onerror=alert(1)>",
-    "段落 {: onclick=\"alert(1)\" }",
+    '段落 {: onclick="alert(1)" }',
     "&lt;script&gt; &amp; &#60;",
-    "??? note \"假的折叠块\"",
-    "!!! danger \"假的提示\"",
+    '??? note "假的折叠块"',
+    '!!! danger "假的提示"',
     "# 假标题",
     "1. 假列表",
     "- 假列表",
@@ -193,8 +206,13 @@ def test_escaped_text_in_a_heading_gets_no_attributes(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(list("<>&\"'`*_{}[]()#+-.!|?=~^:\\/ \t;1a") + ["临床", "万元", "&lt;", "http://"]),
-                min_size=1, max_size=40).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(list("<>&\"'`*_{}[]()#+-.!|?=~^:\\/ \t;1a") + ["临床", "万元", "&lt;", "http://"]),
+        min_size=1,
+        max_size=40,
+    ).map("".join)
+)
 def test_escaping_holds_for_any_text(text: str) -> None:
     # Any mix of the characters Markdown and HTML give meaning to renders as plain text in one paragraph.
     line = inline(text)
@@ -238,8 +256,19 @@ def test_status_on_a_day() -> None:
 
 
 def _docs(out: Path, *extra: str) -> int:
-    return main(["docs", str(POLICIES), "--out", str(out), "--as-of", AS_OF.isoformat(),
-                 "--guide", str(ROOT / "docs" / "language.md"), *extra])
+    return main(
+        [
+            "docs",
+            str(POLICIES),
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--guide",
+            str(ROOT / "docs" / "language.md"),
+            *extra,
+        ]
+    )
 
 
 def test_docs_writes_the_whole_project_deterministically(tmp_path: Path) -> None:
@@ -259,8 +288,11 @@ def test_docs_refuses_a_policy_whose_example_fails_and_keeps_the_old_site(tmp_pa
     assert _docs(out) == 0
     before = (out / "docs" / "index.md").read_bytes()
     bad = tmp_path / "bad.pol"
-    bad.write_text('policy p { title: "错例" }\ninput 费用: money\nclause 补助 "一" {\n  grant 费用 × 10%\n'
-                   '  example "算错了" { 费用 = 100万  expect 20万 }\n}\n', encoding="utf-8")
+    bad.write_text(
+        'policy p { title: "错例" }\ninput 费用: money\nclause 补助 "一" {\n  grant 费用 × 10%\n'
+        '  example "算错了" { 费用 = 100万  expect 20万 }\n}\n',
+        encoding="utf-8",
+    )
     assert main(["docs", str(bad), "--out", str(out)]) == 2
     assert "example '算错了' of clause 补助 fails" in capsys.readouterr().err
     assert (out / "docs" / "index.md").read_bytes() == before
@@ -373,7 +405,11 @@ def test_a_comparison_for_another_day_says_so_at_its_top(tmp_path) -> None:
     assert '!!! warning "计算日期不同"' in page.split("\n## ")[0]
     assert f"本对比按 2022-06-30 有效的条款计算，不是本站其他页面所用的 {datetime.date.today().isoformat()}" in page
     # With --as-of the comparison is computed for the site's day, and says nothing.
-    assert main(["docs", str(POLICIES), "--out", str(tmp_path / "site"), "--as-of", "2026-11-22",
-                 "--compare", str(project)]) == 0
+    assert (
+        main(
+            ["docs", str(POLICIES), "--out", str(tmp_path / "site"), "--as-of", "2026-11-22", "--compare", str(project)]
+        )
+        == 0
+    )
     page = (tmp_path / "site" / "docs" / "compare" / "class1_drug_phase3.md").read_text(encoding="utf-8")
     assert "计算日期不同" not in page

@@ -15,10 +15,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import POLICIES, ROOT
 
 from pol.compiler.cli import main
-
-from conftest import POLICIES, ROOT
 
 AS_OF = "2026-11-22"
 GUIDES = ["tutorial.md", "language.md", "developer.md"]
@@ -28,16 +27,36 @@ SCREENSHOTS = Path(os.environ.get("POL_SCREENSHOTS", ROOT / "build" / "screensho
 def mkdocs_build(project: Path) -> subprocess.CompletedProcess[str]:
     """`mkdocs build --strict` on a project written by `pol docs`."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml")],
-                          capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def write_project(out: Path, *paths: str, site_name: str = "生物医药产业扶持政策") -> None:
     guides = [a for g in GUIDES for a in ("--guide", str(ROOT / "docs" / g))]
     # The bundled policies come with a project comparison, whose links to clauses the strict build checks.
     compare = [] if paths else ["--compare", str(ROOT / "examples" / "compare" / "class1_drug_phase3.json")]
-    assert main(["docs", *(paths or [str(POLICIES)]), "--out", str(out), "--as-of", AS_OF,
-                 "--site-name", site_name, *guides, *compare]) == 0
+    assert (
+        main(
+            [
+                "docs",
+                *(paths or [str(POLICIES)]),
+                "--out",
+                str(out),
+                "--as-of",
+                AS_OF,
+                "--site-name",
+                site_name,
+                *guides,
+                *compare,
+            ]
+        )
+        == 0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +72,15 @@ def site(tmp_path_factory) -> Path:
 def test_strict_build_has_every_page(site: Path) -> None:
     for pol in POLICIES.glob("*.pol"):
         assert (site / "policies" / pol.stem / "index.html").is_file()
-    for page in ("by-beneficiary", "by-stage", "largest", "compare", "inventory", "guide/language",
-                 "compare/class1_drug_phase3"):
+    for page in (
+        "by-beneficiary",
+        "by-stage",
+        "largest",
+        "compare",
+        "inventory",
+        "guide/language",
+        "compare/class1_drug_phase3",
+    ):
         assert (site / page / "index.html").is_file(), page
 
 
@@ -131,8 +157,12 @@ def test_hostile_policy_text_is_only_text_on_the_built_site(tmp_path: Path) -> N
     canary = tmp_path / "ran"
     codegen = (ROOT / "tests" / "hostile" / "codegen.pol").read_text(encoding="utf-8")
     (tmp_path / "codegen.pol").write_text(codegen.replace("{canary}", str(canary)), encoding="utf-8")
-    write_project(tmp_path / "project", str(tmp_path / "hostile.pol"), str(tmp_path / "codegen.pol"),
-                  site_name='"><script>alert(8)</script>')
+    write_project(
+        tmp_path / "project",
+        str(tmp_path / "hostile.pol"),
+        str(tmp_path / "codegen.pol"),
+        site_name='"><script>alert(8)</script>',
+    )
     result = mkdocs_build(tmp_path / "project")
     assert result.returncode == 0, result.stderr
     site = tmp_path / "project" / "site"
@@ -144,8 +174,10 @@ def test_hostile_policy_text_is_only_text_on_the_built_site(tmp_path: Path) -> N
         assert not any("alert" in s for s in markup.scripts), page
     text = (site / "policies" / "hostile" / "index.html").read_text(encoding="utf-8")
     # What the drafter wrote is shown, as text.
-    assert "&lt;script&gt;alert(&#39;original&#39;)&lt;/script&gt;" in text or \
-        "&lt;script&gt;alert('original')&lt;/script&gt;" in text
+    assert (
+        "&lt;script&gt;alert(&#39;original&#39;)&lt;/script&gt;" in text
+        or "&lt;script&gt;alert('original')&lt;/script&gt;" in text
+    )
     assert "[点我](javascript:alert(5))" in text
     # The page title keeps the drafter's text, with angle brackets shown in their full-width forms.
     assert "<title>＜/title＞＜script＞alert(" in text
@@ -185,9 +217,18 @@ def browser():
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         # The flags keep Chromium from calling out to the network, which this machine refuses.
-        b = p.chromium.launch(executable_path=path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path=path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 
@@ -204,15 +245,19 @@ def test_search_for_a_chinese_term_finds_the_policy_pages(browser, served: str) 
     # events, so the query ran only if the index became ready after the typing: on a busy machine it
     # did, on an idle one it did not, and retyping could not help. So: wait for the index, enter the
     # query, press a key that changes nothing, and wait for the answer itself rather than a fixed time.
-    page.wait_for_function("() => { const m = document.querySelector('.md-search-result__meta');"
-                           " return m && m.textContent && !m.textContent.includes('初始化'); }", timeout=120_000)
+    page.wait_for_function(
+        "() => { const m = document.querySelector('.md-search-result__meta');"
+        " return m && m.textContent && !m.textContent.includes('初始化'); }",
+        timeout=120_000,
+    )
     page.fill("input.md-search__input", "临床试验")
     page.keyboard.press("End")
     page.wait_for_function(
         "() => { const hrefs = [...document.querySelectorAll('.md-search-result__item a')]"
         ".map(a => a.getAttribute('href') || '');"
         " return hrefs.some(h => h.includes('policies/yantai/')) && hrefs.some(h => h.includes('policies/suzhou/')); }",
-        timeout=60_000)
+        timeout=60_000,
+    )
     links = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.getAttribute('href'))")
     pages = {re.sub(r"[?#].*", "", link) for link in links}
     # 二(一)3 支持开展临床试验 (Yantai) and 第六条 新药进入临床试验阶段 (Suzhou) are about clinical trials.
@@ -230,7 +275,8 @@ def test_a_policy_page_shows_the_clause_reading_and_amount(browser, served: str)
     section = page.locator("h2#临床试验机构支持 ~ p.pol-reading").first
     assert section.inner_text() == (
         "符合以下条件的机构：本市已备案的药物临床试验机构，且为本市企业开展创新药和创新医疗器械临床试验研究；"
-        "按单产品临床试验费用的10%给予资金支持，最高不超过200万元（单产品最高支持）。")
+        "按单产品临床试验费用的10%给予资金支持，最高不超过200万元（单产品最高支持）。"
+    )
     # The worked example at the cap: 3000万元 × 10% = 300万元, capped at 200万元.
     assert page.get_by_text("结果：应得 200万元").first.is_visible()
     # The original is folded away until the reader opens it.
@@ -256,7 +302,11 @@ def test_a_clause_calculator_computes_as_the_evaluator_does(browser, served: str
     result = calc.locator(".pol-result")
     result.get_by_text("应得 2000万元").first.wait_for(timeout=30_000)
     steps = result.locator("li").all_inner_texts()
-    assert steps == ["临床研发费用 1亿元 × 40% = 4000万元", "4000万元 超过本阶段上限 2000万元，按 2000万元 计", "应得 2000万元"]
+    assert steps == [
+        "临床研发费用 1亿元 × 40% = 4000万元",
+        "4000万元 超过本阶段上限 2000万元，按 2000万元 计",
+        "应得 2000万元",
+    ]
     # What people type: full-width digits and separators are read; a wrong unit is said beside the field.
     calc.get_by_label("本阶段单品种临床研发费用").fill("３,０００万")
     result.get_by_text("应得 1200万元").first.wait_for(timeout=30_000)
@@ -272,8 +322,10 @@ def test_a_clause_calculator_computes_as_the_evaluator_does(browser, served: str
 def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tmp_path: Path, capsys) -> None:
     facts = {"新药类别": "一类新药", "临床阶段": "III期", "临床研发费用": "1亿", "企业类型": "研发型企业"}
     profile = tmp_path / "profile.json"
-    profile.write_text(json.dumps({"enterprise": "烟台某一类新药企业", "regions": ["烟台市"], "facts": facts},
-                                  ensure_ascii=False), encoding="utf-8")
+    profile.write_text(
+        json.dumps({"enterprise": "烟台某一类新药企业", "regions": ["烟台市"], "facts": facts}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     assert main(["match", str(profile), "--policies", str(POLICIES), "--as-of", AS_OF, "--json"]) == 0
     expected = {(m["policy"], m["clause"]) for m in json.loads(capsys.readouterr().out)["matches"]}
     page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone

@@ -25,8 +25,9 @@ def test_worked_examples_in_the_policy_all_pass(yantai, yantai_module) -> None:
 
 def test_innovative_drug_trace_reads_like_the_issue(yantai_module) -> None:
     # 一类新药 III 期: 1亿 × 40% = 4000万, capped at the phase-III maximum of 2000万.
-    r = yantai_module.evaluate({"新药类别": "一类新药", "临床阶段": "III期", "临床研发费用": "1亿"},
-                               as_of=AS_OF, clauses={"创新药研发"}).results[0]
+    r = yantai_module.evaluate(
+        {"新药类别": "一类新药", "临床阶段": "III期", "临床研发费用": "1亿"}, as_of=AS_OF, clauses={"创新药研发"}
+    ).results[0]
     assert r.status == "granted"
     assert r.amount == Decimal("20000000.00")
     assert r.explanation == [
@@ -45,21 +46,40 @@ def test_innovative_drug_trace_reads_like_the_issue(yantai_module) -> None:
     ],
 )
 def test_rent_subsidy_threshold_is_inclusive(yantai_module, capital, status, expected) -> None:
-    got = amount(yantai_module, "研发型企业房租补贴", 企业类型="研发型企业", 实缴注册资本=capital,
-                 固定资产投资="1000万", 租金单价="600元/平方米", 租赁面积="800平方米")
+    got = amount(
+        yantai_module,
+        "研发型企业房租补贴",
+        企业类型="研发型企业",
+        实缴注册资本=capital,
+        固定资产投资="1000万",
+        租金单价="600元/平方米",
+        租赁面积="800平方米",
+    )
     assert got == (status, expected)
 
 
 def test_rent_subsidy_rounds_to_the_fen_half_up(yantai_module) -> None:
     # 33.335 元/m² × 300 m² × 50% = 5000.25 exactly; 33.3333 × 300 × 50% = 4999.995 → 5000.00 (half up).
-    assert amount(yantai_module, "研发型企业房租补贴", 企业类型="研发型企业", 实缴注册资本="2000万",
-                  固定资产投资="1000万", 租金单价=Decimal("33.3333"), 租赁面积=300) == ("granted", Decimal("5000.00"))
+    assert amount(
+        yantai_module,
+        "研发型企业房租补贴",
+        企业类型="研发型企业",
+        实缴注册资本="2000万",
+        固定资产投资="1000万",
+        租金单价=Decimal("33.3333"),
+        租赁面积=300,
+    ) == ("granted", Decimal("5000.00"))
 
 
 @pytest.mark.parametrize(
     ("revenue", "paid", "expected"),
-    [("10亿", "0", None), ("1000000000.01", "0", Decimal("1000000.00")), ("31亿", "100万", Decimal("2000000.00")),
-     ("31亿", "300万", Decimal("0.00")), ("60亿", "100万", Decimal("4000000.00"))],
+    [
+        ("10亿", "0", None),
+        ("1000000000.01", "0", Decimal("1000000.00")),
+        ("31亿", "100万", Decimal("2000000.00")),
+        ("31亿", "300万", Decimal("0.00")),
+        ("60亿", "100万", Decimal("4000000.00")),
+    ],
 )
 def test_sales_top_up(yantai_module, revenue, paid, expected) -> None:
     status, got = amount(yantai_module, "销售收入晋级奖励", 产品在本市生产=True, 年销售收入=revenue, 已获晋级奖励=paid)
@@ -67,21 +87,42 @@ def test_sales_top_up(yantai_module, revenue, paid, expected) -> None:
     assert status == ("not_eligible" if expected is None else "granted")
 
 
-@pytest.mark.parametrize(("year", "revenue", "paid", "expected"),
-                         [(1, "2亿", "0", Decimal("6000000.00")), (2, "2亿", "600万", Decimal("4000000.00")),
-                          (3, "3亿", "900万", Decimal("1000000.00")), (3, "5亿", "900万", Decimal("1000000.00"))])
+@pytest.mark.parametrize(
+    ("year", "revenue", "paid", "expected"),
+    [
+        (1, "2亿", "0", Decimal("6000000.00")),
+        (2, "2亿", "600万", Decimal("4000000.00")),
+        (3, "3亿", "900万", Decimal("1000000.00")),
+        (3, "5亿", "900万", Decimal("1000000.00")),
+    ],
+)
 def test_three_year_schedule_with_cumulative_cap(yantai_module, year, revenue, paid, expected) -> None:
-    got = amount(yantai_module, "委托生产销售奖励", 委托本市企业生产=True, 销售税收在本市结算=True, 销售年度=year,
-                 年销售收入=revenue, 已获委托生产奖励=paid)
+    got = amount(
+        yantai_module,
+        "委托生产销售奖励",
+        委托本市企业生产=True,
+        销售税收在本市结算=True,
+        销售年度=year,
+        年销售收入=revenue,
+        已获委托生产奖励=paid,
+    )
     assert got == ("granted", expected)
 
 
-@pytest.mark.parametrize(("tax", "area", "expected"),
-                         [("5000万", 100, Decimal("3000000.00")), ("9999万", 100, Decimal("8000000.00")),
-                          ("1亿", 100, Decimal("10000000.00")), ("1亿", "80亩", Decimal("8000000.00"))])
+@pytest.mark.parametrize(
+    ("tax", "area", "expected"),
+    [
+        ("5000万", 100, Decimal("3000000.00")),
+        ("9999万", 100, Decimal("8000000.00")),
+        ("1亿", 100, Decimal("10000000.00")),
+        ("1亿", "80亩", Decimal("8000000.00")),
+    ],
+)
 def test_park_tiers_per_mu(yantai_module, tax, area, expected) -> None:
-    assert amount(yantai_module, "园区亩产税收奖励", 园区经财政部门认定=True, 园区年税收=tax,
-                  园区面积=area) == ("granted", expected)
+    assert amount(yantai_module, "园区亩产税收奖励", 园区经财政部门认定=True, 园区年税收=tax, 园区面积=area) == (
+        "granted",
+        expected,
+    )
 
 
 def test_missing_facts_are_named(yantai_module) -> None:
@@ -103,6 +144,14 @@ def test_policy_not_yet_in_force(yantai_module) -> None:
 
 
 def test_totals_add_determined_amounts(yantai_module) -> None:
-    ev = yantai_module.evaluate({"新药类别": "一类新药", "临床阶段": "I期", "临床研发费用": "400万",
-                                 "产品在本市生产": True, "年销售收入": "12亿"}, as_of=AS_OF)
+    ev = yantai_module.evaluate(
+        {
+            "新药类别": "一类新药",
+            "临床阶段": "I期",
+            "临床研发费用": "400万",
+            "产品在本市生产": True,
+            "年销售收入": "12亿",
+        },
+        as_of=AS_OF,
+    )
     assert ev.determined == Decimal("2600000.00")  # 160万 + 100万

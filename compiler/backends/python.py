@@ -39,8 +39,10 @@ class PythonGenerator(Generator):
 
     def expr_Arith(self, e: ir.Arith, t: str) -> str:
         method = {"+": "add", "-": "sub", "*": "mul", "/": "div"}[e.op]
-        return (f"{self.trace(t)}.{method}({self.expr(e.left, t)}, {self.expr(e.right, t)}, "
-                f"{e.left_label!r}, {e.right_label!r}, {e.unit!r})")
+        return (
+            f"{self.trace(t)}.{method}({self.expr(e.left, t)}, {self.expr(e.right, t)}, "
+            f"{e.left_label!r}, {e.right_label!r}, {e.unit!r})"
+        )
 
     def expr_Extreme(self, e: ir.Extreme, t: str) -> str:
         method = "least" if e.kind == "min" else "most"
@@ -75,8 +77,10 @@ class PythonGenerator(Generator):
         if e.default is not None:
             lines.append(f"        v = {self.expr(e.default, MAIN)}")
         else:
-            lines.append(f"        raise rt.NoRow({e.key + '为'!r} + rt.format_value(k, {e.key_unit!r})"
-                         f" + {'，表中没有对应的一行'!r})")
+            lines.append(
+                f"        raise rt.NoRow({e.key + '为'!r} + rt.format_value(k, {e.key_unit!r})"
+                f" + {'，表中没有对应的一行'!r})"
+            )
         lines.append(f"    return t.row({e.key!r}, k, {e.key_unit!r}, v, {e.unit!r})")
         self.helpers.append(lines)
         return f"{name}(f, {self.trace(t)})"
@@ -86,7 +90,9 @@ class PythonGenerator(Generator):
         lines = [f"def {name}(f, t):", "    " + self.where(e.line, "the highest tier reached applies")]
         for tier in reversed(e.tiers):
             lines.append(f"    if {self.expr(tier.condition, MAIN)}:")
-            lines.append(f"        return t.tier({tier.number}, {tier.text!r}, {self.expr(tier.value, MAIN)}, {e.unit!r})")
+            lines.append(
+                f"        return t.tier({tier.number}, {tier.text!r}, {self.expr(tier.value, MAIN)}, {e.unit!r})"
+            )
         lines.append(f"    raise rt.NoRow({e.none_text!r})")
         self.helpers.append(lines)
         return f"{name}(f, {self.trace(t)})"
@@ -111,8 +117,10 @@ class PythonGenerator(Generator):
         for cond in c.conditions:
             out.line(self.where(cond.line))
             out.line("try:")
-            out.line(f"    if not t.cond({self.expr(cond.expr, MAIN)}, {cond.text!r}, "
-                     "(" + "".join(f"{s!r}, " for s in cond.shown) + "), f):")
+            out.line(
+                f"    if not t.cond({self.expr(cond.expr, MAIN)}, {cond.text!r}, "
+                "(" + "".join(f"{s!r}, " for s in cond.shown) + "), f):"
+            )
             out.line("        return rt.not_eligible(c, t)")
             out.line("except KeyError as e:")
             out.line("    missing.add(e.args[0])")
@@ -193,22 +201,28 @@ class PythonGenerator(Generator):
         head.line(f"SOURCE = {p.source!r}")
         # The first and last day in force, as the site and the ledger read them.
         for key, value in (("EFFECTIVE", p.effective), ("EXPIRES", p.expires)):
-            head.line(f"{key} = " + (f"datetime.date({value.year}, {value.month}, {value.day})"
-                                     if value is not None else "None"))
+            head.line(
+                f"{key} = "
+                + (f"datetime.date({value.year}, {value.month}, {value.day})" if value is not None else "None")
+            )
         prelude_end = len(head.lines)
         head.line()
         head.line("INPUTS = {")
         for i in p.inputs:
             default = f", {self.expr(i.default, QUIET)}" if i.default is not None else ""
-            head.line(f"    {i.name!r}: rt.Input({i.name!r}, {i.kind!r}, {i.currency!r}, {i.area!r}, "
-                      f"{i.label!r}, {i.members!r}{default}),")
+            head.line(
+                f"    {i.name!r}: rt.Input({i.name!r}, {i.kind!r}, {i.currency!r}, {i.area!r}, "
+                f"{i.label!r}, {i.members!r}{default}),"
+            )
         head.line("}")
         head.line()
         head.line(f"_LET_INPUTS = {p.let_inputs!r}")
         head.line()
         for c in p.clauses:
-            head.line(f"_C{c.index} = rt.Clause({c.id!r}, {c.article!r}, {c.title!r}, "
-                      f"{c.beneficiary!r}, {c.support!r}, {c.line}, {c.parties!r})")
+            head.line(
+                f"_C{c.index} = rt.Clause({c.id!r}, {c.article!r}, {c.title!r}, "
+                f"{c.beneficiary!r}, {c.support!r}, {c.line}, {c.parties!r})"
+            )
         head.line()
         limits = [f"rt.Limit({self.expr(lim.value, QUIET)}, {lim.clauses!r}, {lim.label!r})" for lim in p.limits]
         consts = Emitter()

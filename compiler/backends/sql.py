@@ -72,8 +72,10 @@ def divide(a: str, b: str) -> str:
     rest = f"({ai} % {bi})"
     first = f"(({rest} * {six}) // {bi})"
     second = f"(((({rest} * {six}) % {bi}) * {six}) // {bi})"
-    return (f"CAST(CAST({ai} // {bi} AS {NUM}) + CAST({first} AS {NUM}) * CAST('0.000001' AS {NUM}) "
-            f"+ CAST({second} AS {NUM}) * CAST('0.000000000001' AS {NUM}) AS {NUM})")
+    return (
+        f"CAST(CAST({ai} // {bi} AS {NUM}) + CAST({first} AS {NUM}) * CAST('0.000001' AS {NUM}) "
+        f"+ CAST({second} AS {NUM}) * CAST('0.000000000001' AS {NUM}) AS {NUM})"
+    )
 
 
 class SqlGenerator:
@@ -112,7 +114,9 @@ class SqlGenerator:
                 inner = self.expr(self.lets[e.name].value)
                 # A definition that cannot be computed for want of a fact or a row is absent (missing);
                 # one that divides by zero stays impossible wherever it is used.
-                state = f"(CASE WHEN {inner.state} IN (1, 2) THEN 1 ELSE {inner.state} END)" if inner.state != "0" else "0"
+                state = (
+                    f"(CASE WHEN {inner.state} IN (1, 2) THEN 1 ELSE {inner.state} END)" if inner.state != "0" else "0"
+                )
                 self.let_cache[e.name] = Code(state, inner.value)
             return self.let_cache[e.name]
         col = self.column(e.name)
@@ -168,7 +172,9 @@ class SqlGenerator:
     def expr_OneOf(self, e: ir.OneOf) -> Code:
         s = self.expr(e.subject)
         opts = [self.expr(o) for o in e.options]
-        return Code(first_state(s.state, *(o.state for o in opts)), f"({s.value} IN ({', '.join(o.value for o in opts)}))")
+        return Code(
+            first_state(s.state, *(o.state for o in opts)), f"({s.value} IN ({', '.join(o.value for o in opts)}))"
+        )
 
     def _sequence(self, items: tuple[ir.Expr, ...], stop_on: bool) -> Code:
         """`and` (stop_on False) or `or` (stop_on True), left to right, stopping as Python's operators do."""
@@ -198,8 +204,10 @@ class SqlGenerator:
         default = self.expr(e.default) if e.default is not None else None
         states = [f"WHEN {key.value} IN ({keys}) THEN {code.state}" for keys, code in rows]
         values = [f"WHEN {key.value} IN ({keys}) THEN {code.value}" for keys, code in rows]
-        state = (f"(CASE WHEN {key.state} <> 0 THEN {key.state} {' '.join(states)} "
-                 f"ELSE {default.state if default else NO_ROW} END)")
+        state = (
+            f"(CASE WHEN {key.state} <> 0 THEN {key.state} {' '.join(states)} "
+            f"ELSE {default.state if default else NO_ROW} END)"
+        )
         value = f"(CASE {' '.join(values)} ELSE {default.value if default else 'NULL'} END)"
         return Code(state, value)
 
@@ -250,10 +258,13 @@ class SqlGenerator:
         amount = f"ROUND({amount}, 2)" if amount != "NULL" else "NULL"
         low = f"ROUND({low}, 2)" if low != "NULL" else "NULL"
         granted = {"exact": "granted", "case_by_case": "case_by_case"}.get(g.mode, "discretionary")
-        status = "(CASE " + (f"WHEN {refused} THEN 'not_eligible' " if conds else "") + \
-            (f"WHEN {missing} THEN 'needs_facts' " if conds else "") + \
-            f"WHEN {grant_state} = {MISSING} THEN 'needs_facts' " \
+        status = (
+            "(CASE "
+            + (f"WHEN {refused} THEN 'not_eligible' " if conds else "")
+            + (f"WHEN {missing} THEN 'needs_facts' " if conds else "")
+            + f"WHEN {grant_state} = {MISSING} THEN 'needs_facts' "
             f"WHEN {grant_state} IN ({NO_ROW}, {UNDEFINED}) THEN 'not_eligible' ELSE {string(granted)} END)"
+        )
         return {"status": status, "offered": granted, "amount": amount, "low": low, "mode": g.mode}
 
     def select(self, as_of: datetime.date, row_id: str) -> tuple[str, list[str], list[str]]:
@@ -277,10 +288,17 @@ class SqlGenerator:
                 ok = f"{status} = {string(code['offered'])}"
                 amount = f"(CASE WHEN {ok} THEN {code['amount']} END)" if code["mode"] == "exact" else "NULL"
                 maximum = f"(CASE WHEN {ok} THEN {code['amount']} END)"
-                minimum = (f"(CASE WHEN {ok} THEN LEAST({code['low']}, {code['amount']}) END)"
-                           if code["mode"] == "range" else "NULL")
-            parts += [f"{status} AS {quote(n + '.status')}", f"{amount} AS {quote(n + '.amount')}",
-                      f"{maximum} AS {quote(n + '.max_amount')}", f"{minimum} AS {quote(n + '.min_amount')}"]
+                minimum = (
+                    f"(CASE WHEN {ok} THEN LEAST({code['low']}, {code['amount']}) END)"
+                    if code["mode"] == "range"
+                    else "NULL"
+                )
+            parts += [
+                f"{status} AS {quote(n + '.status')}",
+                f"{amount} AS {quote(n + '.amount')}",
+                f"{maximum} AS {quote(n + '.max_amount')}",
+                f"{minimum} AS {quote(n + '.min_amount')}",
+            ]
             if c.support in CASH:
                 cash_amounts.append(n)
                 if code["mode"] != "case_by_case":
@@ -291,9 +309,11 @@ class SqlGenerator:
         """The policy's totals after its limits, over the columns `select` wrote."""
         out = []
         for what, cols, field in (("determined", amounts, "amount"), ("maximum", maxima, "max_amount")):
-            def total(names: list[str] | tuple[str, ...]) -> str:
+
+            def total(names: list[str] | tuple[str, ...], cols: list[str] = cols, field: str = field) -> str:
                 terms = [f"COALESCE({quote(n + '.' + field)}, 0)" for n in cols if n in names]
                 return "(" + " + ".join(terms) + ")" if terms else f"CAST(0 AS {NUM})"
+
             expr = total(cols)
             for lim in self.prog.limits:
                 covered = lim.clauses if lim.clauses is not None else tuple(cols)

@@ -80,7 +80,7 @@ class Service:
 
     def _load(self, generation: int) -> Loaded:
         policies = load(*self.paths)
-        stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         return Loaded(policies, document(policies), generation, stamp)
 
     async def reload(self) -> str | None:
@@ -115,8 +115,9 @@ async def _body(request: Request, limit: int) -> dict[str, Any]:
         name = shown_name(exc.args[0])
         raise Invalid("a field is given twice", [(name, f"{name} is given twice in one object; keep one")]) from None
     except json.JSONDecodeError as exc:
-        raise Invalid("the body is not valid JSON", [(None, f"line {exc.lineno} column {exc.colno}: {exc.msg}")]) \
-            from None
+        raise Invalid(
+            "the body is not valid JSON", [(None, f"line {exc.lineno} column {exc.colno}: {exc.msg}")]
+        ) from None
     except RecursionError:
         raise Invalid("the body is nested too deeply", [(None, "nested too deeply")]) from None
     if not isinstance(value, dict):
@@ -163,11 +164,20 @@ def _profile_errors(exc: ProfileError, under: str) -> Invalid:
 
 def _policy_json(policy: Any, today: datetime.date) -> dict[str, Any]:
     standing = policy.standing(today)
-    return {"key": policy.key, "name": policy.name, "title": policy.title, "status": standing.label,
-            "in_force": standing.in_force, "period": standing.period,
-            "effective": policy.effective, "expires": policy.expires,
-            "clauses": [{"id": c.id, "article": c.article, "title": c.title, "beneficiary": c.beneficiary,
-                         "support": c.support} for c in policy.clauses]}
+    return {
+        "key": policy.key,
+        "name": policy.name,
+        "title": policy.title,
+        "status": standing.label,
+        "in_force": standing.in_force,
+        "period": standing.period,
+        "effective": policy.effective,
+        "expires": policy.expires,
+        "clauses": [
+            {"id": c.id, "article": c.article, "title": c.title, "beneficiary": c.beneficiary, "support": c.support}
+            for c in policy.clauses
+        ],
+    }
 
 
 def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_sighup: bool = False) -> Starlette:
@@ -183,8 +193,15 @@ def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_s
 
     async def health(request: Request) -> Response:
         cur = service.current
-        return Json({"status": "ok", "version": __version__, "generation": cur.generation,
-                     "loaded_at": cur.loaded_at, "policies": list(cur.policies)})
+        return Json(
+            {
+                "status": "ok",
+                "version": __version__,
+                "generation": cur.generation,
+                "loaded_at": cur.loaded_at,
+                "policies": list(cur.policies),
+            }
+        )
 
     async def list_policies(request: Request) -> Response:
         today = datetime.date.today()
@@ -209,11 +226,15 @@ def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_s
         known = [c.id for c in policy.clauses]
         errors: list[tuple[str | None, str]] = [
             (f"clauses[{i}]", str(UnknownClauseError(cid, known, policy.name)))
-            for i, cid in enumerate(clauses or ()) if cid not in known]
+            for i, cid in enumerate(clauses or ())
+            if cid not in known
+        ]
         try:
             ev = policy.evaluate(facts, clauses=clauses if not errors else (), as_of=as_of)
         except FactsError as exc:
-            errors += [(f"facts.{f}" if f is not None else "facts", p) for f, p in zip(exc.fields, exc.problems)]
+            errors += [
+                (f"facts.{f}" if f is not None else "facts", p) for f, p in zip(exc.fields, exc.problems, strict=False)
+            ]
         if errors:
             raise Invalid("the request does not fit the policy", errors)
         return Json(ev.to_json())
@@ -265,8 +286,10 @@ def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_s
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Invalid)
-        return Json({"detail": exc.detail, "errors": [{"field": f, "message": m} for f, m in exc.errors]},
-                    status_code=exc.status)
+        return Json(
+            {"detail": exc.detail, "errors": [{"field": f, "message": m} for f, m in exc.errors]},
+            status_code=exc.status,
+        )
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -274,8 +297,9 @@ def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_s
 
     async def internal(request: Request, exc: Exception) -> Response:
         log.exception("internal error on %s %s", request.method, request.url.path)
-        return Json({"detail": "internal error: this is a bug in pol, not in the request", "errors": []},
-                    status_code=500)
+        return Json(
+            {"detail": "internal error: this is a bug in pol, not in the request", "errors": []}, status_code=500
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -297,8 +321,11 @@ def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_s
         Route("/docs", reference),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={Invalid: invalid, HTTPException: http_error, Exception: internal})
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={Invalid: invalid, HTTPException: http_error, Exception: internal},
+    )
     app.state.service = service
     return app
 

@@ -7,8 +7,11 @@ from typing import Any
 from pol import __version__
 from pol.api import PolicySet
 
-_MONEY = {"type": ["string", "null"], "pattern": r"^[0-9]+\.[0-9]{2}$",
-          "description": "元, exact to the fen, as a decimal string"}
+_MONEY = {
+    "type": ["string", "null"],
+    "pattern": r"^[0-9]+\.[0-9]{2}$",
+    "description": "元, exact to the fen, as a decimal string",
+}
 _DATE = {"type": "string", "format": "date"}
 
 # The shapes of what the service answers, shared by every policy.
@@ -19,22 +22,46 @@ COMPONENTS: dict[str, Any] = {
         "required": ["detail", "errors"],
         "properties": {
             "detail": {"type": "string"},
-            "errors": {"type": "array", "items": {
-                "type": "object", "required": ["field", "message"],
-                "properties": {"field": {"type": ["string", "null"],
-                                         "description": "the field's path in the request, null for the whole"},
-                               "message": {"type": "string"}}}},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "message"],
+                    "properties": {
+                        "field": {
+                            "type": ["string", "null"],
+                            "description": "the field's path in the request, null for the whole",
+                        },
+                        "message": {"type": "string"},
+                    },
+                },
+            },
         },
     },
-    "Status": {"type": "string", "enum": ["granted", "discretionary", "case_by_case", "needs_facts", "not_eligible",
-                                          "expired", "not_yet_effective"]},
+    "Status": {
+        "type": "string",
+        "enum": [
+            "granted",
+            "discretionary",
+            "case_by_case",
+            "needs_facts",
+            "not_eligible",
+            "expired",
+            "not_yet_effective",
+        ],
+    },
     "ClauseResult": {
         "type": "object",
         "properties": {
-            "id": {"type": "string"}, "article": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
+            "id": {"type": "string"},
+            "article": {"type": ["string", "null"]},
+            "title": {"type": ["string", "null"]},
             "status": {"$ref": "#/components/schemas/Status"},
-            "amount": _MONEY, "max_amount": _MONEY, "min_amount": _MONEY,
-            "beneficiary": {"type": ["string", "null"]}, "parties": {"type": "array", "items": {"type": "string"}},
+            "amount": _MONEY,
+            "max_amount": _MONEY,
+            "min_amount": _MONEY,
+            "beneficiary": {"type": ["string", "null"]},
+            "parties": {"type": "array", "items": {"type": "string"}},
             "support": {"type": ["string", "null"]},
             "missing": {"type": "array", "items": {"type": "string"}},
             "explanation": {"type": "array", "items": {"type": "string"}, "description": "每一步的中文说明"},
@@ -43,24 +70,37 @@ COMPONENTS: dict[str, Any] = {
     "Evaluation": {
         "type": "object",
         "properties": {
-            "policy": {"type": "string"}, "title": {"type": "string"}, "as_of": _DATE,
+            "policy": {"type": "string"},
+            "title": {"type": "string"},
+            "as_of": _DATE,
             "clauses": {"type": "array", "items": {"$ref": "#/components/schemas/ClauseResult"}},
-            "totals": {"type": "object", "properties": {
-                "determined": _MONEY, "maximum": _MONEY,
-                "in_kind": {"type": "object", "additionalProperties": _MONEY},
-                "explanation": {"type": "array", "items": {"type": "string"}}}},
+            "totals": {
+                "type": "object",
+                "properties": {
+                    "determined": _MONEY,
+                    "maximum": _MONEY,
+                    "in_kind": {"type": "object", "additionalProperties": _MONEY},
+                    "explanation": {"type": "array", "items": {"type": "string"}},
+                },
+            },
         },
     },
     "Clause": {
         "type": "object",
-        "properties": {"id": {"type": "string"}, "article": {"type": ["string", "null"]},
-                       "title": {"type": ["string", "null"]}, "beneficiary": {"type": ["string", "null"]},
-                       "support": {"type": ["string", "null"]}},
+        "properties": {
+            "id": {"type": "string"},
+            "article": {"type": ["string", "null"]},
+            "title": {"type": ["string", "null"]},
+            "beneficiary": {"type": ["string", "null"]},
+            "support": {"type": ["string", "null"]},
+        },
     },
     "Policy": {
         "type": "object",
         "properties": {
-            "key": {"type": "string"}, "name": {"type": "string"}, "title": {"type": "string"},
+            "key": {"type": "string"},
+            "name": {"type": "string"},
+            "title": {"type": "string"},
             "status": {"type": "string", "description": "现行有效, 已失效（…到期）, 尚未施行 or 征求意见稿, today"},
             "in_force": {"type": "boolean"},
             "effective": {"type": ["string", "null"], "format": "date"},
@@ -72,8 +112,13 @@ COMPONENTS: dict[str, Any] = {
         "type": "object",
         "description": "A project compared under several policies, as examples/compare/*.json.",
         "required": ["project", "policies"],
-        "properties": {"project": {"type": "string"}, "description": {"type": "string"}, "as_of": _DATE,
-                       "facts": {"type": "object"}, "policies": {"type": "object"}},
+        "properties": {
+            "project": {"type": "string"},
+            "description": {"type": "string"},
+            "as_of": _DATE,
+            "facts": {"type": "object"},
+            "policies": {"type": "object"},
+        },
     },
 }
 
@@ -87,8 +132,11 @@ def _ref(name: str) -> dict[str, str]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    words = {404: "no such policy", 413: "the request is larger than the service reads",
-             422: "the request does not fit: every bad field is named"}
+    words = {
+        404: "no such policy",
+        413: "the request is larger than the service reads",
+        422: "the request does not fit: every bad field is named",
+    }
     return {str(code): {"description": words[code], **_json(_ref("Error"))} for code in codes}
 
 
@@ -100,9 +148,14 @@ def _embedded(schema: dict[str, Any]) -> dict[str, Any]:
 def _rehomed(schema: Any) -> Any:
     """The schema with its references to its own $defs pointed at the components they became."""
     if isinstance(schema, dict):
-        return {k: (f"#/components/schemas/Profile_{v.removeprefix('#/$defs/')}"
-                    if k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/") else _rehomed(v))
-                for k, v in schema.items()}
+        return {
+            k: (
+                f"#/components/schemas/Profile_{v.removeprefix('#/$defs/')}"
+                if k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/")
+                else _rehomed(v)
+            )
+            for k, v in schema.items()
+        }
     if isinstance(schema, list):
         return [_rehomed(v) for v in schema]
     return schema
@@ -117,63 +170,135 @@ def document(policies: PolicySet) -> dict[str, Any]:
         schemas[f"Profile_{name}"] = _rehomed(definition)
     schemas["Profile"] = _rehomed(profile)
     paths: dict[str, Any] = {
-        "/health": {"get": {"summary": "Whether the service is up, and which policies it has loaded",
-                            "operationId": "health", "responses": {"200": {"description": "up"}}}},
-        "/policies": {"get": {"summary": "Every loaded policy, with its clauses and today's status",
-                              "operationId": "listPolicies",
-                              "responses": {"200": {"description": "the policies",
-                                                    **_json({"type": "array", "items": _ref("Policy")})}}}},
-        "/match": {"post": {
-            "summary": "Every clause in force that an enterprise may qualify for (免申即享 matching), as `pol match`",
-            "operationId": "match",
-            "requestBody": {"required": True, **_json({
-                "type": "object", "required": ["profile"],
-                "properties": {"profile": _ref("Profile"), "as_of": _DATE, "item": {"type": "string"}}})},
-            "responses": {"200": {"description": "the matches", **_json({"type": "object"})}, **_errors(413, 422)}}},
-        "/eval-profile": {"post": {
-            "summary": "An enterprise's ledger over the years, with the combination rules, as `pol eval-profile`",
-            "operationId": "evaluateProfile",
-            "requestBody": {"required": True, **_json({
-                "type": "object", "required": ["profile"],
-                "properties": {"profile": _ref("Profile"), "as_of": _DATE}})},
-            "responses": {"200": {"description": "the ledger", **_json({"type": "object"})}, **_errors(413, 422)}}},
-        "/compare": {"post": {
-            "summary": "One project under several policies, side by side, as `pol compare`",
-            "operationId": "compare",
-            "requestBody": {"required": True, **_json({
-                "type": "object", "required": ["project"],
-                "properties": {"project": _ref("Project"), "as_of": _DATE}})},
-            "responses": {"200": {"description": "the comparison", **_json({"type": "object"})},
-                          **_errors(413, 422)}}},
+        "/health": {
+            "get": {
+                "summary": "Whether the service is up, and which policies it has loaded",
+                "operationId": "health",
+                "responses": {"200": {"description": "up"}},
+            }
+        },
+        "/policies": {
+            "get": {
+                "summary": "Every loaded policy, with its clauses and today's status",
+                "operationId": "listPolicies",
+                "responses": {
+                    "200": {"description": "the policies", **_json({"type": "array", "items": _ref("Policy")})}
+                },
+            }
+        },
+        "/match": {
+            "post": {
+                "summary": "Every clause in force that an enterprise may qualify for (免申即享 matching), as `pol match`",
+                "operationId": "match",
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["profile"],
+                            "properties": {"profile": _ref("Profile"), "as_of": _DATE, "item": {"type": "string"}},
+                        }
+                    ),
+                },
+                "responses": {"200": {"description": "the matches", **_json({"type": "object"})}, **_errors(413, 422)},
+            }
+        },
+        "/eval-profile": {
+            "post": {
+                "summary": "An enterprise's ledger over the years, with the combination rules, as `pol eval-profile`",
+                "operationId": "evaluateProfile",
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["profile"],
+                            "properties": {"profile": _ref("Profile"), "as_of": _DATE},
+                        }
+                    ),
+                },
+                "responses": {"200": {"description": "the ledger", **_json({"type": "object"})}, **_errors(413, 422)},
+            }
+        },
+        "/compare": {
+            "post": {
+                "summary": "One project under several policies, side by side, as `pol compare`",
+                "operationId": "compare",
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["project"],
+                            "properties": {"project": _ref("Project"), "as_of": _DATE},
+                        }
+                    ),
+                },
+                "responses": {
+                    "200": {"description": "the comparison", **_json({"type": "object"})},
+                    **_errors(413, 422),
+                },
+            }
+        },
     }
     for key, policy in policies.items():
         facts = f"Facts_{key}"
         schemas[facts] = _embedded(policy.schema())
         clause_ids = [c.id for c in policy.clauses]
-        paths[f"/policies/{key}"] = {"get": {
-            "summary": f"{policy.title}: its clauses and today's status", "operationId": f"getPolicy_{key}",
-            "tags": [key], "responses": {"200": {"description": "the policy", **_json(_ref("Policy"))}}}}
-        paths[f"/policies/{key}/schema"] = {"get": {
-            "summary": f"The JSON Schema of the facts {policy.title} reads", "operationId": f"getSchema_{key}",
-            "tags": [key], "responses": {"200": {"description": "a JSON Schema (draft 2020-12)",
-                                                 **_json({"type": "object"})}}}}
-        paths[f"/policies/{key}/evaluate"] = {"post": {
-            "summary": f"Evaluate an applicant's facts under {policy.title}", "operationId": f"evaluate_{key}",
-            "tags": [key],
-            "requestBody": {"required": True, **_json({
-                "type": "object", "required": ["facts"], "additionalProperties": False,
-                "properties": {
-                    "facts": _ref(facts),
-                    "clauses": {"type": "array", "items": {"type": "string", **({"enum": clause_ids} if clause_ids else {})},
-                                "description": "the clauses to evaluate, by id; all when absent"},
-                    "as_of": {**_DATE, "description": "the evaluation date; today when absent"}}})},
-            "responses": {"200": {"description": "every clause's result and the totals", **_json(_ref("Evaluation"))},
-                          **_errors(413, 422)}}}
+        paths[f"/policies/{key}"] = {
+            "get": {
+                "summary": f"{policy.title}: its clauses and today's status",
+                "operationId": f"getPolicy_{key}",
+                "tags": [key],
+                "responses": {"200": {"description": "the policy", **_json(_ref("Policy"))}},
+            }
+        }
+        paths[f"/policies/{key}/schema"] = {
+            "get": {
+                "summary": f"The JSON Schema of the facts {policy.title} reads",
+                "operationId": f"getSchema_{key}",
+                "tags": [key],
+                "responses": {"200": {"description": "a JSON Schema (draft 2020-12)", **_json({"type": "object"})}},
+            }
+        }
+        paths[f"/policies/{key}/evaluate"] = {
+            "post": {
+                "summary": f"Evaluate an applicant's facts under {policy.title}",
+                "operationId": f"evaluate_{key}",
+                "tags": [key],
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["facts"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "facts": _ref(facts),
+                                "clauses": {
+                                    "type": "array",
+                                    "items": {"type": "string", **({"enum": clause_ids} if clause_ids else {})},
+                                    "description": "the clauses to evaluate, by id; all when absent",
+                                },
+                                "as_of": {**_DATE, "description": "the evaluation date; today when absent"},
+                            },
+                        }
+                    ),
+                },
+                "responses": {
+                    "200": {"description": "every clause's result and the totals", **_json(_ref("Evaluation"))},
+                    **_errors(413, 422),
+                },
+            }
+        }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "pol", "version": __version__,
-                 "description": "Subsidy policies evaluated exactly, with an explanation of every amount. "
-                                "Amounts are decimal strings in 元, exact to the fen."},
+        "info": {
+            "title": "pol",
+            "version": __version__,
+            "description": "Subsidy policies evaluated exactly, with an explanation of every amount. "
+            "Amounts are decimal strings in 元, exact to the fen.",
+        },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "paths": paths,
         "components": {"schemas": schemas},

@@ -6,8 +6,8 @@ import datetime
 import html
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import attrs
 
@@ -99,7 +99,7 @@ def mkdocs_yml(site_name: str, nav: list[tuple[str, list[tuple[str, str]] | str]
         "hooks:",
         "  - hooks/pol_pages.py  # fails the build if a page pol wrote did not make it into the site",
         "extra:",
-        "  generator: false  # no \"Made with\" line in English under every page",
+        '  generator: false  # no "Made with" line in English under every page',
         "extra_css:",
         f"  - {calculator.JS_DIR}/calculator.css",
         "extra_javascript:",
@@ -121,9 +121,13 @@ def mkdocs_yml(site_name: str, nav: list[tuple[str, list[tuple[str, str]] | str]
     return "\n".join(lines) + "\n"
 
 
-def site_files(policies: list[SitePolicy], guides: list[Guide], as_of: datetime.date,
-               site_name: str = DEFAULT_SITE_NAME,
-               comparisons: Sequence[tuple[str, str, str]] = ()) -> dict[str, str | bytes]:
+def site_files(
+    policies: list[SitePolicy],
+    guides: list[Guide],
+    as_of: datetime.date,
+    site_name: str = DEFAULT_SITE_NAME,
+    comparisons: Sequence[tuple[str, str, str]] = (),
+) -> dict[str, str | bytes]:
     """Every file of the MkDocs project, by path relative to its folder.
 
     `comparisons` are project comparison pages already written, as (file name, title, Markdown).
@@ -149,8 +153,16 @@ def site_files(policies: list[SitePolicy], guides: list[Guide], as_of: datetime.
         ("首页", "index.md"),
         ("政策计算器", "calculator.md"),
         ("政策", [(d.title, f"policies/{d.slug}.md") for d in docs]),
-        ("查找", [("按支持对象", "by-beneficiary.md"), ("按产品阶段", "by-stage.md"), ("最高额度", "largest.md"),
-                ("各地对比", "compare.md"), ("条款清单", "inventory.md")]),
+        (
+            "查找",
+            [
+                ("按支持对象", "by-beneficiary.md"),
+                ("按产品阶段", "by-stage.md"),
+                ("最高额度", "largest.md"),
+                ("各地对比", "compare.md"),
+                ("条款清单", "inventory.md"),
+            ],
+        ),
     ]
     if comparisons:
         nav.append(("项目对比", [(title, f"compare/{name}.md") for name, title, _ in comparisons]))

@@ -33,22 +33,35 @@ def script_files(policies: list[tuple[str, CheckedPolicy, str]]) -> dict[str, by
 
 def clause_form(slug: str, clause: ast.Clause, as_of: datetime.date) -> list[str]:
     """The place of a clause's calculator on its page: empty without JavaScript, a form with it."""
-    attrs = (f'class="pol-calculator" data-policy="{html.escape(slug)}" data-clause="{html.escape(clause.id)}" '
-             f'data-as-of="{as_of.isoformat()}"')
-    return [f"<div {attrs}><noscript>启用浏览器的 JavaScript 后，可在此填写情况、即时计算本条金额。</noscript></div>", ""]
+    attrs = (
+        f'class="pol-calculator" data-policy="{html.escape(slug)}" data-clause="{html.escape(clause.id)}" '
+        f'data-as-of="{as_of.isoformat()}"'
+    )
+    return [
+        f"<div {attrs}><noscript>启用浏览器的 JavaScript 后，可在此填写情况、即时计算本条金额。</noscript></div>",
+        "",
+    ]
 
 
 def self_check_page(policies: list[tuple[str, CheckedPolicy]], as_of: datetime.date) -> str:
     """The 政策计算器 page: the enterprise's facts once, every clause in force it may qualify for."""
-    in_force = [{"slug": slug, "title": str(p.header.get("title", slug)), "region": p.header.get("region")}
-                for slug, p in policies
-                if standing(p.header, as_of).in_force and p.header.get("status") != "征求意见稿"]
+    in_force = [
+        {"slug": slug, "title": str(p.header.get("title", slug)), "region": p.header.get("region")}
+        for slug, p in policies
+        if standing(p.header, as_of).in_force and p.header.get("status") != "征求意见稿"
+    ]
     config = html.escape(json.dumps(in_force, ensure_ascii=False), quote=True)
-    return "\n".join([
-        "# 政策计算器", "",
-        f"填写企业的情况，即可看到 {as_of.isoformat()} 现行有效的政策中，哪些条款可能适用、能得多少。"
-        "排在前面的问题最能缩小范围；不知道的可以不填，结果会列出还缺哪些信息。", "",
-        "填写的内容只在您的浏览器中计算，不会发送到任何地方。“导出为 JSON”得到的文件可供 `pol eval`、`pol match` 使用。", "",
-        f'<div id="pol-self-check" data-policies="{config}" data-as-of="{as_of.isoformat()}">'
-        "<noscript>政策计算器需要浏览器启用 JavaScript。各条款的条件和金额也写在各政策页面上。</noscript></div>", "",
-    ])
+    return "\n".join(
+        [
+            "# 政策计算器",
+            "",
+            f"填写企业的情况，即可看到 {as_of.isoformat()} 现行有效的政策中，哪些条款可能适用、能得多少。"
+            "排在前面的问题最能缩小范围；不知道的可以不填，结果会列出还缺哪些信息。",
+            "",
+            "填写的内容只在您的浏览器中计算，不会发送到任何地方。“导出为 JSON”得到的文件可供 `pol eval`、`pol match` 使用。",
+            "",
+            f'<div id="pol-self-check" data-policies="{config}" data-as-of="{as_of.isoformat()}">'
+            "<noscript>政策计算器需要浏览器启用 JavaScript。各条款的条件和金额也写在各政策页面上。</noscript></div>",
+            "",
+        ]
+    )

@@ -10,7 +10,9 @@ from pol.compiler.site.markdown import inline, paragraphs, table
 from pol.compiler.site.policy_page import heading_title
 
 
-def comparison_page(comp: Comparison, slugs: dict[str, str] | None = None, site_as_of: datetime.date | None = None) -> str:
+def comparison_page(
+    comp: Comparison, slugs: dict[str, str] | None = None, site_as_of: datetime.date | None = None
+) -> str:
     """The page; with `slugs` (policy key to page name), policies and articles link to the site's pages.
 
     With `site_as_of`, a comparison computed for another day says so at its top.
@@ -28,20 +30,33 @@ def comparison_page(comp: Comparison, slugs: dict[str, str] | None = None, site_
     p = comp.project
     lines = [f"# {inline(p.name or '项目对比')}", ""]
     if site_as_of is not None and comp.as_of != site_as_of:
-        lines += ['!!! warning "计算日期不同"', "",
-                  f"    本对比按 {comp.as_of.isoformat()} 有效的条款计算，不是本站其他页面所用的 {site_as_of.isoformat()}；"
-                  "各政策的状态和金额以该日期为准。", ""]
+        lines += [
+            '!!! warning "计算日期不同"',
+            "",
+            f"    本对比按 {comp.as_of.isoformat()} 有效的条款计算，不是本站其他页面所用的 {site_as_of.isoformat()}；"
+            "各政策的状态和金额以该日期为准。",
+            "",
+        ]
     if p.description:
         lines += paragraphs(p.description) + [""]
-    lines += [f"按 {comp.as_of.year}年{comp.as_of.month}月{comp.as_of.day}日 有效的条款计算。同一行是支持同一事项的条款；"
-              "加粗的是该行金额最高的一项。“最高”为上限，具体金额由主管部门审定。", ""]
+    lines += [
+        f"按 {comp.as_of.year}年{comp.as_of.month}月{comp.as_of.day}日 有效的条款计算。同一行是支持同一事项的条款；"
+        "加粗的是该行金额最高的一项。“最高”为上限，具体金额由主管部门审定。",
+        "",
+    ]
     header = ["事项", *(inline(c.label) for c in comp.columns)]
-    rows = [["政策", *(policy_name(c.policy.key, c.policy.title) for c in comp.columns)],
-            ["状态", *(inline(c.standing) for c in comp.columns)]]
+    rows = [
+        ["政策", *(policy_name(c.policy.key, c.policy.title) for c in comp.columns)],
+        ["状态", *(inline(c.standing) for c in comp.columns)],
+    ]
     for row in comp.rows:
         best = comp.best(row)
-        rows.append([inline(row), *("<br>".join(cell(c.policy.key, x, n, best) for x, n in c.shown(row)) or "—"
-                                    for c in comp.columns)])
+        rows.append(
+            [
+                inline(row),
+                *("<br>".join(cell(c.policy.key, x, n, best) for x, n in c.shown(row)) or "—" for c in comp.columns),
+            ]
+        )
     rows.append(["确定金额合计", *(inline(format_money(c.evaluation.determined)) for c in comp.columns)])
     rows.append(["含上限金额合计", *(inline(format_money(c.evaluation.maximum)) for c in comp.columns)])
     rows.append(["其余尚缺信息的条款", *(f"{comp.unmatched(c)} 条" for c in comp.columns)])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 import attrs
 
@@ -38,8 +38,9 @@ class Document:
     @property
     def current(self) -> bool:
         """In force on the site's day, and not a draft: the policies finder pages and rankings offer."""
-        return self.as_of is None or (standing(self.policy.header, self.as_of).in_force
-                                      and self.policy.header.get("status") != "征求意见稿")
+        return self.as_of is None or (
+            standing(self.policy.header, self.as_of).in_force and self.policy.header.get("status") != "征求意见稿"
+        )
 
     @property
     def title(self) -> str:
@@ -72,8 +73,14 @@ def _not_current(docs: list[Document], keep: Callable[[ast.Clause | ast.Measure]
     rows = [[inline(d.status), *row] for d in docs if not d.current for row in _clause_rows([d], keep)]
     if not rows:
         return []
-    return ["", f"## {_NOT_CURRENT}", "", "以下条款所在的政策不在有效期内或尚未定稿，仅供参考，不能据以申请。", "",
-            *table(["状态", *_CLAUSE_HEADER], rows, ["left", *_CLAUSE_ALIGN])]
+    return [
+        "",
+        f"## {_NOT_CURRENT}",
+        "",
+        "以下条款所在的政策不在有效期内或尚未定稿，仅供参考，不能据以申请。",
+        "",
+        *table(["状态", *_CLAUSE_HEADER], rows, ["left", *_CLAUSE_ALIGN]),
+    ]
 
 
 def _doc_link(d: Document) -> str:
@@ -85,17 +92,35 @@ def home(docs: list[Document], as_of: datetime.date, site_name: str) -> str:
     rows = []
     for d in docs:
         s = standing(d.policy.header, as_of)
-        rows.append([_doc_link(d), inline(d.issuer), inline(str(d.policy.header.get("level", "—"))), inline(s.label),
-                     str(len(d.policy.clauses)), str(len(d.policy.measures)), inline(annual_text(d.inventory))])
+        rows.append(
+            [
+                _doc_link(d),
+                inline(d.issuer),
+                inline(str(d.policy.header.get("level", "—"))),
+                inline(s.label),
+                str(len(d.policy.clauses)),
+                str(len(d.policy.measures)),
+                inline(annual_text(d.inventory)),
+            ]
+        )
     lines = [
-        f"# {inline(site_name)}", "",
+        f"# {inline(site_name)}",
+        "",
         "本站把各地产业扶持政策逐条写成白话，说明谁可以申请、条件是什么、能得多少、由哪个部门负责。"
-        "每一条都附有原文、计算示例和解读；金额由政策代码计算，与政策计算器的结果一致。", "",
-        f"政策状态按 {as_of.isoformat()} 判断。", "",
-        "## 政策文件", "",
-        *table(["文件", "发文机关", "层级", "状态", "资金条款", "其他措施", "单个企业每年最高"], rows,
-               ["left", "left", "left", "left", "right", "right", "right"]),
-        "", "## 查找", "",
+        "每一条都附有原文、计算示例和解读；金额由政策代码计算，与政策计算器的结果一致。",
+        "",
+        f"政策状态按 {as_of.isoformat()} 判断。",
+        "",
+        "## 政策文件",
+        "",
+        *table(
+            ["文件", "发文机关", "层级", "状态", "资金条款", "其他措施", "单个企业每年最高"],
+            rows,
+            ["left", "left", "left", "left", "right", "right", "right"],
+        ),
+        "",
+        "## 查找",
+        "",
         "- [按支持对象](by-beneficiary.md)：企业、园区、机构、平台、个人各能得到哪些支持。",
         "- [按产品阶段](by-stage.md)：研发、临床试验、产业化、市场开拓、国际化各阶段的支持。",
         "- [最高额度](largest.md)：各政策中单项金额最高的条款。",
@@ -121,11 +146,18 @@ _CLAUSE_ALIGN = ["left", "left", "left", "left", "right"]
 
 def by_beneficiary(docs: list[Document]) -> str:
     """Every clause grouped by who receives it."""
-    lines = ["# 按支持对象", "", "每项资金或其他支持按领取对象列出，只列现行有效的政策；定性措施没有特定对象，见各政策页面。"]
+    lines = [
+        "# 按支持对象",
+        "",
+        "每项资金或其他支持按领取对象列出，只列现行有效的政策；定性措施没有特定对象，见各政策页面。",
+    ]
     current = [d for d in docs if d.current]
     for key in dict.fromkeys(v for v in BENEFICIARIES.values()):
+
         def for_them(p: ast.Clause | ast.Measure, key: str = key) -> bool:
-            return isinstance(p, ast.Clause) and p.beneficiary is not None and BENEFICIARIES.get(p.beneficiary.id) == key
+            return (
+                isinstance(p, ast.Clause) and p.beneficiary is not None and BENEFICIARIES.get(p.beneficiary.id) == key
+            )
 
         rows = _clause_rows(current, for_them)
         if rows:
@@ -140,9 +172,14 @@ def _stages() -> list[tuple[str, str]]:
 
 def by_stage(docs: list[Document]) -> str:
     """Every provision tagged with a stage of a product's life, by stage; measures included."""
-    lines = ["# 按产品阶段", "", "从研发到国际化，产品每个阶段可以得到的支持，包括资金条款和定性措施；只列现行有效的政策。"]
+    lines = [
+        "# 按产品阶段",
+        "",
+        "从研发到国际化，产品每个阶段可以得到的支持，包括资金条款和定性措施；只列现行有效的政策。",
+    ]
     current = [d for d in docs if d.current]
     for key, label in _stages():
+
         def at_stage(p: ast.Clause | ast.Measure, key: str = key, label: str = label) -> bool:
             return any(s.id in (key, label) for s in p.stages)
 
@@ -162,13 +199,19 @@ def largest(docs: list[Document]) -> str:
             if e.maximum is not None and e.support in (None, "cash", "资金"):
                 found.append((e.maximum, i, d, c))
     found.sort(key=lambda x: (-x[0], x[2].slug, x[1]))
-    rows = [[str(n), f"**{format_money(m)}**", d.link(c), inline(d.title), KINDS[d.entry(c).kind]]
-            for n, (m, _, d, c) in enumerate(found[:LARGEST], 1)]
-    lines = ["# 最高额度", "",
-             f"现行有效的政策中，单项资金支持按单次申请最多可得的金额排列（前 {LARGEST} 项）；已失效、尚未施行和"
-             "征求意见稿的政策不参与排名。“最高限额（酌定）”和“区间（酌定）”"
-             "的实际金额由主管部门审定；一事一议且未写明上限的条款不在表中。", "",
-             *table(["排名", "最多可得", "内容", "文件", "类型"], rows, ["right", "right", "left", "left", "left"])]
+    rows = [
+        [str(n), f"**{format_money(m)}**", d.link(c), inline(d.title), KINDS[d.entry(c).kind]]
+        for n, (m, _, d, c) in enumerate(found[:LARGEST], 1)
+    ]
+    lines = [
+        "# 最高额度",
+        "",
+        f"现行有效的政策中，单项资金支持按单次申请最多可得的金额排列（前 {LARGEST} 项）；已失效、尚未施行和"
+        "征求意见稿的政策不参与排名。“最高限额（酌定）”和“区间（酌定）”"
+        "的实际金额由主管部门审定；一事一议且未写明上限的条款不在表中。",
+        "",
+        *table(["排名", "最多可得", "内容", "文件", "类型"], rows, ["right", "right", "left", "left", "left"]),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -187,22 +230,38 @@ def compare(docs: list[Document]) -> str:
                 cell += ("；" if cell else "") + f"{len(tagged) - len(clauses)} 项措施"
             cells.append(cell or "—")
         matrix.append([_doc_link(d), inline(d.status), inline(str(d.policy.header.get("level", "—"))), *cells])
-    lines = ["# 各地对比", "",
-             "同一阶段的资金支持在不同城市和层级的政策中并列比较：先看总览，再看每个阶段的逐条对照。"
-             "各条的完整条件、原文和示例见链接的政策页面。", "",
-             "## 总览", "",
-             *table(["文件", "状态", "层级", *(label for _, label in stages)], matrix,
-                    ["left", "left", "left", *["right"] * len(stages)])]
+    lines = [
+        "# 各地对比",
+        "",
+        "同一阶段的资金支持在不同城市和层级的政策中并列比较：先看总览，再看每个阶段的逐条对照。"
+        "各条的完整条件、原文和示例见链接的政策页面。",
+        "",
+        "## 总览",
+        "",
+        *table(
+            ["文件", "状态", "层级", *(label for _, label in stages)],
+            matrix,
+            ["left", "left", "left", *["right"] * len(stages)],
+        ),
+    ]
     for key, label in stages:
         rows = []
         for d in docs:
             for c in d.policy.clauses:
                 if any(s.id in (key, label) for s in c.stages):
                     reading = clause_reading(d.policy, c, inline_tables=True)
-                    rows.append([inline(d.issuer), inline(d.status), d.link(c), inline(reading.sentence),
-                                 maximum(d.entry(c))])
+                    rows.append(
+                        [inline(d.issuer), inline(d.status), d.link(c), inline(reading.sentence), maximum(d.entry(c))]
+                    )
         if rows:
-            lines += ["", f"## {label}", "",
-                      *table(["发文机关", "状态", "内容", "支持方式", "单次最高"], rows,
-                             ["left", "left", "left", "left", "right"])]
+            lines += [
+                "",
+                f"## {label}",
+                "",
+                *table(
+                    ["发文机关", "状态", "内容", "支持方式", "单次最高"],
+                    rows,
+                    ["left", "left", "left", "left", "right"],
+                ),
+            ]
     return "\n".join(lines) + "\n"

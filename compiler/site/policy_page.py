@@ -34,8 +34,14 @@ def maximum(e: Entry) -> str:
 class PolicyPage:
     """Renders one checked policy as Markdown; `as_of` decides the status shown."""
 
-    def __init__(self, policy: CheckedPolicy, source: SourceFile, outcomes: list[Outcome], as_of: datetime.date,
-                 slug: str | None = None):
+    def __init__(
+        self,
+        policy: CheckedPolicy,
+        source: SourceFile,
+        outcomes: list[Outcome],
+        as_of: datetime.date,
+        slug: str | None = None,
+    ):
         self.slug = slug  # where the site keeps its evaluator; without one, the page has no calculators
         self.policy = policy
         self.source = source
@@ -164,7 +170,7 @@ class PolicyPage:
 
     def code(self, p: ast.Clause | ast.Measure) -> str:
         """The provision's source text as the drafter wrote it."""
-        lines = self.source.text.split("\n")[p.span.line - 1:p.span.end_line]
+        lines = self.source.text.split("\n")[p.span.line - 1 : p.span.end_line]
         return "\n".join(lines)
 
 
@@ -172,7 +178,8 @@ def heading_title(p: ast.Clause | ast.Measure) -> str:
     return inline(p.title.value if p.title else p.id)
 
 
-def page(policy: CheckedPolicy, source: SourceFile, outcomes: list[Outcome], as_of: datetime.date,
-         slug: str | None = None) -> str:
+def page(
+    policy: CheckedPolicy, source: SourceFile, outcomes: list[Outcome], as_of: datetime.date, slug: str | None = None
+) -> str:
     """The Markdown page of one policy, with a calculator on each clause that reads facts when `slug` is given."""
     return PolicyPage(policy, source, outcomes, as_of, slug).render()

@@ -73,8 +73,9 @@ class SiteReading(Reading):
         if isinstance(e, ast.Tiers):
             t.caption += "（分档；同时符合多档的，按最高一档）"
             t.header = ["档次", "条件", self.caption]
-            t.rows = [[f"第{i}档", self.expr(tier.condition), self.expr(tier.value)]
-                      for i, tier in enumerate(e.entries, 1)]
+            t.rows = [
+                [f"第{i}档", self.expr(tier.condition), self.expr(tier.value)] for i, tier in enumerate(e.entries, 1)
+            ]
         else:
             keys, t.rows = self._flatten(e)
             t.caption += f"（按{'和'.join(keys)}确定）"
@@ -146,8 +147,9 @@ def clause_reading(policy: CheckedPolicy, c: ast.Clause, inline_tables: bool = F
     if c.duration is not None:
         terms.append(f"支持期限{r.expr(c.duration)}（自首次获得支持之年起计）")
     if c.once is not None:
-        terms.append(f"一次性给予：{c.once.key.id}相同的，只给予一次" if c.once.key is not None
-                     else "一次性给予，不重复给予")
+        terms.append(
+            f"一次性给予：{c.once.key.id}相同的，只给予一次" if c.once.key is not None else "一次性给予，不重复给予"
+        )
     sentence = parts[0] + "，".join(terms) + "。"
     return ClauseReading(sentence, r.tables)
 

@@ -3,7 +3,6 @@ people mean it; none hangs, ends in an internal error or pays a silent wrong amo
 
 from __future__ import annotations
 
-import datetime
 import json
 import subprocess
 import sys
@@ -11,11 +10,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import POLICIES, ROOT
 
 from pol.compiler import runtime as rt
 from pol.compiler.cli import main
-
-from conftest import POLICIES, ROOT
 
 YANTAI = str(POLICIES / "yantai.pol")
 DRUG = {"新药类别": "一类新药", "临床阶段": "III期"}
@@ -41,12 +39,18 @@ def test_a_field_given_twice_is_refused_not_silently_replaced(tmp_path, capsys) 
     assert "the field facts is given twice" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("value, message", [
-    ("1E-999999999", "out of range"), ("1E-10000000", "out of range"), ("1E+60", "out of range"),
-    ("1" * 5000, "out of range"),            # a JSON integer past Python's 4,300-digit conversion limit
-    ('"' + "9" * 1_000_000 + '"', "too long to be a value"),
-    ('"1e400万"', "unknown unit 'e400万'"), ("-1", "must not be negative"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("1E-999999999", "out of range"),
+        ("1E-10000000", "out of range"),
+        ("1E+60", "out of range"),
+        ("1" * 5000, "out of range"),  # a JSON integer past Python's 4,300-digit conversion limit
+        ('"' + "9" * 1_000_000 + '"', "too long to be a value"),
+        ('"1e400万"', "unknown unit 'e400万'"),
+        ("-1", "must not be negative"),
+    ],
+)
 def test_out_of_range_numbers_are_refused_naming_the_field(tmp_path, capsys, value, message) -> None:
     text = json.dumps(DRUG)[:-1] + f', "临床研发费用": {value}}}'
     # A child process with a timeout: before the bound, 1E-999999999 hung writing a billion digits.
@@ -65,8 +69,10 @@ def test_a_whole_number_ratio_is_ambiguous_and_refused() -> None:
 
 
 def test_negative_zero_is_zero(tmp_path, capsys) -> None:
-    assert main(_eval(tmp_path, json.dumps(DRUG)[:-1] + ', "临床研发费用": -0.0}', "--json",
-                      "--clause", "创新药研发")) == 0
+    assert (
+        main(_eval(tmp_path, json.dumps(DRUG)[:-1] + ', "临床研发费用": -0.0}', "--json", "--clause", "创新药研发"))
+        == 0
+    )
     result = _json_out(capsys)["clauses"][0]
     assert (result["status"], result["amount"]) == ("granted", "0.00")
 
@@ -82,8 +88,11 @@ def test_a_zero_divisor_says_so_instead_of_asking_for_facts_given(tmp_path, caps
 def test_a_division_by_zero_inside_a_grant_is_explained(tmp_path) -> None:
     from pol.compiler.pipeline import compile_text, load_evaluator, python_source
 
-    compiled = compile_text('policy p { title: "t" }\ninput 总额: money\ninput 面积: area(亩)\n'
-                            'clause 均摊 "1" { grant 总额 / 面积 × 1亩 }\n', "p.pol")
+    compiled = compile_text(
+        'policy p { title: "t" }\ninput 总额: money\ninput 面积: area(亩)\n'
+        'clause 均摊 "1" { grant 总额 / 面积 × 1亩 }\n',
+        "p.pol",
+    )
     assert compiled.ok, compiled.diagnostics
     module = load_evaluator(python_source(compiled), "p")
     result = module.evaluate({"总额": "100万", "面积": "0亩"}).results[0]
@@ -101,10 +110,17 @@ def test_a_hundred_thousand_unknown_fields_are_refused_quickly_and_briefly(tmp_p
     assert err.count("not an input of this policy") == rt.MAX_PROBLEMS and "…and 4950 more problems" in err
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("1 亿元", Decimal(100_000_000)), ("100,000,000", Decimal(100_000_000)), ("3,000万", Decimal(30_000_000)),
-    ("３０００万", Decimal(30_000_000)), ("１．５亿", Decimal(150_000_000)), ("3000万元", Decimal(30_000_000)),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("1 亿元", Decimal(100_000_000)),
+        ("100,000,000", Decimal(100_000_000)),
+        ("3,000万", Decimal(30_000_000)),
+        ("３０００万", Decimal(30_000_000)),
+        ("１．５亿", Decimal(150_000_000)),
+        ("3000万元", Decimal(30_000_000)),
+    ],
+)
 def test_money_as_people_write_it(given, expected) -> None:
     assert rt.read_fact(rt.Input("x", "money", "CNY", None, "x"), given) == expected
 
@@ -147,8 +163,12 @@ def test_a_misspelt_shared_fact_in_a_comparison_is_refused(tmp_path, capsys) -> 
 @pytest.mark.parametrize("field, value", [("item", ["a"]), ("level", ["市级"]), ("item", {"a": 1})])
 def test_profile_fields_of_the_wrong_shape_are_refused(tmp_path, capsys, field, value) -> None:
     received = {"date": "2022-01-01", "amount": "10万", "subject": "房租", "source": "外地", field: value}
-    profile = {"enterprise": "甲", "items": {"a": {}}, "received": [received],
-               "events": [{"date": "2022-01-01", "policy": "yantai", "clause": "研发型企业房租补贴", "item": value}]}
+    profile = {
+        "enterprise": "甲",
+        "items": {"a": {}},
+        "received": [received],
+        "events": [{"date": "2022-01-01", "policy": "yantai", "clause": "研发型企业房租补贴", "item": value}],
+    }
     path = tmp_path / "profile.json"
     path.write_text(json.dumps(profile, ensure_ascii=False), encoding="utf-8")
     assert main(["eval-profile", str(path), "--policies", YANTAI]) == 2

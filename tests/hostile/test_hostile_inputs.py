@@ -11,11 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import POLICIES, ROOT
 
 from pol.compiler.cli import main
 from pol.compiler.pipeline import compile_text, load_evaluator, python_source
-
-from conftest import POLICIES, ROOT
 
 HOSTILE = (Path(__file__).parent / "codegen.pol").read_text(encoding="utf-8")
 
@@ -50,8 +49,7 @@ def test_generated_modules_never_call_eval_exec_or_import_on_data(tmp_path: Path
         tree = pyast.parse(source)
         calls = {n.func.id for n in pyast.walk(tree) if isinstance(n, pyast.Call) and isinstance(n.func, pyast.Name)}
         assert not calls & forbidden
-        imports = {a.name for n in pyast.walk(tree) if isinstance(n, (pyast.Import, pyast.ImportFrom))
-                   for a in n.names}
+        imports = {a.name for n in pyast.walk(tree) if isinstance(n, (pyast.Import, pyast.ImportFrom)) for a in n.names}
         assert imports <= {"datetime", "Decimal", "pol_runtime"}, imports
         # Every string the policy supplied is a literal; none is an f-string or a format template.
         assert not any(isinstance(n, pyast.JoinedStr) for n in pyast.walk(tree))
@@ -78,19 +76,31 @@ def test_building_and_importing_a_hostile_policy_runs_nothing(tmp_path: Path) ->
 YANTAI = str(POLICIES / "yantai.pol")
 
 
-@pytest.mark.parametrize(("facts", "message"), [
-    ({"临床研发费用": "-300万"}, "临床研发费用 (本阶段单品种临床研发费用): must not be negative, got '-300万'"),
-    ({"临床研发费用": "300万美元"}, "临床研发费用 (本阶段单品种临床研发费用): expected an amount in 元, such as "
-                               "\"3000万元\", got '300万美元' in 美元"),
-    ({"临床研发费用": "1e999"}, "临床研发费用 (本阶段单品种临床研发费用): "),
-    ({"临床研发费用": "NaN"}, "临床研发费用 (本阶段单品种临床研发费用): "),
-    ({"临床研发费用": [1]}, "临床研发费用 (本阶段单品种临床研发费用): expected an amount in 元, such as \"3000万元\", got [1]"),
-    ({"新药类别": "三类新药"}, "新药类别 (新药类别): '三类新药' is not one of 一类新药、二类新药、生物类似药; did you mean '二类新药'?"),
-    ({"临床阶段": "IV期"}, "临床阶段 (本次申请对应的临床试验阶段): 'IV期' is not one of I期、II期、III期"),
-    ({"在本市落地生产结算": "yes"}, "在本市落地生产结算 (在本市落地生产、结算): expected true or false, got 'yes'"),
-    ({"临床研发费用x": "300万"}, "临床研发费用x: not an input of this policy; did you mean '临床研发费用'?"),
-    ({"__class__": 1}, "__class__: not an input of this policy"),
-])
+@pytest.mark.parametrize(
+    ("facts", "message"),
+    [
+        ({"临床研发费用": "-300万"}, "临床研发费用 (本阶段单品种临床研发费用): must not be negative, got '-300万'"),
+        (
+            {"临床研发费用": "300万美元"},
+            "临床研发费用 (本阶段单品种临床研发费用): expected an amount in 元, such as "
+            "\"3000万元\", got '300万美元' in 美元",
+        ),
+        ({"临床研发费用": "1e999"}, "临床研发费用 (本阶段单品种临床研发费用): "),
+        ({"临床研发费用": "NaN"}, "临床研发费用 (本阶段单品种临床研发费用): "),
+        (
+            {"临床研发费用": [1]},
+            '临床研发费用 (本阶段单品种临床研发费用): expected an amount in 元, such as "3000万元", got [1]',
+        ),
+        (
+            {"新药类别": "三类新药"},
+            "新药类别 (新药类别): '三类新药' is not one of 一类新药、二类新药、生物类似药; did you mean '二类新药'?",
+        ),
+        ({"临床阶段": "IV期"}, "临床阶段 (本次申请对应的临床试验阶段): 'IV期' is not one of I期、II期、III期"),
+        ({"在本市落地生产结算": "yes"}, "在本市落地生产结算 (在本市落地生产、结算): expected true or false, got 'yes'"),
+        ({"临床研发费用x": "300万"}, "临床研发费用x: not an input of this policy; did you mean '临床研发费用'?"),
+        ({"__class__": 1}, "__class__: not an input of this policy"),
+    ],
+)
 def test_each_bad_fact_is_named_in_one_message_with_exit_2(tmp_path, capsys, facts, message) -> None:
     path = tmp_path / "facts.json"
     path.write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
@@ -100,13 +110,16 @@ def test_each_bad_fact_is_named_in_one_message_with_exit_2(tmp_path, capsys, fac
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "not valid JSON"),
-    (b"[1, 2]", "facts must be an object"),
-    ('{"临床研发费用": "3000万",}'.encode(), "facts.json:1:20: not valid JSON"),
-    (b'{"\xff\xfe": 1}', "UTF-8"),
-    (b'{"a": ' * 100_000, "the JSON is nested too deeply"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "not valid JSON"),
+        (b"[1, 2]", "facts must be an object"),
+        ('{"临床研发费用": "3000万",}'.encode(), "facts.json:1:20: not valid JSON"),
+        (b'{"\xff\xfe": 1}', "UTF-8"),
+        (b'{"a": ' * 100_000, "the JSON is nested too deeply"),
+    ],
+)
 def test_broken_facts_files_exit_2(tmp_path, capsys, content, message) -> None:
     path = tmp_path / "facts.json"
     path.write_bytes(content)
@@ -133,17 +146,31 @@ def test_complete_mode_names_every_missing_fact(tmp_path, capsys) -> None:
 # ---------------------------------------------------------------- hostile profiles
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda p: p["events"][0].update(date="2022-02-30"), "events[0].date: expected a date such as 2022-05-10, got '2022-02-30'"),
-    (lambda p: p["items"]["YT-101"]["facts"].update(新药类别="四类新药"),
-     "items.YT-101.facts.新药类别 (新药类别): '四类新药' is not one of 一类新药、二类新药、生物类似药"),
-    (lambda p: p["facts"].update(企业类型=["研发型企业"]), "facts.企业类型 (企业类型): "),
-    (lambda p: p["events"][1]["facts"].update(临床研发费用="-1万"),
-     "events[1].facts.临床研发费用 (本阶段单品种临床研发费用): must not be negative, got '-1万'"),
-    (lambda p: p.update(received=[{"date": "2022-01-01", "amount": "1e999万", "subject": "房租", "source": "x"}]),
-     "received[0].amount: "),
-    (lambda p: p.update(events={"a": 1}), "events: expected a list of events"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda p: p["events"][0].update(date="2022-02-30"),
+            "events[0].date: expected a date such as 2022-05-10, got '2022-02-30'",
+        ),
+        (
+            lambda p: p["items"]["YT-101"]["facts"].update(新药类别="四类新药"),
+            "items.YT-101.facts.新药类别 (新药类别): '四类新药' is not one of 一类新药、二类新药、生物类似药",
+        ),
+        (lambda p: p["facts"].update(企业类型=["研发型企业"]), "facts.企业类型 (企业类型): "),
+        (
+            lambda p: p["events"][1]["facts"].update(临床研发费用="-1万"),
+            "events[1].facts.临床研发费用 (本阶段单品种临床研发费用): must not be negative, got '-1万'",
+        ),
+        (
+            lambda p: p.update(
+                received=[{"date": "2022-01-01", "amount": "1e999万", "subject": "房租", "source": "x"}]
+            ),
+            "received[0].amount: ",
+        ),
+        (lambda p: p.update(events={"a": 1}), "events: expected a list of events"),
+    ],
+)
 def test_bad_profiles_are_refused_before_anything_is_evaluated(tmp_path, capsys, change, message) -> None:
     profile = json.loads((ROOT / "examples" / "profiles" / "yantai_class1_drug.json").read_text(encoding="utf-8"))
     change(profile)
@@ -165,8 +192,10 @@ def test_an_expression_too_deep_for_python_is_refused_with_a_message_and_the_res
     text = HEAD + f'clause c "1" {{ beneficiary: enterprise grant {long_sum} }}\nclause d "2" {{ grant y }}\n'
     compiled = compile_text(text, "p.pol")
     got = [(d.code, d.span.line, d.message) for d in compiled.diagnostics]
-    assert got == [("POL004", 3, "this declaration is nested more than 60 levels deep"),
-                   ("POL101", 4, "unknown name 'y'")]
+    assert got == [
+        ("POL004", 3, "this declaration is nested more than 60 levels deep"),
+        ("POL101", 4, "unknown name 'y'"),
+    ]
     # Just under the limit compiles, and the generated Python stays within Python's own nesting limit.
     ok = compile_text(HEAD + 'clause c "1" { beneficiary: enterprise grant ' + " + ".join(["x"] * 50) + " }\n", "p.pol")
     assert ok.ok
@@ -248,9 +277,11 @@ def test_a_bug_in_pol_is_reported_as_such_without_a_traceback(capsys, monkeypatc
 
 def test_impossible_dates_and_extra_fields_are_named_together(tmp_path, capsys) -> None:
     pol = tmp_path / "dated.pol"
-    pol.write_text('policy d { title: "日期" }\ninput 投产日期: date "项目投产日期"\ninput 投资: money\n'
-                   'clause c "一" { beneficiary: enterprise  when 投产日期 >= 2022-01-01  grant 投资 × 10% }\n',
-                   encoding="utf-8")
+    pol.write_text(
+        'policy d { title: "日期" }\ninput 投产日期: date "项目投产日期"\ninput 投资: money\n'
+        'clause c "一" { beneficiary: enterprise  when 投产日期 >= 2022-01-01  grant 投资 × 10% }\n',
+        encoding="utf-8",
+    )
     facts = tmp_path / "facts.json"
     facts.write_text('{"投产日期": "2022-02-30", "投资": "100万", "备注": "x"}', encoding="utf-8")
     assert main(["eval", str(pol), "--facts", str(facts)]) == 2

@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import POLICIES, ROOT
 
 from pol.compiler.cli import main
 from pol.compiler.files import MARKER, STAGING, replace_folder
-
-from conftest import POLICIES, ROOT
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -29,11 +28,13 @@ def test_an_output_that_is_or_holds_an_input_is_refused(tmp_path, capsys, monkey
     (work / MARKER).write_text("pol wrote here once\n", encoding="utf-8")  # the trap: a folder pol once wrote
     before = _tree(work)
     monkeypatch.chdir(work)
-    for args in (["build", "policies", "--out", "."],           # the output contains the input
-                 ["build", "policies", "--out", "policies"],    # equals it
-                 ["build", "policies", "--out", "policies/out"],  # lies inside it
-                 ["docs", "policies", "--out", "."],
-                 ["docs", "policies/xuzhou.pol", "--guide", "g/guide.md", "--out", "g"]):
+    for args in (
+        ["build", "policies", "--out", "."],  # the output contains the input
+        ["build", "policies", "--out", "policies"],  # equals it
+        ["build", "policies", "--out", "policies/out"],  # lies inside it
+        ["docs", "policies", "--out", "."],
+        ["docs", "policies/xuzhou.pol", "--guide", "g/guide.md", "--out", "g"],
+    ):
         assert main(args) == 2, args
         assert "it would overwrite or contain the input" in capsys.readouterr().err
     assert _tree(work) == before
@@ -53,10 +54,10 @@ def test_a_comparison_never_overwrites_a_policy_or_the_project(tmp_path, capsys)
 
 def test_a_users_folders_beside_the_output_are_never_removed(tmp_path) -> None:
     out = tmp_path / "out"
-    old = tmp_path / ".out.old"          # the name an earlier version of pol used for the old output
+    old = tmp_path / ".out.old"  # the name an earlier version of pol used for the old output
     old.mkdir()
     (old / "keep.txt").write_text("mine", encoding="utf-8")
-    lookalike = tmp_path / f".out{STAGING}mine"   # pol's own prefix, but not pol's folder
+    lookalike = tmp_path / f".out{STAGING}mine"  # pol's own prefix, but not pol's folder
     lookalike.mkdir()
     (lookalike / "keep.txt").write_text("mine too", encoding="utf-8")
     for n in range(3):
@@ -84,9 +85,21 @@ def test_outputs_follow_the_umask_not_a_private_mode(tmp_path) -> None:
     try:
         replace_folder(out, {"sub/page.md": "x"})
         report = tmp_path / "report.md"
-        assert main(["compare", str(ROOT / "examples" / "compare" / "class1_drug_phase3.json"), "--policies",
-                     str(POLICIES / "yantai.pol"), str(POLICIES / "suzhou.pol"), str(POLICIES / "jiangsu.pol"),
-                     "--markdown", str(report)]) == 0
+        assert (
+            main(
+                [
+                    "compare",
+                    str(ROOT / "examples" / "compare" / "class1_drug_phase3.json"),
+                    "--policies",
+                    str(POLICIES / "yantai.pol"),
+                    str(POLICIES / "suzhou.pol"),
+                    str(POLICIES / "jiangsu.pol"),
+                    "--markdown",
+                    str(report),
+                ]
+            )
+            == 0
+        )
     finally:
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o755
@@ -137,10 +150,16 @@ def test_a_kill_at_any_point_leaves_a_whole_output_and_the_next_run_tidies_up(tm
 
 def test_concurrent_builds_into_one_folder_take_turns(tmp_path) -> None:
     out = tmp_path / "out"
-    script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from pol.compiler.cli import main; " \
-             f"sys.exit(main(['build', sys.argv[1], '--out', {str(out)!r}]))"
-    runs = [subprocess.Popen([sys.executable, "-c", script, str(POLICIES / name)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE) for name in ("xuzhou.pol", "suzhou.pol", "yantai.pol")]
+    script = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); from pol.compiler.cli import main; "
+        f"sys.exit(main(['build', sys.argv[1], '--out', {str(out)!r}]))"
+    )
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(POLICIES / name)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for name in ("xuzhou.pol", "suzhou.pol", "yantai.pol")
+    ]
     for run in runs:
         _, err = run.communicate(timeout=300)
         assert run.returncode == 0, err.decode()
@@ -151,7 +170,7 @@ def test_concurrent_builds_into_one_folder_take_turns(tmp_path) -> None:
 
 @pytest.mark.parametrize("names", [("ﬁ", "fi"), ("ｙａｎｔａｉ", "yantai"), ("Yantai", "yantai")])
 def test_two_policies_one_module_name_are_refused(tmp_path, capsys, names) -> None:
-    for folder, name in zip("ab", names):
+    for folder, name in zip("ab", names, strict=True):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / f"{name}.pol").write_bytes((POLICIES / "xuzhou.pol").read_bytes())
     assert main(["build", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "out")]) == 2
@@ -159,8 +178,15 @@ def test_two_policies_one_module_name_are_refused(tmp_path, capsys, names) -> No
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("stem, why", [("pol_runtime", "is the runtime"), ("decimal", "would hide Python's own"),
-                                       ("datetime", "would hide Python's own"), ("class", "is a Python keyword")])
+@pytest.mark.parametrize(
+    "stem, why",
+    [
+        ("pol_runtime", "is the runtime"),
+        ("decimal", "would hide Python's own"),
+        ("datetime", "would hide Python's own"),
+        ("class", "is a Python keyword"),
+    ],
+)
 def test_a_policy_named_like_the_runtime_or_a_standard_module_is_refused(tmp_path, capsys, stem, why) -> None:
     path = tmp_path / f"{stem}.pol"
     path.write_bytes((POLICIES / "xuzhou.pol").read_bytes())
@@ -176,7 +202,11 @@ def test_two_policies_with_one_file_name_are_refused_wherever_policies_are_named
     pols = [str(tmp_path / "a"), str(tmp_path / "b")]
     profile = str(ROOT / "examples" / "profiles" / "yantai_class1_drug.json")
     project = str(ROOT / "examples" / "compare" / "class1_drug_phase3.json")
-    for args in (["match", profile, "--policies", *pols], ["eval-profile", profile, "--policies", *pols],
-                 ["compare", project, "--policies", *pols], ["inputs", "--profile", *pols]):
+    for args in (
+        ["match", profile, "--policies", *pols],
+        ["eval-profile", profile, "--policies", *pols],
+        ["compare", project, "--policies", *pols],
+        ["inputs", "--profile", *pols],
+    ):
         assert main(args) == 2, args
         assert "are both called 'yantai'" in capsys.readouterr().err

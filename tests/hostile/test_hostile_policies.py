@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import POLICIES, ROOT
 
 from pol.compiler.cli import main
 from pol.compiler.lint import figures
 from pol.compiler.pipeline import compile_text
 from pol.compiler.report import printable
-
-from conftest import POLICIES, ROOT
 
 HEAD = 'policy p { title: "t" }\ninput a: money\n'
 
@@ -24,8 +22,9 @@ def _codes(text: str) -> list[tuple[str, int]]:
     return [(d.code, d.span.line) for d in compile_text(text, "p.pol").diagnostics]
 
 
-@pytest.mark.parametrize("literal", ["12345678901234567890123456789%", "123456789012345678901234567890元",
-                                     "1.0000001元", "10000000亿"])
+@pytest.mark.parametrize(
+    "literal", ["12345678901234567890123456789%", "123456789012345678901234567890元", "1.0000001元", "10000000亿"]
+)
 def test_literals_beyond_what_pol_computes_are_refused(literal) -> None:
     assert _codes(HEAD + f'clause c "1" {{ grant a × 10% cap {literal} }}\n') == [("POL003", 3)]
 
@@ -43,8 +42,13 @@ def test_thousands_of_chained_definitions_are_refused_with_a_diagnostic(tmp_path
     lines.append('clause c "1" { grant l2999 × 10% }')
     path = tmp_path / "lets.pol"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-c", "from pol.compiler.cli import entry; entry()", "check", str(path)], capture_output=True,
-                         text=True, timeout=120, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-c", "from pol.compiler.cli import entry; entry()", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert run.returncode == 1, run.stderr
     assert "error[POL004]: definitions are built on each other more than 200 deep" in run.stderr
     # A long but reasonable chain still compiles and computes.
@@ -62,11 +66,19 @@ def test_hidden_characters_in_texts_are_refused_where_they_are(hidden) -> None:
     assert f"U+{ord(hidden):04X}" in diagnostics[0].message
 
 
-@pytest.mark.parametrize("printed, value, kind", [
-    ("壹仟萬元", "10000000", "money"), ("800萬", "8000000", "money"), ("一百万元", "1000000", "money"),
-    ("百分之五十", "0.5", "ratio"), ("３０００万元", "30000000", "money"), ("五百平方米", "500", "area"),
-    ("一千五百万元", "15000000", "money"), ("三年", "3", "years"),
-])
+@pytest.mark.parametrize(
+    "printed, value, kind",
+    [
+        ("壹仟萬元", "10000000", "money"),
+        ("800萬", "8000000", "money"),
+        ("一百万元", "1000000", "money"),
+        ("百分之五十", "0.5", "ratio"),
+        ("３０００万元", "30000000", "money"),
+        ("五百平方米", "500", "area"),
+        ("一千五百万元", "15000000", "money"),
+        ("三年", "3", "years"),
+    ],
+)
 def test_lint_reads_a_figure_however_it_is_printed(printed, value, kind) -> None:
     # The figure keeps the text as printed, so the drafter finds it in the original.
     assert [(f.text, str(f.value), f.kind) for f in figures(f"给予{printed}奖励")] == [(printed, value, kind)]
@@ -74,8 +86,9 @@ def test_lint_reads_a_figure_however_it_is_printed(printed, value, kind) -> None
 
 def test_a_figure_in_chinese_numerals_the_rule_ignores_fails_lint(tmp_path, capsys) -> None:
     path = tmp_path / "p.pol"
-    path.write_text(HEAD + 'clause c "1" {\n  original: """最高壹仟萬元，另给予800萬"""\n  grant a × 10%\n}\n',
-                    encoding="utf-8")
+    path.write_text(
+        HEAD + 'clause c "1" {\n  original: """最高壹仟萬元，另给予800萬"""\n  grant a × 10%\n}\n', encoding="utf-8"
+    )
     assert main(["lint", str(path)]) == 1
     err = capsys.readouterr().err
     assert "'壹仟萬元' in the original of clause 'c' is not used" in err and "'800萬'" in err
@@ -88,7 +101,7 @@ def test_escape_sequences_never_reach_the_terminal_raw(tmp_path, capsys) -> None
     facts.write_text(json.dumps({attack: "1亿", "临床阶段": attack}), encoding="utf-8")
     assert main(["eval", str(POLICIES / "yantai.pol"), "--facts", str(facts)]) == 2
     policy = tmp_path / "p.pol"
-    policy.write_text(HEAD + f"# {attack}\nclause c \"1\" {{ grant b{attack} }}\n", encoding="utf-8")
+    policy.write_text(HEAD + f'# {attack}\nclause c "1" {{ grant b{attack} }}\n', encoding="utf-8")
     assert main(["check", str(policy)]) == 1
     assert main(["check", str(policy), "--format", "json"]) == 1
     out = capsys.readouterr()

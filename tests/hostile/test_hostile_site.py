@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import yaml
+from conftest import POLICIES
 
 from pol.compiler.cli import main
-
-from conftest import POLICIES
 
 FENCE_POLICY = '''policy p {{ title: "{title}" }}
 input 费用: money
@@ -28,16 +27,33 @@ clause 补助 "一" {{
 
 def _mkdocs(project: Path, *flags: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", *flags, "-f",
-                           str(project / "mkdocs.yml")], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", *flags, "-f", str(project / "mkdocs.yml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_special_names_and_texts_keep_every_page_and_a_lost_page_fails_the_quiet_build(tmp_path, capsys) -> None:
     for stem in ("index", "README"):
         (tmp_path / f"{stem}.pol").write_text(FENCE_POLICY.format(title=f"{stem} 政策"), encoding="utf-8")
     project = tmp_path / "site"
-    assert main(["docs", str(tmp_path / "index.pol"), str(tmp_path / "README.pol"), "--out", str(project),
-                 "--site-name", "政策\x7f网站\x85"]) == 0
+    assert (
+        main(
+            [
+                "docs",
+                str(tmp_path / "index.pol"),
+                str(tmp_path / "README.pol"),
+                "--out",
+                str(project),
+                "--site-name",
+                "政策\x7f网站\x85",
+            ]
+        )
+        == 0
+    )
     config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))  # readable despite the DEL
     assert config["site_name"] == "政策\x7f网站\x85"
     result = _mkdocs(project, "-q")
