@@ -177,7 +177,7 @@ def format_value(value: Any, unit: tuple[str, str | None, str | None]) -> str:
 class Input:
     """A fact an evaluator needs: its name, kind, unit, Chinese label and, for enumerations, its members."""
 
-    __slots__ = ("name", "kind", "currency", "area", "label", "members", "default")
+    __slots__ = ("name", "kind", "currency", "area", "label", "members", "default", "plain", "as_written")
 
     def __init__(
         self,
@@ -191,6 +191,10 @@ class Input:
     ):
         self.name, self.kind, self.currency, self.area = name, kind, currency, area
         self.label, self.members, self.default = label, members, default
+        # What read_fact takes without the general parser, worked out once: the plain written form of a
+        # figure for this input, and the members that read as themselves.
+        self.plain = _plain_figure(kind, currency, area)
+        self.as_written = frozenset(m for m in members or () if unicodedata.normalize("NFKC", m).strip() == m)
 
     def describe(self) -> str:
         if self.kind == "enum":
@@ -258,8 +262,46 @@ def shown(raw: Any) -> str:
     return text
 
 
+_FIGURE = r"([0-9]+(?:\.[0-9]+)?)"
+_SCALE = {None: 1, "万": 10_000, "亿": 100_000_000}
+
+
+def _plain_figure(kind: str, currency: str | None, area: str | None) -> re.Pattern[str] | None:
+    """The figure as most facts write it for an input of this kind: digits, 万 or 亿, the input's own unit."""
+    if kind == "money":
+        return re.compile(_FIGURE + f"(万|亿)?(?:{CURRENCY_NAMES.get(currency or 'CNY', '元')})?")
+    if kind == "area":
+        spellings = [s for s, a in AREA_SPELLINGS.items() if a == (area or "m2")]
+        return re.compile(_FIGURE + "()(?:" + "|".join(map(re.escape, spellings)) + ")?")
+    if kind in ("years", "number"):
+        return re.compile(_FIGURE + "()(?:年)?")
+    if kind == "ratio":
+        return re.compile(_FIGURE + "()%")
+    return None
+
+
 def read_fact(spec: Input, raw: Any) -> Any:
     """Convert one raw fact to its value, or raise ValueError saying what is wrong with it."""
+    # The common forms first ("3000万", "40%", "III期", true), each giving what read_general gives it.
+    if type(raw) is str and len(raw) <= MAX_TEXT:
+        if raw in spec.as_written:
+            return raw
+        if spec.plain is not None and (m := spec.plain.fullmatch(raw)) is not None:
+            value = Decimal(m.group(1)) * _SCALE[m.group(2) or None]
+            if spec.kind == "ratio":
+                value = value / 100
+            value = bounded(value, raw)
+            if spec.kind == "number" and value != value.to_integral_value():
+                raise ValueError(f"expected a whole number, got {shown(raw)}")
+            return value
+    elif raw is True or raw is False:
+        if spec.kind == "bool":
+            return raw
+    return read_general(spec, raw)
+
+
+def read_general(spec: Input, raw: Any) -> Any:
+    """Convert any raw fact as people write it (full-width digits, 千万, ·月, …), or say what is wrong with it."""
     kind = spec.kind
     if isinstance(raw, str) and len(raw) > MAX_TEXT:
         raise ValueError(f"{shown(raw)} is too long to be a value")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pol.compiler import runtime as rt
 
@@ -69,3 +71,66 @@ def test_parse_quantity_text() -> None:
     assert rt.parse_quantity_text("40%") == (Decimal("0.4"), "ratio", None, None)
     with pytest.raises(ValueError, match="unknown unit"):
         rt.parse_quantity_text("5欧元")
+
+
+_SPECS = [
+    rt.Input("金额", "money", "CNY", None, "金额"),
+    rt.Input("美元", "money", "USD", None, "美元"),
+    rt.Input("面积", "area", None, "m2", "面积"),
+    rt.Input("亩数", "area", None, "mu", "亩数"),
+    rt.Input("比例", "ratio", None, None, "比例"),
+    rt.Input("年限", "years", None, None, "年限"),
+    rt.Input("个数", "number", None, None, "个数"),
+    rt.Input("阶段", "enum", None, None, "阶段", ("I期", "II期", "Ⅲ期", "三期")),
+    rt.Input("是否", "bool", None, None, "是否"),
+]
+_PIECES = st.sampled_from(
+    [
+        "0",
+        "1",
+        "3",
+        "9",
+        "00",
+        ".",
+        "5",
+        "万",
+        "亿",
+        "千万",
+        "元",
+        "美元",
+        "%",
+        "％",
+        "平方米",
+        "㎡",
+        "m2",
+        "亩",
+        "年",
+        "-",
+        " ",
+        ",",
+        "３",
+        "I期",
+        "II期",
+        "Ⅲ期",
+        "三期",
+        "是",
+        "否",
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(
+    spec=st.sampled_from(_SPECS),
+    raw=st.one_of(
+        st.lists(_PIECES, max_size=6).map("".join), st.booleans(), st.text(max_size=8), st.just("1" * 80 + "万")
+    ),
+)
+def test_the_fast_reading_of_facts_gives_what_the_general_one_gives(spec, raw) -> None:
+    def outcome(read):
+        try:
+            return "ok", read(spec, raw)
+        except ValueError as exc:
+            return "error", str(exc)
+
+    assert outcome(rt.read_fact) == outcome(rt.read_general), (spec.name, raw)
