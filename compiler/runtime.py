@@ -262,7 +262,10 @@ def shown(raw: Any) -> str:
     return text
 
 
-_FIGURE = r"([0-9]+(?:\.[0-9]+)?)"
+# A figure the fast path takes: at most 15 digits before the point and 6 after (4 for a percentage, which
+# gains two places), so it is always within what `bounded` accepts once below MAX_VALUE.
+_FIGURE = r"([0-9]{1,15}(?:\.[0-9]{1,6})?)"
+_PERCENT = r"([0-9]{1,15}(?:\.[0-9]{1,4})?)"
 _SCALE = {None: 1, "万": 10_000, "亿": 100_000_000}
 
 
@@ -273,27 +276,30 @@ def _plain_figure(kind: str, currency: str | None, area: str | None) -> re.Patte
     if kind == "area":
         spellings = [s for s, a in AREA_SPELLINGS.items() if a == (area or "m2")]
         return re.compile(_FIGURE + "()(?:" + "|".join(map(re.escape, spellings)) + ")?")
-    if kind in ("years", "number"):
+    if kind == "years":
         return re.compile(_FIGURE + "()(?:年)?")
+    if kind == "number":
+        return re.compile("([0-9]{1,15})()(?:年)?")
     if kind == "ratio":
-        return re.compile(_FIGURE + "()%")
+        return re.compile(_PERCENT + "()%")
     return None
 
 
 def read_fact(spec: Input, raw: Any) -> Any:
     """Convert one raw fact to its value, or raise ValueError saying what is wrong with it."""
-    # The common forms first ("3000万", "40%", "III期", true), each giving what read_general gives it.
-    if type(raw) is str and len(raw) <= MAX_TEXT:
+    # The common forms first ("3000万", "40%", "III期", true): what the fast path returns is what
+    # read_general returns; anything it is unsure of, read_general reads or refuses with its message.
+    if type(raw) is str:
         if raw in spec.as_written:
             return raw
-        if spec.plain is not None and (m := spec.plain.fullmatch(raw)) is not None:
-            value = Decimal(m.group(1)) * _SCALE[m.group(2) or None]
+        plain = spec.plain
+        if plain is not None and (m := plain.fullmatch(raw)) is not None:
+            scale = m.group(2)
+            value = Decimal(m.group(1)) if not scale else Decimal(m.group(1)) * _SCALE[scale]
             if spec.kind == "ratio":
                 value = value / 100
-            value = bounded(value, raw)
-            if spec.kind == "number" and value != value.to_integral_value():
-                raise ValueError(f"expected a whole number, got {shown(raw)}")
-            return value
+            if value < MAX_VALUE:
+                return value
     elif raw is True or raw is False:
         if spec.kind == "bool":
             return raw
@@ -703,11 +709,15 @@ def finish(clause: Clause, trace: Trace, mode: str, amount: Decimal | None, low:
         low = low.quantize(FEN, rounding=ROUND_HALF_UP)
         if amount is not None and low > amount:
             low = amount
+    # Positional arguments and the statuses bound once: this runs for every clause of every evaluation.
     if mode == "exact":
-        return ClauseResult(clause, Status.GRANTED, trace, amount=amount, max_amount=amount)
+        return ClauseResult(clause, _GRANTED, trace, amount, amount)
     if mode == "case_by_case":
-        return ClauseResult(clause, Status.CASE_BY_CASE, trace, max_amount=amount)
-    return ClauseResult(clause, Status.DISCRETIONARY, trace, max_amount=amount, min_amount=low)
+        return ClauseResult(clause, _CASE_BY_CASE, trace, None, amount)
+    return ClauseResult(clause, _DISCRETIONARY, trace, None, amount, low)
+
+
+_GRANTED, _CASE_BY_CASE, _DISCRETIONARY = Status.GRANTED, Status.CASE_BY_CASE, Status.DISCRETIONARY
 
 
 def underlying(missing: Iterable[str], let_inputs: Mapping[str, tuple[str, ...]]) -> set[str]:
@@ -727,7 +737,10 @@ def out_of_force(clause: Clause, standing: tuple[str, str]) -> ClauseResult:
 
 
 def not_eligible(clause: Clause, trace: Trace) -> ClauseResult:
-    return ClauseResult(clause, Status.NOT_ELIGIBLE, trace)
+    return ClauseResult(clause, _NOT_ELIGIBLE, trace)
+
+
+_NOT_ELIGIBLE = Status.NOT_ELIGIBLE
 
 
 def needs_facts(clause: Clause, trace: Trace, missing: Iterable[str]) -> ClauseResult:
