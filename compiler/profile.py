@@ -154,6 +154,7 @@ class Entry:
     explanation: list[str]
     cuts: list[str] = attrs.Factory(list)
     once_key: Any = None  # for a clause paid once per value of a fact (once by …), that fact's value
+    seq: int = 0  # its place in the ledger, set when it is added
 
     @property
     def year(self) -> int:
@@ -465,12 +466,16 @@ class _Evaluator:
         self.entries: list[Entry] = []
         # What later events read of earlier ones, kept as entries arrive so a long profile stays linear:
         self.sums = _Sums()  # amounts by clause, policy and level of government, for `received`
-        self.by_clause: dict[tuple[int, str, str | None], list[Entry]] = {}  # 一次性 and 期限: (policy, clause, item)
-        self.by_subject: dict[tuple[str, str | None, int], list[Entry]] = {}  # overlaps: (subject, item, year)
+        # 一次性 and 期限: each clause's first grant to an enterprise or item, and per value of its `once by` fact.
+        self.first: dict[tuple[int, str, str | None], Entry] = {}
+        self.first_by_key: dict[tuple[tuple[int, str, str | None], Any], Entry] = {}
+        # Overlaps: by (subject, item, year), each origin's entries apart, so a clause's own grants are skipped at once.
+        self.by_subject: dict[tuple[str, str | None, int], dict[tuple[int, int], list[Entry]]] = {}
         self._used: dict[tuple[int, str], set[str]] = {}
 
     def append(self, entry: Entry) -> None:
         """Add an entry to the ledger and, if it counts, to the indexes."""
+        entry.seq = len(self.entries)
         self.entries.append(entry)
         if not entry.counts:
             return
@@ -480,9 +485,12 @@ class _Evaluator:
         if o.policy is not None and o.clause is not None:
             self.sums.add(("policy", id(o.policy)), entry.item, entry.year, entry.amount)
             self.sums.add(("clause", id(o.policy), o.clause.id), entry.item, entry.year, entry.amount)
-            self.by_clause.setdefault((id(o.policy), o.clause.id, entry.item), []).append(entry)
+            key = (id(o.policy), o.clause.id, entry.item)
+            self.first.setdefault(key, entry)  # entries arrive in date order: the first is the earliest
+            self.first_by_key.setdefault((key, entry.once_key), entry)
         if entry.subject is not None:
-            self.by_subject.setdefault((entry.subject, entry.item, entry.year), []).append(entry)
+            groups = self.by_subject.setdefault((entry.subject, entry.item, entry.year), {})
+            groups.setdefault((id(o.policy), id(o.clause)), []).append(entry)
 
     def received(self, pol: Policy, decl: ast.InputDecl, ev: Event) -> Decimal:
         """The ledger's sum for an input declared `received …`: the listed clauses, or lower levels', in scope."""
@@ -598,27 +606,28 @@ class _Evaluator:
         if clause.once is None and clause.duration is None:
             return
         what = f"该{'品种或项目' if ev.item else '企业'}"
-        earlier = self.by_clause.get((id(ev.policy), clause.id, ev.item), [])
+        key = (id(ev.policy), clause.id, ev.item)
+        first = self.first.get(key)
         once = clause.once
         if once is not None:
-            for e in earlier:
-                if once.key is None or e.once_key == entry.once_key:
-                    same = f"（{once.key.id}为{e.once_key}）" if once.key is not None else ""
-                    self._cut(
-                        entry,
-                        ZERO,
-                        f"一次性给予：{what}已于 {e.date.isoformat()} 获得本项{same} "
-                        f"{format_money(e.amount)}，不再重复给予",
-                    )
-                    return
-        if clause.duration is not None and earlier:
-            years = int(clause.duration.value)
-            first = min(e.year for e in earlier)
-            if entry.year >= first + years:
+            e = first if once.key is None else self.first_by_key.get((key, entry.once_key))
+            if e is not None:
+                same = f"（{once.key.id}为{e.once_key}）" if once.key is not None else ""
                 self._cut(
                     entry,
                     ZERO,
-                    f"支持期限{years}年：{what}自 {first} 年起获得本项支持，至 {first + years - 1} 年止，"
+                    f"一次性给予：{what}已于 {e.date.isoformat()} 获得本项{same} "
+                    f"{format_money(e.amount)}，不再重复给予",
+                )
+                return
+        if clause.duration is not None and first is not None:
+            years = int(clause.duration.value)
+            first_year = first.year
+            if entry.year >= first_year + years:
+                self._cut(
+                    entry,
+                    ZERO,
+                    f"支持期限{years}年：{what}自 {first_year} 年起获得本项支持，至 {first_year + years - 1} 年止，"
                     f"{entry.year} 年已超出期限",
                 )
 
@@ -629,10 +638,12 @@ class _Evaluator:
         mine = entry.origin
         # The same thing paid twice: same subject, same product or project, same year. A clause's own
         # schedule (phase I, then phase II) is its caps' business, not an overlap.
-        for earlier in self.by_subject.get((entry.subject, entry.item, entry.year), []):
+        groups = self.by_subject.get((entry.subject, entry.item, entry.year), {})
+        mine_key = (id(mine.policy), id(mine.clause))
+        # Earlier entries in the order they were made, leaving out this clause's own.
+        others = sorted((e for key, group in groups.items() if key != mine_key for e in group), key=lambda e: e.seq)
+        for earlier in others:
             theirs = earlier.origin
-            if theirs.policy is mine.policy and theirs.clause is mine.clause:
-                continue
             reason = mine.exclusive or theirs.exclusive
             if reason is not None:
                 self._cut(
