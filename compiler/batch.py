@@ -1,24 +1,22 @@
-"""`pol batch`: a whole population of applicants evaluated at once on DuckDB, exactly, from the lowered form."""
+"""`pol batch`: a whole population of applicants evaluated at once, exactly, from the lowered form, on DuckDB or Spark."""
 
 from __future__ import annotations
 
 import datetime
-import os
-import tempfile
 from pathlib import Path
 
 import attrs
 
 from pol.compiler import ir
 from pol.compiler.backends.sql import NUM, SqlGenerator, quote, string
+from pol.compiler.engines import InputError, engine
 from pol.compiler.runtime import MAX_VALUE
 
 ROW = "__row"  # the input's row number, from 1, kept in the output so results join back to the input
 MAX_REPORTED = 20
 
 
-class InputError(ValueError):
-    """The input file cannot be read as a table."""
+__all__ = ["BadValue", "BatchResult", "InputError", "run"]
 
 
 @attrs.frozen
@@ -36,12 +34,6 @@ class BatchResult:
     rows: int  # rows evaluated
     bad: list[BadValue]  # the first few bad values; `bad_rows` counts every row left out
     bad_rows: int
-
-
-def _reader(path: Path) -> str:
-    if path.suffix.lower() == ".parquet":
-        return f"read_parquet({string(str(path))})"
-    return f"read_csv({string(str(path))}, header = true, all_varchar = true)"
 
 
 _EXACT_NUMBERS = (
@@ -149,21 +141,17 @@ def run(
     columns: dict[str, str] | None = None,
     progress: bool = False,
     match: bool = False,
+    on: str = "duckdb",
 ) -> BatchResult:
-    """Evaluate every row of `source` (CSV or Parquet) under each program; write one row per applicant to `out`."""
-    import duckdb  # imported here: only `pol batch` needs it
+    """Evaluate every row of `source` (CSV or Parquet) under each program; write one row per applicant to `out`.
 
+    The statements are DuckDB's SQL; `on="spark"` runs them on Spark (compiler/engines.py translates them).
+    """
     columns = columns or {}
-    con = duckdb.connect()
-    con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
-    con.execute("SET preserve_insertion_order = true")
+    db = engine(on, progress)
     # Read once: the checks, the facts and the row numbers all come from this table (DuckDB spills it to
-    # disk when it does not fit in memory).
-    try:
-        con.execute(f"CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS {ROW}, * FROM {_reader(source)}")
-    except duckdb.Error as exc:
-        raise InputError(str(exc).split("\n")[0]) from None
-    present = {r[0]: str(r[1]) for r in con.execute("DESCRIBE raw").fetchall()}
+    # disk when it does not fit in memory; Spark caches it across its executors).
+    present = db.load(source, ROW)
     floats = sorted(name for name, t in present.items() if t in ("FLOAT", "DOUBLE", "REAL"))
     if floats:
         raise InputError(
@@ -184,22 +172,18 @@ def run(
             checks.append((col, raw, is_bad, expected))
     bad_any = " OR ".join(f"COALESCE({b}, FALSE)" for _, _, b, _ in checks) or "FALSE"
     # One pass over the input: each row's typed facts and whether any of its values is bad.
-    con.execute(
-        f"CREATE TEMP TABLE checked AS SELECT {ROW}, {bad_any} AS __bad, "
-        f"{', '.join(typed) or 'NULL AS __none'} FROM raw"
-    )
-    con.execute("CREATE TEMP VIEW facts AS SELECT * EXCLUDE (__bad) FROM checked WHERE NOT __bad")
+    db.table("checked", f"SELECT {ROW}, {bad_any} AS __bad, {', '.join(typed) or 'NULL AS __none'} FROM raw")
+    kept = ", ".join([ROW, *(quote(name) for name in inputs)] if inputs else [ROW, "__none"])
+    db.view("facts", f"SELECT {kept} FROM checked WHERE NOT __bad")
     bad: list[BadValue] = []
-    bad_rows = con.execute("SELECT count(*) FROM checked WHERE __bad").fetchone()[0]  # type: ignore[index]
+    [(bad_rows,)] = db.rows("SELECT count(*) FROM checked WHERE __bad")
     if bad_rows:
         # The first rows with a bad value, each bad value of them named by its column.
         cells = ", ".join(
             f"CASE WHEN COALESCE({check}, FALSE) THEN CAST({raw} AS VARCHAR) END" for _, raw, check, _ in checks
         )
         first = f"SELECT {ROW} FROM checked WHERE __bad ORDER BY {ROW} LIMIT {MAX_REPORTED}"
-        for row, *values in con.execute(
-            f"SELECT {ROW}, {cells} FROM raw WHERE {ROW} IN ({first}) ORDER BY {ROW}"
-        ).fetchall():
+        for row, *values in db.rows(f"SELECT {ROW}, {cells} FROM raw WHERE {ROW} IN ({first}) ORDER BY {ROW}"):
             bad += [
                 BadValue(int(row), col, str(v), expected)
                 for (col, _, _, expected), v in zip(checks, values, strict=True)
@@ -210,7 +194,7 @@ def run(
         gen = SqlGenerator(program)
         parts, amounts, maxima = gen.select(as_of, ROW)
         # Materialised once: the totals and the output both read it.
-        con.execute(f"CREATE TEMP TABLE {quote('p_' + key)} AS SELECT {parts} FROM facts")
+        db.table(quote("p_" + key), f"SELECT {parts} FROM facts")
         for clause in program.clauses:
             n = clause.id
             for field in ("status", "amount", "max_amount", "min_amount"):
@@ -220,9 +204,9 @@ def run(
                 selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{n}.match')}")
         totals = gen.totals(amounts, maxima)
         # A limit may deduct what was already received, a fact: the totals read the facts beside the results.
-        con.execute(
-            f"CREATE TEMP TABLE {quote('t_' + key)} AS SELECT {quote(ROW)}, {', '.join(totals)} "
-            f"FROM {quote('p_' + key)} JOIN facts USING ({quote(ROW)})"
+        db.table(
+            quote("t_" + key),
+            f"SELECT {quote(ROW)}, {', '.join(totals)} FROM {quote('p_' + key)} JOIN facts USING ({quote(ROW)})",
         )
         selects += [
             f"{quote('t_' + key)}.{quote('totals.' + w)} AS {quote(f'{key}.totals.{w}')}"
@@ -230,15 +214,7 @@ def run(
         ]
     joins = " ".join(f"JOIN {quote(v + key)} USING ({quote(ROW)})" for key in programs for v in ("p_", "t_"))
     query = f"SELECT {', '.join(selects)} FROM facts {joins} ORDER BY facts.{quote(ROW)}"
-    fmt = "PARQUET" if out.suffix.lower() == ".parquet" else "CSV, HEADER"
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, staging = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    try:
-        con.execute(f"COPY ({query}) TO {string(staging)} (FORMAT {fmt})")
-        os.replace(staging, out)  # readers never see half an output
-    finally:
-        if os.path.exists(staging):
-            os.unlink(staging)
-    rows = con.execute("SELECT count(*) FROM facts").fetchone()[0]  # type: ignore[index]
+    db.write(query, out)
+    [(rows,)] = db.rows("SELECT count(*) FROM facts")
     return BatchResult(int(rows), bad[:MAX_REPORTED], int(bad_rows))

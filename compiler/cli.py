@@ -105,6 +105,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add KEY.CLAUSE.match: 免申即享, 可能符合 or 尚缺信息 as pol match groups it (empty when ruled out)",
     )
+    bt.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb: embedded (the default); spark: PySpark, in local mode or on the cluster SPARK_MASTER names",
+    )
     bt.add_argument("--columns", help='TOML lines "input" = "column" (keys quoted) when columns are named otherwise')
     sy = sub.add_parser(
         "synth", help="write a synthetic population for policies: realistic, with rows at every threshold"

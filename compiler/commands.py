@@ -313,6 +313,7 @@ class Cli:
         if unknown:
             return self.fail(f"--columns {args.columns}: not inputs of the policies: {', '.join(unknown)}")
         from pol.compiler import batch  # DuckDB is imported only when a batch runs
+        from pol.compiler.engines import EngineUnavailable
 
         try:
             result = batch.run(
@@ -323,9 +324,12 @@ class Cli:
                 columns,
                 progress=self.err.is_terminal,
                 match=args.match,
+                on=args.engine,
             )
         except batch.InputError as exc:
             return self.fail(f"--input {args.input}: {exc}")
+        except EngineUnavailable as exc:
+            return self.fail(str(exc))
         for b in result.bad:
             self.err.print(
                 f"[yellow]row {b.row}, column {escape(b.column)}:[/] {escape(b.value)} is not "

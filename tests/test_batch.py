@@ -163,3 +163,16 @@ def test_match_groups_every_row_as_pol_match_does(tmp_path, capsys) -> None:
     }
     assert got == expected
     assert got[("yantai", "创新药研发")] == "免申即享"
+
+
+def test_the_sql_spark_runs_is_the_same_sql_translated_with_exact_types() -> None:
+    from pol.compiler.backends.sql import SqlGenerator
+    from pol.compiler.engines import to_spark
+
+    program = lower(compile_file(POLICIES / "yantai.pol").policy, "yantai.pol")
+    parts, _, _ = SqlGenerator(program).select(datetime.date(2022, 6, 30), batch.ROW)
+    duck = f"SELECT {parts} FROM facts"
+    spark = to_spark(duck)
+    assert "HUGEINT" in duck and "HUGEINT" not in spark and "INT128" not in spark
+    assert "DECIMAL(38, 0)" in spark and " DIV " in spark  # 128-bit integer division, exactly, in Spark's words
+    assert "`yantai`" not in spark and "`创新药研发.status`" in spark  # Chinese column names quoted Spark's way

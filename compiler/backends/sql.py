@@ -162,7 +162,8 @@ class SqlGenerator:
     def expr_Extreme(self, e: ir.Extreme) -> Code:
         args = [self.expr(a) for a in e.args]
         fn = "LEAST" if e.kind == "min" else "GREATEST"
-        return Code(first_state(*(a.state for a in args)), f"{fn}({', '.join(a.value for a in args)})")
+        value = f"{fn}({', '.join(a.value for a in args)})" if len(args) > 1 else args[0].value
+        return Code(first_state(*(a.state for a in args)), value)
 
     def expr_Compare(self, e: ir.Compare) -> Code:
         a, b = self.expr(e.left), self.expr(e.right)
@@ -234,7 +235,10 @@ class SqlGenerator:
         if g.mode == "case_by_case":
             caps = [self.expr(cap.value) for cap in c.caps]
             steps += caps
-            amount = f"LEAST({', '.join(k.value for k in caps)})" if caps else "NULL"
+            # LEAST of one value is that value (and Spark wants two or more arguments).
+            amount = (
+                (f"LEAST({', '.join(k.value for k in caps)})" if len(caps) > 1 else caps[0].value) if caps else "NULL"
+            )
             low = "NULL"
         else:
             low = "NULL"

@@ -1,0 +1,190 @@
+"""The engines `pol batch` runs its SQL on: DuckDB embedded, or Spark in local mode or on a cluster.
+
+The batch's statements are written once, in DuckDB's SQL (the dialect of the SQL backend). DuckDB runs
+them as they are; Spark runs them translated by sqlglot into Spark SQL, with one type spelled otherwise
+(DuckDB's 128-bit HUGEINT is Spark's DECIMAL(38, 0)) and decimal arithmetic kept exact
+(`spark.sql.decimalOperations.allowPrecisionLoss=false`: a product keeps every decimal place instead of
+being rounded to six).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ENGINES = ("duckdb", "spark")
+
+
+class InputError(ValueError):
+    """The input file cannot be read as a table of applicants; the message says why."""
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine asked for cannot run here: its library or Java is missing; the message says what to install."""
+
+
+def string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class DuckDBEngine:
+    """DuckDB, in this process: nothing to start, spills to disk when a table does not fit in memory."""
+
+    def __init__(self, progress: bool = False):
+        import duckdb  # imported here: only `pol batch` needs it
+
+        self.duckdb = duckdb
+        self.con = duckdb.connect()
+        self.con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+        self.con.execute("SET preserve_insertion_order = true")
+
+    def load(self, source: Path, row: str) -> dict[str, str]:
+        """Read the input as the table `raw`, each row numbered from 1 in `row`; each column's type."""
+        if source.suffix.lower() == ".parquet":
+            reader = f"read_parquet({string(str(source))})"
+        else:
+            reader = f"read_csv({string(str(source))}, header = true, all_varchar = true)"
+        try:
+            self.con.execute(f'CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS "{row}", * FROM {reader}')
+        except self.duckdb.Error as exc:
+            raise InputError(str(exc).split("\n")[0]) from None
+        return {r[0]: str(r[1]) for r in self.con.execute("DESCRIBE raw").fetchall()}
+
+    def table(self, name: str, select: str) -> None:
+        self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
+
+    def view(self, name: str, select: str) -> None:
+        self.con.execute(f"CREATE TEMP VIEW {name} AS {select}")
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.con.execute(sql).fetchall()]
+
+    def write(self, query: str, out: Path) -> None:
+        """Write the query's rows to `out` (Parquet or CSV), swapped in only when complete."""
+        fmt = "PARQUET" if out.suffix.lower() == ".parquet" else "CSV, HEADER"
+        fd, staging = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
+        os.close(fd)
+        try:
+            self.con.execute(f"COPY ({query}) TO {string(staging)} (FORMAT {fmt})")
+            os.replace(staging, out)  # readers never see half an output
+        finally:
+            if os.path.exists(staging):
+                os.unlink(staging)
+
+
+def to_spark(duckdb_sql: str) -> str:
+    """A statement in DuckDB's SQL as Spark SQL: sqlglot's translation, with HUGEINT as DECIMAL(38, 0)."""
+    import sqlglot
+    from sqlglot import exp
+
+    def exact(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:
+            return exp.DataType.build("DECIMAL(38, 0)")
+        return node
+
+    return sqlglot.parse_one(duckdb_sql, read="duckdb").transform(exact).sql(dialect="spark")
+
+
+# Spark's names of the column types `pol batch` tells apart, as DuckDB spells them.
+_SPARK_TYPES = {
+    "string": "VARCHAR",
+    "bigint": "BIGINT",
+    "int": "INTEGER",
+    "smallint": "SMALLINT",
+    "tinyint": "TINYINT",
+    "double": "DOUBLE",
+    "float": "FLOAT",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+}
+
+
+class SparkEngine:
+    """Spark through PySpark: `local[*]` unless SPARK_MASTER (or spark-submit) says where the cluster is."""
+
+    def __init__(self, progress: bool = False):
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:
+            raise EngineUnavailable("--engine spark needs PySpark: pip install 'pol[spark]'") from exc
+        builder = (
+            SparkSession.builder.appName("pol batch")
+            .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            # A clause compiles to one very large expression: generated Java for it overflows the JVM's
+            # 64 KB method limit and is thrown away, so Spark is told not to try.
+            .config("spark.sql.codegen.wholeStage", "false")
+            .config("spark.ui.showConsoleProgress", "true" if progress else "false")
+        )
+        if os.environ.get("SPARK_MASTER"):
+            builder = builder.master(os.environ["SPARK_MASTER"])
+        elif not os.environ.get("PYSPARK_GATEWAY_PORT"):  # not started by spark-submit, which sets the master
+            # Local mode: a few partitions, not the 200 a cluster's shuffles are sized for.
+            builder = builder.master(os.environ.get("POL_SPARK_MASTER", "local[*]"))
+            builder = builder.config("spark.sql.shuffle.partitions", str(os.cpu_count() or 2))
+        try:
+            self.spark = builder.getOrCreate()
+        except Exception as exc:  # py4j's own errors: the JVM did not start
+            raise EngineUnavailable(
+                f"Spark could not start ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                "it needs Java 17 or later on PATH or in JAVA_HOME"
+            ) from exc
+        self.spark.sparkContext.setLogLevel("ERROR")
+
+    def sql(self, duckdb_sql: str) -> Any:
+        """Run a statement written in DuckDB's SQL, translated to Spark's."""
+        return self.spark.sql(to_spark(duckdb_sql))
+
+    def load(self, source: Path, row: str) -> dict[str, str]:
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+        from pyspark.sql.utils import AnalysisException
+
+        try:
+            if source.suffix.lower() == ".parquet":
+                frame = self.spark.read.parquet(str(source))
+            else:
+                frame = self.spark.read.option("header", True).option("inferSchema", False).csv(str(source))
+        except AnalysisException as exc:
+            raise InputError(str(exc).split("\n")[0]) from None
+        # Row numbers in the file's order: the id grows with the position, the window makes it 1, 2, 3, …
+        order = Window.orderBy(F.monotonically_increasing_id())
+        frame = frame.select(F.row_number().over(order).alias(row), *frame.columns)
+        frame.cache().createOrReplaceTempView("raw")
+        types = {}
+        for name, spark_type in frame.dtypes:
+            types[name] = _SPARK_TYPES.get(spark_type, spark_type.upper())
+        return types
+
+    def table(self, name: str, select: str) -> None:
+        self.sql(select).cache().createOrReplaceTempView(name.strip('"'))
+
+    def view(self, name: str, select: str) -> None:
+        self.sql(select).createOrReplaceTempView(name.strip('"'))
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.sql(sql).collect()]
+
+    def write(self, query: str, out: Path) -> None:
+        """Write the query's rows to `out` as one file: Spark writes a folder, whose one part is moved into place."""
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            writer = self.sql(query).coalesce(1).write.mode("overwrite")
+            if out.suffix.lower() == ".parquet":
+                writer.parquet(str(staging / "data"))
+            else:
+                writer.option("header", True).csv(str(staging / "data"))
+            [part] = [p for p in (staging / "data").iterdir() if p.name.startswith("part-")]
+            os.replace(part, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def engine(name: str, progress: bool = False) -> DuckDBEngine | SparkEngine:
+    """The engine called `name`."""
+    if name == "spark":
+        return SparkEngine(progress)
+    return DuckDBEngine(progress)
