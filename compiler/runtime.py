@@ -520,20 +520,92 @@ class Trace:
     def note(self, text: str) -> None:
         self.steps.append(("note", text))
 
+    def worked(self) -> Trace:
+        """A trace for the steps that compute a cap, shown only if the cap binds."""
+        return Trace()
+
     def lines(self) -> list[str]:
         return [_explain(s) for s in self.steps]
 
 
-class _Discard(list):
-    """A list that keeps nothing appended to it."""
+class Plain:
+    """Computes as a Trace does and records nothing: for a clause run without its explanation, and for values
+    explained by their label alone. Each method returns exactly what Trace's does."""
 
-    def append(self, item: Any) -> None:
+    __slots__ = ()
+    steps: tuple[Any, ...] = ()
+
+    def cond(self, ok: bool, text: str, shown: tuple[tuple[str, Any], ...], facts: Mapping[str, Any]) -> bool:
+        return ok
+
+    def mul(self, a: Decimal, b: Decimal, da: tuple[Any, ...], db: tuple[Any, ...], unit: tuple[Any, ...]) -> Decimal:
+        return a * b
+
+    def div(self, a: Decimal, b: Decimal, da: tuple[Any, ...], db: tuple[Any, ...], unit: tuple[Any, ...]) -> Decimal:
+        if not b:
+            raise Undefined(f"{_described(b, db, unit)}，不能作除数，无法计算")
+        return a / b
+
+    def add(self, a: Decimal, b: Decimal, da: tuple[Any, ...], db: tuple[Any, ...], unit: tuple[Any, ...]) -> Decimal:
+        return a + b
+
+    def sub(self, a: Decimal, b: Decimal, da: tuple[Any, ...], db: tuple[Any, ...], unit: tuple[Any, ...]) -> Decimal:
+        return a - b
+
+    def least(self, values: tuple[Decimal, ...], labels: tuple[tuple[Any, ...], ...], unit: tuple[Any, ...]) -> Decimal:
+        return min(values)
+
+    def most(self, values: tuple[Decimal, ...], labels: tuple[tuple[Any, ...], ...], unit: tuple[Any, ...]) -> Decimal:
+        return max(values)
+
+    def row(self, key_label: str, key: Any, key_unit: tuple[Any, ...], value: Any, unit: tuple[Any, ...]) -> Any:
+        return value
+
+    def tier(self, number: int, text: str, value: Any, unit: tuple[Any, ...]) -> Any:
+        return value
+
+    def cap(self, amount: Decimal, limit: Decimal, label: str, worked: Any = None) -> Decimal:
+        if limit < 0:
+            limit = ZERO
+        return limit if amount > limit else amount
+
+    def offset(self, amount: Decimal, paid: Decimal, label: str, kind: str) -> Decimal:
+        r = amount - paid
+        return ZERO if r < 0 else r
+
+    def note(self, text: str) -> None:
         pass
 
+    def worked(self) -> Plain:
+        return self
 
-# A trace that computes like any other but keeps no steps: for values explained by their label alone.
-QUIET = Trace()
-QUIET.steps = _Discard()
+    def lines(self) -> list[str]:
+        return []
+
+
+# A trace that computes like any other but keeps no steps: for values explained by their label alone, and for
+# clauses evaluated before anyone reads their explanation.
+PLAIN = QUIET = Plain()
+
+
+class Replay:
+    """A clause's explanation not yet written: read, it runs the clause again on the same facts with a Trace."""
+
+    __slots__ = ("run", "facts", "_steps")
+
+    def __init__(self, run: Callable[[dict[str, Any], Any], Any], facts: dict[str, Any]):
+        self.run, self.facts = run, facts
+        self._steps: list[tuple[Any, ...]] | None = None
+
+    @property
+    def steps(self) -> list[tuple[Any, ...]]:
+        if self._steps is None:
+            with localcontext(CONTEXT):
+                self._steps = self.run(self.facts, Trace()).trace.steps
+        return self._steps
+
+    def lines(self) -> list[str]:
+        return [_explain(s) for s in self.steps]
 
 
 class NoRow(Exception):
@@ -636,7 +708,7 @@ class ClauseResult:
         self,
         clause: Clause,
         status: Status,
-        trace: Trace,
+        trace: Trace | Plain | Replay,
         amount: Decimal | None = None,
         max_amount: Decimal | None = None,
         min_amount: Decimal | None = None,
@@ -701,7 +773,9 @@ class ClauseResult:
         }
 
 
-def finish(clause: Clause, trace: Trace, mode: str, amount: Decimal | None, low: Decimal | None = None) -> ClauseResult:
+def finish(
+    clause: Clause, trace: Trace | Plain, mode: str, amount: Decimal | None, low: Decimal | None = None
+) -> ClauseResult:
     """Round the computed amount to the fen and give it the status its grant mode calls for."""
     if amount is not None:
         amount = amount.quantize(FEN, rounding=ROUND_HALF_UP)
@@ -736,14 +810,14 @@ def out_of_force(clause: Clause, standing: tuple[str, str]) -> ClauseResult:
     return ClauseResult(clause, Status(status), trace)
 
 
-def not_eligible(clause: Clause, trace: Trace) -> ClauseResult:
+def not_eligible(clause: Clause, trace: Trace | Plain) -> ClauseResult:
     return ClauseResult(clause, _NOT_ELIGIBLE, trace)
 
 
 _NOT_ELIGIBLE = Status.NOT_ELIGIBLE
 
 
-def needs_facts(clause: Clause, trace: Trace, missing: Iterable[str]) -> ClauseResult:
+def needs_facts(clause: Clause, trace: Trace | Plain, missing: Iterable[str]) -> ClauseResult:
     return ClauseResult(clause, Status.NEEDS_FACTS, trace, missing=tuple(sorted(set(missing))))
 
 
@@ -890,7 +964,7 @@ class UnknownClauseError(LookupError):
 
 
 # What a generated module gives the Evaluator for each clause: its description and the function computing it.
-ClauseEntry = tuple[Clause, Callable[[dict[str, Any]], ClauseResult]]
+ClauseEntry = tuple[Clause, Callable[[dict[str, Any], Any], ClauseResult]]
 
 
 class Evaluator:
@@ -948,7 +1022,13 @@ class Evaluator:
             self.lets(f)
             standing = in_force(as_of, self.effective, self.expires)
             if standing is None:
-                results = [run(f) for _, run in selected]
+                # Run plain; each result's explanation is written, by running its clause again with a trace,
+                # only if someone reads it.
+                results = []
+                for _, run in selected:
+                    result = run(f, PLAIN)
+                    result.trace = Replay(run, f)
+                    results.append(result)
             else:
                 results = [out_of_force(clause, standing) for clause, _ in selected]
             return Evaluation(self.policy, self.title, as_of, results, self.limits(f))

@@ -107,10 +107,11 @@ class PythonGenerator(Generator):
     def clause(self, c: ir.Clause, out: Emitter) -> str:
         name = f"_clause_{c.index}"
         g = c.grant
-        out.line(f"def {name}(f):")
+        # `t` records the explanation (rt.Trace) or nothing (rt.PLAIN): the evaluator runs a clause plain
+        # and again with a trace only when its explanation is read.
+        out.line(f"def {name}(f, t):")
         out.indent()
         out.line(self.where(c.line, f"{c.article or ''} {c.title or ''}"))
-        out.line("t = rt.Trace()")
         out.line(f"c = _C{c.index}")
         if c.conditions:
             out.line("missing = set()")
@@ -148,7 +149,7 @@ class PythonGenerator(Generator):
                 if not cap.worked:
                     out.line(f"v = t.cap(v, {self.expr(cap.value, QUIET)}, {self.cap_label(cap.label)})")
                 else:  # how the cap was worked out is worth showing only when it binds
-                    out.line("ct = rt.Trace()")
+                    out.line("ct = t.worked()")
                     out.line(f"v = t.cap(v, {self.expr(cap.value, WORKED)}, {self.cap_label(cap.label)}, ct)")
             for off in c.offsets:
                 out.line(self.where(off.line, off.kind))

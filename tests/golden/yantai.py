@@ -310,9 +310,8 @@ def _lets(f):
     return f
 
 
-def _clause_1(f):
+def _clause_1(f, t):
     # yantai.pol:149  二(一)1 支持创新药研发
-    t = rt.Trace()
     c = _C1
     try:
         # yantai.pol:159  grant
@@ -320,7 +319,7 @@ def _clause_1(f):
         # yantai.pol:160  cap
         v = t.cap(v, _table_1(f, rt.QUIET), '本阶段上限')
         # yantai.pol:165  cap
-        ct = rt.Trace()
+        ct = t.worked()
         v = t.cap(v, ct.sub(_table_5(f, ct), f['该品种已获研发扶持'], (None, ('money', 'CNY', None)), ('该品种已获研发扶持', ('money', 'CNY', None)), ('money', 'CNY', None)), '单品种累计上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -330,9 +329,8 @@ def _clause_1(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_2(f):
+def _clause_2(f, t):
     # yantai.pol:189  二(一)2 支持创新医疗器械研发
-    t = rt.Trace()
     c = _C2
     missing = set()
     # yantai.pol:198
@@ -366,9 +364,8 @@ def _clause_2(f):
     return rt.finish(c, t, 'up_to', v, None)
 
 
-def _clause_3(f):
+def _clause_3(f, t):
     # yantai.pol:211  二(一)3 支持开展临床试验
-    t = rt.Trace()
     c = _C3
     missing = set()
     # yantai.pol:218
@@ -395,7 +392,7 @@ def _clause_3(f):
         # yantai.pol:219  grant
         v = t.mul(f['单产品临床试验费用'], _K11, ('单产品临床试验费用', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
         # yantai.pol:220  cap
-        ct = rt.Trace()
+        ct = t.worked()
         v = t.cap(v, _K2, '单产品最高支持', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -405,9 +402,8 @@ def _clause_3(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_4(f):
+def _clause_4(f, t):
     # yantai.pol:232  二(二)1 鼓励创新药、仿制药、三类医疗器械落地生产
-    t = rt.Trace()
     c = _C4
     missing = set()
     # yantai.pol:243
@@ -443,9 +439,8 @@ def _clause_4(f):
     return rt.finish(c, t, 'up_to', v, None)
 
 
-def _clause_5(f):
+def _clause_5(f, t):
     # yantai.pol:267  二(二)2 委托本市药品现代物流企业区域总代理
-    t = rt.Trace()
     c = _C5
     missing = set()
     # yantai.pol:275
@@ -479,9 +474,8 @@ def _clause_5(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_6(f):
+def _clause_6(f, t):
     # yantai.pol:288  二(二)2 取得进口药品国内总代理
-    t = rt.Trace()
     c = _C6
     missing = set()
     # yantai.pol:295
@@ -506,9 +500,8 @@ def _clause_6(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_7(f):
+def _clause_7(f, t):
     # yantai.pol:310  三(一) 鼓励社会资本参与公共服务平台建设
-    t = rt.Trace()
     c = _C7
     missing = set()
     # yantai.pol:318
@@ -526,7 +519,7 @@ def _clause_7(f):
         # yantai.pol:319  grant
         v = t.mul(f['平台设备购置总额'], _K15, ('平台设备购置总额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
         # yantai.pol:320  cap
-        ct = rt.Trace()
+        ct = t.worked()
         v = t.cap(v, _K13, '上限', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -536,9 +529,8 @@ def _clause_7(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_8(f):
+def _clause_8(f, t):
     # yantai.pol:332  三(二) 鼓励公共服务平台拓展业务
-    t = rt.Trace()
     c = _C8
     missing = set()
     # yantai.pol:339
@@ -572,9 +564,8 @@ def _clause_8(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_9(f):
+def _clause_9(f, t):
     # yantai.pol:358  三(三) 鼓励利用本市公共服务平台开展业务
-    t = rt.Trace()
     c = _C9
     missing = set()
     # yantai.pol:366
@@ -601,7 +592,7 @@ def _clause_9(f):
         # yantai.pol:367  grant
         v = t.mul(f['首次实际交易合同金额'], _K11, ('首次实际交易合同金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
         # yantai.pol:368  cap
-        ct = rt.Trace()
+        ct = t.worked()
         v = t.cap(v, _K7, '每方最高', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -611,9 +602,8 @@ def _clause_9(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_10(f):
+def _clause_10(f, t):
     # yantai.pol:388  四(一) 设备投入补助
-    t = rt.Trace()
     c = _C10
     missing = set()
     # yantai.pol:397
@@ -631,7 +621,7 @@ def _clause_10(f):
         # yantai.pol:398  grant
         v = t.mul(f['生产性设备投入'], _K16, ('生产性设备投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
         # yantai.pol:399  cap
-        ct = rt.Trace()
+        ct = t.worked()
         v = t.cap(v, _K7, '单个项目上限', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -641,9 +631,8 @@ def _clause_10(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_11(f):
+def _clause_11(f, t):
     # yantai.pol:415  四(二) 研发型企业房租补贴
-    t = rt.Trace()
     c = _C11
     missing = set()
     # yantai.pol:424
@@ -679,7 +668,7 @@ def _clause_11(f):
         # yantai.pol:426  grant
         v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K17,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
         # yantai.pol:427  cap
-        ct = rt.Trace()
+        ct = t.worked()
         v = t.cap(v, _K19, '每年上限', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -689,9 +678,8 @@ def _clause_11(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_12(f):
+def _clause_12(f, t):
     # yantai.pol:447  四(二) 工业企业房租补贴
-    t = rt.Trace()
     c = _C12
     missing = set()
     # yantai.pol:455
@@ -727,7 +715,7 @@ def _clause_12(f):
         # yantai.pol:457  grant
         v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
         # yantai.pol:458  cap
-        ct = rt.Trace()
+        ct = t.worked()
         v = t.cap(v, _K3, '每年上限', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -737,9 +725,8 @@ def _clause_12(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_13(f):
+def _clause_13(f, t):
     # yantai.pol:473  四(三) 外商投资研发型企业房租补贴
-    t = rt.Trace()
     c = _C13
     missing = set()
     # yantai.pol:483
@@ -764,9 +751,8 @@ def _clause_13(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_14(f):
+def _clause_14(f, t):
     # yantai.pol:508  四(四) 产品年销售收入首次突破奖励
-    t = rt.Trace()
     c = _C14
     missing = set()
     # yantai.pol:517
@@ -793,9 +779,8 @@ def _clause_14(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_15(f):
+def _clause_15(f, t):
     # yantai.pol:543  四(五) 委托本市企业生产销售奖励
-    t = rt.Trace()
     c = _C15
     missing = set()
     # yantai.pol:553
@@ -822,7 +807,7 @@ def _clause_15(f):
         # yantai.pol:554  grant
         v = _table_9(f, t)
         # yantai.pol:559  cap
-        ct = rt.Trace()
+        ct = t.worked()
         v = t.cap(v, ct.sub(_K7, f['已获委托生产奖励'], (None, ('money', 'CNY', None)), ('已获委托生产奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '3年累计上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -832,9 +817,8 @@ def _clause_15(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_16(f):
+def _clause_16(f, t):
     # yantai.pol:577  四(六) 药品现代物流企业资质奖励
-    t = rt.Trace()
     c = _C16
     missing = set()
     # yantai.pol:584
@@ -877,9 +861,8 @@ def _clause_16(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_17(f):
+def _clause_17(f, t):
     # yantai.pol:599  四(七) 世界 500 强生物医药企业落户奖励
-    t = rt.Trace()
     c = _C17
     missing = set()
     # yantai.pol:605
@@ -913,9 +896,8 @@ def _clause_17(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_18(f):
+def _clause_18(f, t):
     # yantai.pol:627  五(一)2 规划园区建设投资奖励
-    t = rt.Trace()
     c = _C18
     try:
         # yantai.pol:637  grant
@@ -928,9 +910,8 @@ def _clause_18(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_19(f):
+def _clause_19(f, t):
     # yantai.pol:651  五(二)1 引进工业企业成为规上企业奖励园区
-    t = rt.Trace()
     c = _C19
     missing = set()
     # yantai.pol:658
@@ -964,9 +945,8 @@ def _clause_19(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_20(f):
+def _clause_20(f, t):
     # yantai.pol:673  五(二)2 引进项目奖励园区
-    t = rt.Trace()
     c = _C20
     missing = set()
     # yantai.pol:680
@@ -991,9 +971,8 @@ def _clause_20(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_21(f):
+def _clause_21(f, t):
     # yantai.pol:702  五(二)3 园区亩产税收奖励
-    t = rt.Trace()
     c = _C21
     missing = set()
     # yantai.pol:709
@@ -1018,9 +997,8 @@ def _clause_21(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_22(f):
+def _clause_22(f, t):
     # yantai.pol:738  五(二)4 新引进制药企业取得生产许可证奖励园区
-    t = rt.Trace()
     c = _C22
     missing = set()
     # yantai.pol:744
@@ -1045,9 +1023,8 @@ def _clause_22(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_23(f):
+def _clause_23(f, t):
     # yantai.pol:759  五(三) 专业园区项目税收市级留成返还
-    t = rt.Trace()
     c = _C23
     missing = set()
     # yantai.pol:766
@@ -1072,9 +1049,8 @@ def _clause_23(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_24(f):
+def _clause_24(f, t):
     # yantai.pol:781  六(一) 支持产品进入国际市场
-    t = rt.Trace()
     c = _C24
     missing = set()
     # yantai.pol:791
@@ -1101,7 +1077,7 @@ def _clause_24(f):
         # yantai.pol:792  grant
         v = t.mul(f['研发投入'], _K35, ('研发投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
         # yantai.pol:793  cap
-        ct = rt.Trace()
+        ct = t.worked()
         v = t.cap(v, _K7, '上限', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1111,9 +1087,8 @@ def _clause_24(f):
     return rt.finish(c, t, 'up_to', v, None)
 
 
-def _clause_25(f):
+def _clause_25(f, t):
     # yantai.pol:839  八(一) 建设生物医药知识产权运营中心
-    t = rt.Trace()
     c = _C25
     missing = set()
     # yantai.pol:846
@@ -1138,9 +1113,8 @@ def _clause_25(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_26(f):
+def _clause_26(f, t):
     # yantai.pol:852  八(二) 产业专利导航项目补助
-    t = rt.Trace()
     c = _C26
     missing = set()
     # yantai.pol:859
@@ -1165,9 +1139,8 @@ def _clause_26(f):
     return rt.finish(c, t, 'up_to', v, None)
 
 
-def _clause_27(f):
+def _clause_27(f, t):
     # yantai.pol:865  八(二) 专利导航国家级示范项目奖励
-    t = rt.Trace()
     c = _C27
     missing = set()
     # yantai.pol:871
@@ -1192,9 +1165,8 @@ def _clause_27(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_28(f):
+def _clause_28(f, t):
     # yantai.pol:884  八(二) 企业运营类专利导航补助
-    t = rt.Trace()
     c = _C28
     missing = set()
     # yantai.pol:890
@@ -1219,9 +1191,8 @@ def _clause_28(f):
     return rt.finish(c, t, 'up_to', v, None)
 
 
-def _clause_29(f):
+def _clause_29(f, t):
     # yantai.pol:919  九(二) 高层次人才个人所得税奖励
-    t = rt.Trace()
     c = _C29
     missing = set()
     # yantai.pol:926
@@ -1264,9 +1235,8 @@ def _clause_29(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_30(f):
+def _clause_30(f, t):
     # yantai.pol:946  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
-    t = rt.Trace()
     c = _C30
     missing = set()
     # yantai.pol:954
@@ -1302,7 +1272,7 @@ def _clause_30(f):
         # yantai.pol:955  grant
         v = t.mul(f['年销售收入'], _K16, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
         # yantai.pol:956  cap
-        ct = rt.Trace()
+        ct = t.worked()
         v = t.cap(v, ct.sub(_K7, f['本年已获特医食品奖励'], (None, ('money', 'CNY', None)), ('本年已获特医食品奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个企业每年奖励总额余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1312,9 +1282,8 @@ def _clause_30(f):
     return rt.finish(c, t, 'exact', v, None)
 
 
-def _clause_31(f):
+def _clause_31(f, t):
     # yantai.pol:978  十(二) 填补产业链空白的重点项目
-    t = rt.Trace()
     c = _C31
     missing = set()
     # yantai.pol:985
@@ -1339,9 +1308,8 @@ def _clause_31(f):
     return rt.finish(c, t, 'case_by_case', v, None)
 
 
-def _clause_32(f):
+def _clause_32(f, t):
     # yantai.pol:991  十(二) 治疗重大疾病原创性新药产业化项目
-    t = rt.Trace()
     c = _C32
     missing = set()
     # yantai.pol:999
@@ -1366,9 +1334,8 @@ def _clause_32(f):
     return rt.finish(c, t, 'case_by_case', v, None)
 
 
-def _clause_33(f):
+def _clause_33(f, t):
     # yantai.pol:1006  十(二) 特别重大的关键核心平台项目
-    t = rt.Trace()
     c = _C33
     missing = set()
     # yantai.pol:1012
