@@ -11,7 +11,7 @@ import attrs
 
 from pol.compiler.types import BOOL, DATE, ERROR, BoolT, DateT, EnumT, ErrorT, QuantityT, Ty, resolve_type
 from pol.dsl import ast
-from pol.dsl.diagnostics import Diagnostic, error
+from pol.dsl.diagnostics import Diagnostic, error, warning
 from pol.dsl.parser import BROKEN_HEADER, ParseResult
 from pol.dsl.source import Span
 from pol.dsl.units import CNY, RATIO, Unit
@@ -216,6 +216,9 @@ class _Checker:
 
     def err(self, code: str, message: str, span: Span, *notes: str) -> None:
         self.diags.append(error(code, message, span, *notes))
+
+    def warn(self, code: str, message: str, span: Span, *notes: str) -> None:
+        self.diags.append(warning(code, message, span, *notes))
 
     # ------------------------------------------------------------ declarations
 
@@ -462,7 +465,7 @@ class _Checker:
         if not (isinstance(ty, QuantityT) and ty.unit.kind == "money"):
             self.err("POL201", f"'{decl.name}' is filled from grants received, so it must be money", r.span)
         for name in r.clauses:
-            if name.id not in clause_ids:
+            if name.id not in clause_ids and name.id not in self.broken:  # a broken clause is reported once
                 self.err(
                     "POL101", f"no clause '{name.id}' in this policy", name.span, *_did_you_mean(name.id, clause_ids)
                 )
@@ -655,7 +658,7 @@ class _Checker:
             if s not in SCOPES:
                 self.err("POL107", f"'{s}' is not a scope of a limit", lim.span, *_did_you_mean(s, SCOPES))
         for ref in lim.clauses:
-            if ref.id not in clause_ids:
+            if ref.id not in clause_ids and ref.id not in self.broken:
                 self.err("POL101", f"no clause is called '{ref.id}'", ref.span, *_did_you_mean(ref.id, clause_ids))
 
     # ------------------------------------------------------------ expressions
@@ -801,6 +804,16 @@ class _Checker:
                         f"a rate of {_pct(v)} is above 100%",
                         side.span,
                         "a grant cannot exceed the base it is a share of; check the original text",
+                    )
+                # `费用 × 40` where the text says 40%: the explanation would read "× 40 = 4亿元".
+                if u.kind == "number" and isinstance(side, ast.Quantity) and v is not None and v > 1 \
+                        and other.kind in ("money", "money_per_area"):
+                    self.warn(
+                        "POL206",
+                        f"money multiplied by the bare number {side.text}: {v} times the amount",
+                        side.span,
+                        f"a rate is written with %, as in '× {side.text}%'; a multiple meant as such is clearer as "
+                        "a named definition (let)",
                     )
             if lu.kind in ("ratio", "number"):
                 return QuantityT(ru)

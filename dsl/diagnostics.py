@@ -29,6 +29,7 @@ CODES: dict[str, str] = {
     "POL203": "rate above 100%",
     "POL204": "wrong kind of value",
     "POL205": "money multiplied by money",
+    "POL206": "money multiplied by a bare number (a rate without %)",
     "POL301": "category table does not cover every category",
     "POL302": "tier thresholds not increasing",
     "POL303": "tiers overlap",

@@ -21,7 +21,8 @@ from pol.dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERM
 
 BROKEN_HEADER = "<policy header>"  # in broken_names when the header failed to parse
 TOP_LEVEL = re.compile(r"^(policy|政策|enum|枚举|input|输入|let|定义|limit|限额|clause|条款|measure|措施)[\s{]")
-_DECL_NAME = re.compile(r"^(?:enum|枚举|input|输入|let|定义)\s+([^\W\d]\w*)")
+# The names a declaration that failed to parse would have defined: references to them are not reported again.
+_DECL_NAME = re.compile(r"^(?:enum|枚举|input|输入|let|定义|clause|条款|measure|措施)\s+([^\W\d]\w*)")
 
 
 @functools.cache
@@ -51,13 +52,14 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
     broken: set[str] = set()
     for first_line, chunk in _chunks(text):
         builder = _Builder(path, first_line - 1)
+        failed = False
         try:
             tree = _lark().parse(chunk)
             _check_strings(tree, builder)
             parsed = builder.transform(tree)
         except UnexpectedInput as exc:
             diagnostics.append(_syntax_error(exc, chunk, path, first_line - 1))
-            parsed = []
+            parsed, failed = [], True
         except VisitError as exc:  # a builder callback failed in a way it did not report
             if isinstance(exc.orig_exc, RecursionError):
                 _too_deep(builder, chunk, first_line)
@@ -72,7 +74,7 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
                 if nesting(decl) > MAX_NESTING:
                     _too_deep(builder, chunk, first_line)
                     break
-        if builder.diagnostics or not isinstance(parsed, list):
+        if failed or builder.diagnostics or not isinstance(parsed, list):
             diagnostics.extend(builder.diagnostics)
             broken.update(m.group(1) for line in chunk.splitlines() if (m := _DECL_NAME.match(line)))
             if re.match(r"\s*(policy|政策)\b", chunk):
@@ -187,6 +189,12 @@ def _describe_token(token: Token) -> str:
     return f"'{token.value}'"
 
 
+# Full-width punctuation a Chinese input method gives, and the ASCII the grammar reads.
+_FULL_WIDTH = {"（": "(", "）": ")", "：": ":", "，": ",", "｛": "{", "｝": "}", "＝": "=", "＞": ">", "＜": "<",
+               "；": ";", "＋": "+", "－": "-", "＊": "*", "／": "/", "【": "[", "】": "]", "［": "[", "］": "]",
+               "＂": '"', "　": "a space"}
+
+
 def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> Diagnostic:
     line = getattr(exc, "line", 1) or 1
     column = getattr(exc, "column", 1) or 1
@@ -197,6 +205,9 @@ def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> D
         message = f"unexpected character '{char}'"
         if char in "“”":
             notes.append('strings are written between straight quotes "…"')
+        elif char in _FULL_WIDTH:
+            # A Chinese input method types these; the language's punctuation is ASCII.
+            notes.append(f"'{char}' is the full-width form; write the ASCII '{_FULL_WIDTH[char]}'")
         span = Span(file=path, line=line + offset, column=column, end_line=line + offset, end_column=column + 1)
         return error("POL001", message, span, *notes)
     if isinstance(exc, UnexpectedEOF):

@@ -246,3 +246,15 @@ def test_pol_all_runs_the_pipeline_and_stops_at_the_first_failing_step(tmp_path)
     project.write_text('polices = ["policies"]\n', encoding="utf-8")
     code, _, err = run(["all", "--project", str(project)])
     assert code == 2 and "unknown key(s) polices" in err
+
+
+def test_full_width_punctuation_gets_the_ascii_it_should_be(tmp_path) -> None:
+    path = tmp_path / "fw.pol"
+    path.write_text(
+        'policy p {\n  title: "测试政策"\n}\ninput 费用: money\nclause a "一" {\n  grant min（费用, 100万)\n}\n',
+        encoding="utf-8",
+    )
+    code, _, err = run(["check", str(path)])
+    assert code == 1
+    assert "fw.pol:6:12: error[POL001]: unexpected character '（'" in err
+    assert "'（' is the full-width form; write the ASCII '('" in err
