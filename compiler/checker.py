@@ -806,8 +806,13 @@ class _Checker:
                         "a grant cannot exceed the base it is a share of; check the original text",
                     )
                 # `费用 × 40` where the text says 40%: the explanation would read "× 40 = 4亿元".
-                if u.kind == "number" and isinstance(side, ast.Quantity) and v is not None and v > 1 \
-                        and other.kind in ("money", "money_per_area"):
+                if (
+                    u.kind == "number"
+                    and isinstance(side, ast.Quantity)
+                    and v is not None
+                    and v > 1
+                    and other.kind in ("money", "money_per_area")
+                ):
                     self.warn(
                         "POL206",
                         f"money multiplied by the bare number {side.text}: {v} times the amount",

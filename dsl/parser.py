@@ -190,9 +190,28 @@ def _describe_token(token: Token) -> str:
 
 
 # Full-width punctuation a Chinese input method gives, and the ASCII the grammar reads.
-_FULL_WIDTH = {"（": "(", "）": ")", "：": ":", "，": ",", "｛": "{", "｝": "}", "＝": "=", "＞": ">", "＜": "<",
-               "；": ";", "＋": "+", "－": "-", "＊": "*", "／": "/", "【": "[", "】": "]", "［": "[", "］": "]",
-               "＂": '"', "　": "a space"}
+_FULL_WIDTH = {
+    "（": "(",
+    "）": ")",
+    "：": ":",
+    "，": ",",
+    "｛": "{",
+    "｝": "}",
+    "＝": "=",
+    "＞": ">",
+    "＜": "<",
+    "；": ";",
+    "＋": "+",
+    "－": "-",
+    "＊": "*",
+    "／": "/",
+    "【": "[",
+    "】": "]",
+    "［": "[",
+    "］": "]",
+    "＂": '"',
+    "　": "a space",
+}
 
 
 def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> Diagnostic:
