@@ -11,7 +11,7 @@ from pol.compiler.cli import main
 from pol.dsl.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
-GUIDES = ["docs/tutorial.zh.md", "docs/tutorial.md", "docs/language.md"]
+GUIDES = ["docs/tutorial.zh.md", "docs/language.zh.md", "docs/tutorial.md", "docs/language.md"]
 BLOCK = re.compile(r"```pol\n(.*?)```", re.S)
 
 
