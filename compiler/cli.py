@@ -141,6 +141,11 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("paths", nargs="+")
     t.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")
     t.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also report the conditions (each side), tiers, table rows and caps no worked example exercises",
+    )
+    t.add_argument(
         "--target",
         choices=("python", "js"),
         default="python",

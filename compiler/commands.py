@@ -658,9 +658,12 @@ class Cli:
             return self.fail("no .pol files found in " + ", ".join(args.paths))
         passed = failed = 0
         report: list[dict[str, Any]] = []
+        coverage: list[dict[str, Any]] = []
         for c in compiled:
             if not c.ok:
                 continue
+            if args.coverage:
+                coverage.append(self.coverage_of(c))
             if args.target == "js":
                 try:
                     outcomes = jsrun.run_examples(c)
@@ -708,16 +711,54 @@ class Cli:
                         "files_with_errors": broken,
                         "target": args.target,
                         "examples": report,
+                        **({"coverage": coverage} if args.coverage else {}),
                     }
                 ),
                 markup=False,
             )
             return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
+        if args.coverage:
+            self.print_coverage(coverage)
         summary = f"{passed} passed, {failed} failed"
         if broken:
             summary += f", {broken} file(s) with errors"
         self.out.print(summary, markup=False)
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
+
+    def coverage_of(self, c: Compiled) -> dict[str, Any]:
+        """What of a policy its worked examples exercise (`pol test --coverage`), as JSON."""
+        from pol.compiler.coverage import policy_coverage
+
+        assert c.policy is not None
+        module = load_evaluator(python_source(c), _module_name(Path(c.source.path)))
+        clauses = policy_coverage(c.policy, lower(c.policy, c.source.path), module)
+        return {
+            "file": c.source.path,
+            "covered": sum(x.covered for x in clauses),
+            "total": sum(x.total for x in clauses),
+            "clauses": [
+                {
+                    "clause": x.clause,
+                    "article": x.article,
+                    "covered": x.covered,
+                    "total": x.total,
+                    "gaps": [{"kind": g.kind, "what": g.what} for g in x.gaps],
+                }
+                for x in clauses
+            ],
+        }
+
+    def print_coverage(self, coverage: list[dict[str, Any]]) -> None:
+        """Each policy's coverage, then each clause with what no worked example exercises."""
+        self.out.print("算例覆盖（条件成立与不成立、各档、表中各行、上限起与不起作用）：", markup=False)
+        for policy in coverage:
+            share = f"{policy['covered'] / policy['total']:.0%}" if policy["total"] else "—"
+            self.out.print(f"{policy['file']}  {policy['covered']}/{policy['total']}  {share}", markup=False)
+            for x in policy["clauses"]:
+                if x["gaps"]:
+                    where = f"{x['clause']} {x['article'] or ''}".strip()
+                    missing = "；".join(g["what"] for g in x["gaps"])
+                    self.out.print(f"  {where}  {x['covered']}/{x['total']}  未覆盖：{missing}", markup=False)
 
     def all(self, args: argparse.Namespace) -> int:
         """Run every step of the project's pipeline, showing progress; stop at the first that fails, with its output."""

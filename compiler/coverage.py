@@ -1,0 +1,173 @@
+"""`pol test --coverage`: which conditions, tiers, table rows and caps the worked examples never exercise.
+
+Each worked example's clause is run once more with a recording trace. What counts, per clause:
+
+- a condition (`when`) both holding and failing in some example: its threshold seen from both sides;
+- every tier reached, and the case below the lowest tier;
+- every row of a table looked up (and its `else` row), and a key with no row;
+- every cap both binding and not binding.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from pol.compiler import ir, runtime
+from pol.compiler.examples import example_date, example_facts
+
+Event = tuple[Any, ...]
+
+
+class Recorder(runtime.Trace):
+    """A trace that also notes, in a shared set, each condition's verdict, tier, table row and cap it meets."""
+
+    __slots__ = ("events",)
+
+    def __init__(self, events: set[Event]):
+        super().__init__()
+        self.events = events
+
+    def cond(self, ok: bool, text: str, shown: Any, facts: Any) -> bool:
+        self.events.add(("cond", text, bool(ok)))
+        return super().cond(ok, text, shown, facts)
+
+    def tier(self, number: int, text: str, value: Any, unit: Any) -> Any:
+        self.events.add(("tier", text))
+        return super().tier(number, text, value, unit)
+
+    def row(self, key_label: str, key: Any, key_unit: Any, value: Any, unit: Any) -> Any:
+        self.events.add(("row", key_label, key))
+        return super().row(key_label, key, key_unit, value, unit)
+
+    def cap(self, amount: Decimal, limit: Decimal, label: str, worked: Any = None) -> Decimal:
+        self.events.add(("cap", label, amount > max(limit, runtime.ZERO)))
+        return super().cap(amount, limit, label, worked)
+
+    def note(self, text: str) -> None:
+        self.events.add(("note", text))
+        super().note(text)
+
+    def worked(self) -> runtime.Trace:
+        return Recorder(self.events)
+
+
+@contextlib.contextmanager
+def _recording_quiet(events: set[Event]) -> Iterator[None]:
+    """Route the steps evaluators take quietly (a cap read from a table) to a recorder too."""
+    saved = runtime.QUIET
+    runtime.QUIET = Recorder(events)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        runtime.QUIET = saved
+
+
+@attrs.frozen
+class Gap:
+    """One side of one part of a clause that no worked example exercises."""
+
+    clause: str
+    kind: str  # condition, tier, row, cap
+    what: str  # in Chinese
+
+
+@attrs.frozen
+class ClauseCoverage:
+    clause: str
+    article: str | None
+    covered: int
+    total: int
+    gaps: tuple[Gap, ...]
+
+
+def _walk(e: ir.Expr | None) -> Iterator[ir.Expr]:
+    if e is None:
+        return
+    yield e
+    children: tuple[Any, ...] = ()
+    if isinstance(e, ir.Arith | ir.Compare):
+        children = (e.left, e.right)
+    elif isinstance(e, ir.Extreme):
+        children = e.args
+    elif isinstance(e, ir.OneOf):
+        children = (e.subject, *e.options)
+    elif isinstance(e, ir.All | ir.AnyOf):
+        children = e.items
+    elif isinstance(e, ir.Not):
+        children = (e.item,)
+    elif isinstance(e, ir.Table):
+        children = (*(r.value for r in e.rows), e.default)
+    elif isinstance(e, ir.Tiers):
+        children = tuple(x for t in e.tiers for x in (t.condition, t.value))
+    for child in children:
+        yield from _walk(child)
+
+
+def _label_matches(label: ir.CapLabel, seen: str) -> bool:
+    return seen == label.text if label.text is not None else seen.endswith(label.suffix)
+
+
+def _cap_name(label: ir.CapLabel) -> str:
+    return label.text if label.text is not None else f"（按{label.key}）{label.suffix}"
+
+
+def clause_coverage(clause: ir.Clause, events: set[Event]) -> ClauseCoverage:
+    """What of one clause the recorded events exercise, and each side left unexercised."""
+    gaps: list[Gap] = []
+    total = 0
+
+    def need(seen: bool, kind: str, what: str) -> None:
+        nonlocal total
+        total += 1
+        if not seen:
+            gaps.append(Gap(clause.id, kind, what))
+
+    for c in clause.conditions:
+        need(("cond", c.text, True) in events, "condition", f"条件“{c.text}”成立")
+        need(("cond", c.text, False) in events, "condition", f"条件“{c.text}”不成立")
+    roots = [
+        clause.grant.value,
+        clause.grant.low,
+        *(cap.value for cap in clause.caps),
+        *(off.value for off in clause.offsets),
+    ]
+    for node in (n for root in roots for n in _walk(root)):
+        if isinstance(node, ir.Tiers):
+            for tier in node.tiers:
+                need(("tier", tier.text) in events, "tier", f"第{tier.number}档“{tier.text}”")
+            need(("note", node.none_text) in events, "tier", node.none_text)  # 未达到任何一档：…
+        elif isinstance(node, ir.Table):
+            keys = {k for (kind, label, k) in (e for e in events if e[0] == "row") if label == node.key}
+            for row in node.rows:
+                values = [k.value for k in row.keys]
+                need(any(v in keys for v in values), "row", f"{node.key}为{'、'.join(map(str, values))}的一行")
+            if node.default is not None:
+                listed = {k.value for row in node.rows for k in row.keys}
+                need(any(k not in listed for k in keys), "row", f"{node.key}的“其他”一行")
+    for cap in clause.caps:
+        seen = [e for e in events if e[0] == "cap" and _label_matches(cap.label, e[1])]
+        name = _cap_name(cap.label)
+        need(any(e[2] for e in seen), "cap", f"上限“{name}”起作用")
+        need(any(not e[2] for e in seen), "cap", f"上限“{name}”不起作用")
+    return ClauseCoverage(clause.id, clause.article, total - len(gaps), total, tuple(gaps))
+
+
+def policy_coverage(policy: Any, program: ir.Program, module: Any) -> list[ClauseCoverage]:
+    """Each clause's coverage by the policy's worked examples, in the document's order."""
+    as_of = example_date(policy)
+    events_by_clause: dict[str, set[Event]] = {c.id: set() for c in program.clauses}
+    for clause in policy.clauses:
+        events = events_by_clause[clause.id]
+        for ex in clause.examples:
+            result = module.evaluate(example_facts(ex), as_of=as_of, clauses=clause.id, validated=True).results[0]
+            replay = result.trace
+            if not isinstance(replay, runtime.Replay):  # a policy not in force on its own date: nothing ran
+                continue
+            with _recording_quiet(events), runtime.exact():
+                replay.run(replay.facts, Recorder(events))
+    return [clause_coverage(c, events_by_clause[c.id]) for c in program.clauses]
