@@ -151,6 +151,11 @@ def parser() -> argparse.ArgumentParser:
         default="python",
         help="the evaluator that runs the examples: the Python one, or the JavaScript one in Node.js",
     )
+    fm = sub.add_parser(
+        "fmt", help="lay out .pol files the one way: indentation, no trailing spaces, single blank lines"
+    )
+    fm.add_argument("paths", nargs="+", help=".pol files or folders")
+    fm.add_argument("--check", action="store_true", help="change nothing; exit 1 naming the files not laid out so")
     al = sub.add_parser("all", help="the whole pipeline: check, lint, test, build, docs and the website, from pol.toml")
     al.add_argument("--project", default="pol.toml", help="the project file (default: pol.toml; defaults when absent)")
     al.add_argument("--no-site", action="store_true", help="stop after writing the MkDocs project; do not run mkdocs")

@@ -725,6 +725,38 @@ class Cli:
         self.out.print(summary, markup=False)
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
 
+    def fmt(self, args: argparse.Namespace) -> int:
+        """Lay out each file the one way; with --check, only say which are not."""
+        from pol.compiler.fmt import format_text
+
+        files = policy_files(args.paths)
+        if not files:
+            return self.fail("no .pol files found in " + ", ".join(args.paths))
+        changed = []
+        for path in files:
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                return self.fail(f"{path}: cannot read it as UTF-8 text ({exc})")
+            formatted = format_text(text)
+            if formatted != text:
+                changed.append(str(path))
+                if not args.check:
+                    write_file(path, formatted)  # staged beside the file and moved into place
+        if args.json:
+            self.out.print(
+                to_json({"checked": len(files), "changed" if not args.check else "unformatted": changed}), markup=False
+            )
+        elif args.check:
+            for name in changed:
+                self.err.print(f"would reformat {escape(name)}")
+            self.err.print(
+                f"{len(files) - len(changed)} file(s) already formatted, {len(changed)} would be reformatted"
+            )
+        else:
+            self.err.print(f"reformatted {len(changed)} file(s), {len(files) - len(changed)} already formatted")
+        return EXIT_POLICY_ERRORS if args.check and changed else EXIT_OK
+
     def coverage_of(self, c: Compiled) -> dict[str, Any]:
         """What of a policy its worked examples exercise (`pol test --coverage`), as JSON."""
         from pol.compiler.coverage import policy_coverage
