@@ -73,7 +73,7 @@ def test_any_layout_of_a_policy_formats_back_to_it(index, seed, crlf) -> None:
 _GENERATED = from_lark(Lark(grammar_text(), parser="lalr"), start="start")
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_GENERATED)
 def test_formatting_changes_layout_only(text) -> None:
     formatted = format_text(text)

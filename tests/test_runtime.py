@@ -119,7 +119,7 @@ _PIECES = st.sampled_from(
 )
 
 
-@settings(max_examples=3000, deadline=None, derandomize=True)
+@settings(max_examples=1500, deadline=None, derandomize=True)
 @given(
     spec=st.sampled_from(_SPECS),
     raw=st.one_of(
