@@ -376,3 +376,12 @@ def test_pages_read_fully_without_javascript(browser, served: str) -> None:
     page.goto(served + "calculator/")
     assert "政策计算器需要浏览器启用 JavaScript" in page.content()
     context.close()
+
+
+def test_every_page_says_it_is_simplified_chinese(site: Path) -> None:
+    pages = sorted(site.rglob("*.html"))
+    assert pages
+    for page in pages:
+        head = page.read_text(encoding="utf-8")[:400]
+        if "<html" in head:
+            assert '<html lang="zh-CN"' in head, page

@@ -175,7 +175,7 @@ def site_files(
 
 # A MkDocs hook written beside mkdocs.yml: a page pol wrote that MkDocs leaves out (README.md beside
 # index.md, a name a plugin excludes) is an error, even under `mkdocs build -q`, which hides warnings.
-PAGES_HOOK = '''"""Written by pol docs: fail the build when a Markdown page in docs/ is not among the site's pages."""
+PAGES_HOOK = '''"""Written by pol docs: fail the build when a page pol wrote is left out, and mark pages as zh-CN."""
 
 from pathlib import Path
 
@@ -189,6 +189,17 @@ def on_files(files, config):
     if lost:
         raise PluginError("pages left out of the site: " + ", ".join(lost))
     return files
+
+
+def on_post_page(output, page, config):
+    # The theme's language is zh; the pages are Simplified Chinese as written in China, which screen
+    # readers and translation tools read from the html element.
+    return output.replace('<html lang="zh"', '<html lang="zh-CN"', 1)
+
+
+def on_post_template(output_content, template_name, config):
+    # The pages MkDocs renders from the theme alone, such as 404.html.
+    return output_content.replace('<html lang="zh"', '<html lang="zh-CN"', 1)
 '''
 
 
