@@ -64,6 +64,9 @@ def parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--as-of", help="the day policy status is judged on (default: today)")
     d.add_argument("--site-name", help="the site's title (产业扶持政策 unless given)")
+    d.add_argument(
+        "--site-url", help="where the site will be served (https://…/): fills sitemap.xml and canonical links"
+    )
     e = sub.add_parser("eval", help="evaluate a policy for one applicant's facts")
     e.add_argument("policy")
     e.add_argument("--facts", required=True, help="JSON file of input names to values; - reads standard input")

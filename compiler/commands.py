@@ -256,7 +256,14 @@ class Cli:
                 (_module_name(Path(path)), comp.project.name or Path(path).stem, comparison_page(comp, slugs, as_of))
             )
         out = Path(args.out)
-        files = site_files(policies, guides, as_of, args.site_name or DEFAULT_SITE_NAME, comparisons)
+        url = args.site_url
+        if url is not None and not re.fullmatch(r"https?://[^\s\"'<>]+", url):
+            return self.fail(
+                f"--site-url {url!r}: give the address the site is served from, such as https://example.gov.cn/"
+            )
+        if url is not None and not url.endswith("/"):
+            url += "/"
+        files = site_files(policies, guides, as_of, args.site_name or DEFAULT_SITE_NAME, comparisons, url)
         try:
             replace_folder(out, files)
         except NotOurs as exc:

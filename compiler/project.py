@@ -22,6 +22,7 @@ class Project:
     policies: tuple[str, ...] = ("policies",)
     out: str = "build"
     site_name: str | None = None
+    site_url: str | None = None
     guides: tuple[str, ...] = ()
     compare: tuple[str, ...] = ()
     as_of: str | None = None
@@ -46,20 +47,27 @@ def read_project(path: Path) -> Project:
     site = data.pop("site", {})
     if not isinstance(site, dict):
         raise ProjectError(f"{path}: [site] must be a table")
-    known, known_site = {"policies", "out", "as_of"}, {"name", "guides", "compare"}
+    known, known_site = {"policies", "out", "as_of"}, {"name", "url", "guides", "compare"}
     unknown = sorted(set(data) - known) + sorted(f"site.{k}" for k in set(site) - known_site)
     if unknown:
         raise ProjectError(
             f"{path}: unknown key(s) {', '.join(unknown)}; the keys are policies, out, as_of, "
-            "and site.name, site.guides, site.compare"
+            "and site.name, site.url, site.guides, site.compare"
         )
-    for key, value in (("out", data.get("out")), ("as_of", data.get("as_of")), ("site.name", site.get("name"))):
+    strings = (
+        ("out", data.get("out")),
+        ("as_of", data.get("as_of")),
+        ("site.name", site.get("name")),
+        ("site.url", site.get("url")),
+    )
+    for key, value in strings:
         if value is not None and not isinstance(value, str):
             raise ProjectError(f"{path}: {key} must be a string")
     return Project(
         policies=_strings(data.get("policies", "policies"), "policies"),
         out=data.get("out", "build"),
         site_name=site.get("name"),
+        site_url=site.get("url"),
         guides=_strings(site.get("guides", []), "site.guides"),
         compare=_strings(site.get("compare", []), "site.compare"),
         as_of=data.get("as_of"),
@@ -73,6 +81,8 @@ def steps(project: Project) -> list[tuple[str, list[str]]]:
     docs = ["docs", *project.policies, "--out", str(out / "site"), *dated]
     if project.site_name:
         docs += ["--site-name", project.site_name]
+    if project.site_url:
+        docs += ["--site-url", project.site_url]
     for guide in project.guides:
         docs += ["--guide", guide]
     for comparison in project.compare:

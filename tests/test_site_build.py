@@ -385,3 +385,19 @@ def test_every_page_says_it_is_simplified_chinese(site: Path) -> None:
         head = page.read_text(encoding="utf-8")[:400]
         if "<html" in head:
             assert '<html lang="zh-CN"' in head, page
+
+
+def test_site_url_fills_the_sitemap(tmp_path) -> None:
+    out = tmp_path / "site"
+    argv = ["docs", str(POLICIES / "xuzhou.pol"), "--out", str(out), "--site-url", "https://example.gov.cn/zc"]
+    assert main(argv) == 0
+    assert 'site_url: "https://example.gov.cn/zc/"' in (out / "mkdocs.yml").read_text(encoding="utf-8")
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(out / "mkdocs.yml")],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    sitemap = (out / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://example.gov.cn/zc/policies/xuzhou/</loc>" in sitemap
+    assert main(["docs", str(POLICIES / "xuzhou.pol"), "--out", str(tmp_path / "bad"), "--site-url", "example"]) == 2
