@@ -154,6 +154,9 @@ def parser() -> argparse.ArgumentParser:
         default="python",
         help="the evaluator that runs the examples: the Python one, or the JavaScript one in Node.js",
     )
+    df = sub.add_parser("diff", help="what changed between two versions of a policy, and its effect on the examples")
+    df.add_argument("old", help="the earlier version (a draft for comment, say)")
+    df.add_argument("new", help="the later version")
     fm = sub.add_parser(
         "fmt", help="lay out .pol files the one way: indentation, no trailing spaces, single blank lines"
     )

@@ -732,6 +732,37 @@ class Cli:
         self.out.print(summary, markup=False)
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
 
+    def diff(self, args: argparse.Namespace) -> int:
+        """The revision between two versions: header fields, clauses added, removed and changed, examples' outcomes."""
+        from pol.compiler.diff import diff
+
+        compiled, ok = self.compile([args.old, args.new])
+        if not ok:
+            return EXIT_POLICY_ERRORS
+        if len(compiled) != 2:
+            return self.fail("give two .pol files: the earlier version and the later one")
+        result = diff(compiled[0], compiled[1])
+        if args.json:
+            self.out.print(to_json({"old": args.old, "new": args.new, **result.to_json()}), markup=False)
+            return EXIT_OK
+        self.out.print(f"修订对照：{args.old} → {args.new}", markup=False)
+        for label, before, after in result.header:
+            self.out.print(f"{label}：{before} → {after}", markup=False)
+        kinds = {"added": "新增", "removed": "删除", "changed": "修改"}
+        for c in result.clauses:
+            self.out.print(
+                f"\n{kinds[c.kind]}条款 {c.clause}" + (f"（{c.article}）" if c.article else ""), markup=False
+            )
+            if c.before is not None and c.before != c.after:
+                self.out.print(f"  原：{c.before}", markup=False)
+            if c.after is not None and c.before != c.after:
+                self.out.print(f"  现：{c.after}", markup=False)
+            for e in c.effects:
+                self.out.print(f"  算例“{e.example}”：{e.before} → {e.after}", markup=False)
+        if not result.header and not result.clauses:
+            self.out.print("两个版本的规则相同。", markup=False)
+        return EXIT_OK
+
     def fmt(self, args: argparse.Namespace) -> int:
         """Lay out each file the one way; with --check, only say which are not."""
         from pol.compiler.fmt import format_text
