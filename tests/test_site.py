@@ -413,3 +413,19 @@ def test_a_comparison_for_another_day_says_so_at_its_top(tmp_path) -> None:
     )
     page = (tmp_path / "site" / "docs" / "compare" / "class1_drug_phase3.md").read_text(encoding="utf-8")
     assert "计算日期不同" not in page
+
+
+def test_limit_lines_say_their_scope_once_and_what_they_are_net_of(tmp_path) -> None:
+    from pol.compiler.cli import main
+
+    assert main(["docs", str(POLICIES / "suzhou.pol"), str(POLICIES / "jiangsu.pol"), "--out", str(tmp_path)]) == 0
+    suzhou = (tmp_path / "docs" / "policies" / "suzhou.md").read_text(encoding="utf-8")
+    jiangsu = (tmp_path / "docs" / "policies" / "jiangsu.md").read_text(encoding="utf-8")
+    assert (
+        "本文件各条款：单个企业每年资助总额最高不超过8000万元（扣除本企业本年度已获本文件各条资助合计后的余额）（第五条）"
+        in suzhou
+    )
+    assert "每个单位每年累计支持额度最高不超过1亿元（扣除本单位本年度已获第 5 条支持的累计额后的余额）" in jiangsu
+    for page in (suzhou, jiangsu):
+        assert "单个企业每年单个企业每年" not in page and "单个企业每年每个单位" not in page
+        assert "万元 － " not in page

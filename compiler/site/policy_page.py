@@ -89,7 +89,16 @@ class PolicyPage:
             on = "、".join(n.id for n in lim.clauses) if lim.clauses else "本文件各条款"
             where = f"（{lim.article}）" if lim.article else ""
             label = lim.label or "资助总额"
-            lines.append(f"- {inline(f'{on}{scope}{label}最高不超过{reading.expr(lim.value)}{where}')}")
+            # A label that already says its scope (单个企业每年资助总额余额) is not prefixed with it again, and
+            # "limit − already received" reads as the limit and what it is net of, as caps do.
+            label = label if any(w in label for w in ("每年", "单个", "每个", "累计")) else scope + label
+            label = label.removesuffix("余额") if label.endswith("余额") else label
+            value = lim.value
+            if isinstance(value, ast.BinOp) and value.op == "-":
+                amount = f"{reading.expr(value.left)}（扣除{reading.received(value.right)}后的余额）"
+            else:
+                amount = reading.expr(value)
+            lines.append(f"- {inline(f'{on}：{label}最高不超过{amount}{where}')}")
         return lines
 
     def contents(self) -> list[str]:
