@@ -157,6 +157,9 @@ def parser() -> argparse.ArgumentParser:
     df = sub.add_parser("diff", help="what changed between two versions of a policy, and its effect on the examples")
     df.add_argument("old", help="the earlier version (a draft for comment, say)")
     df.add_argument("new", help="the later version")
+    sub.add_parser(
+        "lsp", help="the language server, on standard input and output, for editors (pip install 'pol[lsp]')"
+    )
     fm = sub.add_parser(
         "fmt", help="lay out .pol files the one way: indentation, no trailing spaces, single blank lines"
     )

@@ -763,6 +763,15 @@ class Cli:
             self.out.print("两个版本的规则相同。", markup=False)
         return EXIT_OK
 
+    def lsp(self, args: argparse.Namespace) -> int:
+        """Serve the language server protocol on standard input and output until the editor closes it."""
+        try:
+            from pol.compiler.lsp import main as serve_lsp
+        except ImportError as exc:
+            return self.fail(f"pol lsp needs {exc.name}: pip install 'pol[lsp]'")
+        serve_lsp()
+        return EXIT_OK
+
     def fmt(self, args: argparse.Namespace) -> int:
         """Lay out each file the one way; with --check, only say which are not."""
         from pol.compiler.fmt import format_text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 
@@ -16,3 +17,17 @@ def grammar_text() -> str:
         if path.is_file():
             return path.read_text(encoding="utf-8")
     raise FileNotFoundError("grammar.lark is missing from the pol installation")
+
+
+# A keyword terminal of the grammar: `_CLAUSE.2: "clause" | "条款"`.
+_TERMINAL = re.compile(r'^(?P<name>[A-Z_]+)\.\d+:\s*(?P<body>"[^\n]*)$', re.M)
+
+
+@functools.cache
+def keyword_spellings() -> dict[str, tuple[str, ...]]:
+    """Every keyword terminal of the grammar with its spellings (English and Chinese), longest first."""
+    found = {}
+    for m in _TERMINAL.finditer(grammar_text()):
+        spelled = tuple(sorted(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group("body")), key=len, reverse=True))
+        found[m.group("name")] = spelled
+    return found

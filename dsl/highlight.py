@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from pygments.lexer import RegexLexer, words
 from pygments.token import Comment, Keyword, Literal, Name, Number, Operator, Punctuation, String, Text, Whitespace
 
-from pol.dsl.grammar import grammar_text
+from pol.dsl.grammar import keyword_spellings
 
 # Which grammar terminals are shown as which kind of token. The spellings themselves are read from
 # grammar.lark, so a keyword added there is highlighted without touching this file.
@@ -36,18 +34,6 @@ _WORDS = (
     "_MAX",
 )
 
-_TERMINAL = re.compile(r'^(?P<name>[A-Z_]+)\.\d+:\s*(?P<body>"[^\n]*)$', re.M)
-
-
-def _spellings() -> dict[str, tuple[str, ...]]:
-    """Every keyword terminal of the grammar with its spellings, longest first."""
-    grammar = grammar_text()
-    found = {}
-    for m in _TERMINAL.finditer(grammar):
-        spelled = tuple(sorted(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group("body")), key=len, reverse=True))
-        found[m.group("name")] = spelled
-    return found
-
 
 def _pick(
     found: dict[str, tuple[str, ...]], names: tuple[str, ...] | None = None, exclude: tuple[str, ...] = ()
@@ -56,7 +42,7 @@ def _pick(
     return sorted(set(chosen), key=len, reverse=True)
 
 
-_FOUND = _spellings()
+_FOUND = keyword_spellings()
 # A keyword is a whole word: not the start or end of a longer identifier (Chinese names are \w too).
 _BEFORE, _AFTER = r"(?<![\w])", r"(?![\w])"
 

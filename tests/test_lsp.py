@@ -1,0 +1,110 @@
+"""`pol lsp`: an editor talking to the language server over stdio gets diagnostics, hover, definitions,
+completion, symbols and formatting."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+from conftest import POLICIES
+from lsprotocol import types as lsp
+from pygls.lsp.client import BaseLanguageClient
+
+TEXT = (POLICIES / "yantai.pol").read_text(encoding="utf-8")
+URI = "file:///work/yantai.pol"
+
+
+def _position(text: str, needle: str, offset: int = 1) -> lsp.Position:
+    before = text[: text.index(needle) + offset]
+    return lsp.Position(line=before.count("\n"), character=len(before) - before.rfind("\n") - 1)
+
+
+async def _session() -> dict:
+    client = BaseLanguageClient("pol-test", "1")
+    published: list[lsp.PublishDiagnosticsParams] = []
+    arrived = asyncio.Event()
+
+    @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def diagnostics(params: lsp.PublishDiagnosticsParams) -> None:
+        published.append(params)
+        arrived.set()
+
+    await client.start_io(sys.executable, "-m", "pol", "lsp")
+    try:
+        await client.initialize_async(lsp.InitializeParams(capabilities=lsp.ClientCapabilities()))
+        client.initialized(lsp.InitializedParams())
+        doc = lsp.TextDocumentIdentifier(uri=URI)
+        client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri=URI, language_id="pol", version=1, text=TEXT))
+        )
+        await asyncio.wait_for(arrived.wait(), 60)
+        out: dict = {"clean": published[-1]}
+        broken = TEXT.replace("grant 临床研发费用 × 40%", "grant 临床研发费角 × 40%", 1)
+        arrived.clear()
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=URI, version=2),
+                content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=broken)],
+            )
+        )
+        await asyncio.wait_for(arrived.wait(), 60)
+        out["broken"] = published[-1]
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=URI, version=3),
+                content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=TEXT)],
+            )
+        )
+        use = _position(TEXT, "grant 临床研发费用", 8)
+        out["hover"] = await client.text_document_hover_async(lsp.HoverParams(text_document=doc, position=use))
+        out["figure"] = await client.text_document_hover_async(
+            lsp.HoverParams(text_document=doc, position=_position(TEXT, "一类新药: 3000万", 8))
+        )
+        out["definition"] = await client.text_document_definition_async(
+            lsp.DefinitionParams(text_document=doc, position=use)
+        )
+        out["completion"] = await client.text_document_completion_async(
+            lsp.CompletionParams(text_document=doc, position=use)
+        )
+        out["symbols"] = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc))
+        out["format"] = await client.text_document_formatting_async(
+            lsp.DocumentFormattingParams(
+                text_document=doc, options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)
+            )
+        )
+        await client.shutdown_async(None)
+        client.exit(None)
+        return out
+    finally:
+        await client.stop()
+
+
+@pytest.fixture(scope="module")
+def session() -> dict:
+    return asyncio.run(_session())
+
+
+def test_diagnostics_come_as_you_type_with_pols_codes(session) -> None:
+    assert list(session["clean"].diagnostics) == []
+    [d] = session["broken"].diagnostics
+    assert (d.code, d.source, d.severity) == ("POL101", "pol", lsp.DiagnosticSeverity.Error)
+    assert "unknown name '临床研发费角'" in d.message
+    line = TEXT.split("\n")[d.range.start.line]
+    assert "grant 临床研发费用" in line and d.range.start.character == line.index("临床研发费用")
+
+
+def test_hover_tells_an_inputs_type_label_and_uses_and_reads_a_figure(session) -> None:
+    value = session["hover"].contents.value
+    assert "输入 临床研发费用" in value and "本阶段单品种临床研发费用" in value and "创新药研发" in value
+    assert "3000万" in session["figure"].contents.value and "30,000,000" in session["figure"].contents.value
+
+
+def test_definition_completion_symbols_and_formatting(session) -> None:
+    target = session["definition"]
+    assert TEXT.split("\n")[target.range.start.line].startswith("input 临床研发费用")
+    labels = {item.label for item in session["completion"].items}
+    assert {"clause", "条款", "临床研发费用", "一类新药", "万元"} <= labels
+    names = [s.name for s in session["symbols"]]
+    assert "创新药研发" in names and "新药类别" in names
+    assert not session["format"]  # the bundled policy is already laid out the one way: no edits
