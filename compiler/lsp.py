@@ -118,6 +118,25 @@ def definition_span(policy: CheckedPolicy, word: str) -> Span | None:
     return None
 
 
+def references(policy: CheckedPolicy, word: str, include_declaration: bool) -> list[Span]:
+    """Every place a name is used (a fact in a rule or an example, a clause in `received` or a limit)."""
+    spans = []
+    stack: list[Any] = [policy.module]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Name):
+            if n.id == word:
+                spans.append(n.span)
+        elif isinstance(n, tuple):
+            stack.extend(n)
+        elif (names := ast.field_names(type(n))) is not None:
+            stack.extend(getattr(n, name) for name in names if name != "span")
+    declared = definition_span(policy, word)
+    if include_declaration and declared is not None:
+        spans.append(declared)
+    return sorted(set(spans), key=lambda s: (s.line, s.column))
+
+
 def completions(policy: CheckedPolicy | None) -> list[lsp.CompletionItem]:
     """Keywords in English and Chinese, then the policy's inputs, enumeration members, clauses and units."""
     spellings = {w for ws in keyword_spellings().values() for w in ws if w.strip()}
@@ -224,6 +243,17 @@ def _definition(ls: PolServer, params: lsp.DefinitionParams) -> lsp.Location | N
     if policy is None or word is None or (span := definition_span(policy, word)) is None:
         return None
     return lsp.Location(uri=params.text_document.uri, range=_range(span))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+def _references(ls: PolServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
+    policy = ls.checked.get(params.text_document.uri)
+    text = ls.workspace.get_text_document(params.text_document.uri).source
+    word = word_at(text, params.position.line, params.position.character)
+    if policy is None or word is None:
+        return []
+    spans = references(policy, word, params.context.include_declaration)
+    return [lsp.Location(uri=params.text_document.uri, range=_range(s)) for s in spans]
 
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION)

@@ -64,6 +64,9 @@ async def _session() -> dict:
         out["definition"] = await client.text_document_definition_async(
             lsp.DefinitionParams(text_document=doc, position=use)
         )
+        out["references"] = await client.text_document_references_async(
+            lsp.ReferenceParams(text_document=doc, position=use, context=lsp.ReferenceContext(include_declaration=True))
+        )
         out["completion"] = await client.text_document_completion_async(
             lsp.CompletionParams(text_document=doc, position=use)
         )
@@ -103,6 +106,11 @@ def test_hover_tells_an_inputs_type_label_and_uses_and_reads_a_figure(session) -
 def test_definition_completion_symbols_and_formatting(session) -> None:
     target = session["definition"]
     assert TEXT.split("\n")[target.range.start.line].startswith("input 临床研发费用")
+    lines = sorted({r.range.start.line for r in session["references"]})
+    texts = [TEXT.split("\n")[n] for n in lines]
+    assert texts[0].startswith("input 临床研发费用")  # the declaration first
+    assert any("grant 临床研发费用" in t for t in texts)  # the rule
+    assert sum("临床研发费用 =" in t for t in texts) >= 3  # and the worked examples
     labels = {item.label for item in session["completion"].items}
     assert {"clause", "条款", "临床研发费用", "一类新药", "万元"} <= labels
     names = [s.name for s in session["symbols"]]
