@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pol.compiler.backends.sql import string
+
 ENGINES = ("duckdb", "spark")
 
 
@@ -24,10 +26,6 @@ class InputError(ValueError):
 
 class EngineUnavailable(RuntimeError):
     """The engine asked for cannot run here: its library or Java is missing; the message says what to install."""
-
-
-def string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class DuckDBEngine:

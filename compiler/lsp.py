@@ -15,7 +15,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from pol import __version__
-from pol.compiler.checker import CheckedPolicy
+from pol.compiler.checker import CheckedPolicy, names_in
 from pol.compiler.fmt import format_text
 from pol.compiler.pipeline import compile_text
 from pol.compiler.runtime import format_quantity
@@ -58,7 +58,7 @@ def hover_text(policy: CheckedPolicy, word: str) -> str | None:
     """What the editor shows over a word: an input's type, label and uses; a clause's article; a figure's value."""
     if word in policy.inputs:
         ty, decl = policy.inputs[word]
-        uses = [c.id for c in policy.clauses if word in _names(c)]
+        uses = [c.id for c in policy.clauses if word in names_in((c.conditions, c.grant, c.caps, c.offsets))]
         lines = [f"**输入 {word}**：{ty.describe()}"]
         if decl.label:
             lines.append(f"说明：{decl.label}")
@@ -87,20 +87,6 @@ def hover_text(policy: CheckedPolicy, word: str) -> str | None:
         exact = f"{value:,f}" if isinstance(value, Decimal) else str(value)
         return f"{word} 即 {shown}（{exact} {unit.describe()}）"
     return None
-
-
-def _names(node: Any) -> set[str]:
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Name):
-            found.add(n.id)
-        elif isinstance(n, tuple):
-            stack.extend(n)
-        elif (names := ast.field_names(type(n))) is not None:
-            stack.extend(getattr(n, name) for name in names if name not in ("span", "examples"))
-    return found
 
 
 def definition_span(policy: CheckedPolicy, word: str) -> Span | None:

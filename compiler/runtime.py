@@ -75,7 +75,7 @@ _SUFFIX = re.compile(
 PER_YEAR = {None: 1, "年": 1, "月": 12, "天": 365, "日": 365}
 _GROUPED = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
 _SPACE_BEFORE_UNIT = re.compile(r"(?<=[0-9])\s+(?=[^0-9\s])")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # a date fact, as JSON Schema's "date" format
 
 
 def normalise_text(text: str) -> str:
@@ -333,7 +333,7 @@ def read_general(spec: Input, raw: Any) -> Any:
         try:
             # Only the ISO calendar form YYYY-MM-DD, as the schema's "date" format and the JavaScript
             # runtime: fromisoformat alone also takes 20211101, or the number 12411001 as year 1241.
-            if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
+            if isinstance(raw, str) and ISO_DATE.fullmatch(raw):
                 return datetime.date.fromisoformat(raw)
             raise ValueError
         except ValueError:

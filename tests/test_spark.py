@@ -3,20 +3,17 @@ and agrees with the Python evaluator on 10,000 generated applicants. Marked long
 
 from __future__ import annotations
 
-import datetime
 import os
 import shutil
 
 import pytest
 from conftest import FUZZ_COUNTS, POLICIES
-from test_backends import generated
-from test_batch import _result, _write
+from test_batch import _result, _write, engine_agrees_with_python
 
-from pol.compiler import batch
 from pol.compiler.cli import main
 from pol.compiler.examples import _matches, example_date, example_facts
 from pol.compiler.lower import lower
-from pol.compiler.pipeline import compile_file, load_evaluator, python_source
+from pol.compiler.pipeline import compile_file
 
 pytestmark = pytest.mark.long
 pq = pytest.importorskip("pyarrow.parquet")
@@ -51,27 +48,5 @@ def test_every_worked_example_of_yantai_through_the_command_line(tmp_path, capsy
 
 @pytest.mark.parametrize("stem", sorted(DIFFERENTIAL))
 def test_spark_agrees_with_python_on_generated_applicants(stem, tmp_path, monkeypatch) -> None:
-    import test_backends
-
-    monkeypatch.setattr(test_backends, "CASES", DIFFERENTIAL[stem])
-    compiled = compile_file(POLICIES / f"{stem}.pol")
-    module = load_evaluator(python_source(compiled), f"spark_{stem}")
-    program = lower(compiled.policy, f"{stem}.pol")
-    as_of = datetime.date(2022, 6, 30)
-    facts = [f for f, _ in generated(stem, module, program, example_date(compiled.policy))]
-    _write(tmp_path / "in.csv", list(module.INPUTS), facts)
-    result = batch.run({stem: program}, tmp_path / "in.csv", tmp_path / "out.parquet", as_of, on="spark")
-    assert (result.rows, result.bad_rows) == (len(facts), 0)
-    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
-    for f, row in zip(facts, rows, strict=True):
-        ev = module.evaluate(f, as_of=as_of, validated=True)
-        for r in ev.results:
-            got = _result(row, stem, r.id)
-            assert (got.status, got.amount, got.max_amount, got.min_amount) == (
-                r.status,
-                r.amount,
-                r.max_amount,
-                r.min_amount,
-            ), (r.id, f)
-        assert (row[f"{stem}.totals.determined"], row[f"{stem}.totals.maximum"]) == (ev.determined, ev.maximum), f
-    FUZZ_COUNTS["spark agrees: applicants"] += len(facts)
+    agreed = engine_agrees_with_python(stem, DIFFERENTIAL[stem], tmp_path, monkeypatch, "spark")
+    FUZZ_COUNTS["spark agrees: applicants"] += agreed

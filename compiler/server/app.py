@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from pol import __version__
 from pol.api import FactsError, PolicyError, PolicySet, ProfileError, UnknownClauseError, load
 from pol.compiler.jsonfile import DuplicateField, loads
-from pol.compiler.runtime import shown_name
+from pol.compiler.runtime import ISO_DATE, shown_name
 from pol.compiler.server.openapi import document
 
 log = logging.getLogger("pol.serve")
@@ -141,7 +141,7 @@ def _date(body: dict[str, Any], default: datetime.date | None) -> datetime.date 
     raw = body.get("as_of")
     if raw is None:
         return default
-    if isinstance(raw, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+    if isinstance(raw, str) and ISO_DATE.fullmatch(raw):
         with contextlib.suppress(ValueError):
             return datetime.date.fromisoformat(raw)
     raise Invalid("as_of is not a date", [("as_of", f"expected a date such as 2022-06-30, got {shown_name(raw)}")])
