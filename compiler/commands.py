@@ -127,7 +127,7 @@ class Cli:
             return compiled
         items = [inventory(c.policy) for c in compiled]  # type: ignore[arg-type]
         if args.format == "json":
-            self.out.print(to_json([i.to_json() for i in items]), markup=False)
+            self.out.print(to_json([i.to_json() for i in items]), markup=False, soft_wrap=True)
         elif args.format == "markdown":
             self.out.print(inventory_markdown(items), markup=False, highlight=False)
         else:
@@ -419,7 +419,7 @@ class Cli:
         if args.report:
             write_file(Path(args.report), simulate.report(result))
         if args.json:
-            self.out.print(to_json(attrs.asdict(result)), markup=False)
+            self.out.print(to_json(attrs.asdict(result)), markup=False, soft_wrap=True)
         else:
             self.out.print(summary, markup=False, highlight=False)
         return EXIT_OK
@@ -453,7 +453,7 @@ class Cli:
         except runtime.FactsError as exc:
             return self.fail_all(f"the facts in {args.facts} do not fit the policy:", exc.problems)
         if args.json:
-            self.out.print(to_json(evaluation.to_json()), markup=False)
+            self.out.print(to_json(evaluation.to_json()), markup=False, soft_wrap=True)
         else:
             self.print_evaluation(evaluation)
         if wanted or args.complete:
@@ -496,7 +496,7 @@ class Cli:
         # Each entry is judged on its own date; `as_of` is the cut-off, null when every event counts.
         as_of = loaded[2].isoformat() if loaded[2] else None
         if args.json:
-            self.out.print(to_json({"as_of": as_of, **ledger.to_json()}), markup=False)
+            self.out.print(to_json({"as_of": as_of, **ledger.to_json()}), markup=False, soft_wrap=True)
         else:
             self.out.print(
                 f"（各事项按其日期评估；{'截至 ' + as_of + ' 的事项' if as_of else '包括档案中的全部事项'}）\n"
@@ -524,7 +524,7 @@ class Cli:
             write_file(Path(args.markdown), comparison_page(comp))
             self.err.print(f"[green]wrote {escape(args.markdown)}[/]")
         if args.json:
-            self.out.print(to_json(comp.to_json()), markup=False)
+            self.out.print(to_json(comp.to_json()), markup=False, soft_wrap=True)
             return EXIT_OK
         table = Table(title=f"{comp.project.name}（按 {comp.as_of.isoformat()} 有效的条款）", show_lines=True)
         table.add_column("事项")
@@ -562,7 +562,11 @@ class Cli:
         except ProfileError as exc:
             return self.fail_all(f"the profile {args.profile} cannot be matched:", exc.problems)
         if args.json:
-            self.out.print(to_json({"as_of": as_of.isoformat(), "matches": [m.to_json() for m in found]}), markup=False)
+            self.out.print(
+                to_json({"as_of": as_of.isoformat(), "matches": [m.to_json() for m in found]}),
+                markup=False,
+                soft_wrap=True,
+            )
             return EXIT_OK
         table = Table(title=f"可能适用的条款（{as_of.isoformat()} 有效的政策）", show_lines=True)
         for name in ("政策", "条款", "金额", "结论"):
@@ -644,7 +648,7 @@ class Cli:
             except ProfileError as exc:
                 return self.fail_all("the policies cannot be told apart:", exc.problems)
             schema = profile_schema({Path(c.source.path).stem: c.policy for c in checked})  # type: ignore[misc]
-            self.out.print(to_json(schema), markup=False)
+            self.out.print(to_json(schema), markup=False, soft_wrap=True)
             return EXIT_OK
         if len(args.paths) != 1:
             return self.fail("give one policy, or --profile for a profile across several")
@@ -654,7 +658,7 @@ class Cli:
         if not ok:
             return EXIT_POLICY_ERRORS
         schema = input_schema(compiled[0].policy)  # type: ignore[arg-type]
-        self.out.print(to_json(schema), markup=False)
+        self.out.print(to_json(schema), markup=False, soft_wrap=True)
         return EXIT_OK
 
     def test(self, args: argparse.Namespace) -> int:
@@ -729,7 +733,7 @@ class Cli:
         summary = f"{passed} passed, {failed} failed"
         if broken:
             summary += f", {broken} file(s) with errors"
-        self.out.print(summary, markup=False)
+        self.out.print(summary, markup=False, soft_wrap=True)
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
 
     def diff(self, args: argparse.Namespace) -> int:
@@ -743,7 +747,9 @@ class Cli:
             return self.fail("give two .pol files: the earlier version and the later one")
         result = diff(compiled[0], compiled[1])
         if args.json:
-            self.out.print(to_json({"old": args.old, "new": args.new, **result.to_json()}), markup=False)
+            self.out.print(
+                to_json({"old": args.old, "new": args.new, **result.to_json()}), markup=False, soft_wrap=True
+            )
             return EXIT_OK
         self.out.print(f"修订对照：{args.old} → {args.new}", markup=False)
         for label, before, after in result.header:
@@ -829,7 +835,7 @@ class Cli:
 
     def print_coverage(self, coverage: list[dict[str, Any]]) -> None:
         """Each policy's coverage, then each clause with what no worked example exercises."""
-        self.out.print("算例覆盖（条件成立与不成立、各档、表中各行、上限起与不起作用）：", markup=False)
+        self.out.print("算例覆盖（条件成立与不成立、各档、表中各行、上限起与不起作用）：", markup=False, soft_wrap=True)
         for policy in coverage:
             share = f"{policy['covered'] / policy['total']:.0%}" if policy["total"] else "—"
             self.out.print(f"{policy['file']}  {policy['covered']}/{policy['total']}  {share}", markup=False)
@@ -884,7 +890,7 @@ class Cli:
                 self.err.print(f"[bold red]✗ [{number}/{len(plan)}] {name}[/] failed ({escape(shown)}):")
                 self.err.print(escape(buffer.getvalue().rstrip()), markup=False)
                 if args.json:
-                    self.out.print(to_json({"ok": False, "steps": results}), markup=False)
+                    self.out.print(to_json({"ok": False, "steps": results}), markup=False, soft_wrap=True)
                 return code
             self.err.print(f"[green]✓[/] [{number}/{len(plan)}] {name:<6} {took:5.1f} s  [dim]{escape(shown)}[/]")
         where = Path(project.out)
@@ -897,7 +903,7 @@ class Cli:
             )
         )
         if args.json:
-            self.out.print(to_json({"ok": True, "steps": results}), markup=False)
+            self.out.print(to_json({"ok": True, "steps": results}), markup=False, soft_wrap=True)
         return EXIT_OK
 
     def serve(self, args: argparse.Namespace) -> int:

@@ -69,6 +69,10 @@ _CN_RUN = re.compile(
 )
 
 
+# A comma followed by exactly three digits, after a digit: a thousands separator (3,000万), not a list (2，3).
+_THOUSANDS = re.compile(r"(?<=\d),\d{3}(?!\d)")
+
+
 def arabic(text: str) -> tuple[str, list[tuple[int, int]]]:
     """The text with every figure in Arabic digits, and for each of its characters the span it came from.
 
@@ -79,6 +83,8 @@ def arabic(text: str) -> tuple[str, list[tuple[int, int]]]:
 
     plain, origin = [], []
     for i, ch in enumerate(text):
+        if ch == "," and _THOUSANDS.match(text, i):
+            continue  # 3,000万元: an ASCII comma between digit groups separates thousands
         for out in unicodedata.normalize("NFKC", ch).replace("萬", "万").replace("億", "亿"):
             plain.append(out)
             origin.append((i, i + 1))
@@ -102,6 +108,25 @@ def arabic(text: str) -> tuple[str, list[tuple[int, int]]]:
     chars += flat[done:]
     spans += origin[done:]
     return "".join(chars), spans
+
+
+# A number printed next to a unit of money or a percentage, in any script: each must be read as a figure.
+_NUMERAL = "0-9０-９零〇一二两三四五六七八九十拾壹贰叁肆伍陆柒捌玖"
+_APPARENT = re.compile(
+    rf"(?:百分之)?[{_NUMERAL}.．,，百千万亿佰仟萬億]*[{_NUMERAL}][{_NUMERAL}.．百千万亿佰仟萬億]*\s*"
+    r"(?:千万|百万|万|亿|萬|億)?\s*(?:美元|元|[%％])"
+)
+
+
+def unreadable(text: str) -> list[str]:
+    """The amounts and percentages printed in a text that `figures` cannot read, as printed."""
+    read = [f.text for f in figures(text)]
+    missed = []
+    for m in _APPARENT.finditer(text):
+        printed = m.group().lstrip(",，")
+        if not any(printed in r or r in printed for r in read):
+            missed.append(printed)
+    return missed
 
 
 def figures(text: str) -> list[Figure]:
@@ -292,6 +317,15 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
                     "use the figure in the rule, or explain it: waive " + _literal(f) + ' "why it is not a grant"',
                 )
             )
+        for printed_text in unreadable(p.original.value):
+            out.append(
+                error(
+                    "POL605",
+                    f"cannot read the figure '{printed_text}' in the original of {kind} '{p.id}'",
+                    _locate(source, p.original, printed_text),
+                    "write it as digits with a unit (3000万元, 40%) in the original, or report the form to pol's maintainers",
+                )
+            )
         if isinstance(p, ast.Clause):
             out += threshold_slips(p, source)
         in_text = {f.key for f in printed}
@@ -311,7 +345,7 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
                         "POL603", f"'{q.text}' is waived but the rule of '{p.id}' uses it", q.span, "remove the waiver"
                     )
                 )
-    return out
+    return sorted(out, key=lambda d: (d.span.line, d.span.column))
 
 
 def _literal(f: Figure) -> str:

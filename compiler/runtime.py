@@ -78,9 +78,52 @@ _SPACE_BEFORE_UNIT = re.compile(r"(?<=[0-9])\s+(?=[^0-9\s])")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # a date fact, as JSON Schema's "date" format
 
 
+# Chinese and financial numerals as people write a figure (三千万, 一亿五千万, 壹佰万, 十二点五, 百分之四十):
+# sections of 千百十 digits, grouped by 亿 and 万. The pattern is strict (万 alone or 三三 is not a number),
+# and the JSON Schema of the facts and the JavaScript runtime use the same one, so all three read alike.
+_CN_DIGITS = {c: i for i, cs in enumerate(("零〇", "一壹", "二贰两", "三叁", "四肆", "五伍", "六陆", "七柒", "八捌", "九玖"))
+              for c in cs}  # fmt: skip
+_CN_POWERS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_D = "[零〇一壹二贰两三叁四肆五伍六陆七柒八捌九玖]"
+_CN_SECTION = f"(?:{_D}[千仟])?(?:零?{_D}[百佰])?(?:零?{_D}?[十拾])?(?:零?{_D})?"
+CN_INTEGER = f"(?=[十拾]|{_D})(?:{_CN_SECTION}亿)?(?:{_CN_SECTION}万)?{_CN_SECTION}"
+CN_NUMBER = f"{CN_INTEGER}(?:点{_D}+)?"
+_CN_FIGURE = re.compile(f"(?P<pct>百分之)?(?:(?P<cn>{CN_NUMBER})(?![0-9.])|(?P<arabic>[0-9]+(?:\\.[0-9]+)?))")
+_TRADITIONAL = str.maketrans({"萬": "万", "億": "亿"})
+
+
+def cn_number(numeral: str) -> Decimal:
+    """The value of a Chinese numeral that matches CN_NUMBER: 一亿五千万 → 150000000, 十二点五 → 12.5."""
+    whole, _, decimals = numeral.partition("点")
+    total = section = 0
+    digit: int | None = None
+    for ch in whole:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_POWERS:
+            section += (1 if digit is None else digit) * _CN_POWERS[ch]
+            digit = None
+        elif ch == "万":  # 万 scales its own group: 一亿五千万 is 1亿 + 5000万
+            total += (section + (digit or 0)) * 10_000
+            section, digit = 0, None
+        else:  # 亿 scales everything before it
+            total = (total + section + (digit or 0)) * 100_000_000
+            section, digit = 0, None
+    value = Decimal(total + section + (digit or 0))
+    if decimals:
+        value += Decimal("0." + "".join(str(_CN_DIGITS[c]) for c in decimals))
+    return value
+
+
 def normalise_text(text: str) -> str:
-    """A quantity as people type it, made plain: full-width forms (３０００万, Ⅲ) by NFKC, `3,000万`, `1 亿元`."""
-    text = unicodedata.normalize("NFKC", text).strip()
+    """A quantity as people type it, made plain: full-width forms (３０００万, Ⅲ) by NFKC, 萬 and 億,
+    `3,000万`, `1 亿元`, and Chinese numerals (三千万, 壹佰万元, 百分之四十)."""
+    text = unicodedata.normalize("NFKC", text).strip().translate(_TRADITIONAL)
+    m = _CN_FIGURE.match(text)
+    # (The pattern can match an empty numeral before a mixed form such as 零.5, which is left unread.)
+    if m is not None and (m.group("cn") or (m.group("pct") and m.group("arabic"))):
+        number = format(cn_number(m.group("cn")), "f") if m.group("cn") else m.group("arabic")
+        text = number + ("%" if m.group("pct") else "") + text[m.end() :]
     return _SPACE_BEFORE_UNIT.sub("", _GROUPED.sub("", text))
 
 
@@ -90,18 +133,18 @@ def parse_quantity_text(text: str) -> tuple[Decimal, str, str | None, str | None
     Values are in base units: 元 (or 美元), 平方米 or 亩, a fraction for %, years; money per area per year.
     Full-width digits, thousands separators and a space before the unit are accepted (normalise_text).
     """
-    text = normalise_text(text)
+    raw, text = text, normalise_text(text)
     m = _NUMBER.match(text)
     if not m:
         if _NUMBER.match(text.lstrip("-−")):
-            raise ValueError(f"must not be negative, got {text!r}")
-        raise ValueError(f"'{text}' is not a number")
+            raise ValueError(f"must not be negative, got {raw!r}")
+        raise ValueError(f"'{raw}' is not a number")
     number = Decimal(m.group())
     suffix = text[m.end() :]
     s = _SUFFIX.fullmatch(suffix)
     if s is None:
         raise ValueError(
-            f"unknown unit '{suffix}' in '{text}'; units are 元, 万元, 亿元, 美元, 万美元, %, "
+            f"unknown unit '{suffix}' in '{raw}'; units are 元, 万元, 亿元, 美元, 万美元, %, "
             "平方米, 亩, 年, and money per area such as 万元/亩"
         )
     mult, cur, per, tail = s.group("mult") or "", s.group("cur"), s.group("per"), s.group("tail")
@@ -109,12 +152,12 @@ def parse_quantity_text(text: str) -> tuple[Decimal, str, str | None, str | None
     is_money = bool(mult or cur)
     if per:
         if not is_money or tail:
-            raise ValueError(f"'{text}': only money can be given per area, as in 3万元/亩")
+            raise ValueError(f"'{raw}': only money can be given per area, as in 3万元/亩")
         return value * PER_YEAR[s.group("time")], "money_per_area", _CURRENCIES[cur or "元"], AREA_SPELLINGS[per]
     if tail is None:
         return (value, "money", _CURRENCIES[cur or "元"], None) if is_money else (value, "number", None, None)
     if is_money:
-        raise ValueError(f"'{text}' mixes money with '{tail}'")
+        raise ValueError(f"'{raw}' mixes money with '{tail}'")
     if tail in ("%", "％"):
         return number / 100, "ratio", None, None
     if tail == "年":

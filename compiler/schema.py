@@ -6,18 +6,29 @@ import re
 from typing import Any
 
 from pol.compiler.checker import LEVELS, CheckedPolicy
-from pol.compiler.runtime import AREA_NAMES, AREA_SPELLINGS, MAX_VALUE, MULTIPLIERS, PER_YEAR
+from pol.compiler.runtime import AREA_NAMES, AREA_SPELLINGS, CN_INTEGER, CN_NUMBER, MAX_VALUE, MULTIPLIERS, PER_YEAR
 from pol.compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 from pol.dsl import ast
 
 # A figure as the evaluators read it (runtime.normalise_text): full-width digits, thousands separators,
 # and a space before the unit.
 _DIGIT = "[0-9０-９]"
-_NUMBER = f"({_DIGIT}{{1,3}}([,，]{_DIGIT}{{3}})+|{_DIGIT}+)([.．]{_DIGIT}+)?\\s*"
+_ARABIC = f"({_DIGIT}{{1,3}}([,，]{_DIGIT}{{3}})+|{_DIGIT}+)([.．]{_DIGIT}+)?"
+
+
+def _traditional(pattern: str) -> str:
+    """A pattern that also takes the traditional 萬 and 億, as the evaluators do."""
+    return pattern.replace("万", "[万萬]").replace("亿", "[亿億]")
+
+
+# Or in Chinese numerals (三千万, 壹佰萬, 十二点五), read by runtime.cn_number.
+_NUMBER = f"({_ARABIC}|{_traditional(CN_NUMBER)})\\s*"
+_COUNT = f"({_DIGIT}+([.．]0+)?|{_traditional(CN_INTEGER)}(点[零〇]+)?)\\s*"
+_PERCENT = f"百分之({_DIGIT}+([.．]{_DIGIT}+)?|{_traditional(CN_NUMBER)})"
 # JSON numbers: non-negative and below the largest value the evaluators read.
 _JSON_NUMBER = {"type": "number", "minimum": 0, "exclusiveMaximum": int(MAX_VALUE)}
 # The multipliers and area spellings the runtime reads, so the schema accepts exactly what it accepts.
-_SOME_MULT = "(" + "|".join(m for m in MULTIPLIERS if m) + ")"
+_SOME_MULT = "(" + "|".join(_traditional(m) for m in MULTIPLIERS if m) + ")"
 _MULT = _SOME_MULT + "?"
 
 
@@ -80,7 +91,7 @@ def _property(ty: Ty, label: str) -> dict[str, Any]:
                 return {
                     "title": label,
                     "description": '比例，如 "40%"，或小数 0.4',
-                    "anyOf": [{**_JSON_NUMBER, "not": {"type": "integer"}}, _text(f"{_NUMBER}[%％]")],
+                    "anyOf": [{**_JSON_NUMBER, "not": {"type": "integer"}}, _text(f"({_NUMBER}[%％]|{_PERCENT})")],
                     "x-pol-kind": "ratio",
                 }
             if u.kind == "years":
@@ -93,7 +104,7 @@ def _property(ty: Ty, label: str) -> dict[str, Any]:
             return {
                 "title": label,
                 "description": "整数，如 3",
-                "anyOf": [{**_JSON_NUMBER, "multipleOf": 1}, _text(f"{_DIGIT}+([.．]0+)?\\s*年?")],
+                "anyOf": [{**_JSON_NUMBER, "multipleOf": 1}, _text(f"{_COUNT}年?")],
                 "x-pol-kind": "count",
             }
         case DateT():

@@ -42,6 +42,7 @@ CODES: dict[str, str] = {
     "POL602": "provision without original text (pol lint)",
     "POL603": "waiver for a figure the text does not print, or the rule uses (pol lint)",
     "POL604": "a threshold's boundary on the other side from the original's word (pol lint)",
+    "POL605": "a figure in an original text that pol lint cannot read (pol lint)",
 }
 
 

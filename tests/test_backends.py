@@ -135,3 +135,60 @@ def test_build_and_test_for_javascript_from_the_command_line(tmp_path, capsys) -
     result = json.loads(done.stdout)
     assert (result["status"], result["amount"]) == ("granted", "20000000.00")
     assert result["explanation"][1] == "4000万元 超过本阶段上限 2000万元，按 2000万元 计"
+
+
+def _figures_as_typed() -> list[str]:
+    """Figures written every way the runtimes read, and some they refuse, for comparing the two readers."""
+    import cn2an
+
+    rng = random.Random(7)
+    numbers = [0, 1, 10, 15, 40, 500, 3000, 10_050, 150_000_000] + [rng.randrange(10**9) for _ in range(40)]
+    out = []
+    for n in numbers:
+        for written in (str(n), f"{n:,}", cn2an.an2cn(n, "low"), cn2an.an2cn(n, "up")):
+            for prefix in ("", "百分之", " "):
+                for suffix in ("", "万", "萬元", "亿元", "%", "万美元", "年", "点五万", ".5", "元/平方米·月", "亩"):
+                    out.append(prefix + written + suffix)
+    return out + ["万", "三三", "零.5", "十二点五", "１．５億", "一千零五十万", "百分之十二点五", "－3万"]
+
+
+def test_javascript_reads_figures_as_python_does() -> None:
+    from pol.compiler import runtime as rt
+    from pol.compiler.backends import js
+
+    typed = _figures_as_typed()
+    script = (
+        f"import {{ parseQuantityText, CN_NUMBER }} from {json.dumps((js.RUNTIME_DIR / 'pol_runtime.mjs').as_uri())};"
+        "import { readFileSync } from 'node:fs'; const typed = JSON.parse(readFileSync(0, 'utf8'));"
+        "const read = typed.map((t) => { try { const [v, k, c, a] = parseQuantityText(t);"
+        " return [v.toFixed(), k, c, a]; } catch (e) { return null; } });"
+        "console.log(JSON.stringify({ CN_NUMBER, read }));"
+    )
+    import subprocess
+
+    done = subprocess.run(
+        [jsrun.node(), "--input-type=module", "-e", script],
+        input=json.dumps(typed),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["CN_NUMBER"] == rt.CN_NUMBER
+
+    def python(text: str) -> list[str | None] | None:
+        try:
+            value, kind, currency, area = rt.parse_quantity_text(text)
+        except ValueError:
+            return None
+        return [format(value.normalize(), "f"), kind, currency, area]
+
+    def js_side(read: list[str | None] | None) -> list[str | None] | None:
+        return None if read is None else [format(Decimal(read[0]).normalize(), "f"), *read[1:]]
+
+    assert len(got["read"]) == len(typed)
+    disagree = [(t, python(t), js_side(r)) for t, r in zip(typed, got["read"], strict=True) if python(t) != js_side(r)]
+    assert disagree == []
+    accepted = sum(r is not None for r in got["read"])
+    assert 0.3 < accepted / len(typed) < 0.9  # both sides of the reader are exercised

@@ -72,8 +72,8 @@ def test_eval_json_shape(tmp_path: Path) -> None:
     [
         ({"临床研发费用": True}, ["临床研发费用 (本阶段单品种临床研发费用): expected an amount in 元"]),
         (
-            {"临床研发费用": "一亿"},
-            ["临床研发费用 (本阶段单品种临床研发费用): 'x' is not a number".replace("'x'", "'一亿'")],
+            {"临床研发费用": "很多"},
+            ["临床研发费用 (本阶段单品种临床研发费用): 'x' is not a number".replace("'x'", "'很多'")],
         ),
         (
             {"新药类别": "一类新要", "租赁面积": "800亩", "外资": 1},

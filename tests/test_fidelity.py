@@ -86,3 +86,37 @@ def test_inventory_page_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     assert page == golden.read_text(encoding="utf-8"), (
         "run: pol inventory policies/ --format markdown > docs/inventory.md"
     )
+
+
+def test_figures_in_any_script_are_read() -> None:
+    got = [(f.text, str(f.value)) for f in figures("壹仟萬元，最高800萬，3,000万元，百分之四十，１．５亿元，分2，3档")]
+    assert got == [
+        ("壹仟萬元", "10000000"),
+        ("800萬", "8000000"),
+        ("3,000万元", "30000000"),
+        ("百分之四十", "0.4"),
+        ("１．５亿元", "150000000"),
+    ]
+
+
+def test_a_figure_quoted_in_financial_numerals_and_not_used_fails_lint() -> None:
+    source = '''policy p { title: "t" }
+input 费用: money
+clause c "一" { original: """按费用的 20% 给予补助，最高壹仟萬元；首台套另奖 800萬。""" grant 费用 × 20% }
+'''
+    compiled = compile_text(source, "p.pol")
+    found = [(d.code, d.message) for d in lint(compiled.policy, compiled.source)]  # type: ignore[arg-type]
+    assert found == [
+        ("POL601", "'壹仟萬元' in the original of clause 'c' is not used by its rule"),
+        ("POL601", "'800萬' in the original of clause 'c' is not used by its rule"),
+    ]
+
+
+def test_a_figure_lint_cannot_read_is_an_error_not_skipped() -> None:
+    source = '''policy p { title: "t" }
+input 费用: money
+clause c "一" { original: """按费用的 20% 给予补助，最高 5千元。""" grant 费用 × 20% }
+'''
+    compiled = compile_text(source, "p.pol")
+    found = [(d.code, d.severity, d.message) for d in lint(compiled.policy, compiled.source)]  # type: ignore[arg-type]
+    assert found == [("POL605", "error", "cannot read the figure '5千元' in the original of clause 'c'")]

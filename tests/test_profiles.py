@@ -172,13 +172,13 @@ def test_ill_typed_facts_name_the_event_and_field(policies) -> None:
                 "date": "2022-01-01",
                 "policy": "yantai",
                 "clause": "创新药研发",
-                "facts": {"临床研发费用": "六百万", "新药类别": "一类新药", "临床阶段": "I期"},
+                "facts": {"临床研发费用": "很多", "新药类别": "一类新药", "临床阶段": "I期"},
             }
         ]
     }
     with pytest.raises(ProfileError) as err:
         evaluate_profile(raw, policies)
-    assert err.value.problems == ["events[0].facts.临床研发费用 (本阶段单品种临床研发费用): '六百万' is not a number"]
+    assert err.value.problems == ["events[0].facts.临床研发费用 (本阶段单品种临床研发费用): '很多' is not a number"]
 
 
 def test_eval_profile_command(tmp_path: Path, capsys) -> None:

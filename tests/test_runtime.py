@@ -134,3 +134,32 @@ def test_the_fast_reading_of_facts_gives_what_the_general_one_gives(spec, raw) -
             return "error", str(exc)
 
     assert outcome(rt.read_fact) == outcome(rt.read_general), (spec.name, raw)
+
+
+@settings(max_examples=400, deadline=None)
+@given(n=st.integers(0, 10**12 - 1), style=st.sampled_from(["low", "up"]))
+def test_chinese_numerals_are_read_as_cn2an_writes_them(n, style) -> None:
+    import re
+
+    import cn2an
+
+    written = cn2an.an2cn(n, style)
+    assert re.fullmatch(rt.CN_NUMBER, written)
+    assert rt.cn_number(written) == n
+
+
+def test_facts_are_read_as_people_write_them() -> None:
+    money = rt.Input("m", "money", "CNY", None, "研发费用")
+    ratio = rt.Input("r", "ratio", None, None, "比例")
+    same = {
+        Decimal(30_000_000): ["3000万", "3,000万元", "３０００万", "三千万", "叁仟万元", "三千萬", "0.3亿"],
+        Decimal(15_000_000): ["1500万", "一千五百万元", "1.5千万", "壹仟伍佰萬元"],
+        Decimal(150_000_000): ["一亿五千万", "1.5億元", "一点五亿"],
+    }
+    for value, forms in same.items():
+        assert {form: rt.read_fact(money, form) for form in forms} == dict.fromkeys(forms, value)
+    assert rt.read_fact(ratio, "百分之四十") == rt.read_fact(ratio, "40%") == Decimal("0.4")
+    assert rt.read_fact(ratio, "百分之十二点五") == Decimal("0.125")
+    for refused in ("万", "三三万", "零.5万", "百分之四十万"):
+        with pytest.raises(ValueError):
+            rt.read_fact(money, refused)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import cn2an
 import pytest
 from conftest import FUZZ_COUNTS, POLICIES, ROOT
 from hypothesis import HealthCheck, given, settings
@@ -104,13 +105,19 @@ def all_kinds():
     return load_evaluator(python_source(compiled), "kinds"), input_schema(compiled.policy)
 
 
+# A whole number as people write it: 3000, 三千, 叁仟 (cn2an writes the numerals the evaluators must read).
+_WHOLE = st.builds(
+    lambda n, style: str(n) if style == "arabic" else cn2an.an2cn(n, style),
+    st.integers(0, 10**6),
+    st.sampled_from(["arabic", "arabic", "low", "up"]),
+)
 _QUANTITY_TEXT = st.builds(
     lambda space, sign, n, frac, mult, unit: f"{space}{sign}{n}{frac}{mult}{unit}{space}",
     st.sampled_from(["", " "]),
-    st.sampled_from(["", "-"]),
-    st.integers(0, 10**6),
-    st.sampled_from(["", ".5", ".0", "."]),
-    st.sampled_from(["", "万", "亿", "千万", "百万"]),
+    st.sampled_from(["", "-", "百分之"]),
+    _WHOLE,
+    st.sampled_from(["", ".5", ".0", ".", "点五", "点零"]),
+    st.sampled_from(["", "万", "亿", "千万", "百万", "萬", "億"]),
     st.sampled_from(["", "元", "美元", "%", "％", "平方米", "㎡", "亩", "年", "元/平方米", "万元/亩", "/平方米", "个"]),
 )
 _VALUE = st.one_of(
@@ -125,7 +132,7 @@ _VALUE = st.one_of(
 
 
 @settings(
-    max_examples=1500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=2500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     name=st.sampled_from(["金额", "美元", "比例", "面积", "亩数", "单价", "年限", "个数", "是否", "日期", "类别"]),

@@ -38,32 +38,6 @@ function unitHint(spec) {
   }
 }
 
-// Chinese and financial numerals as people type them in a form: 三千万, 一亿五千万, 壹佰万, 百分之四十.
-const CN_DIGITS = { 零: 0, 〇: 0, 一: 1, 壹: 1, 二: 2, 贰: 2, 两: 2, 三: 3, 叁: 3, 四: 4, 肆: 4, 五: 5, 伍: 5,
-                    六: 6, 陆: 6, 七: 7, 柒: 7, 八: 8, 捌: 8, 九: 9, 玖: 9 };
-const CN_UNITS = { 十: 10n, 拾: 10n, 百: 100n, 佰: 100n, 千: 1000n, 仟: 1000n };
-const CN_RUN = /(百分之)?([零〇一壹二贰两三叁四肆五伍六陆七柒八捌九玖十拾百佰千仟万萬亿億]+)(点[零〇一二三四五六七八九]+)?/g;
-
-function cnNumber(run) {
-  let total = 0n, section = 0n, digit = null;
-  for (const ch of run) {
-    if (ch in CN_DIGITS) digit = BigInt(CN_DIGITS[ch]);
-    else if (ch in CN_UNITS) { section += (digit ?? (CN_UNITS[ch] === 10n ? 1n : 0n)) * CN_UNITS[ch]; digit = null; }
-    else if (ch === "万" || ch === "萬") { total += (section + (digit ?? 0n)) * 10000n; section = 0n; digit = null; }
-    else { total = (total + section + (digit ?? 0n)) * 100000000n; section = 0n; digit = null; }  // 亿
-  }
-  return total + section + (digit ?? 0n);
-}
-
-/** A figure typed with Chinese numerals, in Arabic digits: 三千万 → 30000000, 百分之四十 → 40%. */
-export function plainFigures(text) {
-  return text.replace(CN_RUN, (whole, pct, run, point) => {
-    if (!/[零〇一壹二贰两三叁四肆五伍六陆七柒八捌九玖十拾百佰千仟]/.test(run)) return whole;  // 万 or 亿 alone
-    const decimals = point ? "." + [...point.slice(1)].map((c) => CN_DIGITS[c]).join("") : "";
-    return `${cnNumber(run)}${decimals}${pct ? "%" : ""}`;
-  });
-}
-
 let counter = 0;
 
 /** One form field for an input: a choice for an enumeration or yes/no, a text box that reads 3000万 otherwise. */
@@ -101,8 +75,8 @@ function read(fields) {
     f.control.removeAttribute("aria-invalid");
     if (raw === "") continue;
     try {
-      const typed = f.spec.kind === "enum" || f.spec.kind === "date" ? raw : plainFigures(raw);
-      facts[f.spec.name] = readFact(f.spec, f.spec.kind === "bool" ? raw === "是" : typed);
+      // The runtime reads figures as people type them (三千万, ３０００万, 800萬): nothing to convert here.
+      facts[f.spec.name] = readFact(f.spec, f.spec.kind === "bool" ? raw === "是" : raw);
     } catch (e) {
       f.message.textContent = e.message;
       f.control.setAttribute("aria-invalid", "true");

@@ -254,10 +254,41 @@ const PER_YEAR = { "年": 1, "月": 12, "天": 365, "日": 365 };
 const NUMBER = /^[0-9]+(?:\.[0-9]+)?/;
 const SUFFIX = /^(千万|百万|万|亿)?(美元|元)?(?:\/(平方米|㎡|m²|m2|亩)(?:[·/](年|月|天|日))?)?(%|％|平方米|㎡|m²|m2|亩|年)?$/;
 
-/** A quantity as people type it (３０００万, 3,000万, 1 亿元, 50元/平方米·月), in base units, or an Error. */
+// Chinese and financial numerals (三千万, 一亿五千万, 壹佰万, 十二点五, 百分之四十): the same strict pattern as
+// the Python runtime's CN_NUMBER (a test holds them equal), so both runtimes and the schema read alike.
+const CN_DIGITS = { 零: 0, 〇: 0, 一: 1, 壹: 1, 二: 2, 贰: 2, 两: 2, 三: 3, 叁: 3, 四: 4, 肆: 4, 五: 5, 伍: 5,
+                    六: 6, 陆: 6, 七: 7, 柒: 7, 八: 8, 捌: 8, 九: 9, 玖: 9 };
+const CN_POWERS = { 十: 10n, 拾: 10n, 百: 100n, 佰: 100n, 千: 1000n, 仟: 1000n };
+const CN_D = "[零〇一壹二贰两三叁四肆五伍六陆七柒八捌九玖]";
+const CN_SECTION = `(?:${CN_D}[千仟])?(?:零?${CN_D}[百佰])?(?:零?${CN_D}?[十拾])?(?:零?${CN_D})?`;
+export const CN_NUMBER = `(?=[十拾]|${CN_D})(?:${CN_SECTION}亿)?(?:${CN_SECTION}万)?${CN_SECTION}(?:点${CN_D}+)?`;
+const CN_FIGURE = new RegExp(`^(百分之)?(?:(${CN_NUMBER})(?![0-9.])|([0-9]+(?:\\.[0-9]+)?))`);
+
+/** The value of a Chinese numeral matching CN_NUMBER, as decimal text: 一亿五千万 → "150000000". */
+export function cnNumber(numeral) {
+  const [whole, decimals = ""] = numeral.split("点");
+  let total = 0n, section = 0n, digit = null;
+  for (const ch of whole) {
+    if (ch in CN_DIGITS) digit = BigInt(CN_DIGITS[ch]);
+    else if (ch in CN_POWERS) { section += (digit ?? 1n) * CN_POWERS[ch]; digit = null; }
+    else if (ch === "万") { total += (section + (digit ?? 0n)) * 10000n; section = 0n; digit = null; }
+    else { total = (total + section + (digit ?? 0n)) * 100000000n; section = 0n; digit = null; }  // 亿
+  }
+  const digits = [...decimals].map((c) => CN_DIGITS[c]).join("");
+  return `${total + section + (digit ?? 0n)}${digits ? "." + digits : ""}`;
+}
+
+/** A quantity as people type it, made plain: NFKC, 萬 and 億, 3,000万, 1 亿元, and Chinese numerals. */
+export function normaliseText(raw) {
+  let text = raw.normalize("NFKC").trim().replace(/萬/g, "万").replace(/億/g, "亿");
+  const m = CN_FIGURE.exec(text);
+  if (m && (m[2] || (m[1] && m[3]))) text = (m[2] ? cnNumber(m[2]) : m[3]) + (m[1] ? "%" : "") + text.slice(m[0].length);
+  return text.replace(/(?<=[0-9]),(?=[0-9]{3}(?![0-9]))/g, "").replace(/(?<=[0-9])\s+(?=[^0-9\s])/g, "");
+}
+
+/** A quantity as people type it (３０００万, 3,000万, 三千万, 50元/平方米·月), in base units, or an Error. */
 export function parseQuantityText(raw) {
-  const text = raw.normalize("NFKC").trim().replace(/(?<=[0-9]),(?=[0-9]{3}(?![0-9]))/g, "")
-    .replace(/(?<=[0-9])\s+(?=[^0-9\s])/g, "");
+  const text = normaliseText(raw);
   const m = NUMBER.exec(text);
   if (!m) throw new Error(/^[-−][0-9]/.test(text) ? `不能为负数：“${raw}”` : `“${raw}”不是数字`);
   const number = D(m[0]);
