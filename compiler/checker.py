@@ -14,7 +14,7 @@ from pol.dsl import ast
 from pol.dsl.diagnostics import Diagnostic, error, warning
 from pol.dsl.parser import BROKEN_HEADER, ParseResult
 from pol.dsl.source import Span
-from pol.dsl.units import CNY, RATIO, Unit
+from pol.dsl.units import CNY, NUMBER, RATIO, Unit
 from pol.dsl.words import COMPARE_WORDS, KEYWORD_SPELLINGS, POSTFIX_WORDS
 
 LEVELS = {
@@ -794,6 +794,14 @@ class _Checker:
         lu, ru = lt.unit, rt.unit
         if e.op in ("+", "-"):
             return self.same_quantity([lt, rt], [e.left.span, e.right.span], "the two sides", e.span)
+        if e.op == "every":
+            if isinstance(self.same_quantity([lt, rt], [e.left.span, e.right.span], "the two sides", e.span), ErrorT):
+                return ERROR
+            step = _const(e.right)
+            if step is not None and step <= 0:
+                self.err("POL204", f"the step of 每满 must be above zero, not {step}", e.right.span)
+                return ERROR
+            return QuantityT(NUMBER)
         if e.op == "*":
             for side, u in ((e.left, lu), (e.right, ru)):
                 other = ru if side is e.left else lu
@@ -1020,6 +1028,8 @@ def _const(e: ast.Expr) -> Decimal | None:
                 return a - b
             if op == "*":
                 return a * b
+            if op == "every":
+                return max(a, Decimal(0)) // b if b > 0 else None
             return a / b if b else None
         case _:
             return None
@@ -1051,6 +1061,8 @@ def _lower(e: ast.Expr, lets: dict[str, ast.Expr], seen: set[str]) -> Decimal | 
                 # A cycle is POL501's to report; it proves nothing here.
                 return Decimal(0) if name in seen else _lower(lets[name], lets, seen | {name})
             return Decimal(0)
+        case ast.BinOp(op="every"):
+            return Decimal(0)  # a count of whole steps is never negative
         case ast.BinOp(op=op, left=left, right=right):
             a, b = _lower(left, lets, seen), _lower(right, lets, seen)
             if op == "-":

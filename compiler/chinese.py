@@ -35,6 +35,10 @@ class Reading:
                 return f"{self.expr(base)}的{self.expr(rate)}"
             case ast.BinOp(op="*", form="de", left=base, right=rate):
                 return f"{self.expr(base)}的{self.expr(rate)}"
+            case ast.BinOp(op="*", left=ast.BinOp(op="every", left=quantity_, right=step), right=amount):
+                return f"{self.group(quantity_)}每满{self.expr(step)}计{self.expr(amount)}"
+            case ast.BinOp(op="every", left=left, right=right):
+                return f"{self.group(left)}中每满{self.expr(right)}的份数"
             case ast.BinOp(op=op, left=left, right=right):
                 symbol = {"+": "＋", "-": "－", "*": "×", "/": "÷"}[op]
                 return f"{self.group(left)} {symbol} {self.group(right)}"

@@ -42,7 +42,7 @@ class Ref:
 class Arith:
     """`left op right` on quantities, recorded as one explanation step ("a × b = c")."""
 
-    op: Literal["+", "-", "*", "/"]
+    op: Literal["+", "-", "*", "/", "every"]
     left: Expr
     right: Expr
     left_label: Label

@@ -485,6 +485,13 @@ def with_defaults(inputs: Mapping[str, Input], facts: Mapping[str, Any]) -> dict
 # ---------------------------------------------------------------- explanation traces
 
 
+def whole_steps(a: Decimal, b: Decimal, db: tuple[Any, ...]) -> Decimal:
+    """How many whole steps `b` the quantity `a` holds (每满/每增加): none when `a` is not above zero."""
+    if b <= 0:
+        raise Undefined(f"{_described(b, db, db[1])}，不能作为“每满”的步长，无法计算")
+    return a // b if a > 0 else ZERO
+
+
 class Trace:
     """The steps of one clause's evaluation, recorded cheaply and written out in Chinese only when asked."""
 
@@ -508,6 +515,11 @@ class Trace:
             raise Undefined(f"{_described(b, db, unit)}，不能作除数，无法计算")
         r = a / b
         self.steps.append(("op", "÷", a, b, r, da, db, unit))
+        return r
+
+    def every(self, a: Decimal, b: Decimal, da: tuple[Any, ...], db: tuple[Any, ...], unit: tuple[Any, ...]) -> Decimal:
+        r = whole_steps(a, b, db)
+        self.steps.append(("every", a, b, r, da, db))
         return r
 
     def add(self, a: Decimal, b: Decimal, da: tuple[Any, ...], db: tuple[Any, ...], unit: tuple[Any, ...]) -> Decimal:
@@ -588,6 +600,9 @@ class Plain:
         if not b:
             raise Undefined(f"{_described(b, db, unit)}，不能作除数，无法计算")
         return a / b
+
+    def every(self, a: Decimal, b: Decimal, da: tuple[Any, ...], db: tuple[Any, ...], unit: tuple[Any, ...]) -> Decimal:
+        return whole_steps(a, b, db)
 
     def add(self, a: Decimal, b: Decimal, da: tuple[Any, ...], db: tuple[Any, ...], unit: tuple[Any, ...]) -> Decimal:
         return a + b
@@ -692,6 +707,9 @@ def _explain(step: tuple[Any, ...]) -> str:
     if kind == "op":
         _, sym, a, b, r, da, db, unit = step
         return f"{_described(a, da, unit)} {sym} {_described(b, db, unit)} = {format_value(r, unit)}"
+    if kind == "every":
+        _, a, b, r, da, db = step
+        return f"{_described(a, da, da[1])} 每满 {_described(b, db, db[1])}，计 {_plain(r)} 份"
     if kind in ("least", "most"):
         _, first, first_label, r, label, unit = step
         word = "超过" if kind == "least" else "低于"

@@ -52,7 +52,8 @@ class Name:
     span: Span
 
 
-BinOpKind = Literal["+", "-", "*", "/"]
+# `every` is 每满/每增加: the number of whole steps in a quantity, none when it is not above zero.
+BinOpKind = Literal["+", "-", "*", "/", "every"]
 MulForm = Literal["times", "of", "de"]
 
 

@@ -690,6 +690,9 @@ class _Builder(Transformer[Token, Any]):
     def div(self, meta: Any, c: list[Any]) -> ast.BinOp:
         return self._binop(meta, c, "/")
 
+    def every(self, meta: Any, c: list[Any]) -> ast.BinOp:
+        return self._binop(meta, c, "every")
+
     def min_(self, meta: Any, c: list[Any]) -> ast.Call:
         return ast.Call(func="min", args=tuple(c), span=self._span(meta))
 

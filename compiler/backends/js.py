@@ -63,7 +63,7 @@ class JavaScriptGenerator(Generator):
         return f"rt.F(f, {js(e.name)})"
 
     def expr_Arith(self, e: ir.Arith, t: str) -> str:
-        method = {"+": "add", "-": "sub", "*": "mul", "/": "div"}[e.op]
+        method = {"+": "add", "-": "sub", "*": "mul", "/": "div", "every": "every"}[e.op]
         return (
             f"{self.trace(t)}.{method}({self.expr(e.left, t)}, {self.expr(e.right, t)}, "
             f"{js(e.left_label)}, {js(e.right_label)}, {js(e.unit)})"

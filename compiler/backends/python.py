@@ -38,7 +38,7 @@ class PythonGenerator(Generator):
         return f"f[{e.name!r}]"  # a missing fact raises KeyError, which the clause turns into "需补充"
 
     def expr_Arith(self, e: ir.Arith, t: str) -> str:
-        method = {"+": "add", "-": "sub", "*": "mul", "/": "div"}[e.op]
+        method = {"+": "add", "-": "sub", "*": "mul", "/": "div", "every": "every"}[e.op]
         return (
             f"{self.trace(t)}.{method}({self.expr(e.left, t)}, {self.expr(e.right, t)}, "
             f"{e.left_label!r}, {e.right_label!r}, {e.unit!r})"

@@ -127,6 +127,11 @@ class SqlGenerator:
         if e.op == "/":
             state = first_state(a.state, b.state, f"(CASE WHEN {b.value} = 0 THEN {UNDEFINED} ELSE 0 END)")
             return Code(state, divide(a.value, f"NULLIF({b.value}, 0)"))
+        if e.op == "every":
+            # Whole steps, in 128-bit integers as division is; none when the quantity is not above zero.
+            state = first_state(a.state, b.state, f"(CASE WHEN {b.value} <= 0 THEN {UNDEFINED} ELSE 0 END)")
+            steps = f"({_scaled(a.value)} // {_scaled(f'NULLIF({b.value}, 0)')})"
+            return Code(state, f"CAST(CASE WHEN {a.value} > 0 THEN {steps} ELSE 0 END AS {NUM})")
         if e.op == "*":
             # A product's scale is the sum of its operands': each is cast to the decimals it can have (a
             # rate such as 40% to 1, a fact to 6), so the product stays exact and within 38 digits.
@@ -149,6 +154,8 @@ class SqlGenerator:
                 return min(self.scale(left) + self.scale(right), SCALE)
             case ir.Arith(op="/"):
                 return SCALE
+            case ir.Arith(op="every"):
+                return 0
             case ir.Arith(left=left, right=right):
                 return max(self.scale(left), self.scale(right))
             case ir.Extreme(args=args):

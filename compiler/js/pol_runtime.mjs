@@ -145,6 +145,12 @@ export class Trace {
     if (b.isZero()) throw new Undefined(`${described(b, db, unit)}，不能作除数，无法计算`);
     return this.op("÷", a.div(b), a, b, da, db, unit);
   }
+  every(a, b, da, db, unit) {
+    known(a); known(b);
+    const r = wholeSteps(a, b, db);
+    this.push(["every", a, b, r, da, db]);
+    return r;
+  }
   extreme(kind, values, labels, unit) {
     values.forEach(known);
     let r = values[0];
@@ -176,6 +182,12 @@ export class Trace {
   lines() { return this.steps.map(explain); }
 }
 
+/** How many whole steps `b` the quantity `a` holds (每满/每增加): none when `a` is not above zero. */
+function wholeSteps(a, b, db) {
+  if (b.lte(0)) throw new Undefined(`${described(b, db, db[1])}，不能作为“每满”的步长，无法计算`);
+  return a.gt(0) ? a.divToInt(b) : ZERO;
+}
+
 // A trace that computes like any other but keeps no steps: for values explained by their label alone.
 export const QUIET = new Trace(true);
 
@@ -197,6 +209,10 @@ function explain(step) {
   if (kind === "op") {
     const [, sym, a, b, r, da, db, unit] = step;
     return `${described(a, da, unit)} ${sym} ${described(b, db, unit)} = ${formatValue(r, unit)}`;
+  }
+  if (kind === "every") {
+    const [, a, b, r, da, db] = step;
+    return `${described(a, da, da[1])} 每满 ${described(b, db, db[1])}，计 ${r.toFixed()} 份`;
   }
   if (kind === "least" || kind === "most") {
     const [, first, firstLabel, r, label, unit] = step;
