@@ -32,6 +32,7 @@ _WORDS = (
     "_DEFAULT",
     "_MIN",
     "_MAX",
+    "_EVERY",
 )
 
 
@@ -39,7 +40,7 @@ def _pick(
     found: dict[str, tuple[str, ...]], names: tuple[str, ...] | None = None, exclude: tuple[str, ...] = ()
 ) -> list[str]:
     chosen = [w for n, ws in found.items() if (names is None or n in names) and n not in exclude for w in ws]
-    return sorted(set(chosen), key=len, reverse=True)
+    return sorted(set(chosen), key=lambda w: (-len(w), w))  # longest first; a fixed order for generated files
 
 
 _FOUND = keyword_spellings()
