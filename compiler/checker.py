@@ -162,6 +162,7 @@ class CheckedPolicy:
     types: dict[int, Ty]
     refs: dict[int, Ref]
     diagnostics: list[Diagnostic]
+    examples: list[ast.PolicyExample] = attrs.Factory(list)  # worked examples of the whole document
 
     def type_of(self, expr: ast.Expr) -> Ty:
         return self.types.get(id(expr), ERROR)
@@ -281,6 +282,16 @@ class _Checker:
         for ty, decl in self.inputs.values():
             if decl.received is not None:
                 self.check_received(decl, ty, {c.id for c in clauses})
+        examples = [d for d in decls if isinstance(d, ast.PolicyExample)]
+        for ex in examples:
+            self.check_example(ex)
+            if ex.expect.kind not in ("amount", "up_to", "not_eligible"):
+                self.err(
+                    "POL107",
+                    "an example of the whole document expects a total: `expect 8000万`, `expect up to 1亿` or "
+                    "`expect not_eligible`",
+                    ex.expect.span,
+                )
         self.diags.sort(key=lambda d: (d.span.file, d.span.line, d.span.column))
         return CheckedPolicy(
             module=self.module,
@@ -294,6 +305,7 @@ class _Checker:
             types=self.types,
             refs=self.refs,
             diagnostics=self.diags,
+            examples=examples,
         )
 
     def check_header(self, headers: list[ast.PolicyHeader]) -> None:
@@ -542,7 +554,7 @@ class _Checker:
                 *_did_you_mean(c.once.key.id, self.inputs),
             )
         for ex in c.examples:
-            self.check_example(c, ex)
+            self.check_example(ex)
 
     def check_grant(self, c: ast.Clause, g: ast.Grant) -> None:
         if g.support is not None and g.support not in SUPPORT_KINDS:
@@ -617,7 +629,7 @@ class _Checker:
                     "remove the cap, or check the amounts against the original text",
                 )
 
-    def check_example(self, c: ast.Clause, ex: ast.Example) -> None:
+    def check_example(self, ex: ast.Example | ast.PolicyExample) -> None:
         seen: set[str] = set()
         for fact in ex.facts:
             name = fact.name.id

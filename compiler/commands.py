@@ -21,7 +21,7 @@ from rich.table import Table
 from pol.compiler import runtime
 from pol.compiler.backends.python import RUNTIME_MODULE
 from pol.compiler.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY_ERRORS, date_or_error
-from pol.compiler.examples import run_examples
+from pol.compiler.examples import Outcome, TotalOutcome, run_examples, run_policy_examples
 from pol.compiler.files import NotOurs, overlapping, replace_folder, write_file
 from pol.compiler.jsonfile import read_json
 from pol.compiler.lower import lower
@@ -675,20 +675,25 @@ class Cli:
                 continue
             if args.coverage:
                 coverage.append(self.coverage_of(c))
+            outcomes: list[Outcome | TotalOutcome]
             if args.target == "js":
                 try:
-                    outcomes = jsrun.run_examples(c)
+                    outcomes = [*jsrun.run_examples(c), *jsrun.run_policy_examples(c)]
                 except jsrun.NoNode as exc:
                     return self.fail(str(exc))
             else:
-                outcomes = run_examples(c.policy, load_evaluator(python_source(c), _module_name(Path(c.source.path))))  # type: ignore[arg-type]
+                module = load_evaluator(python_source(c), _module_name(Path(c.source.path)))
+                assert c.policy is not None
+                outcomes = [*run_examples(c.policy, module), *run_policy_examples(c.policy, module)]
             for o in outcomes:
                 where = f"{c.source.path}:{o.example.span.line}"
+                # A document's own examples are of every clause: their total, after the limits.
+                clause = o.clause.id if isinstance(o, Outcome) else "全文合计"
                 report.append(
                     {
                         "file": c.source.path,
                         "line": o.example.span.line,
-                        "clause": o.clause.id,
+                        "clause": o.clause.id if isinstance(o, Outcome) else None,
                         "example": o.example.name,
                         "passed": o.passed,
                         "expected": o.expected,
@@ -702,12 +707,10 @@ class Cli:
                 if o.passed:
                     passed += 1
                     if args.verbose:
-                        self.out.print(
-                            f"[green]PASS[/] {escape(where)} {escape(o.clause.id)}: {escape(o.example.name)}"
-                        )
+                        self.out.print(f"[green]PASS[/] {escape(where)} {escape(clause)}: {escape(o.example.name)}")
                     continue
                 failed += 1
-                self.out.print(f"[bold red]FAIL[/] {escape(where)} {escape(o.clause.id)}: {escape(o.example.name)}")
+                self.out.print(f"[bold red]FAIL[/] {escape(where)} {escape(clause)}: {escape(o.example.name)}")
                 self.out.print(f"  expected: {escape(o.expected)}")
                 self.out.print(f"  got:      {escape(o.got)}")
                 for step in o.explanation:

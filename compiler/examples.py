@@ -56,7 +56,8 @@ def describe_expectation(x: ast.Expect) -> str:
             return "一事一议"
 
 
-def describe_result(r: ClauseResult) -> str:
+def describe_result(r: Any) -> str:
+    """A clause result in words (a ClauseResult, or one read back from JSON)."""
     if r.status == "granted" and r.amount is not None:
         return f"应得 {format_money(r.amount)}"
     if r.status == "discretionary":
@@ -95,7 +96,7 @@ def example_date(policy: CheckedPolicy) -> datetime.date:
     return datetime.date(2000, 1, 1)
 
 
-def example_facts(ex: ast.Example) -> dict[str, Any]:
+def example_facts(ex: ast.Example | ast.PolicyExample) -> dict[str, Any]:
     """An example's facts, as validated values."""
     return {f.name.id: _value(f.value) for f in ex.facts}
 
@@ -110,6 +111,60 @@ def outcome(clause: ast.Clause, ex: ast.Example, result: Any) -> Outcome:
         got=describe_result(result),
         explanation=list(result.explanation),
     )
+
+
+@attrs.frozen
+class TotalOutcome:
+    """A worked example of the whole document: the total expected after its limits, and the total given."""
+
+    example: ast.PolicyExample
+    passed: bool
+    expected: str
+    got: str
+    explanation: list[str]
+
+
+# The results a document example's explanation lists: those with an amount, or one to be decided.
+_OFFERED = ("granted", "discretionary", "case_by_case")
+
+
+def describe_total(determined: Decimal, maximum: Decimal) -> str:
+    if maximum == 0:
+        return "不符合任何条款"
+    if determined == maximum:
+        return f"合计应得 {format_money(determined)}"
+    return f"合计确定 {format_money(determined)}，最高 {format_money(maximum)}"
+
+
+def total_matches(x: ast.Expect, determined: Decimal, maximum: Decimal) -> bool:
+    """Whether totals match an expectation: `expect X` is the determined total (with nothing left to the
+    authority), `expect up to X` the total at its most, `expect not_eligible` nothing at all."""
+    match x.kind:
+        case "amount":
+            return x.amount is not None and determined == maximum == x.amount.value
+        case "up_to":
+            return x.amount is not None and maximum == x.amount.value
+        case "not_eligible":
+            return determined == maximum == 0
+    return False
+
+
+def total_outcome(ex: ast.PolicyExample, determined: Decimal, maximum: Decimal, lines: list[str]) -> TotalOutcome:
+    """A document example's outcome from the totals (of an Evaluation, or read back from JSON)."""
+    expected = "不符合任何条款" if ex.expect.kind == "not_eligible" else "合计" + describe_expectation(ex.expect)
+    return TotalOutcome(
+        ex, total_matches(ex.expect, determined, maximum), expected, describe_total(determined, maximum), lines
+    )
+
+
+def run_policy_examples(policy: CheckedPolicy, module: types.ModuleType) -> list[TotalOutcome]:
+    """Evaluate every worked example of the whole document: all clauses, then the limits."""
+    out = []
+    for ex in policy.examples:
+        ev = module.evaluate(example_facts(ex), as_of=example_date(policy), validated=True)
+        lines = [f"{r.id}：{describe_result(r)}" for r in ev.results if r.status in _OFFERED] + list(ev.notes)
+        out.append(total_outcome(ex, ev.determined, ev.maximum, lines))
+    return out
 
 
 def run_examples(policy: CheckedPolicy, module: types.ModuleType) -> list[Outcome]:

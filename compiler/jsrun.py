@@ -14,7 +14,15 @@ from typing import Any
 import attrs
 
 from pol.compiler.backends import js
-from pol.compiler.examples import Outcome, example_date, example_facts, outcome
+from pol.compiler.examples import (
+    Outcome,
+    TotalOutcome,
+    describe_result,
+    example_date,
+    example_facts,
+    outcome,
+    total_outcome,
+)
 from pol.compiler.lower import lower
 from pol.compiler.pipeline import Compiled
 
@@ -119,6 +127,29 @@ class JsonResult:
             tuple(data["missing"]),
             tuple(data["explanation"]),
         )
+
+
+def run_policy_examples(compiled: Compiled) -> list[TotalOutcome]:
+    """Every worked example of the whole document, evaluated by its JavaScript evaluator (all clauses, limits)."""
+    policy = compiled.policy
+    assert policy is not None
+    key = Path(compiled.source.path).stem
+    cases = [
+        {"module": key, "facts": example_facts(ex), "as_of": example_date(policy), "clauses": None, "validated": True}
+        for ex in policy.examples
+    ]
+    out = []
+    for ex, text in zip(policy.examples, run([compiled], cases) if cases else [], strict=True):
+        doc = json.loads(text)
+        read = [(c["id"], JsonResult.read(c)) for c in doc["clauses"]]
+        lines = [
+            f"{i}：{describe_result(r)}" for i, r in read if r.status in ("granted", "discretionary", "case_by_case")
+        ]
+        totals = doc["totals"]
+        out.append(
+            total_outcome(ex, Decimal(totals["determined"]), Decimal(totals["maximum"]), lines + totals["explanation"])
+        )
+    return out
 
 
 def run_examples(compiled: Compiled) -> list[Outcome]:

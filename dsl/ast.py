@@ -399,7 +399,17 @@ class PolicyHeader:
     span: Span
 
 
-Decl = PolicyHeader | EnumDecl | InputDecl | LetDecl | Clause | Measure | Limit
+@attrs.frozen(kw_only=True, cache_hash=True)
+class PolicyExample:
+    """A worked example of the whole document: facts, and the total every clause gives after the limits."""
+
+    name: str
+    facts: tuple[Fact, ...]
+    expect: Expect
+    span: Span
+
+
+Decl = PolicyHeader | EnumDecl | InputDecl | LetDecl | Clause | Measure | Limit | PolicyExample
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)

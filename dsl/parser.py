@@ -20,7 +20,9 @@ from pol.dsl.units import RangeError, UnitError, parse_quantity, split_threshold
 from pol.dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
 
 BROKEN_HEADER = "<policy header>"  # in broken_names when the header failed to parse
-TOP_LEVEL = re.compile(r"^(policy|政策|enum|枚举|input|输入|let|定义|limit|限额|clause|条款|measure|措施)[\s{]")
+TOP_LEVEL = re.compile(
+    r"^(policy|政策|enum|枚举|input|输入|let|定义|limit|限额|clause|条款|measure|措施|example|示例)[\s{]"
+)
 # The names a declaration that failed to parse would have defined: references to them are not reported again.
 _DECL_NAME = re.compile(r"^(?:enum|枚举|input|输入|let|定义|clause|条款|measure|措施)\s+([^\W\d]\w*)")
 
@@ -622,6 +624,10 @@ class _Builder(Transformer[Token, Any]):
         facts = tuple(x for x in c if isinstance(x, ast.Fact))
         span = self._span(meta)
         return ("example", ast.Example(name=name, facts=facts, expect=c[-1], span=span), span)
+
+    def policy_example(self, meta: Any, c: list[Any]) -> ast.PolicyExample:
+        _, ex, _ = self.example(meta, c)
+        return ast.PolicyExample(name=ex.name, facts=ex.facts, expect=ex.expect, span=ex.span)
 
     def fact(self, meta: Any, c: list[Any]) -> ast.Fact:
         return ast.Fact(name=ast.Name(id=c[0].value, span=self._tspan(c[0])), value=c[1], span=self._span(meta))

@@ -258,3 +258,38 @@ def test_full_width_punctuation_gets_the_ascii_it_should_be(tmp_path) -> None:
     assert code == 1
     assert "fw.pol:6:12: error[POL001]: unexpected character '（'" in err
     assert "'（' is the full-width form; write the ASCII '('" in err
+
+
+DOCUMENT_EXAMPLE = """policy p { title: "合计测试" }
+input 费用: money
+input 已获: money default 0
+clause a "一" { grant 费用 × 50%  cap 300万 }
+clause b "二" { grant 200万 }
+limit 400万 - 已获 per enterprise per year label "每年资助总额余额"
+example "两项合计受上限约束" { 费用 = 1000万  expect EXPECTED }
+example "已获部分额度" { 费用 = 100万  已获 = 350万  expect 50万 }
+"""
+
+
+@pytest.mark.parametrize("target", ["python", "js"])
+def test_an_example_of_the_whole_document_tests_its_limits(tmp_path: Path, target: str) -> None:
+    good = tmp_path / "p.pol"
+    good.write_text(DOCUMENT_EXAMPLE.replace("EXPECTED", "400万"), encoding="utf-8")
+    code, out, _ = run(["test", "-v", "--target", target, str(good)])
+    assert code == 0, out
+    assert f"PASS {good}:7 全文合计: 两项合计受上限约束" in out
+    assert f"PASS {good}:8 全文合计: 已获部分额度" in out
+    bad = tmp_path / "bad.pol"
+    bad.write_text(DOCUMENT_EXAMPLE.replace("EXPECTED", "500万"), encoding="utf-8")  # 300万 + 200万 before the limit
+    code, out, _ = run(["test", "--target", target, str(bad)])
+    assert code == 1
+    assert "expected: 合计应得 500万元" in out and "got:      合计应得 400万元" in out
+    assert "确定金额合计 500万元 超过每年资助总额余额 400万元，按 400万元 计" in out
+
+
+def test_an_example_of_the_whole_document_expects_a_total(tmp_path: Path) -> None:
+    path = tmp_path / "p.pol"
+    path.write_text(DOCUMENT_EXAMPLE.replace("EXPECTED", "100万 to 400万"), encoding="utf-8")
+    code, _, err = run(["check", str(path)])
+    assert code == 1
+    assert "p.pol:7:35: error[POL107]: an example of the whole document expects a total" in err
