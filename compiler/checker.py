@@ -282,6 +282,8 @@ class _Checker:
         for ty, decl in self.inputs.values():
             if decl.received is not None:
                 self.check_received(decl, ty, {c.id for c in clauses})
+            if decl.earlier is not None:
+                self.check_earlier(decl, ty)
         examples = [d for d in decls if isinstance(d, ast.PolicyExample)]
         for ex in examples:
             self.check_example(ex)
@@ -497,6 +499,28 @@ class _Checker:
                 "a level above district",
                 r.span,
                 "e.g. `level: province` in the policy header",
+            )
+
+    def check_earlier(self, decl: ast.InputDecl, ty: Ty) -> None:
+        e = decl.earlier
+        assert e is not None
+        if ty != BOOL:
+            self.err("POL201", f"'{decl.name}' is filled from earlier years' events, so it must be yes/no", e.span)
+        if isinstance(self.infer(e.condition), ErrorT):
+            return
+        # The ledger compares one fact of each earlier event with a figure, as 首次突破/首次达到 do.
+        c = e.condition
+        if not (
+            isinstance(c, ast.Compare)
+            and isinstance(c.left, ast.Name)
+            and c.left.id in self.inputs
+            and c.left.id != decl.name
+            and isinstance(c.right, ast.Quantity)
+        ):
+            self.err(
+                "POL107",
+                "`earlier` compares an input with a figure, as in `earlier 年销售收入 突破 10亿`",
+                c.span,
             )
 
     def check_clause(self, c: ast.Clause) -> None:

@@ -91,6 +91,10 @@ def format_text(text: str) -> str:
         depth = max(depth + scan.braces, 0)
         brackets = max(brackets + scan.brackets, 0)
         in_triple = scan.in_triple
+    # Only the last line can end in a CR (every other one was followed by LF, and CRLF is one break): with the
+    # final newline added it would become a CRLF, which the next formatting would read as a plain break.
+    if out:
+        out[-1] = out[-1].rstrip("\r")
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n" if out else ""

@@ -458,6 +458,22 @@ class _Sums:
         return self.totals.get((group, item, year), ZERO)
 
 
+_COMPARE = {
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def _reading(e: ast.Expr) -> str:
+    from pol.compiler.chinese import expr
+
+    return expr(e)
+
+
 class _Evaluator:
     """Takes a profile's events in date order into the ledger, with indexes so each event costs the same."""
 
@@ -472,6 +488,9 @@ class _Evaluator:
         # Overlaps: by (subject, item, year), each origin's entries apart, so a clause's own grants are skipped at once.
         self.by_subject: dict[tuple[str, str | None, int], dict[tuple[int, int], list[Entry]]] = {}
         self._used: dict[tuple[int, str], set[str]] = {}
+        # `earlier` inputs (首次突破): for each policy and input, the years whose events met the comparison,
+        # by item (None: any item), found in one pass over the profile when first asked.
+        self._met: dict[tuple[int, str], dict[str | None, list[int]]] = {}
 
     def append(self, entry: Entry) -> None:
         """Add an entry to the ledger and, if it counts, to the indexes."""
@@ -533,6 +552,33 @@ class _Evaluator:
                 used |= set(names_in(ev.policy.policy.lets[name][1].expr))
         return used
 
+    def met_before(self, pol: Policy, name: str, decl: ast.InputDecl, ev: Event) -> int | None:
+        """The first earlier year in which an event of this policy (of the same item, if the event has one)
+        met the `earlier` comparison of an input, or None."""
+        key = (id(pol), name)
+        if key not in self._met:
+            assert decl.earlier is not None and isinstance(decl.earlier.condition, ast.Compare)
+            cond = decl.earlier.condition
+            assert isinstance(cond.left, ast.Name) and isinstance(cond.right, ast.Quantity)
+            spec, bound, compare = pol.module.INPUTS[cond.left.id], cond.right.value, _COMPARE[cond.op]
+            met: dict[str | None, list[int]] = {}
+            p = self.profile
+            for other in p.events:
+                if other.policy is not pol:
+                    continue
+                merged = {**p.facts, **(p.items.get(other.item, {}) if other.item else {}), **other.facts}
+                raw = merged.get(cond.left.id, spec.default)
+                try:
+                    value = None if raw is None else read_fact(spec, raw)
+                except ValueError:
+                    continue  # the event's own evaluation reports a fact it cannot read
+                if value is not None and compare(value, bound):
+                    for where in {other.item, None}:
+                        met.setdefault(where, []).append(other.date.year)
+            self._met[key] = met
+        years = [y for y in self._met[key].get(ev.item, []) if y < ev.date.year]
+        return min(years) if years else None
+
     def facts_for(self, ev: Event) -> tuple[dict[str, Any], list[str]]:
         inputs = ev.policy.module.INPUTS
         p = self.profile
@@ -541,6 +587,13 @@ class _Evaluator:
         notes = []
         used = self.used(ev)
         for name, (_, decl) in ev.policy.policy.inputs.items():
+            if decl.earlier is not None and name in used and name not in mine:
+                year = self.met_before(ev.policy, name, decl, ev)
+                mine[name] = year is not None
+                if year is not None:
+                    notes.append(
+                        f"{decl.label or name}：台账中 {year} 年的事项已符合“{_reading(decl.earlier.condition)}”"
+                    )
             if decl.received is None or name not in used:
                 continue
             from_ledger = self.received(ev.policy, decl, ev)

@@ -354,6 +354,15 @@ class InputDecl:
     default: Expr | None
     span: Span
     received: Received | None = None
+    earlier: Earlier | None = None
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class Earlier:
+    """`earlier 年销售收入 突破 10亿`: whether an earlier year's event met the comparison, read from the ledger."""
+
+    condition: Expr
+    span: Span
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)

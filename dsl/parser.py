@@ -390,9 +390,19 @@ class _Builder(Transformer[Token, Any]):
         label = next((_unquote(x.value) for x in c[2:] if isinstance(x, Token)), None)
         default = next((x[1] for x in c[2:] if isinstance(x, tuple)), None)
         received = next((x for x in c[2:] if isinstance(x, ast.Received)), None)
+        earlier = next((x for x in c[2:] if isinstance(x, ast.Earlier)), None)
         return ast.InputDecl(
-            name=c[0].value, type=c[1], label=label, default=default, span=self._tspan(c[0]), received=received
+            name=c[0].value,
+            type=c[1],
+            label=label,
+            default=default,
+            span=self._tspan(c[0]),
+            received=received,
+            earlier=earlier,
         )
+
+    def earlier(self, meta: Any, c: list[Any]) -> ast.Earlier:
+        return ast.Earlier(condition=c[0], span=self._span(meta))
 
     def received(self, meta: Any, c: list[Any]) -> ast.Received:
         names = tuple(ast.Name(id=t.value, span=self._tspan(t)) for t in c if isinstance(t, Token) and t.type == "NAME")

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from conftest import POLICIES
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
@@ -75,6 +75,7 @@ _GENERATED = from_lark(Lark(grammar_text(), parser="lalr"), start="start")
 
 @settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_GENERATED)
+@example(text='policyA{}#policyA{A"""\n"""}#\r')  # a CR at the very end, inside an unterminated string
 def test_formatting_changes_layout_only(text) -> None:
     formatted = format_text(text)
     assert format_text(formatted) == formatted

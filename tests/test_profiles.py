@@ -329,3 +329,50 @@ def test_once_without_a_key_pays_a_clause_once_per_item() -> None:
     assert [e.amount / WAN for e in ledger.entries] == [50, 0]
     bad = compile_text('policy p { title: "t" }\nclause 奖励 "1" { grant 50万  once by 阶段 }\n', "p.pol")
     assert [d.code for d in bad.diagnostics] == ["POL101"]
+
+
+def test_a_first_crossing_is_read_from_earlier_years_in_the_ledger(policies) -> None:
+    """平台营收突破奖励 rewards the first year over 3000万: an earlier year over it, even one the policy did not
+    yet cover, makes a later crossing not the first, without the drafter's yes/no being typed in."""
+
+    def event(date: str, revenue: str) -> dict:
+        return {
+            "date": date,
+            "policy": "yantai",
+            "clause": "平台营收突破奖励",
+            "facts": {"年度增值税纳税营业收入": revenue},
+        }
+
+    def statuses(*events: dict) -> list[tuple[str, Decimal]]:
+        ledger = evaluate_profile({"enterprise": "某平台", "events": list(events)}, policies)
+        return [(e.status, e.amount / WAN) for e in ledger.entries]
+
+    # 2020 is before the policy took effect (2021-07-28): nothing granted, but the crossing is on record.
+    assert statuses(event("2020-06-30", "3500万"), event("2022-06-30", "4000万")) == [
+        ("not_yet_effective", 0),
+        ("not_eligible", 0),
+    ]
+    # Exactly 3000万 is not a crossing (突破 excludes the number), so 2022's 4000万 is the first.
+    assert statuses(event("2020-06-30", "3000万"), event("2022-06-30", "4000万")) == [
+        ("not_yet_effective", 0),
+        ("granted", 100),
+    ]
+    ledger = evaluate_profile(
+        {"enterprise": "某平台", "events": [event("2020-06-30", "3500万"), event("2022-06-30", "4000万")]}, policies
+    )
+    assert "此前年度已突破 3000 万元：台账中 2020 年的事项已符合“年度增值税纳税营业收入突破3000万元”" in (
+        ledger.entries[1].explanation
+    )
+
+
+def test_earlier_must_compare_an_input_with_a_figure() -> None:
+    from pol.compiler.pipeline import compile_text
+
+    source = """policy p { title: "t" }
+input 收入: money
+input 已突破: money default 0 earlier 收入 突破 3000万
+input 曾达到: bool default false earlier 收入 > 已突破
+"""
+    found = [(d.code, d.message) for d in compile_text(source, "p.pol").diagnostics]
+    assert ("POL201", "'已突破' is filled from earlier years' events, so it must be yes/no") in found
+    assert ("POL107", "`earlier` compares an input with a figure, as in `earlier 年销售收入 突破 10亿`") in found
