@@ -135,6 +135,7 @@ HEADER_FIELDS = {
     "events_from": "date",  # 项目认定时限: events before this date do not qualify
     "note": "notes",  # a document-level interpretation note; may be repeated
     "overlap": "overlap",  # best: 从优、就高、不重复 with other policies of the same region
+    "supersedes": "text",  # the file name (without .pol) of the version this one replaces, e.g. a 征求意见稿
 }
 
 

@@ -194,7 +194,9 @@ class Cli:
     def docs(self, args: argparse.Namespace) -> int:
         from pol.compiler.compare import compare
         from pol.compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files, site_slug
+        from pol.compiler.diff import diff
         from pol.compiler.site.comparison import comparison_page
+        from pol.compiler.site.revision import revision_page
 
         inputs = [*args.paths, *(args.guide or []), *(args.compare or [])]
         if (refused := self.apart(args.out, inputs, "the site")) is not None:
@@ -255,6 +257,22 @@ class Cli:
             comparisons.append(
                 (_module_name(Path(path)), comp.project.name or Path(path).stem, comparison_page(comp, slugs, as_of))
             )
+        revisions = []
+        by_stem = {Path(c.source.path).stem: c for c in compiled}
+        for c in compiled:
+            assert c.policy is not None
+            earlier = c.policy.header.get("supersedes")
+            if earlier is None:
+                continue
+            if str(earlier) not in by_stem:
+                return self.fail(
+                    f"{c.source.path}: supersedes '{earlier}', but no {earlier}.pol is among the policies of the site"
+                )
+            old = by_stem[str(earlier)]
+            assert old.policy is not None
+            titles = [str(x.policy.header.get("title", Path(x.source.path).stem)) for x in (old, c) if x.policy]
+            pair = [(slugs[Path(x.source.path).stem], t) for x, t in zip((old, c), titles, strict=True)]
+            revisions.append((pair[1][0], titles[1], revision_page(pair[0], pair[1], diff(old, c))))
         out = Path(args.out)
         url = args.site_url
         if url is not None and not re.fullmatch(r"https?://[^\s\"'<>]+", url):
@@ -263,7 +281,7 @@ class Cli:
             )
         if url is not None and not url.endswith("/"):
             url += "/"
-        files = site_files(policies, guides, as_of, args.site_name or DEFAULT_SITE_NAME, comparisons, url)
+        files = site_files(policies, guides, as_of, args.site_name or DEFAULT_SITE_NAME, comparisons, url, revisions)
         try:
             replace_folder(out, files)
         except NotOurs as exc:

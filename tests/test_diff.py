@@ -54,3 +54,51 @@ def test_a_revision_is_read_clause_by_clause_with_its_effect_on_the_examples(tmp
 def test_two_identical_versions_say_so() -> None:
     code, out = run(["diff", str(POLICIES / "suzhou.pol"), str(POLICIES / "suzhou.pol")])
     assert code == 0 and "两个版本的规则相同" in out
+
+
+def _final_of_the_draft() -> str:
+    """聊城's draft as if issued: in force, declaring the draft it supersedes, 国家级 质量标杆 cut to 80万."""
+    text = (POLICIES / "liaocheng_draft.pol").read_text(encoding="utf-8")
+    for old, new in (
+        ("policy 聊城生物医药若干措施征求意见稿 {", "policy 聊城生物医药若干措施 {"),
+        ('（征求意见稿）"', '"\n  supersedes: "liaocheng_draft"\n  effective: 2023-06-01'),
+        ("status: draft", "status: in_force"),
+        ("by 首次获得质量标杆级别 { 国家级: 100万", "by 首次获得质量标杆级别 { 国家级: 80万"),
+        (
+            '"国家级" { 首次获得质量标杆级别 = 国家级  expect up to 100万',
+            '"国家级" { 首次获得质量标杆级别 = 国家级  expect up to 80万',
+        ),
+    ):
+        assert old in text
+        text = text.replace(old, new, 1)
+    return text
+
+
+def test_a_policy_that_supersedes_another_gets_a_revision_page(tmp_path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "liaocheng_draft.pol").write_bytes((POLICIES / "liaocheng_draft.pol").read_bytes())
+    (src / "liaocheng.pol").write_text(_final_of_the_draft(), encoding="utf-8")
+    code, _ = run(["docs", str(src), "--out", str(tmp_path / "site"), "--as-of", "2024-01-01"])
+    assert code == 0
+    page = (tmp_path / "site" / "docs" / "revisions" / "liaocheng.md").read_text(encoding="utf-8")
+    assert page.startswith("# 修订对照：关于支持生物医药产业高质量发展的若干措施\n")
+    assert "| 状态 | 征求意见稿 | 现行有效 |" in page
+    assert "## 修改：质量标杆奖励（9）" in page
+    assert "| 国家级 | 最高 100万元（金额由主管部门确定） | 最高 80万元（金额由主管部门确定） |" in page
+    assert page.count("## ") == 2  # the header and the one clause changed; nothing else differs
+    policy_page = (tmp_path / "site" / "docs" / "policies" / "liaocheng.md").read_text(encoding="utf-8")
+    assert "[修订对照](../revisions/liaocheng.md)" in policy_page
+    assert '"修订对照":' in (tmp_path / "site" / "mkdocs.yml").read_text(encoding="utf-8")
+
+
+def test_superseding_a_policy_the_site_does_not_hold_is_refused(tmp_path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "liaocheng.pol").write_text(_final_of_the_draft(), encoding="utf-8")
+    out, err_console = Console(record=True, width=2000), Console(record=True, width=2000)
+    code = main(["docs", str(src), "--out", str(tmp_path / "site")], Cli(out, err_console))
+    err = err_console.export_text()
+    assert code != 0
+    assert "supersedes 'liaocheng_draft', but no liaocheng_draft.pol is among the policies of the site" in err
+    assert not (tmp_path / "site").exists()

@@ -129,10 +129,12 @@ def site_files(
     site_name: str = DEFAULT_SITE_NAME,
     comparisons: Sequence[tuple[str, str, str]] = (),
     site_url: str | None = None,
+    revisions: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, str | bytes]:
     """Every file of the MkDocs project, by path relative to its folder.
 
-    `comparisons` are project comparison pages already written, as (file name, title, Markdown).
+    `comparisons` are project comparison pages already written, as (file name, title, Markdown);
+    `revisions` the 修订对照 pages of policies that supersede another, as (the new policy's slug, title, Markdown).
     """
     docs = indexes.documents([(p.slug, p.policy) for p in policies], as_of)
     files: dict[str, str | bytes] = {
@@ -151,6 +153,8 @@ def site_files(
         files[f"docs/guide/{g.name}"] = g.text
     for name, _, text in comparisons:
         files[f"docs/compare/{name}.md"] = text
+    for slug, _, text in revisions:
+        files[f"docs/revisions/{slug}.md"] = text
     nav: list[tuple[str, list[tuple[str, str]] | str]] = [
         ("首页", "index.md"),
         ("政策计算器", "calculator.md"),
@@ -168,6 +172,8 @@ def site_files(
     ]
     if comparisons:
         nav.append(("项目对比", [(title, f"compare/{name}.md") for name, title, _ in comparisons]))
+    if revisions:
+        nav.append(("修订对照", [(title, f"revisions/{slug}.md") for slug, title, _ in revisions]))
     if guides:
         nav.append(("起草与开发", [(g.title, f"guide/{g.name}") for g in guides]))
     files["mkdocs.yml"] = mkdocs_yml(site_name, nav, site_url)

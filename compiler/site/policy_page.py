@@ -77,6 +77,8 @@ class PolicyPage:
             rows.append(["资金承担", inline(str(h["paid_by"]))])
         if h.get("region"):
             rows.append(["适用地区", inline(str(h["region"]))])
+        if h.get("supersedes") and self.slug:
+            rows.append(["修订", f"取代此前版本，见[修订对照](../revisions/{self.slug}.md)"])
         return table(["项目", "内容"], rows)
 
     def limits(self) -> list[str]:
