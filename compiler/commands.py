@@ -193,8 +193,8 @@ class Cli:
 
     def docs(self, args: argparse.Namespace) -> int:
         from pol.compiler.compare import compare
-        from pol.compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files, site_slug
         from pol.compiler.diff import diff
+        from pol.compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files, site_slug
         from pol.compiler.site.comparison import comparison_page
         from pol.compiler.site.revision import revision_page
 
