@@ -34,7 +34,7 @@ def revision_page(old: tuple[str, str], new: tuple[str, str], change: PolicyDiff
         elif c.kind == "changed":
             lines.append("读法未变。")
         else:
-            lines.append(inline(c.after if c.kind == "added" else c.before or ""))
+            lines.append(inline((c.after if c.kind == "added" else c.before) or ""))
         if c.effects:
             lines += ["", "原版本算例在新版本下的结果：", ""]
             lines += table(
