@@ -838,10 +838,15 @@ class Cli:
         assert c.policy is not None
         module = load_evaluator(python_source(c), _module_name(Path(c.source.path)))
         clauses = policy_coverage(c.policy, lower(c.policy, c.source.path), module)
+        thresholds = sum(x.thresholds for x in clauses)
         return {
             "file": c.source.path,
             "covered": sum(x.covered for x in clauses),
             "total": sum(x.total for x in clauses),
+            "thresholds": {
+                "covered": thresholds - sum(g.kind == "threshold" for x in clauses for g in x.gaps),
+                "total": thresholds,
+            },
             "clauses": [
                 {
                     "clause": x.clause,
@@ -859,7 +864,9 @@ class Cli:
         self.out.print("算例覆盖（条件成立与不成立、各档、表中各行、上限起与不起作用）：", markup=False, soft_wrap=True)
         for policy in coverage:
             share = f"{policy['covered'] / policy['total']:.0%}" if policy["total"] else "—"
-            self.out.print(f"{policy['file']}  {policy['covered']}/{policy['total']}  {share}", markup=False)
+            t = policy["thresholds"]
+            sides = f"  门槛两侧 {t['covered']}/{t['total']}" if t["total"] else ""
+            self.out.print(f"{policy['file']}  {policy['covered']}/{policy['total']}  {share}{sides}", markup=False)
             for x in policy["clauses"]:
                 if x["gaps"]:
                     where = f"{x['clause']} {x['article'] or ''}".strip()

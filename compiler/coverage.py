@@ -2,7 +2,8 @@
 
 Each worked example's clause is run once more with a recording trace. What counts, per clause:
 
-- a condition (`when`) both holding and failing in some example: its threshold seen from both sides;
+- a condition (`when`) both holding and failing in some example; a condition that compares a fact with
+  a figure is a threshold (kind `threshold`), seen so from both sides;
 - every tier reached, and the case below the lowest tier;
 - every row of a table looked up (and its `else` row), and a key with no row;
 - every cap both binding and not binding.
@@ -72,7 +73,7 @@ class Gap:
     """One side of one part of a clause that no worked example exercises."""
 
     clause: str
-    kind: str  # condition, tier, row, cap
+    kind: str  # threshold, condition, tier, row, cap
     what: str  # in Chinese
 
 
@@ -83,6 +84,7 @@ class ClauseCoverage:
     covered: int
     total: int
     gaps: tuple[Gap, ...]
+    thresholds: int = 0  # sides of threshold conditions, of `total`; those not covered are gaps of kind threshold
 
 
 def _walk(e: ir.Expr | None) -> Iterator[ir.Expr]:
@@ -127,9 +129,12 @@ def clause_coverage(clause: ir.Clause, events: set[Event]) -> ClauseCoverage:
         if not seen:
             gaps.append(Gap(clause.id, kind, what))
 
+    thresholds = 0
     for c in clause.conditions:
-        need(("cond", c.text, True) in events, "condition", f"条件“{c.text}”成立")
-        need(("cond", c.text, False) in events, "condition", f"条件“{c.text}”不成立")
+        kind = "threshold" if _is_threshold(c.expr) else "condition"
+        thresholds += 2 if kind == "threshold" else 0
+        need(("cond", c.text, True) in events, kind, f"条件“{c.text}”成立")
+        need(("cond", c.text, False) in events, kind, f"条件“{c.text}”不成立")
     roots = [
         clause.grant.value,
         clause.grant.low,
@@ -154,7 +159,16 @@ def clause_coverage(clause: ir.Clause, events: set[Event]) -> ClauseCoverage:
         name = _cap_name(cap.label)
         need(any(e[2] for e in seen), "cap", f"上限“{name}”起作用")
         need(any(not e[2] for e in seen), "cap", f"上限“{name}”不起作用")
-    return ClauseCoverage(clause.id, clause.article, total - len(gaps), total, tuple(gaps))
+    return ClauseCoverage(clause.id, clause.article, total - len(gaps), total, tuple(gaps), thresholds)
+
+
+def _is_threshold(e: ir.Expr) -> bool:
+    """Whether a condition compares something with a figure (2000万元以上, 突破 10亿), not a category or yes/no."""
+    return any(
+        isinstance(n, ir.Compare)
+        and any(isinstance(side, ir.Const) and isinstance(side.value, Decimal) for side in (n.left, n.right))
+        for n in _walk(e)
+    )
 
 
 def policy_coverage(policy: Any, program: ir.Program, module: Any) -> list[ClauseCoverage]:

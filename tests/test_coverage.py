@@ -64,3 +64,23 @@ def test_every_bundled_policy_reports_its_coverage() -> None:
     assert len(report) == len(list(POLICIES.glob("*.pol")))
     assert all(0 <= p["covered"] <= p["total"] for p in report)
     assert sum(p["covered"] for p in report) > 0
+    # Every threshold of the bundled policies is tried on both sides by a worked example.
+    thresholds = {p["file"]: (p["thresholds"]["covered"], p["thresholds"]["total"]) for p in report}
+    assert all(covered == total for covered, total in thresholds.values()), thresholds
+    assert sum(total for _, total in thresholds.values()) >= 40
+
+
+def test_a_threshold_tried_on_one_side_only_is_a_threshold_gap(tmp_path) -> None:
+    path = tmp_path / "p.pol"
+    path.write_text(
+        POLICY.replace("  when 在本市\n  grant tiers", "  when 在本市 且 费用 100万元以上\n  grant tiers").replace(
+            "收入 = 11亿  expect", "收入 = 11亿  费用 = 200万  expect"
+        ),
+        encoding="utf-8",
+    )
+    code, out = run(["test", str(path), "--coverage", "--format", "json"])
+    assert code == 0, out
+    [report] = json.loads(out)["coverage"]
+    gaps = [g for c in report["clauses"] for g in c["gaps"] if g["kind"] == "threshold"]
+    assert gaps == [{"kind": "threshold", "what": "条件“费用100万元以上”不成立"}]
+    assert report["thresholds"] == {"covered": 1, "total": 2}
