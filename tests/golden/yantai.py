@@ -140,28 +140,28 @@ _C8 = rt.Clause('平台营收突破奖励', '三(二)', '鼓励公共服务平�
 _C9 = rt.Clause('委托双方资助', '三(三)', '鼓励利用本市公共服务平台开展业务', '企业', None, 358, ('委托方', '受托方'))
 _C10 = rt.Clause('设备投入补助', '四(一)', '设备投入补助', '企业', None, 388, ())
 _C11 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 415, ())
-_C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 447, ())
-_C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 473, ())
-_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 508, ())
-_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 543, ())
-_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 577, ())
-_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 599, ())
-_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 627, ())
-_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 651, ())
-_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 673, ())
-_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 702, ())
-_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 738, ())
-_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 759, ())
-_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 781, ())
-_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 839, ())
-_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 852, ())
-_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 865, ())
-_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 884, ())
-_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 919, ())
-_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 946, ())
-_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 978, ())
-_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 991, ())
-_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 1006, ())
+_C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 452, ())
+_C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 488, ())
+_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 523, ())
+_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 558, ())
+_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 592, ())
+_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 614, ())
+_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 646, ())
+_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 670, ())
+_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 692, ())
+_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 721, ())
+_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 757, ())
+_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 778, ())
+_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 800, ())
+_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 858, ())
+_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 871, ())
+_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 884, ())
+_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 903, ())
+_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 938, ())
+_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 965, ())
+_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 997, ())
+_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 1010, ())
+_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 1025, ())
 
 
 def _table_2(f, t):
@@ -245,7 +245,7 @@ def _table_6(f, t):
 
 
 def _tiers_7(f, t):
-    # yantai.pol:484  the highest tier reached applies
+    # yantai.pol:499  the highest tier reached applies
     if (f['实缴注册资金'] >= _K7):
         return t.tier(2, '实缴注册资金1000万美元以上', t.least((t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K21, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), _K2,), ((None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)),), ('money', 'CNY', None)), ('money', 'CNY', None))
     if (f['实缴注册资金'] >= _K14):
@@ -254,7 +254,7 @@ def _tiers_7(f, t):
 
 
 def _tiers_8(f, t):
-    # yantai.pol:518  the highest tier reached applies
+    # yantai.pol:533  the highest tier reached applies
     if (f['年销售收入'] > _K22):
         return t.tier(3, '年销售收入突破50亿元', _K14, ('money', 'CNY', None))
     if (f['年销售收入'] > _K23):
@@ -265,7 +265,7 @@ def _tiers_8(f, t):
 
 
 def _table_9(f, t):
-    # yantai.pol:554  by 销售年度
+    # yantai.pol:569  by 销售年度
     k = f['销售年度']
     if k in (_K21,):
         v = t.mul(f['年销售收入'], _K25, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
@@ -279,7 +279,7 @@ def _table_9(f, t):
 
 
 def _tiers_10(f, t):
-    # yantai.pol:681  the highest tier reached applies
+    # yantai.pol:700  the highest tier reached applies
     if ((f['项目实际投资额'] >= _K30) and (f['设备购置资金'] >= _K13)):
         return t.tier(2, '项目实际投资额1亿元以上，且设备购置资金5000万元以上', _K31, ('money', 'CNY', None))
     if ((f['项目实际投资额'] >= _K13) and (f['设备购置资金'] >= _K8)):
@@ -288,7 +288,7 @@ def _tiers_10(f, t):
 
 
 def _tiers_11(f, t):
-    # yantai.pol:710  the highest tier reached applies
+    # yantai.pol:729  the highest tier reached applies
     if (f['年亩产税收'] >= _K3):
         return t.tier(3, '年亩产税收100万元/亩以上', t.mul(_K29, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
     if (f['年亩产税收'] >= _K32):
@@ -679,10 +679,10 @@ def _clause_11(f, t):
 
 
 def _clause_12(f, t):
-    # yantai.pol:447  四(二) 工业企业房租补贴
+    # yantai.pol:452  四(二) 工业企业房租补贴
     c = _C12
     missing = set()
-    # yantai.pol:455
+    # yantai.pol:460
     try:
         if not t.cond((f['企业类型'] == '工业企业'), '企业类型为工业企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -691,7 +691,7 @@ def _clause_12(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:456
+    # yantai.pol:461
     try:
         if not t.cond((f['实缴注册资本'] >= _K13), '实缴注册资本5000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -700,7 +700,7 @@ def _clause_12(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:456
+    # yantai.pol:461
     try:
         if not t.cond((f['固定资产投资'] >= _K6), '固定资产投资2000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -712,9 +712,9 @@ def _clause_12(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:457  grant
+        # yantai.pol:462  grant
         v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:458  cap
+        # yantai.pol:463  cap
         ct = t.worked()
         v = t.cap(v, _K3, '每年上限', ct)
     except KeyError as e:
@@ -726,10 +726,10 @@ def _clause_12(f, t):
 
 
 def _clause_13(f, t):
-    # yantai.pol:473  四(三) 外商投资研发型企业房租补贴
+    # yantai.pol:488  四(三) 外商投资研发型企业房租补贴
     c = _C13
     missing = set()
-    # yantai.pol:483
+    # yantai.pol:498
     try:
         if not t.cond((f['企业类型'] == '外商投资研发型企业'), '企业类型为外商投资研发型企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -741,7 +741,7 @@ def _clause_13(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:484  grant
+        # yantai.pol:499  grant
         v = _tiers_7(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -752,10 +752,10 @@ def _clause_13(f, t):
 
 
 def _clause_14(f, t):
-    # yantai.pol:508  四(四) 产品年销售收入首次突破奖励
+    # yantai.pol:523  四(四) 产品年销售收入首次突破奖励
     c = _C14
     missing = set()
-    # yantai.pol:517
+    # yantai.pol:532
     try:
         if not t.cond(f['产品在本市生产'], '产品在本市生产', (('产品在本市生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -767,9 +767,9 @@ def _clause_14(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:518  grant
+        # yantai.pol:533  grant
         v = _tiers_8(f, t)
-        # yantai.pol:523  topup
+        # yantai.pol:538  topup
         v = t.offset(v, f['已获晋级奖励'], '已获晋级奖励', 'topup')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -780,10 +780,10 @@ def _clause_14(f, t):
 
 
 def _clause_15(f, t):
-    # yantai.pol:543  四(五) 委托本市企业生产销售奖励
+    # yantai.pol:558  四(五) 委托本市企业生产销售奖励
     c = _C15
     missing = set()
-    # yantai.pol:553
+    # yantai.pol:568
     try:
         if not t.cond(f['委托本市企业生产'], '委托本市企业生产', (('委托本市企业生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -792,7 +792,7 @@ def _clause_15(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:553
+    # yantai.pol:568
     try:
         if not t.cond(f['销售税收在本市结算'], '销售税收在本市结算', (('销售税收在本市结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -804,9 +804,9 @@ def _clause_15(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:554  grant
+        # yantai.pol:569  grant
         v = _table_9(f, t)
-        # yantai.pol:559  cap
+        # yantai.pol:574  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_K7, f['已获委托生产奖励'], (None, ('money', 'CNY', None)), ('已获委托生产奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '3年累计上限余额', ct)
     except KeyError as e:
@@ -818,10 +818,10 @@ def _clause_15(f, t):
 
 
 def _clause_16(f, t):
-    # yantai.pol:577  四(六) 药品现代物流企业资质奖励
+    # yantai.pol:592  四(六) 药品现代物流企业资质奖励
     c = _C16
     missing = set()
-    # yantai.pol:584
+    # yantai.pol:599
     try:
         if not t.cond(f['在本市注册的药品流通企业'], '在本市注册的药品流通企业', (('在本市注册的药品流通企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -830,7 +830,7 @@ def _clause_16(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:584
+    # yantai.pol:599
     try:
         if not t.cond(f['取得省药品现代物流企业资质'], '取得省药品现代物流企业资质', (('取得省药品现代物流企业资质', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -839,7 +839,7 @@ def _clause_16(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:584
+    # yantai.pol:599
     try:
         if not t.cond(f['提升冷链运输保障能力'], '提升冷链运输保障能力', (('提升冷链运输保障能力', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -851,7 +851,7 @@ def _clause_16(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:585  grant
+        # yantai.pol:600  grant
         v = _K2
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -862,10 +862,10 @@ def _clause_16(f, t):
 
 
 def _clause_17(f, t):
-    # yantai.pol:599  四(七) 世界 500 强生物医药企业落户奖励
+    # yantai.pol:614  四(七) 世界 500 强生物医药企业落户奖励
     c = _C17
     missing = set()
-    # yantai.pol:605
+    # yantai.pol:620
     try:
         if not t.cond(f['世界500强生物医药企业'], '世界500强生物医药企业', (('世界500强生物医药企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -874,7 +874,7 @@ def _clause_17(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:605
+    # yantai.pol:620
     try:
         if not t.cond((f['落户类型'] in ('区域总部', '研发中心', '生产基地',)), '落户类型为区域总部、研发中心或生产基地', (('落户类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -886,7 +886,7 @@ def _clause_17(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:606  grant
+        # yantai.pol:621  grant
         v = _K7
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -897,10 +897,10 @@ def _clause_17(f, t):
 
 
 def _clause_18(f, t):
-    # yantai.pol:627  五(一)2 规划园区建设投资奖励
+    # yantai.pol:646  五(一)2 规划园区建设投资奖励
     c = _C18
     try:
-        # yantai.pol:637  grant
+        # yantai.pol:656  grant
         v = t.add(t.mul(f['实际到账外资金额'], _K27, ('实际到账外资金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), t.mul(f['内资实际投资额'], _K28, ('内资实际投资额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), (None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -911,10 +911,10 @@ def _clause_18(f, t):
 
 
 def _clause_19(f, t):
-    # yantai.pol:651  五(二)1 引进工业企业成为规上企业奖励园区
+    # yantai.pol:670  五(二)1 引进工业企业成为规上企业奖励园区
     c = _C19
     missing = set()
-    # yantai.pol:658
+    # yantai.pol:677
     try:
         if not t.cond((f['引进企业年增值税纳税主营业务收入'] > _K6), '引进企业年增值税纳税主营业务收入突破2000万元', (('引进企业年增值税纳税主营业务收入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -923,7 +923,7 @@ def _clause_19(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:658
+    # yantai.pol:677
     try:
         if not t.cond(f['完成规上企业认定'], '完成规上企业认定', (('完成规上企业认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -935,7 +935,7 @@ def _clause_19(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:659  grant
+        # yantai.pol:678  grant
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -946,10 +946,10 @@ def _clause_19(f, t):
 
 
 def _clause_20(f, t):
-    # yantai.pol:673  五(二)2 引进项目奖励园区
+    # yantai.pol:692  五(二)2 引进项目奖励园区
     c = _C20
     missing = set()
-    # yantai.pol:680
+    # yantai.pol:699
     try:
         if not t.cond(f['提供全额投资证明'], '提供全额投资证明', (('提供全额投资证明', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -961,7 +961,7 @@ def _clause_20(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:681  grant
+        # yantai.pol:700  grant
         v = _tiers_10(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -972,10 +972,10 @@ def _clause_20(f, t):
 
 
 def _clause_21(f, t):
-    # yantai.pol:702  五(二)3 园区亩产税收奖励
+    # yantai.pol:721  五(二)3 园区亩产税收奖励
     c = _C21
     missing = set()
-    # yantai.pol:709
+    # yantai.pol:728
     try:
         if not t.cond(f['园区经财政部门认定'], '园区经财政部门认定', (('园区经财政部门认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -987,7 +987,7 @@ def _clause_21(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:710  grant
+        # yantai.pol:729  grant
         v = _tiers_11(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -998,10 +998,10 @@ def _clause_21(f, t):
 
 
 def _clause_22(f, t):
-    # yantai.pol:738  五(二)4 新引进制药企业取得生产许可证奖励园区
+    # yantai.pol:757  五(二)4 新引进制药企业取得生产许可证奖励园区
     c = _C22
     missing = set()
-    # yantai.pol:744
+    # yantai.pol:763
     try:
         if not t.cond(f['新引进制药企业取得生产许可证'], '新引进制药企业取得生产许可证', (('新引进制药企业取得生产许可证', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1013,7 +1013,7 @@ def _clause_22(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:745  grant
+        # yantai.pol:764  grant
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1024,10 +1024,10 @@ def _clause_22(f, t):
 
 
 def _clause_23(f, t):
-    # yantai.pol:759  五(三) 专业园区项目税收市级留成返还
+    # yantai.pol:778  五(三) 专业园区项目税收市级留成返还
     c = _C23
     missing = set()
-    # yantai.pol:766
+    # yantai.pol:785
     try:
         if not t.cond(f['招商入驻经认定专业园区'], '招商入驻经认定专业园区', (('招商入驻经认定专业园区', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1039,7 +1039,7 @@ def _clause_23(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:767  grant
+        # yantai.pol:786  grant
         v = t.mul(f['市级留成税收'], _K21, ('市级留成税收', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1050,10 +1050,10 @@ def _clause_23(f, t):
 
 
 def _clause_24(f, t):
-    # yantai.pol:781  六(一) 支持产品进入国际市场
+    # yantai.pol:800  六(一) 支持产品进入国际市场
     c = _C24
     missing = set()
-    # yantai.pol:791
+    # yantai.pol:810
     try:
         if not t.cond((f['注册机构'] in ('FDA', 'EMA', 'CE', 'PMDA', 'WHO',)), '注册机构为FDA、EMA、CE、PMDA或WHO', (('注册机构', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1062,7 +1062,7 @@ def _clause_24(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:791
+    # yantai.pol:810
     try:
         if not t.cond(f['在国外市场实现销售'], '在国外市场实现销售', (('在国外市场实现销售', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1074,9 +1074,9 @@ def _clause_24(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:792  grant
+        # yantai.pol:811  grant
         v = t.mul(f['研发投入'], _K35, ('研发投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:793  cap
+        # yantai.pol:812  cap
         ct = t.worked()
         v = t.cap(v, _K7, '上限', ct)
     except KeyError as e:
@@ -1088,10 +1088,10 @@ def _clause_24(f, t):
 
 
 def _clause_25(f, t):
-    # yantai.pol:839  八(一) 建设生物医药知识产权运营中心
+    # yantai.pol:858  八(一) 建设生物医药知识产权运营中心
     c = _C25
     missing = set()
-    # yantai.pol:846
+    # yantai.pol:865
     try:
         if not t.cond(f['承建知识产权运营中心'], '承建知识产权运营中心', (('承建知识产权运营中心', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1103,7 +1103,7 @@ def _clause_25(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:847  grant
+        # yantai.pol:866  grant
         v = _K14
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1114,10 +1114,10 @@ def _clause_25(f, t):
 
 
 def _clause_26(f, t):
-    # yantai.pol:852  八(二) 产业专利导航项目补助
+    # yantai.pol:871  八(二) 产业专利导航项目补助
     c = _C26
     missing = set()
-    # yantai.pol:859
+    # yantai.pol:878
     try:
         if not t.cond(f['开展产业专利导航项目'], '开展产业专利导航项目', (('开展产业专利导航项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1129,7 +1129,7 @@ def _clause_26(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:860  grant
+        # yantai.pol:879  grant
         v = _K19
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1140,10 +1140,10 @@ def _clause_26(f, t):
 
 
 def _clause_27(f, t):
-    # yantai.pol:865  八(二) 专利导航国家级示范项目奖励
+    # yantai.pol:884  八(二) 专利导航国家级示范项目奖励
     c = _C27
     missing = set()
-    # yantai.pol:871
+    # yantai.pol:890
     try:
         if not t.cond(f['获评国家级示范项目'], '获评国家级示范项目', (('获评国家级示范项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1155,7 +1155,7 @@ def _clause_27(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:872  grant
+        # yantai.pol:891  grant
         v = _K31
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1166,10 +1166,10 @@ def _clause_27(f, t):
 
 
 def _clause_28(f, t):
-    # yantai.pol:884  八(二) 企业运营类专利导航补助
+    # yantai.pol:903  八(二) 企业运营类专利导航补助
     c = _C28
     missing = set()
-    # yantai.pol:890
+    # yantai.pol:909
     try:
         if not t.cond(f['突破关键核心技术'], '突破关键核心技术', (('突破关键核心技术', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1181,7 +1181,7 @@ def _clause_28(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:891  grant
+        # yantai.pol:910  grant
         v = _K36
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1192,10 +1192,10 @@ def _clause_28(f, t):
 
 
 def _clause_29(f, t):
-    # yantai.pol:919  九(二) 高层次人才个人所得税奖励
+    # yantai.pol:938  九(二) 高层次人才个人所得税奖励
     c = _C29
     missing = set()
-    # yantai.pol:926
+    # yantai.pol:945
     try:
         if not t.cond(f['在本市企业工作并在烟缴纳个税'], '在本市企业工作并在烟缴纳个税', (('在本市企业工作并在烟缴纳个税', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1204,7 +1204,7 @@ def _clause_29(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:926
+    # yantai.pol:945
     try:
         if not t.cond((f['人才类别'] in ('A类', 'B类', 'C类', 'D类',)), '人才类别为A类、B类、C类或D类', (('人才类别', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1213,7 +1213,7 @@ def _clause_29(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:926
+    # yantai.pol:945
     try:
         if not t.cond((f['人才奖励年度'] <= _K12), '人才奖励年度不超过3', (('人才奖励年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1225,7 +1225,7 @@ def _clause_29(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:927  grant
+        # yantai.pol:946  grant
         v = t.mul(f['个人所得税市区留成'], _K21, ('个人所得税市区留成', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1236,10 +1236,10 @@ def _clause_29(f, t):
 
 
 def _clause_30(f, t):
-    # yantai.pol:946  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
+    # yantai.pol:965  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
     c = _C30
     missing = set()
-    # yantai.pol:954
+    # yantai.pol:973
     try:
         if not t.cond(f['新获批特医或保健食品'], '新获批特医或保健食品', (('新获批特医或保健食品', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1248,7 +1248,7 @@ def _clause_30(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:954
+    # yantai.pol:973
     try:
         if not t.cond(f['首次在本市生产结算'], '首次在本市生产结算', (('首次在本市生产结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1257,7 +1257,7 @@ def _clause_30(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:954
+    # yantai.pol:973
     try:
         if not t.cond((f['销售年度'] <= _K12), '销售年度不超过3', (('销售年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1269,9 +1269,9 @@ def _clause_30(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:955  grant
+        # yantai.pol:974  grant
         v = t.mul(f['年销售收入'], _K16, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:956  cap
+        # yantai.pol:975  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_K7, f['本年已获特医食品奖励'], (None, ('money', 'CNY', None)), ('本年已获特医食品奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个企业每年奖励总额余额', ct)
     except KeyError as e:
@@ -1283,10 +1283,10 @@ def _clause_30(f, t):
 
 
 def _clause_31(f, t):
-    # yantai.pol:978  十(二) 填补产业链空白的重点项目
+    # yantai.pol:997  十(二) 填补产业链空白的重点项目
     c = _C31
     missing = set()
-    # yantai.pol:985
+    # yantai.pol:1004
     try:
         if not t.cond(f['填补产业链空白项目'], '填补产业链空白项目', (('填补产业链空白项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1298,7 +1298,7 @@ def _clause_31(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:986  grant
+        # yantai.pol:1005  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1309,10 +1309,10 @@ def _clause_31(f, t):
 
 
 def _clause_32(f, t):
-    # yantai.pol:991  十(二) 治疗重大疾病原创性新药产业化项目
+    # yantai.pol:1010  十(二) 治疗重大疾病原创性新药产业化项目
     c = _C32
     missing = set()
-    # yantai.pol:999
+    # yantai.pol:1018
     try:
         if not t.cond(f['原创新药产业化项目'], '原创新药产业化项目', (('原创新药产业化项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1324,7 +1324,7 @@ def _clause_32(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:1000  grant
+        # yantai.pol:1019  grant
         v = min((_K30,))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1335,10 +1335,10 @@ def _clause_32(f, t):
 
 
 def _clause_33(f, t):
-    # yantai.pol:1006  十(二) 特别重大的关键核心平台项目
+    # yantai.pol:1025  十(二) 特别重大的关键核心平台项目
     c = _C33
     missing = set()
-    # yantai.pol:1012
+    # yantai.pol:1031
     try:
         if not t.cond(f['特别重大平台项目'], '特别重大平台项目', (('特别重大平台项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1350,7 +1350,7 @@ def _clause_33(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:1013  grant
+        # yantai.pol:1032  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
