@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
 from conftest import POLICIES
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -73,10 +74,7 @@ def test_any_layout_of_a_policy_formats_back_to_it(index, seed, crlf) -> None:
 _GENERATED = from_lark(Lark(grammar_text(), parser="lalr"), start="start")
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(text=_GENERATED)
-@example(text='policyA{}#policyA{A"""\n"""}#\r')  # a CR at the very end, inside an unterminated string
-def test_formatting_changes_layout_only(text) -> None:
+def _layout_only(text: str) -> None:
     formatted = format_text(text)
     assert format_text(formatted) == formatted
     before, after = parse(text, "g.pol"), parse(formatted, "g.pol")
@@ -87,6 +85,20 @@ def test_formatting_changes_layout_only(text) -> None:
         return
     assert [d.code for d in before.diagnostics] == [d.code for d in after.diagnostics]
     assert without_spans(before.module) == without_spans(after.module)
+
+
+@settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_GENERATED)
+@example(text='policyA{}#policyA{A"""\n"""}#\r')  # a CR at the very end, inside an unterminated string
+def test_formatting_changes_layout_only(text) -> None:
+    _layout_only(text)
+
+
+@pytest.mark.long
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_GENERATED)
+def test_formatting_changes_layout_only_on_many_generated_files(text) -> None:
+    _layout_only(text)
 
 
 def test_fmt_rewrites_in_place_and_check_reports(tmp_path, capsys) -> None:
