@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from conftest import POLICIES, ROOT
@@ -71,7 +72,7 @@ def site(tmp_path_factory) -> Path:
 
 def test_strict_build_has_every_page(site: Path) -> None:
     for pol in POLICIES.glob("*.pol"):
-        assert (site / "policies" / pol.stem / "index.html").is_file()
+        assert (site / "policies" / f"{pol.stem}.html").is_file()
     for page in (
         "by-beneficiary",
         "by-stage",
@@ -81,11 +82,11 @@ def test_strict_build_has_every_page(site: Path) -> None:
         "guide/language",
         "compare/class1_drug_phase3",
     ):
-        assert (site / page / "index.html").is_file(), page
+        assert (site / f"{page}.html").is_file(), page
 
 
 def test_pol_code_is_highlighted_by_the_registered_lexer(site: Path) -> None:
-    page = (site / "policies" / "yantai" / "index.html").read_text(encoding="utf-8")
+    page = (site / "policies" / "yantai.html").read_text(encoding="utf-8")
     # Pygments' short classes: kd = Keyword.Declaration (clause), mi/m = Number, s = String.
     assert re.search(r'<span class="kd">clause</span>', page)
     assert re.search(r'<span class="m">3000万</span>', page)
@@ -172,7 +173,7 @@ def test_hostile_policy_text_is_only_text_on_the_built_site(tmp_path: Path) -> N
         assert markup.handlers == [], page
         assert markup.script_urls == [], page
         assert not any("alert" in s for s in markup.scripts), page
-    text = (site / "policies" / "hostile" / "index.html").read_text(encoding="utf-8")
+    text = (site / "policies" / "hostile.html").read_text(encoding="utf-8")
     # What the drafter wrote is shown, as text.
     assert (
         "&lt;script&gt;alert(&#39;original&#39;)&lt;/script&gt;" in text
@@ -181,7 +182,7 @@ def test_hostile_policy_text_is_only_text_on_the_built_site(tmp_path: Path) -> N
     assert "[点我](javascript:alert(5))" in text
     # The page title keeps the drafter's text, with angle brackets shown in their full-width forms.
     assert "<title>＜/title＞＜script＞alert(" in text
-    codegen = (site / "policies" / "codegen" / "index.html").read_text(encoding="utf-8")
+    codegen = (site / "policies" / "codegen.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in codegen and not canary.exists()
 
 
@@ -255,21 +256,21 @@ def test_search_for_a_chinese_term_finds_the_policy_pages(browser, served: str) 
     page.wait_for_function(
         "() => { const hrefs = [...document.querySelectorAll('.md-search-result__item a')]"
         ".map(a => a.getAttribute('href') || '');"
-        " return hrefs.some(h => h.includes('policies/yantai/')) && hrefs.some(h => h.includes('policies/suzhou/')); }",
+        " return hrefs.some(h => h.includes('policies/yantai.html')) && hrefs.some(h => h.includes('policies/suzhou.html')); }",
         timeout=60_000,
     )
     links = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.getAttribute('href'))")
     pages = {re.sub(r"[?#].*", "", link) for link in links}
     # 二(一)3 支持开展临床试验 (Yantai) and 第六条 新药进入临床试验阶段 (Suzhou) are about clinical trials.
-    assert any("policies/yantai/" in p for p in pages), pages
-    assert any("policies/suzhou/" in p for p in pages), pages
+    assert any("policies/yantai.html" in p for p in pages), pages
+    assert any("policies/suzhou.html" in p for p in pages), pages
     page.screenshot(path=str(SCREENSHOTS / "search-临床试验.png"))
     page.close()
 
 
 def test_a_policy_page_shows_the_clause_reading_and_amount(browser, served: str) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(served + "policies/yantai/#临床试验机构支持")
+    page.goto(served + "policies/yantai.html#临床试验机构支持")
     heading = page.locator("h2#临床试验机构支持")
     assert "二(一)3　支持开展临床试验" in heading.inner_text()
     section = page.locator("h2#临床试验机构支持 ~ p.pol-reading").first
@@ -294,7 +295,7 @@ def test_a_clause_calculator_computes_as_the_evaluator_does(browser, served: str
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(served + "policies/yantai/#创新药研发")
+    page.goto(served + "policies/yantai.html#创新药研发")
     calc = page.locator('.pol-calculator[data-clause="创新药研发"]')
     calc.get_by_label("新药类别").select_option("一类新药")
     calc.get_by_label("本次申请对应的临床试验阶段").select_option("III期")
@@ -329,7 +330,7 @@ def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tm
     assert main(["match", str(profile), "--policies", str(POLICIES), "--as-of", AS_OF, "--json"]) == 0
     expected = {(m["policy"], m["clause"]) for m in json.loads(capsys.readouterr().out)["matches"]}
     page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
-    page.goto(served + "calculator/")
+    page.goto(served + "calculator.html")
     form = page.locator("#pol-self-check")
     form.locator("#pol-region").select_option("烟台市")
     for name, value in facts.items():
@@ -341,7 +342,7 @@ def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tm
                 control.fill(value)
     page.wait_for_timeout(300)
     links = form.locator(".pol-self-check-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
-    shown = {(re.search(r"policies/([^/]+)/", h).group(1), h.split("#", 1)[1]) for h in links}
+    shown = {(re.search(r"policies/([^/]+)\.html", h).group(1), unquote(h.split("#", 1)[1])) for h in links}
     assert shown == expected
     assert ("yantai", "创新药研发") in shown
     page.screenshot(path=str(SCREENSHOTS / "calculator-self-check.png"), full_page=True)
@@ -351,7 +352,7 @@ def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tm
 AXE = ROOT / "tests" / "vendor" / "axe-4.14.1.min.js"  # axe-core 4.14.1 (MPL-2.0), vendored for this test only
 
 
-@pytest.mark.parametrize("path", ["policies/yantai/", "calculator/"])
+@pytest.mark.parametrize("path", ["policies/yantai.html", "calculator.html"])
 def test_calculator_pages_have_no_serious_accessibility_violations(browser, served: str, path: str) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(served + path)
@@ -369,11 +370,11 @@ def test_calculator_pages_have_no_serious_accessibility_violations(browser, serv
 def test_pages_read_fully_without_javascript(browser, served: str) -> None:
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.goto(served + "policies/yantai/#创新药研发")
+    page.goto(served + "policies/yantai.html#创新药研发")
     # The clause's reading and its worked examples are there; where the form would be, a note says why not.
     assert "按临床研发费用的40%" in page.locator("h2#创新药研发 ~ p.pol-reading").first.inner_text()
     assert "启用浏览器的 JavaScript 后" in page.content()
-    page.goto(served + "calculator/")
+    page.goto(served + "calculator.html")
     assert "政策计算器需要浏览器启用 JavaScript" in page.content()
     context.close()
 
@@ -399,5 +400,34 @@ def test_site_url_fills_the_sitemap(tmp_path) -> None:
     )
     assert built.returncode == 0, built.stderr
     sitemap = (out / "site" / "sitemap.xml").read_text(encoding="utf-8")
-    assert "<loc>https://example.gov.cn/zc/policies/xuzhou/</loc>" in sitemap
+    assert "<loc>https://example.gov.cn/zc/policies/xuzhou.html</loc>" in sitemap
     assert main(["docs", str(POLICIES / "xuzhou.pol"), "--out", str(tmp_path / "bad"), "--site-url", "example"]) == 2
+
+
+def test_the_site_opened_from_disk_links_and_searches(browser, site: Path) -> None:
+    """Opened as files (file://): every link goes to a page, not a folder listing, and search works offline."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((site / "index.html").as_uri())
+    page.locator("nav a", has_text="烟台市促进生物医药产业高质量发展的若干政策").first.click()
+    assert page.url.endswith("/policies/yantai.html")
+    assert page.locator("h1").first.inner_text().startswith("烟台市促进生物医药产业高质量发展的若干政策")
+    page.goto((site / "index.html").as_uri())
+    page.click("input.md-search__input")
+    page.wait_for_function(
+        "() => { const m = document.querySelector('.md-search-result__meta');"
+        " return m && m.textContent && !m.textContent.includes('初始化'); }",
+        timeout=120_000,
+    )
+    page.fill("input.md-search__input", "临床试验")
+    page.keyboard.press("End")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.md-search-result__item a')]"
+        ".some(a => (a.getAttribute('href') || '').includes('policies/yantai.html'))",
+        timeout=60_000,
+    )
+    page.close()
+    assert requests and all(url.startswith("file://") for url in requests), [
+        u for u in requests if not u.startswith("file://")
+    ]

@@ -194,7 +194,7 @@ async function selfCheck(node) {
     const section = (title, items) => items.length ? el("section", {},
       el("h2", { text: `${title}（${items.length} 条）` }),
       el("ul", {}, ...items.map(({ p, r }) => el("li", {},
-        el("a", { href: `../policies/${p.slug}/#${r.id}`, text: `${p.title} ${r.clause.article || ""} ${r.clause.title || r.id}` }),
+        el("a", { href: new URL(`../policies/${p.slug}.html#${encodeURIComponent(r.id)}`, base).href, text: `${p.title} ${r.clause.article || ""} ${r.clause.title || r.id}` }),
         el("span", { class: `pol-verdict pol-${r.status}`, text: "：" + verdict(r) }))))) : null;
     results.replaceChildren(
       section("可免申即享：数据齐全，金额可直接计算", groups.auto) || document.createTextNode(""),

@@ -19,6 +19,10 @@ from pol.compiler.site.policy_page import page
 from pol.dsl.source import SourceFile
 
 DEFAULT_SITE_NAME = "产业扶持政策"
+VENDOR = Path(__file__).parent / "vendor"
+# Where the site holds the iframe-worker shim; its name must say iframe-worker, or the offline plugin adds its own
+# copy from a CDN.
+OFFLINE_SHIM = f"{calculator.JS_DIR}/iframe-worker-shim.js"
 
 
 @attrs.frozen
@@ -87,6 +91,9 @@ def mkdocs_yml(site_name: str, nav: list[tuple[str, list[tuple[str, str]] | str]
         "  - search:",
         "      # jieba splits Chinese text with zero-width spaces; the separator must include them.",
         "      separator: '[\\s\\u200b\\-]'",
+        "  # Opened from disk (file://), links end in .html and the search index is inlined as a script; the",
+        "  # worker runs through the vendored iframe-worker shim, so nothing is fetched from elsewhere.",
+        "  - offline",
         "markdown_extensions:",
         "  - toc:",
         "      permalink: true",
@@ -101,6 +108,8 @@ def mkdocs_yml(site_name: str, nav: list[tuple[str, list[tuple[str, str]] | str]
         "  - hooks/pol_pages.py  # fails the build if a page pol wrote did not make it into the site",
         "extra:",
         '  generator: false  # no "Made with" line in English under every page',
+        "  polyfills:",
+        f"    - {OFFLINE_SHIM}",
         "extra_css:",
         f"  - {calculator.JS_DIR}/calculator.css",
         "extra_javascript:",
@@ -149,6 +158,8 @@ def site_files(
     for p in policies:
         files[f"docs/policies/{p.slug}.md"] = page(p.policy, p.source, p.outcomes, as_of, p.slug)
     files.update(calculator.script_files([(p.slug, p.policy, Path(p.source.path).name) for p in policies]))
+    files[f"docs/{OFFLINE_SHIM}"] = (VENDOR / "iframe-worker-shim.js").read_bytes()
+    files[f"docs/{calculator.JS_DIR}/iframe-worker.LICENCE.txt"] = (VENDOR / "iframe-worker.LICENCE.txt").read_bytes()
     for g in guides:
         files[f"docs/guide/{g.name}"] = g.text
     for name, _, text in comparisons:

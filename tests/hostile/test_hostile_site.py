@@ -59,7 +59,7 @@ def test_special_names_and_texts_keep_every_page_and_a_lost_page_fails_the_quiet
     result = _mkdocs(project, "-q")
     assert result.returncode == 0, result.stderr
     for slug in ("policy-index", "policy-README"):
-        page = (project / "site" / "policies" / slug / "index.html").read_text(encoding="utf-8")
+        page = (project / "site" / "policies" / f"{slug}.html").read_text(encoding="utf-8")
         assert "按费用的 10% 补助" in page and "<code" not in page.split("按费用的 10% 补助")[0][-200:]
     # A page MkDocs would drop without a word under -q: README.md beside index.md.
     (project / "docs" / "README.md").write_text("# 另一个首页\n", encoding="utf-8")
