@@ -429,3 +429,10 @@ def test_limit_lines_say_their_scope_once_and_what_they_are_net_of(tmp_path) -> 
     for page in (suzhou, jiangsu):
         assert "单个企业每年单个企业每年" not in page and "单个企业每年每个单位" not in page
         assert "万元 － " not in page
+
+
+def test_a_clause_carries_the_other_spellings_of_its_terms_for_search() -> None:
+    from pol.compiler.site.search import aliases
+
+    assert aliases("完成III期临床试验备案，按实际租金的50%补助") == ["三期", "房租"]
+    assert aliases("首台（套）装备，房租补贴与租金") == ["首台套"]  # 房租 and 租金 both printed: nothing to add

@@ -431,3 +431,64 @@ def test_the_site_opened_from_disk_links_and_searches(browser, site: Path) -> No
     assert requests and all(url.startswith("file://") for url in requests), [
         u for u in requests if not u.startswith("file://")
     ]
+
+
+# Citizens' queries and the clauses (page#id) that answer them: each must be among the first three clauses found.
+QUERIES = {
+    "临床试验": ("suzhou.html#进入临床试验资助", "yantai.html#临床试验机构支持", "suzhou.html#完成临床研究资助"),
+    "临床试验机构": ("yantai.html#临床试验机构支持",),
+    "租金": ("yantai.html#研发型企业房租补贴", "yantai.html#工业企业房租补贴", "yantai.html#外资研发企业房租补贴"),
+    "房租": ("yantai.html#研发型企业房租补贴", "yantai.html#工业企业房租补贴", "yantai.html#外资研发企业房租补贴"),
+    "设备": ("yantai.html#设备投入补助", "yantai.html#平台设备资助"),
+    "医疗器械注册证": (
+        "suzhou.html#三类医疗器械研发资助",
+        "suzhou.html#二类医疗器械研发资助",
+        "jiangsu.html#创新医疗器械首证生产",
+    ),
+    "人才": ("yantai_opinion.html#顶尖人才一事一议", "suzhou.html#顶尖人才一事一议", "jiangsu.html#顶尖人才项目资助"),
+    "外资": ("yantai.html#外资研发企业房租补贴",),
+    "首台套": ("jiangsu.html#首台套首批次支持", "suzhou.html#首台套资助"),
+    "园区": (
+        "yantai.html#园区亩产税收奖励",
+        "yantai.html#规上企业引进奖励",
+        "yantai.html#项目引进奖励",
+        "yantai.html#园区建设投资奖励",
+    ),
+    "仿制药": ("suzhou.html#首仿一致性评价资助", "yantai.html#落地生产扶持"),
+    "研发费用": ("suzhou.html#完成临床研究资助", "suzhou.html#总部研发中心额外资助", "yantai.html#创新药研发"),
+    "亩产": ("yantai.html#园区亩产税收奖励",),
+    "物流": ("yantai.html#现代物流资质奖励", "yantai.html#区域总代理扶持"),
+    "规上企业": ("yantai.html#规上企业引进奖励",),
+    "生产许可证": ("yantai.html#制药企业引进奖励",),
+    "一事一议": ("suzhou.html#顶尖人才一事一议", "yantai.html#原创新药产业化一事一议", "suzhou.html#创新机构一事一议"),
+}
+
+
+def test_citizens_queries_find_the_right_clause_among_the_first_three(browser, served: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(served)
+    page.click("input.md-search__input")
+    page.wait_for_function(
+        "() => { const m = document.querySelector('.md-search-result__meta');"
+        " return m && m.textContent && !m.textContent.includes('初始化'); }",
+        timeout=120_000,
+    )
+    ranks = {}
+    for query, answers in QUERIES.items():
+        # Clear the results first, so what is read next is this query's answer, not the last one's.
+        page.fill("input.md-search__input", "")
+        page.keyboard.press("End")
+        page.wait_for_function("() => !document.querySelector('.md-search-result__link')", timeout=60_000)
+        page.fill("input.md-search__input", query)
+        page.keyboard.press("End")
+        page.wait_for_function("() => !!document.querySelector('.md-search-result__link')", timeout=60_000)
+        page.wait_for_timeout(200)
+        hrefs = page.eval_on_selector_all(
+            ".md-search-result__link", "els => els.map(e => decodeURIComponent(e.getAttribute('href') || ''))"
+        )
+        clauses = [re.sub(r"\?[^#]*", "", h).rsplit("/", 1)[-1] for h in hrefs if "#" in h]
+        ranks[query] = next((i + 1 for i, c in enumerate(clauses) if c in answers), None)
+    page.close()
+    assert len(QUERIES) >= 15
+    missed = {q: r for q, r in ranks.items() if r is None or r > 3}
+    assert missed == {}, ranks

@@ -91,6 +91,8 @@ def mkdocs_yml(site_name: str, nav: list[tuple[str, list[tuple[str, str]] | str]
         "  - search:",
         "      # jieba splits Chinese text with zero-width spaces; the separator must include them.",
         "      separator: '[\\s\\u200b\\-]'",
+        "      # No English stemmer or trimmer: the words are Chinese, cut by jieba when the index is built.",
+        "      pipeline: []",
         "  # Opened from disk (file://), links end in .html and the search index is inlined as a script; the",
         "  # worker runs through the vendored iframe-worker shim, so nothing is fetched from elsewhere.",
         "  - offline",
@@ -196,9 +198,17 @@ def site_files(
 # index.md, a name a plugin excludes) is an error, even under `mkdocs build -q`, which hides warnings.
 PAGES_HOOK = '''"""Written by pol docs: fail the build when a page pol wrote is left out, and mark pages as zh-CN."""
 
+import re
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+
+# Search finds clauses: the finder and list pages repeat the clauses' words in tables and would rank above
+# them, and the guides are for drafters, so they count less.
+NOT_SEARCHED = {"calculator.md", "by-beneficiary.md", "by-stage.md", "largest.md", "compare.md", "inventory.md"}
+NOT_SEARCHED_UNDER = ("compare/", "revisions/")
+# Nor are worked examples (lists of facts) and the .pol source what a citizen searches for.
+SEARCH_SKIPS = re.compile(r'<(details class="abstract"|div class="admonition example"|div class="pol-calculator")(?=[ >])')
 
 
 def on_files(files, config):
@@ -208,6 +218,17 @@ def on_files(files, config):
     if lost:
         raise PluginError("pages left out of the site: " + ", ".join(lost))
     return files
+
+
+def on_page_content(html, page, config, files):
+    uri = page.file.src_uri
+    if uri in NOT_SEARCHED or uri.startswith(NOT_SEARCHED_UNDER):
+        page.meta["search"] = {"exclude": True}
+    elif uri.startswith("guide/"):
+        page.meta["search"] = {"boost": 0.3}
+    html = SEARCH_SKIPS.sub(lambda m: "<" + m.group(1) + " data-search-exclude", html)
+    # The table of contents of a policy names every clause: as a search result it would stand before them.
+    return re.sub(r'(<h2 id="[^"]*">条款一览.*?</h2>\\s*<table)', r"\1 data-search-exclude", html, count=1, flags=re.S)
 
 
 def on_post_page(output, page, config):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import html
 
 from pol.compiler.checker import BENEFICIARIES, SCOPES, STAGES, CheckedPolicy, names_in
 from pol.compiler.chinese import quantity
@@ -12,6 +13,7 @@ from pol.compiler.runtime import format_money
 from pol.compiler.site.calculator import clause_form
 from pol.compiler.site.markdown import fence, indent, inline, paragraphs, table
 from pol.compiler.site.prose import SiteReading, clause_reading
+from pol.compiler.site.search import aliases
 from pol.compiler.validity import standing
 from pol.dsl import ast
 from pol.dsl.source import SourceFile
@@ -123,6 +125,10 @@ class PolicyPage:
         if isinstance(p, ast.Clause):
             reading = clause_reading(self.policy, p)
             lines += [inline(reading.sentence), "{: .pol-reading }", ""]
+            # Other ways people write its terms (三期 for III期), for search only.
+            said = " ".join([heading(p), reading.sentence, p.original.value if p.original else ""])
+            if terms := aliases(said):
+                lines += [f'<span class="pol-search-terms" hidden>{html.escape(" ".join(terms))}</span>', ""]
             for t in reading.tables:
                 lines += [*t.markdown(), ""]
             e = self.entries[p.id]
