@@ -7,6 +7,8 @@ carries, hidden, the other spellings of the terms it prints.
 
 from __future__ import annotations
 
+import re
+
 # (as printed, as people also write it)
 ALIASES = (
     ("III期", "三期"),
@@ -28,6 +30,7 @@ def aliases(text: str) -> list[str]:
     """The other spellings of the terms printed in a text, for the clause's hidden search terms."""
     found = []
     for printed, alias in ALIASES:
-        if printed in text and alias not in text and alias not in found:
+        # II期 inside III期 is not II期: a Roman numeral counts only as a whole.
+        if re.search(r"(?<![A-Za-z])" + re.escape(printed), text) and alias not in text and alias not in found:
             found.append(alias)
     return found
