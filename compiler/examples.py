@@ -61,6 +61,8 @@ def describe_result(r: Any) -> str:
     if r.status == "granted" and r.amount is not None:
         return f"应得 {format_money(r.amount)}"
     if r.status == "discretionary":
+        if r.min_amount is not None and r.max_amount is not None and r.min_amount == r.max_amount:
+            return f"区间上下限均为 {format_money(r.max_amount)}（金额由主管部门确定）"
         if r.min_amount is not None and r.max_amount is not None:
             return f"{format_money(r.min_amount)} 至 {format_money(r.max_amount)}"
         if r.max_amount is not None:

@@ -801,7 +801,10 @@ class ClauseResult:
         elif self.status == "granted" and self.amount is not None:
             lines.append(f"应得 {format_money(self.amount)}")
         elif self.status == "discretionary":
-            if self.min_amount is not None and self.max_amount is not None:
+            if self.min_amount is not None and self.max_amount is not None and self.min_amount == self.max_amount:
+                # A range whose both ends the cap cuts to one figure: not "在 1000万元 至 1000万元 之间".
+                lines.append(f"区间上下限均为 {format_money(self.max_amount)}，由主管部门确定")
+            elif self.min_amount is not None and self.max_amount is not None:
                 lines.append(
                     f"由主管部门在 {format_money(self.min_amount)} 至 {format_money(self.max_amount)} 之间确定"
                 )

@@ -41,6 +41,8 @@ def test_each_form() -> None:
     assert got["国际注册"] == ("discretionary", None, m("10000000.00"), None)  # min(30% × 5000万, 1000万)
     assert got["区间"] == ("discretionary", m("5000000.00"), m("20000000.00"), None)
     assert got["比例区间"] == ("discretionary", m("10000000.00"), m("10000000.00"), None)  # 15% = 1500万 > cap
+    # Both ends cut to the cap read as one figure, not "在 1000万元 至 1000万元 之间".
+    assert ev.result("比例区间").explanation[-1] == "区间上下限均为 1000万元，由主管部门确定"
     assert got["重大项目"] == ("case_by_case", None, m("100000000.00"), None)
     assert got["委托双方"] == ("granted", None, m("10000000.00"), m("10000000.00"))
     assert got["运营中心"] == ("granted", None, m("5000000.00"), m("5000000.00"))

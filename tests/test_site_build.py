@@ -492,3 +492,38 @@ def test_citizens_queries_find_the_right_clause_among_the_first_three(browser, s
     assert len(QUERIES) >= 15
     missed = {q: r for q, r in ranks.items() if r is None or r > 3}
     assert missed == {}, ranks
+
+
+def test_a_wide_table_on_a_phone_says_it_scrolls(browser, served: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page.goto(served + "policies/yantai.html")
+    page.wait_for_function("() => !!document.querySelector('.md-typeset__scrollwrap.pol-wide')", timeout=30_000)
+    wide = page.locator(".md-typeset__scrollwrap.pol-wide").first
+    hint = wide.evaluate("e => getComputedStyle(e, '::before').content")
+    assert hint == '"表格较宽，可左右滑动查看 →"'
+    assert wide.evaluate("e => e.scrollWidth > e.clientWidth")
+    wide.scroll_into_view_if_needed()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    wide.screenshot(path=str(SCREENSHOTS / "phone-wide-table.png"))
+    # On a desktop the same table fits, and no hint is shown.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function("() => !document.querySelector('.md-typeset__scrollwrap.pol-wide')", timeout=30_000)
+    page.close()
+
+
+def test_print_leaves_out_the_screens_parts(browser, served: str) -> None:
+    """On paper a policy page drops the calculators and the .pol source, and so takes a fifth fewer A4 pages."""
+    page = browser.new_page()
+    page.goto(served + "policies/yantai.html")
+    page.emulate_media(media="print")
+    hidden = page.evaluate(
+        "() => [...document.querySelectorAll('.pol-calculator, details.abstract, .md-header, .md-sidebar')]"
+        ".every(e => getComputedStyle(e).display === 'none')"
+    )
+    assert hidden
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(format="A4")))
+    # The same page printed with the theme's print styles alone, for comparison (87 pages against 59 here).
+    page.evaluate("() => document.querySelectorAll('link[href*=\"calculator.css\"]').forEach(l => l.disabled = true)")
+    before = len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(format="A4")))
+    assert pages < 0.8 * before, (pages, before)
+    page.close()

@@ -91,6 +91,7 @@ function verdict(r) {
   switch (r.status) {
     case "granted": return `应得 ${formatMoney(r.amount)}`;
     case "discretionary":
+      if (r.minAmount !== null && r.minAmount.equals(r.maxAmount)) return `区间上下限均为 ${formatMoney(r.maxAmount)}，由主管部门确定`;
       return r.minAmount !== null ? `区间：${formatMoney(r.minAmount)} 至 ${formatMoney(r.maxAmount)}，由主管部门确定`
         : `最高可得 ${formatMoney(r.maxAmount)}，具体金额由主管部门确定`;
     case "case_by_case": return "一事一议" + (r.maxAmount !== null ? `，最高 ${formatMoney(r.maxAmount)}` : "");
@@ -206,3 +207,15 @@ async function selfCheck(node) {
 
 for (const node of document.querySelectorAll(".pol-calculator")) clauseCalculator(node);
 for (const node of document.querySelectorAll("#pol-self-check")) selfCheck(node);
+
+// A table wider than the screen (a phone, 390 px) scrolls sideways in the theme's frame; mark it, so the
+// stylesheet can say so above it, and look again when the window changes size.
+function markWideTables() {
+  for (const wrap of document.querySelectorAll(".md-typeset__scrollwrap")) {
+    wrap.classList.toggle("pol-wide", wrap.scrollWidth > wrap.clientWidth + 1);
+  }
+}
+// The theme wraps tables in their frames from its own script, after this one runs: look once it has.
+if (typeof window.document$ !== "undefined") window.document$.subscribe(() => setTimeout(markWideTables, 0));
+window.addEventListener("load", markWideTables);
+window.addEventListener("resize", markWideTables);

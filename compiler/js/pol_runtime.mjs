@@ -409,7 +409,10 @@ export class ClauseResult {
     if (this.status === "needs_facts") lines.push("需补充：" + this.missing.join("、"));
     else if (this.status === "granted" && this.amount !== null) lines.push(`应得 ${formatMoney(this.amount)}`);
     else if (this.status === "discretionary") {
-      if (this.minAmount !== null && this.maxAmount !== null) {
+      if (this.minAmount !== null && this.maxAmount !== null && this.minAmount.equals(this.maxAmount)) {
+        // A range whose both ends the cap cuts to one figure: not "在 1000万元 至 1000万元 之间".
+        lines.push(`区间上下限均为 ${formatMoney(this.maxAmount)}，由主管部门确定`);
+      } else if (this.minAmount !== null && this.maxAmount !== null) {
         lines.push(`由主管部门在 ${formatMoney(this.minAmount)} 至 ${formatMoney(this.maxAmount)} 之间确定`);
       } else if (this.maxAmount !== null) lines.push(`最高 ${formatMoney(this.maxAmount)}，具体金额由主管部门确定`);
     } else if (this.status === "case_by_case") {

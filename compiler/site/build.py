@@ -228,7 +228,7 @@ def on_page_content(html, page, config, files):
         page.meta["search"] = {"boost": 0.3}
     html = SEARCH_SKIPS.sub(lambda m: "<" + m.group(1) + " data-search-exclude", html)
     # The table of contents of a policy names every clause: as a search result it would stand before them.
-    return re.sub(r'(<h2 id="[^"]*">条款一览.*?</h2>\\s*<table)', r"\1 data-search-exclude", html, count=1, flags=re.S)
+    return re.sub(r'(<h2 id="[^"]*">条款一览.*?</h2>\\s*<table)', r"\\1 data-search-exclude", html, count=1, flags=re.S)
 
 
 def on_post_page(output, page, config):
