@@ -135,7 +135,16 @@ HEADER_FIELDS = {
     "events_from": "date",  # 项目认定时限: events before this date do not qualify
     "note": "notes",  # a document-level interpretation note; may be repeated
     "overlap": "overlap",  # best: 从优、就高、不重复 with other policies of the same region
-    "supersedes": "text",  # the file name (without .pol) of the version this one replaces, e.g. a 征求意见稿
+    "supersedes": "text",
+    # How to apply, for every clause (a clause's own `materials:` … come first): the text's words.
+    "materials": "text",
+    "procedure": "text",
+    "window": "text",
+    "office": "text",
+    "contact": "text",
+    "url": "text",  # the official text's address
+    "guide": "text",  # the document that is the 申报指南, if another one
+    # the file name (without .pol) of the version this one replaces, e.g. a 征求意见稿
 }
 
 

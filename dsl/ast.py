@@ -275,6 +275,8 @@ class Clause:
     span: Span
     id_span: Span
     once: Once | None = None  # 一次性: paid once per item, or once per value of a fact
+    # How to apply, as the text states it: (materials, procedure, window, office or contact, the text).
+    application: tuple[tuple[str, Text], ...] = ()
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)

@@ -20,6 +20,19 @@ from pol.dsl.units import RangeError, UnitError, parse_quantity, split_threshold
 from pol.dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
 
 BROKEN_HEADER = "<policy header>"  # in broken_names when the header failed to parse
+# How-to-apply items by their English and Chinese spellings.
+APPLY_KEYS = {
+    "materials": "materials",
+    "申报材料": "materials",
+    "procedure": "procedure",
+    "申报程序": "procedure",
+    "window": "window",
+    "申报时间": "window",
+    "office": "office",
+    "受理部门": "office",
+    "contact": "contact",
+    "联系方式": "contact",
+}
 TOP_LEVEL = re.compile(
     r"^(policy|政策|enum|枚举|input|输入|let|定义|limit|限额|clause|条款|measure|措施|example|示例)[\s{]"
 )
@@ -303,6 +316,7 @@ _CLAUSE_ONLY = (
     "duration",
     "once",
     "example",
+    "apply",
 )
 
 
@@ -466,7 +480,19 @@ class _Builder(Transformer[Token, Any]):
         single: dict[str, Any] = {}
         many: dict[str, list[Any]] = {
             k: []
-            for k in ("stage", "parties", "lead", "responsible", "note", "waive", "when", "cap", "offset", "example")
+            for k in (
+                "stage",
+                "parties",
+                "lead",
+                "responsible",
+                "note",
+                "waive",
+                "when",
+                "cap",
+                "offset",
+                "example",
+                "apply",
+            )
         }
         what = "measure" if measure else "clause"
         for kind, value, span in items:
@@ -526,6 +552,7 @@ class _Builder(Transformer[Token, Any]):
             span=span,
             id_span=self._tspan(id_token),
             once=single.get("once"),
+            application=tuple(many["apply"]),
         )
 
     def title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
@@ -544,6 +571,10 @@ class _Builder(Transformer[Token, Any]):
             ast.Waiver(values=values, reason=_unquote(c[-1].value), span=self._span(meta)),
             self._span(meta),
         )
+
+    def apply(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        key = APPLY_KEYS[c[0].value]
+        return ("apply", ((key, self._text(c[1])),), self._span(meta))
 
     def note(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("note", self._text(c[0]), self._span(meta))

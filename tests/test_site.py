@@ -436,3 +436,32 @@ def test_a_clause_carries_the_other_spellings_of_its_terms_for_search() -> None:
 
     assert aliases("完成III期临床试验备案，按实际租金的50%补助") == ["三期", "房租"]
     assert aliases("首台（套）装备，房租补贴与租金") == ["首台套"]  # 房租 and 租金 both printed: nothing to add
+
+
+def test_each_clause_says_how_to_apply_and_what_the_text_leaves_unsaid(yantai_page, suzhou_page) -> None:
+    box = yantai_page.how_to_apply(_provision(yantai_page, "项目引进奖励"))
+    assert box[0] == '!!! info "如何申请"'
+    assert "    - 申报材料：全额投资证明" in box  # the clause's own: 提供全额投资证明后
+    # The document's: its lead departments write the detailed rules.
+    assert any(line.startswith("    - 申报程序：责任部门列第一位的为牵头部门") for line in box)
+    assert "    - 申报时间：原文未规定，请咨询市市场监管局" in box  # silent: ask the clause's lead department
+    assert "    - 受理部门：市市场监管局（牵头单位）" in box
+    # Suzhou says how grants are decided for every article, and names no lead per clause.
+    box = suzhou_page.how_to_apply(_provision(suzhou_page, "重大专项配套资助"))
+    assert any(line.startswith("    - 申报程序：经苏州市推进生物医药产业集聚发展领导小组认定后") for line in box)
+    assert "    - 申报材料：原文未规定，请咨询市科技局" in box
+
+
+def test_application_items_belong_to_clauses() -> None:
+    source = 'policy p { title: "t" url: "https://example.gov.cn/p.html" }\n'
+    compiled = compile_text(source + 'measure m "一" { 申报材料: "营业执照" }\n', "p.pol")
+    assert [d.code for d in compiled.diagnostics] == ["POL104"]
+    compiled = compile_text(
+        source + 'input 费用: money\nclause c "一" { 联系方式: "0535-1234567"  grant 费用 × 10% }\n', "p.pol"
+    )
+    assert compiled.ok
+    page = PolicyPage(compiled.policy, compiled.source, [], AS_OF)
+    box = page.how_to_apply(compiled.policy.clauses[0])
+    assert "    - 联系方式：0535-1234567" in box
+    assert "    - 申报材料：原文未规定，请咨询发文机关" in box  # no lead, no office, no issuer named
+    assert "    - 政策原文：<https://example.gov.cn/p.html>" in box

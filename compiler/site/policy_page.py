@@ -33,6 +33,16 @@ def maximum(e: Entry) -> str:
     return format_money(e.maximum) if e.maximum is not None else "无封顶"
 
 
+# How to apply, in the order a reader needs it.
+APPLICATION_FIELDS = (
+    ("materials", "申报材料"),
+    ("procedure", "申报程序"),
+    ("window", "申报时间"),
+    ("office", "受理部门"),
+    ("contact", "联系方式"),
+)
+
+
 class PolicyPage:
     """Renders one checked policy as Markdown; `as_of` decides the status shown."""
 
@@ -146,6 +156,8 @@ class PolicyPage:
             for ex in p.examples:
                 lines += self.example(ex)
         lines += self.units(p)
+        if isinstance(p, ast.Clause):
+            lines += self.how_to_apply(p)
         lines += ['??? abstract "政策代码"', "", *indent(fence(self.code(p), "pol")), ""]
         return lines[:-1]
 
@@ -166,6 +178,28 @@ class PolicyPage:
         if p.responsible:
             parts.append("责任单位：" + "、".join(inline(t.value) for t in p.responsible))
         return ["　".join(parts), ""] if parts else []
+
+    def how_to_apply(self, c: ast.Clause) -> list[str]:
+        """申报材料, 程序, 时间, 受理部门 and 联系方式 as the text states them (the clause's own, else the document's);
+        what it leaves unsaid is said to be so, with whom to ask."""
+        h = self.policy.header
+        own = dict(c.application)
+        ask = "、".join(t.value for t in c.lead) or str(h.get("office") or h.get("issuer") or "发文机关")
+        silent = f"原文未规定，请咨询{ask}"
+        rows = []
+        for key, label in APPLICATION_FIELDS:
+            text = own[key].value if key in own else h.get(key)
+            if key == "office" and text is None and c.lead:
+                text = "、".join(t.value for t in c.lead) + "（牵头单位）"
+            rows.append(f"- {label}：{inline(str(text)) if text else silent}")
+        if h.get("guide"):
+            rows.append(f"- 申报指南：{inline(str(h['guide']))}")
+        if h.get("url"):
+            url = str(h["url"])
+            rows.append(
+                f"- 政策原文：<{url}>" if url.startswith(("https://", "http://")) else f"- 政策原文：{inline(url)}"
+            )
+        return ['!!! info "如何申请"', "", *indent(rows), ""]
 
     def fact_label(self, name: str) -> str:
         entry = self.policy.inputs.get(name)
