@@ -352,17 +352,50 @@ def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tm
 AXE = ROOT / "tests" / "vendor" / "axe-4.14.1.min.js"  # axe-core 4.14.1 (MPL-2.0), vendored for this test only
 
 
-@pytest.mark.parametrize("path", ["policies/yantai.html", "calculator.html"])
-def test_calculator_pages_have_no_serious_accessibility_violations(browser, served: str, path: str) -> None:
-    page = browser.new_page(viewport={"width": 390, "height": 844})
+AXE_RUN = """async () => {
+    const r = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"]}});
+    return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+}"""
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+# Home, a policy page with its clauses, the comparison, a finder page and the calculator; at phone size in the
+# default run, at desktop size too in the long one.
+AXE_PAGES = ["index.html", "policies/yantai.html", "compare/class1_drug_phase3.html", "largest.html", "calculator.html"]
+
+
+@pytest.mark.parametrize(
+    ("path", "viewport"),
+    [(p, PHONE) for p in AXE_PAGES] + [pytest.param(p, DESKTOP, marks=pytest.mark.long) for p in AXE_PAGES],
+    ids=[f"{p}@390" for p in AXE_PAGES] + [f"{p}@1280" for p in AXE_PAGES],
+)
+def test_pages_have_no_serious_accessibility_violations(browser, served: str, path: str, viewport) -> None:
+    page = browser.new_page(viewport=viewport)
     page.goto(served + path)
-    page.locator(".pol-form").first.wait_for(timeout=30_000)  # the calculators are built
+    if path in ("policies/yantai.html", "calculator.html"):
+        page.locator(".pol-form").first.wait_for(timeout=30_000)  # the calculators are built
     page.add_script_tag(path=str(AXE))
-    found = page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"]}});
-        return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
-            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
-    }""")
+    found = page.evaluate(AXE_RUN)
+    assert found == [], found
+    page.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, pytest.param(DESKTOP, marks=pytest.mark.long)], ids=["390", "1280"])
+def test_search_results_have_no_serious_accessibility_violations(browser, served: str, viewport) -> None:
+    page = browser.new_page(viewport=viewport)
+    page.goto(served)
+    if viewport is PHONE:
+        page.click("label.md-header__button[for='__search']")
+    page.click("input.md-search__input")
+    page.wait_for_function(
+        "() => { const m = document.querySelector('.md-search-result__meta');"
+        " return m && m.textContent && !m.textContent.includes('初始化'); }",
+        timeout=120_000,
+    )
+    page.fill("input.md-search__input", "临床试验")
+    page.keyboard.press("End")
+    page.wait_for_function("() => !!document.querySelector('.md-search-result__link')", timeout=60_000)
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(AXE_RUN)
     assert found == [], found
     page.close()
 

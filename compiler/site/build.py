@@ -208,7 +208,10 @@ from mkdocs.exceptions import PluginError
 NOT_SEARCHED = {"calculator.md", "by-beneficiary.md", "by-stage.md", "largest.md", "compare.md", "inventory.md"}
 NOT_SEARCHED_UNDER = ("compare/", "revisions/")
 # Nor are worked examples (lists of facts) and the .pol source what a citizen searches for.
-SEARCH_SKIPS = re.compile(r'<(details class="abstract"|div class="admonition example"|div class="pol-calculator")(?=[ >])')
+SEARCH_SKIPS = re.compile(
+    r'<(details class="abstract"|div class="admonition example"|div class="pol-calculator"'
+    r'|div class="(?:language-[\\w-]+ )?highlight")(?=[ >])'
+)
 
 
 def on_files(files, config):

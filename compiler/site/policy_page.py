@@ -185,7 +185,7 @@ class PolicyPage:
         h = self.policy.header
         own = dict(c.application)
         ask = "、".join(t.value for t in c.lead) or str(h.get("office") or h.get("issuer") or "发文机关")
-        silent = f"原文未规定，请咨询{ask}"
+        silent = f"原文未规定，请咨询{inline(ask)}"
         rows = []
         for key, label in APPLICATION_FIELDS:
             text = own[key].value if key in own else h.get(key)
