@@ -55,7 +55,8 @@ def word_at(text: str, line: int, character: int) -> str | None:
 
 
 def hover_text(policy: CheckedPolicy, word: str) -> str | None:
-    """What the editor shows over a word: an input's type, label and uses; a clause's article; a figure's value."""
+    """What the editor shows over a word: an input's type, label and uses; a clause's reading and maximum; a
+    figure's value."""
     if word in policy.inputs:
         ty, decl = policy.inputs[word]
         uses = [c.id for c in policy.clauses if word in names_in((c.conditions, c.grant, c.caps, c.offsets))]
@@ -69,9 +70,18 @@ def hover_text(policy: CheckedPolicy, word: str) -> str | None:
         return "\n\n".join(lines)
     for c in policy.clauses:
         if c.id == word:
+            from pol.compiler.inventory import inventory
+            from pol.compiler.site.policy_page import maximum
+            from pol.compiler.site.prose import clause_reading
+
             parts = [f"**条款 {c.id}**" + (f"（{c.article}）" if c.article else "")]
             if c.title:
                 parts.append(c.title.value)
+            # What the site says of it: the plain reading, and the most one application can get.
+            parts.append(f"读法：{clause_reading(policy, c, inline_tables=True).sentence}")
+            entry = next((e for e in inventory(policy).entries if e.id == c.id), None)
+            if entry is not None:
+                parts.append(f"单次最高：{maximum(entry)}")
             if c.original:
                 parts.append(f"原文：{c.original.value[:200]}")
             return "\n\n".join(parts)

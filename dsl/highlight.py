@@ -65,10 +65,10 @@ class PolLexer(RegexLexer):
             (r'"(?:[^"\\\n]|\\.)*"', String),
             (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", Literal.Date),
             (
-                r"[0-9]+(\.[0-9]+)?([^\W\d_]|[%％㎡²])*?(/([^\W\d_]|[㎡²])+?)?[ \t]*([(（]含[)）])?[ \t]*(以上|以下|以内)",
+                r"[0-9０-９]+([.．][0-9０-９]+)?([^\W\d_]|[%％㎡²])*?(/([^\W\d_]|[㎡²])+?)?[ \t]*([(（]含[)）])?[ \t]*(以上|以下|以内)",
                 Number,
             ),
-            (r"[0-9]+(\.[0-9]+)?([^\W\d_]|[%％㎡²])*(/([^\W\d_]|[㎡²])+)?", Number),
+            (r"[0-9０-９]+([.．][0-9０-９]+)?([^\W\d_]|[%％㎡²])*(/([^\W\d_]|[㎡²])+)?", Number),
             (words(_pick(_FOUND, _DECLARATIONS), prefix=_BEFORE, suffix=_AFTER), Keyword.Declaration),
             (words(_pick(_FOUND, _CONSTANTS), prefix=_BEFORE, suffix=_AFTER), Keyword.Constant),
             (words(_pick(_FOUND, _WORDS), prefix=_BEFORE, suffix=_AFTER), Operator.Word),

@@ -20,6 +20,8 @@ from pol.dsl.units import RangeError, UnitError, parse_quantity, split_threshold
 from pol.dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
 
 BROKEN_HEADER = "<policy header>"  # in broken_names when the header failed to parse
+# A fact that begins as a figure in Chinese numerals does (三千万, 一千五百万元, 百分之四十, 十年).
+_CN_FACT = re.compile(r"(百分之)?[零〇一壹二贰两三叁四肆五伍六陆七柒八捌九玖十拾]")
 # How-to-apply items by their English and Chinese spellings.
 APPLY_KEYS = {
     "materials": "materials",
@@ -671,7 +673,22 @@ class _Builder(Transformer[Token, Any]):
         return ast.PolicyExample(name=ex.name, facts=ex.facts, expect=ex.expect, span=ex.span)
 
     def fact(self, meta: Any, c: list[Any]) -> ast.Fact:
-        return ast.Fact(name=ast.Name(id=c[0].value, span=self._tspan(c[0])), value=c[1], span=self._span(meta))
+        value = c[1]
+        if isinstance(value, ast.Name):
+            # A fact written as people write it: 三千万, 百分之四十 (figures in Chinese numerals, which the
+            # lexer reads as names), Ⅲ期 (a Roman numeral character for the member III期).
+            plain = unicodedata.normalize("NFKC", value.id)
+            if _CN_FACT.match(plain):
+                # 三千万 is money, as 3000万 is: a figure ending in 万 or 亿 is an amount in 元.
+                money = plain + "元" if plain.endswith(("万", "亿", "萬", "億")) else plain
+                try:
+                    number, unit = parse_quantity(money)
+                    value = ast.Quantity(value=number, unit=unit, text=value.id, span=value.span)
+                except UnitError:
+                    pass
+            if isinstance(value, ast.Name) and plain != value.id:
+                value = ast.Name(id=plain, span=value.span)
+        return ast.Fact(name=ast.Name(id=c[0].value, span=self._tspan(c[0])), value=value, span=self._span(meta))
 
     def expect_amount(self, meta: Any, c: list[Any]) -> ast.Expect:
         return ast.Expect(kind="amount", amount=self._quantity(c[0]), low=None, high=None, span=self._span(meta))

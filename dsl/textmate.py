@@ -13,8 +13,8 @@ from pol.dsl.highlight import _CONSTANTS, _DECLARATIONS, _FOUND, _WORDS, _pick
 
 # A keyword is a whole word; Oniguruma, like Python's re, counts Chinese characters as \w.
 _BEFORE, _AFTER = r"(?<![\w])", r"(?![\w])"
-_THRESHOLD = r"[0-9]+(\.[0-9]+)?([^\W\d_]|[%％㎡²])*?(/([^\W\d_]|[㎡²])+?)?[ \t]*([(（]含[)）])?[ \t]*(以上|以下|以内)"
-_QUANTITY = r"[0-9]+(\.[0-9]+)?([^\W\d_]|[%％㎡²])*(/([^\W\d_]|[㎡²])+)?"
+_THRESHOLD = r"[0-9０-９]+([.．][0-9０-９]+)?([^\W\d_]|[%％㎡²])*?(/([^\W\d_]|[㎡²])+?)?[ \t]*([(（]含[)）])?[ \t]*(以上|以下|以内)"
+_QUANTITY = r"[0-9０-９]+([.．][0-9０-９]+)?([^\W\d_]|[%％㎡²])*(/([^\W\d_]|[㎡²])+)?"
 
 
 def _words(spellings: list[str]) -> str:

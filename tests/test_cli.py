@@ -293,3 +293,28 @@ def test_an_example_of_the_whole_document_expects_a_total(tmp_path: Path) -> Non
     code, _, err = run(["check", str(path)])
     assert code == 1
     assert "p.pol:7:35: error[POL107]: an example of the whole document expects a total" in err
+
+
+FIGURES_AS_WRITTEN = """policy p { title: "写法测试" effective: 2022-01-01 }
+enum 阶段 { I期, II期, III期 }
+input 阶段: 阶段
+input 费用: money
+input 比例: ratio
+clause a "一" {
+  when 阶段 = III期
+  grant 费用 × 比例
+  cap 2000万
+  example "中文数字" { 阶段 = Ⅲ期  费用 = 三千万  比例 = 百分之四十  expect 1200万 }
+  example "全角数字" { 阶段 = III期  费用 = ３０００万  比例 = 40%  expect 1200万 }
+  example "大写数字" { 阶段 = III期  费用 = 壹亿元  比例 = 百分之四十  expect 2000万 }
+}
+"""
+
+
+@pytest.mark.parametrize("target", ["python", "js"])
+def test_example_facts_are_read_as_people_write_them(tmp_path: Path, target: str) -> None:
+    path = tmp_path / "p.pol"
+    path.write_text(FIGURES_AS_WRITTEN, encoding="utf-8")
+    code, out, err = run(["test", "-v", "--target", target, str(path)])
+    assert code == 0, out + err
+    assert "3 passed, 0 failed" in out

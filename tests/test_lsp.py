@@ -116,3 +116,15 @@ def test_definition_completion_symbols_and_formatting(session) -> None:
     names = [s.name for s in session["symbols"]]
     assert "创新药研发" in names and "新药类别" in names
     assert not session["format"]  # the bundled policy is already laid out the one way: no edits
+
+
+def test_hover_on_a_clause_reads_it_and_says_its_maximum() -> None:
+    from pol.compiler.lsp import hover_text
+    from pol.compiler.pipeline import compile_file
+
+    compiled = compile_file(POLICIES / "yantai.pol")
+    text = hover_text(compiled.policy, "临床试验机构支持")
+    assert text is not None
+    assert "读法：符合以下条件的机构：本市已备案的药物临床试验机构" in text
+    assert "按单产品临床试验费用的10%给予资金支持，最高不超过200万元" in text
+    assert "单次最高：200万元" in text
