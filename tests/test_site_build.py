@@ -494,6 +494,25 @@ QUERIES = {
     "规上企业": ("yantai.html#规上企业引进奖励",),
     "生产许可证": ("yantai.html#制药企业引进奖励",),
     "一事一议": ("suzhou.html#顶尖人才一事一议", "yantai.html#原创新药产业化一事一议", "suzhou.html#创新机构一事一议"),
+    "一类新药": ("yantai.html#创新药研发", "jiangsu.html#一类创新药研发"),
+    "新药": (
+        "suzhou.html#进入临床试验资助",
+        "suzhou.html#重大专项配套资助",
+        "suzhou.html#完成临床研究资助",
+        "yantai.html#创新药研发",
+        "jiangsu.html#一类创新药研发",
+        "jiangsu.html#改良型新药研发",
+    ),
+    # Documents print III期; people type 三期, which each clause using III期 carries for search.
+    "三期": (
+        "jiangsu.html#一类创新药研发",
+        "jiangsu.html#改良型新药研发",
+        "jiangsu.html#创新产品产业化项目",
+        "suzhou.html#进入临床试验资助",
+        "suzhou.html#完成临床研究资助",
+        "yantai.html#创新药研发",
+    ),
+    "总部": ("suzhou.html#地区总部资助", "suzhou.html#总部研发中心额外资助"),
 }
 
 
