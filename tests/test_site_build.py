@@ -382,7 +382,8 @@ def test_pages_have_no_serious_accessibility_violations(browser, served: str, pa
     page.close()
 
 
-@pytest.mark.parametrize("viewport", [PHONE, pytest.param(DESKTOP, marks=pytest.mark.long)], ids=["390", "1280"])
+@pytest.mark.long
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
 def test_search_results_have_no_serious_accessibility_violations(browser, served: str, viewport) -> None:
     page = browser.new_page(viewport=viewport)
     page.goto(served)
@@ -440,6 +441,7 @@ def test_site_url_fills_the_sitemap(tmp_path) -> None:
     assert main(["docs", str(POLICIES / "xuzhou.pol"), "--out", str(tmp_path / "bad"), "--site-url", "example"]) == 2
 
 
+@pytest.mark.long
 def test_the_site_opened_from_disk_links_and_searches(browser, site: Path) -> None:
     """Opened as files (file://): every link goes to a page, not a folder listing, and search works offline."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
