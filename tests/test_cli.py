@@ -163,6 +163,7 @@ def _json_of(argv: list[str], expect: int = 0) -> object:
     return json.loads(out.export_text())
 
 
+@pytest.mark.long  # every command once over, which takes ten seconds
 def test_every_command_that_reports_speaks_json_with_format_json(tmp_path) -> None:
     facts = ROOT / "examples" / "drug_developer" / "yantai.json"
     profile = str(ROOT / "examples" / "profiles" / "yantai_class1_drug.json")
