@@ -8,14 +8,13 @@ from typing import Any
 
 import attrs
 
+from pol.compiler.examples import OFFERED
 from pol.compiler.profile import Policy, ProfileError
 from pol.compiler.runtime import FEN, ClauseResult, Evaluation, FactsError, few, format_money, unknown_field
 from pol.compiler.validity import standing
 from pol.dsl import ast
 
 PROJECT_FIELDS = ("project", "description", "as_of", "facts", "policies")
-# The results a comparison shows: what is offered, and what is offered once facts are given.
-OFFERED = ("granted", "discretionary", "case_by_case")
 
 
 @attrs.frozen

@@ -126,8 +126,8 @@ class TotalOutcome:
     explanation: list[str]
 
 
-# The results a document example's explanation lists: those with an amount, or one to be decided.
-_OFFERED = ("granted", "discretionary", "case_by_case")
+# What is offered: a result with an amount, or one to be decided (a comparison and a document example list these).
+OFFERED = ("granted", "discretionary", "case_by_case")
 
 
 def describe_total(determined: Decimal, maximum: Decimal) -> str:
@@ -164,7 +164,7 @@ def run_policy_examples(policy: CheckedPolicy, module: types.ModuleType) -> list
     out = []
     for ex in policy.examples:
         ev = module.evaluate(example_facts(ex), as_of=example_date(policy), validated=True)
-        lines = [f"{r.id}：{describe_result(r)}" for r in ev.results if r.status in _OFFERED] + list(ev.notes)
+        lines = [f"{r.id}：{describe_result(r)}" for r in ev.results if r.status in OFFERED] + list(ev.notes)
         out.append(total_outcome(ex, ev.determined, ev.maximum, lines))
     return out
 

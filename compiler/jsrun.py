@@ -15,6 +15,7 @@ import attrs
 
 from pol.compiler.backends import js
 from pol.compiler.examples import (
+    OFFERED,
     Outcome,
     TotalOutcome,
     describe_result,
@@ -142,9 +143,7 @@ def run_policy_examples(compiled: Compiled) -> list[TotalOutcome]:
     for ex, text in zip(policy.examples, run([compiled], cases) if cases else [], strict=True):
         doc = json.loads(text)
         read = [(c["id"], JsonResult.read(c)) for c in doc["clauses"]]
-        lines = [
-            f"{i}：{describe_result(r)}" for i, r in read if r.status in ("granted", "discretionary", "case_by_case")
-        ]
+        lines = [f"{i}：{describe_result(r)}" for i, r in read if r.status in OFFERED]
         totals = doc["totals"]
         out.append(
             total_outcome(ex, Decimal(totals["determined"]), Decimal(totals["maximum"]), lines + totals["explanation"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import operator
 import types
 from decimal import Decimal
 from pathlib import Path
@@ -459,12 +460,12 @@ class _Sums:
 
 
 _COMPARE = {
-    ">=": lambda a, b: a >= b,
-    ">": lambda a, b: a > b,
-    "<=": lambda a, b: a <= b,
-    "<": lambda a, b: a < b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 
 

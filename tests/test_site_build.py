@@ -234,6 +234,15 @@ def browser():
         b.close()
 
 
+def _wait_for_search_index(page) -> None:
+    """Wait until the theme's search worker has built its index (it says 初始化 until then)."""
+    page.wait_for_function(
+        "() => { const m = document.querySelector('.md-search-result__meta');"
+        " return m && m.textContent && !m.textContent.includes('初始化'); }",
+        timeout=120_000,
+    )
+
+
 def test_search_for_a_chinese_term_finds_the_policy_pages(browser, served: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -246,11 +255,7 @@ def test_search_for_a_chinese_term_finds_the_policy_pages(browser, served: str) 
     # events, so the query ran only if the index became ready after the typing: on a busy machine it
     # did, on an idle one it did not, and retyping could not help. So: wait for the index, enter the
     # query, press a key that changes nothing, and wait for the answer itself rather than a fixed time.
-    page.wait_for_function(
-        "() => { const m = document.querySelector('.md-search-result__meta');"
-        " return m && m.textContent && !m.textContent.includes('初始化'); }",
-        timeout=120_000,
-    )
+    _wait_for_search_index(page)
     page.fill("input.md-search__input", "临床试验")
     page.keyboard.press("End")
     page.wait_for_function(
@@ -390,11 +395,7 @@ def test_search_results_have_no_serious_accessibility_violations(browser, served
     if viewport is PHONE:
         page.click("label.md-header__button[for='__search']")
     page.click("input.md-search__input")
-    page.wait_for_function(
-        "() => { const m = document.querySelector('.md-search-result__meta');"
-        " return m && m.textContent && !m.textContent.includes('初始化'); }",
-        timeout=120_000,
-    )
+    _wait_for_search_index(page)
     page.fill("input.md-search__input", "临床试验")
     page.keyboard.press("End")
     page.wait_for_function("() => !!document.querySelector('.md-search-result__link')", timeout=60_000)
@@ -453,11 +454,7 @@ def test_the_site_opened_from_disk_links_and_searches(browser, site: Path) -> No
     assert page.locator("h1").first.inner_text().startswith("烟台市促进生物医药产业高质量发展的若干政策")
     page.goto((site / "index.html").as_uri())
     page.click("input.md-search__input")
-    page.wait_for_function(
-        "() => { const m = document.querySelector('.md-search-result__meta');"
-        " return m && m.textContent && !m.textContent.includes('初始化'); }",
-        timeout=120_000,
-    )
+    _wait_for_search_index(page)
     page.fill("input.md-search__input", "临床试验")
     page.keyboard.press("End")
     page.wait_for_function(
@@ -525,11 +522,7 @@ def test_citizens_queries_find_the_right_clause_among_the_first_three(browser, s
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(served)
     page.click("input.md-search__input")
-    page.wait_for_function(
-        "() => { const m = document.querySelector('.md-search-result__meta');"
-        " return m && m.textContent && !m.textContent.includes('初始化'); }",
-        timeout=120_000,
-    )
+    _wait_for_search_index(page)
     ranks = {}
     for query, answers in QUERIES.items():
         # Clear the results first, so what is read next is this query's answer, not the last one's.
