@@ -302,6 +302,8 @@ class Measure:
     waivers: tuple[Waiver, ...]
     span: Span
     id_span: Span
+    # 共同条件: the text states conditions every clause shares; its plain reading, empty when the original says it.
+    general: Text | None = None
 
 
 # ---------------------------------------------------------------- declarations

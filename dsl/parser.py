@@ -498,6 +498,16 @@ class _Builder(Transformer[Token, Any]):
         }
         what = "measure" if measure else "clause"
         for kind, value, span in items:
+            if not measure and kind == "general":
+                self.diagnostics.append(
+                    error(
+                        "POL104",
+                        "'general' cannot appear in a clause; it marks a measure whose text every clause shares",
+                        span,
+                        "put it on the measure that states the common conditions (支持对象, 适用范围)",
+                    )
+                )
+                continue
             if measure and kind in _CLAUSE_ONLY:
                 self.diagnostics.append(
                     error(
@@ -517,6 +527,16 @@ class _Builder(Transformer[Token, Any]):
             else:
                 single[kind] = value
         span = self._span(meta)
+        general = single.get("general")
+        if general is not None and not general.value and single.get("original") is None:
+            self.diagnostics.append(
+                error(
+                    "POL104",
+                    f"measure '{id_token.value}' is marked general but states nothing: it has no original",
+                    general.span,
+                    'give its original, or say the common conditions plainly: general "…"',
+                )
+            )
         if measure:
             return ast.Measure(
                 id=id_token.value,
@@ -530,6 +550,7 @@ class _Builder(Transformer[Token, Any]):
                 waivers=tuple(many["waive"]),
                 span=span,
                 id_span=self._tspan(id_token),
+                general=general,
             )
         return ast.Clause(
             id=id_token.value,
@@ -590,6 +611,10 @@ class _Builder(Transformer[Token, Any]):
     def exclusive(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         reason = self._text(c[0]) if c else ast.Text(value="", span=self._span(meta))
         return ("exclusive", reason, self._span(meta))
+
+    def general(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        reading = self._text(c[0]) if c else ast.Text(value="", span=self._span(meta))
+        return ("general", reading, self._span(meta))
 
     def stage(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("stage", tuple(ast.Name(id=t.value, span=self._tspan(t)) for t in c), self._span(meta))
