@@ -194,8 +194,9 @@ class Cli:
     def docs(self, args: argparse.Namespace) -> int:
         from pol.compiler.compare import compare
         from pol.compiler.diff import diff
-        from pol.compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files, site_slug
+        from pol.compiler.site.build import DEFAULT_SITE_NAME, SitePolicy, read_guide, site_files
         from pol.compiler.site.comparison import comparison_page
+        from pol.compiler.site.paths import clashing_clauses, site_slug
         from pol.compiler.site.revision import revision_page
 
         inputs = [*args.paths, *(args.guide or []), *(args.compare or [])]
@@ -213,6 +214,11 @@ class Cli:
             slug = site_slug(_module_name(Path(c.source.path)))
             if any(p.slug.casefold() == slug.casefold() for p in policies):
                 return self.fail(f"two policies would both be written as policies/{slug}.md; rename one file")
+            for a, b in clashing_clauses(c.policy.provisions):
+                return self.fail(
+                    f"{c.source.path}: clauses {a} and {b} differ only in case, so their pages would be one file "
+                    "on Windows and macOS; rename one"
+                )
             outcomes = run_examples(c.policy, load_evaluator(python_source(c)))
             failed = [o for o in outcomes if not o.passed]
             if failed:

@@ -26,6 +26,22 @@ def unit_of(ty: Ty) -> ir.Unit:
             assert_never(ty)
 
 
+def reads(policy: CheckedPolicy, parts: object) -> tuple[str, ...]:
+    """The inputs the parts of a clause read, in order of first use, definitions taken back to their inputs."""
+    out: list[str] = []
+
+    def visit(names: list[str]) -> None:
+        for n in reversed(names):  # names_in lists the last name first
+            if n in policy.lets:
+                visit(names_in(policy.lets[n][1].expr))
+            elif n in policy.inputs and n not in out:
+                out.append(n)
+
+    for part in parts:  # type: ignore[attr-defined]
+        visit(names_in(part))
+    return tuple(out)
+
+
 class Lowering:
     """Walks one checked policy; `program()` gives its lowered form."""
 
@@ -148,19 +164,7 @@ class Lowering:
         )
 
     def reads(self, node: object) -> tuple[str, ...]:
-        """The inputs a part of a clause reads, in order of first use, definitions taken back to their inputs."""
-        out: list[str] = []
-
-        def visit(names: list[str]) -> None:
-            for n in reversed(names):  # names_in lists the last name first
-                if n in self.p.lets:
-                    visit(names_in(self.p.lets[n][1].expr))
-                elif n in self.p.inputs and n not in out:
-                    out.append(n)
-
-        for part in node:  # type: ignore[attr-defined]
-            visit(names_in(part))
-        return tuple(out)
+        return reads(self.p, node)
 
     # ------------------------------------------------------------ the program
 

@@ -71,8 +71,8 @@ def hover_text(policy: CheckedPolicy, word: str) -> str | None:
     for c in policy.clauses:
         if c.id == word:
             from pol.compiler.inventory import inventory
-            from pol.compiler.site.policy_page import maximum
             from pol.compiler.site.prose import clause_reading
+            from pol.compiler.site.provision import maximum
 
             parts = [f"**条款 {c.id}**" + (f"（{c.article}）" if c.article else "")]
             if c.title:

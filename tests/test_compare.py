@@ -75,8 +75,8 @@ def test_project_problems_are_named_by_their_place(policies) -> None:
 
 def test_page_links_each_amount_to_its_clause(policies) -> None:
     page = comparison_page(compare(_raw(), policies), {k: k for k in policies})
-    assert "| 新药临床研究 | 应得 2000万元（[二\\(一\\)1](../policies/yantai.md#创新药研发)） |" in page
-    assert "**最高 3000万元**（[5](../policies/jiangsu.md#一类创新药研发)）" in page
+    assert "| 新药临床研究 | 应得 2000万元（[二\\(一\\)1](../policies/yantai/创新药研发.md)） |" in page
+    assert "**最高 3000万元**（[5](../policies/jiangsu/一类创新药研发.md)）" in page
     assert "    - 该产品实际研发费用 8000万元 × 20% = 1600万元" in page
     plain = comparison_page(compare(_raw(), policies))
     assert "](" not in plain and "应得 2000万元（二\\(一\\)1）" in plain

@@ -87,8 +87,8 @@ def test_a_policy_that_supersedes_another_gets_a_revision_page(tmp_path) -> None
     assert "## 修改：质量标杆奖励（9）" in page
     assert "| 国家级 | 最高 100万元（金额由主管部门确定） | 最高 80万元（金额由主管部门确定） |" in page
     assert page.count("## ") == 2  # the header and the one clause changed; nothing else differs
-    policy_page = (tmp_path / "site" / "docs" / "policies" / "liaocheng.md").read_text(encoding="utf-8")
-    assert "[修订对照](../revisions/liaocheng.md)" in policy_page
+    policy_page = (tmp_path / "site" / "docs" / "policies" / "liaocheng" / "index.md").read_text(encoding="utf-8")
+    assert "[修订对照](../../revisions/liaocheng.md)" in policy_page
     assert '"修订对照":' in (tmp_path / "site" / "mkdocs.yml").read_text(encoding="utf-8")
 
 

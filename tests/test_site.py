@@ -18,9 +18,11 @@ from hypothesis import strategies as st
 from pol.compiler.cli import main
 from pol.compiler.examples import run_examples
 from pol.compiler.pipeline import compile_file, compile_text, load_evaluator, python_source
+from pol.compiler.site import paths
 from pol.compiler.site.markdown import escape, fence, inline
 from pol.compiler.site.policy_page import PolicyPage
 from pol.compiler.site.prose import clause_reading
+from pol.compiler.site.provision import how_to_apply
 from pol.compiler.validity import end_of_term, standing
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
@@ -34,6 +36,7 @@ EXTENSIONS = [
     "pymdownx.details",
     "pymdownx.superfences",
     "pymdownx.highlight",
+    "md_in_html",
 ]
 
 
@@ -41,7 +44,7 @@ def _page(name: str) -> PolicyPage:
     compiled = compile_file(POLICIES / f"{name}.pol")
     assert compiled.ok
     outcomes = run_examples(compiled.policy, load_evaluator(python_source(compiled)))
-    return PolicyPage(compiled.policy, compiled.source, outcomes, AS_OF)
+    return PolicyPage(compiled.policy, outcomes, AS_OF, name)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +122,7 @@ def test_inline_tables_for_the_comparison_page(yantai_page) -> None:
     assert "分档确定（年销售收入突破10亿元的，100万元；" in reading.sentence
 
 
-# ---------------------------------------------------------------- golden Markdown, one clause of each kind
+# ---------------------------------------------------------------- golden Markdown, a clause page of each kind
 
 KINDS = {
     "rate_with_tables": ("yantai", "创新药研发"),
@@ -130,16 +133,20 @@ KINDS = {
     "equity": ("yantai", "知识产权运营中心"),
     "case_by_case": ("yantai", "原创新药产业化一事一议"),
     "range": ("suzhou", "领军人才项目资助"),
-    "measure": ("yantai", "支持范围"),
 }
+# What the policy's overview says of a measure (all of it) and of a clause (in brief, linking to its page).
+OVERVIEW = {"measure": ("yantai", "支持范围"), "clause_summary": ("yantai", "创新药研发")}
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", sorted(KINDS) + sorted(OVERVIEW))
 def test_clause_markdown_matches_golden(kind: str, yantai_page, suzhou_page) -> None:
     # Regenerate with: POL_UPDATE_GOLDEN=1 python -m pytest tests/test_site.py
-    policy, pid = KINDS[kind]
+    policy, pid = KINDS.get(kind) or OVERVIEW[kind]
     page = yantai_page if policy == "yantai" else suzhou_page
-    text = "\n".join(page.provision(_provision(page, pid))) + "\n"
+    if kind in KINDS:
+        text = page.clause_pages()[paths.clause_page(policy, pid)]
+    else:
+        text = "\n".join(page.provision(_provision(page, pid))) + "\n"
     golden = GOLDEN / f"{kind}.md"
     if os.environ.get("POL_UPDATE_GOLDEN"):
         GOLDEN.mkdir(parents=True, exist_ok=True)
@@ -148,7 +155,7 @@ def test_clause_markdown_matches_golden(kind: str, yantai_page, suzhou_page) -> 
 
 
 def test_every_example_box_shows_the_evaluators_result(yantai_page) -> None:
-    text = yantai_page.render()
+    text = "".join(yantai_page.clause_pages().values())
     boxes = text.count('!!! example "举例"')
     assert boxes == sum(len(c.examples) for c in yantai_page.policy.clauses)
     # The worked example of 二(一)1 at the stage cap, with the evaluator's steps.
@@ -276,7 +283,7 @@ def test_docs_writes_the_whole_project_deterministically(tmp_path: Path) -> None
     assert _docs(tmp_path / "b") == 0
     files = sorted(p.relative_to(tmp_path / "a").as_posix() for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert "mkdocs.yml" in files and "docs/index.md" in files and "docs/guide/language.md" in files
-    assert {f"docs/policies/{p.stem}.md" for p in POLICIES.glob("*.pol")} <= set(files)
+    assert {f"docs/policies/{p.stem}/index.md" for p in POLICIES.glob("*.pol")} <= set(files)
     for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     config = (tmp_path / "a" / "mkdocs.yml").read_text(encoding="utf-8")
@@ -319,8 +326,8 @@ clause 补助 "一 <i>" {
     compiled = compile_text(source, "hostile.pol")
     assert compiled.ok, compiled.diagnostics
     outcomes = run_examples(compiled.policy, load_evaluator(python_source(compiled)))
-    text = PolicyPage(compiled.policy, compiled.source, outcomes, AS_OF).render()
-    body = _render(text.split("??? abstract")[0])  # the code block is Pygments' job, tested by the site build
+    page = PolicyPage(compiled.policy, outcomes, AS_OF, "hostile")
+    body = _render(page.render() + "".join(page.clause_pages().values()))
     assert "<script" not in body and "<img" not in body and "<b>" not in body and "<i>" not in body
     assert "javascript:" not in re.sub(r">[^<]*<", "><", body)  # only in text, never in an attribute
     assert "onclick" not in re.sub(r">[^<]*<", "><", body)
@@ -349,9 +356,9 @@ def test_index_by_stage_lists_clauses_and_measures(docs) -> None:
     from pol.compiler.site.indexes import by_stage
 
     clinical = _section(by_stage(docs), "临床试验")
-    assert "[支持开展临床试验](policies/yantai.md#临床试验机构支持)" in clinical
-    assert "[新药进入临床试验阶段一次性资助](policies/suzhou.md#进入临床试验资助)" in clinical
-    assert "[临床资源](policies/suzhou.md#临床资源)" in clinical  # a measure, 第九条
+    assert "[支持开展临床试验](policies/yantai/临床试验机构支持.md)" in clinical
+    assert "[新药进入临床试验阶段一次性资助](policies/suzhou/进入临床试验资助.md)" in clinical
+    assert "[临床资源](policies/suzhou/index.md#临床资源)" in clinical  # a measure, 第九条
     assert "落地生产扶持" not in clinical
 
 
@@ -359,7 +366,7 @@ def test_index_by_beneficiary(docs) -> None:
     from pol.compiler.site.indexes import by_beneficiary
 
     parks = _section(by_beneficiary(docs), "园区")
-    assert "policies/yantai.md#园区亩产税收奖励" in parks and "policies/yantai.md#创新药研发" not in parks
+    assert "policies/yantai/园区亩产税收奖励.md" in parks and "policies/yantai/创新药研发.md" not in parks
 
 
 def test_largest_grants_are_in_descending_order(docs) -> None:
@@ -368,14 +375,14 @@ def test_largest_grants_are_in_descending_order(docs) -> None:
     rows = [line for line in largest(docs).splitlines() if re.match(r"\| \d+ \|", line)]
     # 一事一议 with a stated maximum of 1亿元: Yantai 十(二) 原创新药, Jiangsu 21 顶尖人才.
     assert "1亿元" in rows[0] and "1亿元" in rows[1]
-    assert {"原创新药产业化一事一议", "顶尖人才项目资助"} == {re.search(r"#(\w+)\)", r).group(1) for r in rows[:2]}
+    assert {"原创新药产业化一事一议", "顶尖人才项目资助"} == {re.search(r"/(\w+)\.md\)", r).group(1) for r in rows[:2]}
     assert "6000万元" in rows[2]  # Suzhou 第十九条 地区总部, 实收资本的1%~3%, 最高6000万元
 
 
 def test_comparison_matrix_counts_clauses_by_stage(docs) -> None:
     from pol.compiler.site.indexes import compare
 
-    yantai = next(line for line in compare(docs).splitlines() if "(policies/yantai.md)" in line)
+    yantai = next(line for line in compare(docs).splitlines() if "(policies/yantai/index.md)" in line)
     cells = [c.strip() for c in yantai.strip("|").split("|")]
     # 临床试验: 二(一)1 (stage cap 2000万元), 二(一)2 (300万元), 二(一)3 (200万元).
     assert cells[1] == "现行有效" and cells[4] == "3 项资金，最高 2000万元"
@@ -390,10 +397,10 @@ def test_finder_pages_list_policies_in_force_apart_from_the_rest() -> None:
     docs = documents(items, datetime.date(2026, 11, 22))  # Jiangsu expired on 2024-12-31
     stage = by_stage(docs)
     current, _, rest = stage.partition("\n## 已失效、尚未施行或征求意见稿的政策\n")
-    assert "policies/jiangsu.md" not in current and "policies/yantai.md" in current
-    assert "| 已失效（2024年12月31日到期） |" in rest and "policies/jiangsu.md#一类创新药研发" in rest
+    assert "policies/jiangsu/" not in current and "policies/yantai/" in current
+    assert "| 已失效（2024年12月31日到期） |" in rest and "policies/jiangsu/一类创新药研发.md" in rest
     ranking = largest(docs)
-    assert "policies/jiangsu.md" not in ranking and "不参与排名" in ranking
+    assert "policies/jiangsu/" not in ranking and "不参与排名" in ranking
     assert "| 已失效（2024年12月31日到期） |" in compare(docs)
 
 
@@ -419,8 +426,8 @@ def test_limit_lines_say_their_scope_once_and_what_they_are_net_of(tmp_path) -> 
     from pol.compiler.cli import main
 
     assert main(["docs", str(POLICIES / "suzhou.pol"), str(POLICIES / "jiangsu.pol"), "--out", str(tmp_path)]) == 0
-    suzhou = (tmp_path / "docs" / "policies" / "suzhou.md").read_text(encoding="utf-8")
-    jiangsu = (tmp_path / "docs" / "policies" / "jiangsu.md").read_text(encoding="utf-8")
+    suzhou = (tmp_path / "docs" / "policies" / "suzhou" / "index.md").read_text(encoding="utf-8")
+    jiangsu = (tmp_path / "docs" / "policies" / "jiangsu" / "index.md").read_text(encoding="utf-8")
     assert (
         "本文件各条款：单个企业每年资助总额最高不超过8000万元（扣除本企业本年度已获本文件各条资助合计后的余额）（第五条）"
         in suzhou
@@ -439,17 +446,20 @@ def test_a_clause_carries_the_other_spellings_of_its_terms_for_search() -> None:
 
 
 def test_each_clause_says_how_to_apply_and_what_the_text_leaves_unsaid(yantai_page, suzhou_page) -> None:
-    box = yantai_page.how_to_apply(_provision(yantai_page, "项目引进奖励"))
-    assert box[0] == '!!! info "如何申请"'
-    assert "    - 申报材料：全额投资证明" in box  # the clause's own: 提供全额投资证明后
+    box = how_to_apply(yantai_page.policy, _provision(yantai_page, "项目引进奖励"))
+    assert "- 申报材料：全额投资证明" in box  # the clause's own: 提供全额投资证明后
     # The document's: its lead departments write the detailed rules.
-    assert any(line.startswith("    - 申报程序：责任部门列第一位的为牵头部门") for line in box)
-    assert "    - 申报时间：原文未规定，请咨询市市场监管局" in box  # silent: ask the clause's lead department
-    assert "    - 受理部门：市市场监管局（牵头单位）" in box
+    assert any(line.startswith("- 申报程序：责任部门列第一位的为牵头部门") for line in box)
+    assert "- 申报时间：原文未规定，请咨询市市场监管局" in box  # silent: ask the clause's lead department
+    assert "- 受理部门：市市场监管局（牵头单位）" in box
     # Suzhou says how grants are decided for every article, and names no lead per clause.
-    box = suzhou_page.how_to_apply(_provision(suzhou_page, "重大专项配套资助"))
-    assert any(line.startswith("    - 申报程序：经苏州市推进生物医药产业集聚发展领导小组认定后") for line in box)
-    assert "    - 申报材料：原文未规定，请咨询市科技局" in box
+    box = how_to_apply(suzhou_page.policy, _provision(suzhou_page, "重大专项配套资助"))
+    assert any(line.startswith("- 申报程序：经苏州市推进生物医药产业集聚发展领导小组认定后") for line in box)
+    assert "- 申报材料：原文未规定，请咨询市科技局" in box
+    # Every clause's page has the section.
+    assert all(
+        '\n## 如何申请 {#如何申请 data-search-exclude=""}\n' in text for text in yantai_page.clause_pages().values()
+    )
 
 
 def test_application_items_belong_to_clauses() -> None:
@@ -460,8 +470,7 @@ def test_application_items_belong_to_clauses() -> None:
         source + 'input 费用: money\nclause c "一" { 联系方式: "0535-1234567"  grant 费用 × 10% }\n', "p.pol"
     )
     assert compiled.ok
-    page = PolicyPage(compiled.policy, compiled.source, [], AS_OF)
-    box = page.how_to_apply(compiled.policy.clauses[0])
-    assert "    - 联系方式：0535\\-1234567" in box  # escaped for Markdown
-    assert "    - 申报材料：原文未规定，请咨询发文机关" in box  # no lead, no office, no issuer named
-    assert "    - 政策原文：<https://example.gov.cn/p.html>" in box
+    box = how_to_apply(compiled.policy, compiled.policy.clauses[0])
+    assert "- 联系方式：0535\\-1234567" in box  # escaped for Markdown
+    assert "- 申报材料：原文未规定，请咨询发文机关" in box  # no lead, no office, no issuer named
+    assert "- 政策原文：<https://example.gov.cn/p.html>" in box

@@ -6,8 +6,12 @@ import datetime
 
 from pol.compiler.compare import Cell, Comparison, times
 from pol.compiler.runtime import format_money
+from pol.compiler.site import paths
 from pol.compiler.site.markdown import inline, paragraphs, table
-from pol.compiler.site.policy_page import heading_title
+from pol.compiler.site.provision import heading_title
+
+# Where comparison pages sit under docs/, for their links.
+PAGE = "compare/project.md"
 
 
 def comparison_page(
@@ -19,10 +23,11 @@ def comparison_page(
     """
 
     def policy_name(key: str, title: str) -> str:
-        return f"[{inline(title)}](../policies/{slugs[key]}.md)" if slugs else inline(title)
+        return f"[{inline(title)}]({paths.relative(paths.policy_page(slugs[key]), PAGE)})" if slugs else inline(title)
 
     def cell(key: str, c: Cell, count: int, best: object) -> str:
-        ref = f"[{inline(c.reference)}](../policies/{slugs[key]}.md#{c.clause.id})" if slugs else inline(c.reference)
+        target = paths.relative(paths.clause_page(slugs[key], c.clause.id), PAGE) if slugs else None
+        ref = f"[{inline(c.reference)}]({target})" if target else inline(c.reference)
         ref += inline(times(count))
         text = inline(c.text)
         return f"**{text}**（{ref}）" if best is not None and c.value == best else f"{text}（{ref}）"

@@ -12,9 +12,10 @@ import attrs
 from pol.compiler.checker import BENEFICIARIES, STAGES, CheckedPolicy
 from pol.compiler.inventory import KINDS, Entry, Inventory, annual_text, inventory
 from pol.compiler.runtime import format_money
+from pol.compiler.site import paths
 from pol.compiler.site.markdown import inline, table
-from pol.compiler.site.policy_page import heading_title, maximum
 from pol.compiler.site.prose import clause_reading
+from pol.compiler.site.provision import heading_title, maximum
 from pol.compiler.validity import standing
 from pol.dsl import ast
 
@@ -50,8 +51,13 @@ class Document:
     def issuer(self) -> str:
         return str(self.policy.header.get("issuer", "—"))
 
-    def link(self, p: ast.Clause | ast.Measure, prefix: str = "") -> str:
-        return f"[{heading_title(p)}]({prefix}policies/{self.slug}.md#{p.id})"
+    def link(self, p: ast.Clause | ast.Measure, page: str = "index.md") -> str:
+        """A link, written on `page`, to a clause's own page or to a measure on the policy's page."""
+        if isinstance(p, ast.Clause):
+            target = paths.clause_page(self.slug, p.id)
+        else:
+            target = f"{paths.policy_page(self.slug)}#{p.id}"
+        return f"[{heading_title(p)}]({paths.relative(target, page)})"
 
     def entry(self, p: ast.Clause | ast.Measure) -> Entry:
         return self.entries[p.id]
@@ -84,7 +90,7 @@ def _not_current(docs: list[Document], keep: Callable[[ast.Clause | ast.Measure]
 
 
 def _doc_link(d: Document) -> str:
-    return f"[{inline(d.title)}](policies/{d.slug}.md)"
+    return f"[{inline(d.title)}]({paths.policy_page(d.slug)})"
 
 
 def home(docs: list[Document], as_of: datetime.date, site_name: str) -> str:

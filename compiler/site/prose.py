@@ -27,9 +27,10 @@ class Table:
 class SiteReading(Reading):
     """Reads a clause's expressions for citizens: yes/no facts by their labels, tables as references to 表 N."""
 
-    def __init__(self, policy: CheckedPolicy, inline_tables: bool = False):
+    def __init__(self, policy: CheckedPolicy, inline_tables: bool = False, brief: bool = False):
         self.policy = policy
         self.inline_tables = inline_tables
+        self.brief = brief  # tables named by what decides them, and left to the clause's page
         self.tables: list[Table] = []
         self.caption = "金额"
 
@@ -67,6 +68,9 @@ class SiteReading(Reading):
     def table(self, e: ast.ByTable | ast.Tiers) -> str:
         if self.inline_tables:
             return super().table(e)
+        if self.brief:
+            how = "分档确定" if isinstance(e, ast.Tiers) else f"按{'和'.join(self._flatten(e)[0])}确定"
+            return f"{self.caption}（{how}）"
         number = len(self.tables) + 1
         t = Table(number, self.caption, [], [])
         self.tables.append(t)  # numbered before any table nested inside it
@@ -108,12 +112,15 @@ class ClauseReading:
     tables: list[Table]
 
 
-def clause_reading(policy: CheckedPolicy, c: ast.Clause, inline_tables: bool = False) -> ClauseReading:
+def clause_reading(
+    policy: CheckedPolicy, c: ast.Clause, inline_tables: bool = False, brief: bool = False
+) -> ClauseReading:
     """Read a clause as one plain Chinese sentence: who, on what conditions, gets what, within which caps.
 
-    Tables are set out separately as 表 N, or read into the sentence when `inline_tables` is set.
+    Tables are set out separately as 表 N, read into the sentence when `inline_tables` is set, or only named
+    by what decides them when `brief` is (a summary that links to the clause's page).
     """
-    r = SiteReading(policy, inline_tables)
+    r = SiteReading(policy, inline_tables, brief)
     who = BENEFICIARIES.get(c.beneficiary.id, c.beneficiary.id) if c.beneficiary else "申请人"
     if c.parties:
         who += "（" + "、".join(p.value for p in c.parties) + "各自计算）"
@@ -168,7 +175,7 @@ def _grant(r: SiteReading, g: ast.Grant) -> str:
         case "up_to":
             assert g.value is not None
             r.caption = "金额"
-            return f"给予最高{r.expr(g.value)}的{what}，具体金额由主管部门审定"
+            return f"给予最高不超过{r.expr(g.value)}的{what}，具体金额由主管部门审定"
         case "range":
             assert g.low is not None and g.high is not None
             r.caption = "金额"

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pol.compiler.diff import PolicyDiff
+from pol.compiler.site import paths
 from pol.compiler.site.markdown import inline, table
 
 _KINDS = {"added": "新增", "removed": "删除", "changed": "修改"}
+
+
+def _policy(slug: str) -> str:
+    return paths.relative(paths.policy_page(slug), "revisions/page.md")
 
 
 def revision_page(old: tuple[str, str], new: tuple[str, str], change: PolicyDiff) -> str:
@@ -14,7 +19,7 @@ def revision_page(old: tuple[str, str], new: tuple[str, str], change: PolicyDiff
     lines = [
         f"# 修订对照：{inline(new_title)}",
         "",
-        f"[{inline(new_title)}](../policies/{new_slug}.md) 取代 [{inline(old_title)}](../policies/{old_slug}.md)。"
+        f"[{inline(new_title)}]({_policy(new_slug)}) 取代 [{inline(old_title)}]({_policy(old_slug)})。"
         "下面按条款列出两个版本的不同：新增、删除和修改的条款，修改前后的读法，以及原版本的算例在新版本下结果的变化。",
     ]
     if change.header:

@@ -129,43 +129,43 @@ INPUTS = {
 
 _LET_INPUTS = {'年亩产税收': ('园区年税收', '园区面积')}
 
-_C1 = rt.Clause('创新药研发', '二(一)1', '支持创新药研发', '企业', None, 150, ())
-_C2 = rt.Clause('创新医疗器械研发', '二(一)2', '支持创新医疗器械研发', '企业', None, 190, ())
-_C3 = rt.Clause('临床试验机构支持', '二(一)3', '支持开展临床试验', '机构', None, 212, ())
-_C4 = rt.Clause('落地生产扶持', '二(二)1', '鼓励创新药、仿制药、三类医疗器械落地生产', '企业', None, 233, ())
-_C5 = rt.Clause('区域总代理扶持', '二(二)2', '委托本市药品现代物流企业区域总代理', '企业', None, 268, ())
-_C6 = rt.Clause('进口药品总代理扶持', '二(二)2', '取得进口药品国内总代理', '企业', None, 289, ())
-_C7 = rt.Clause('平台设备资助', '三(一)', '鼓励社会资本参与公共服务平台建设', '平台', None, 311, ())
-_C8 = rt.Clause('平台营收突破奖励', '三(二)', '鼓励公共服务平台拓展业务', '平台', None, 333, ())
-_C9 = rt.Clause('委托双方资助', '三(三)', '鼓励利用本市公共服务平台开展业务', '企业', None, 359, ('委托方', '受托方'))
-_C10 = rt.Clause('设备投入补助', '四(一)', '设备投入补助', '企业', None, 389, ())
-_C11 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 416, ())
-_C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 453, ())
-_C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 489, ())
-_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 524, ())
-_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 559, ())
-_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 593, ())
-_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 615, ())
-_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 647, ())
-_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 671, ())
-_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 693, ())
-_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 723, ())
-_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 760, ())
-_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 781, ())
-_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 803, ())
-_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 861, ())
-_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 874, ())
-_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 887, ())
-_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 906, ())
-_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 941, ())
-_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 968, ())
-_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 1000, ())
-_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 1013, ())
-_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 1028, ())
+_C1 = rt.Clause('创新药研发', '二(一)1', '支持创新药研发', '企业', None, 151, ())
+_C2 = rt.Clause('创新医疗器械研发', '二(一)2', '支持创新医疗器械研发', '企业', None, 191, ())
+_C3 = rt.Clause('临床试验机构支持', '二(一)3', '支持开展临床试验', '机构', None, 213, ())
+_C4 = rt.Clause('落地生产扶持', '二(二)1', '鼓励创新药、仿制药、三类医疗器械落地生产', '企业', None, 234, ())
+_C5 = rt.Clause('区域总代理扶持', '二(二)2', '委托本市药品现代物流企业区域总代理', '企业', None, 269, ())
+_C6 = rt.Clause('进口药品总代理扶持', '二(二)2', '取得进口药品国内总代理', '企业', None, 290, ())
+_C7 = rt.Clause('平台设备资助', '三(一)', '鼓励社会资本参与公共服务平台建设', '平台', None, 312, ())
+_C8 = rt.Clause('平台营收突破奖励', '三(二)', '鼓励公共服务平台拓展业务', '平台', None, 334, ())
+_C9 = rt.Clause('委托双方资助', '三(三)', '鼓励利用本市公共服务平台开展业务', '企业', None, 360, ('委托方', '受托方'))
+_C10 = rt.Clause('设备投入补助', '四(一)', '设备投入补助', '企业', None, 390, ())
+_C11 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 417, ())
+_C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 454, ())
+_C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 490, ())
+_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 525, ())
+_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 560, ())
+_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 594, ())
+_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 616, ())
+_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 648, ())
+_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 672, ())
+_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 694, ())
+_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 724, ())
+_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 761, ())
+_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 782, ())
+_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 804, ())
+_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 862, ())
+_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 875, ())
+_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 888, ())
+_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 907, ())
+_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 942, ())
+_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 969, ())
+_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 1001, ())
+_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 1014, ())
+_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 1029, ())
 
 
 def _table_2(f, t):
-    # yantai.pol:162  by 新药类别
+    # yantai.pol:163  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K2
@@ -177,7 +177,7 @@ def _table_2(f, t):
 
 
 def _table_3(f, t):
-    # yantai.pol:163  by 新药类别
+    # yantai.pol:164  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K4
@@ -189,7 +189,7 @@ def _table_3(f, t):
 
 
 def _table_4(f, t):
-    # yantai.pol:164  by 新药类别
+    # yantai.pol:165  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K6
@@ -201,7 +201,7 @@ def _table_4(f, t):
 
 
 def _table_1(f, t):
-    # yantai.pol:161  by 临床阶段
+    # yantai.pol:162  by 临床阶段
     k = f['临床阶段']
     if k in ('I期',):
         v = _table_2(f, t)
@@ -215,7 +215,7 @@ def _table_1(f, t):
 
 
 def _table_5(f, t):
-    # yantai.pol:166  by 新药类别
+    # yantai.pol:167  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K8
@@ -227,7 +227,7 @@ def _table_5(f, t):
 
 
 def _table_6(f, t):
-    # yantai.pol:245  by 落地品种类别
+    # yantai.pol:246  by 落地品种类别
     k = f['落地品种类别']
     if k in ('一类新药',):
         v = _K13
@@ -245,7 +245,7 @@ def _table_6(f, t):
 
 
 def _tiers_7(f, t):
-    # yantai.pol:500  the highest tier reached applies
+    # yantai.pol:501  the highest tier reached applies
     if (f['实缴注册资金'] >= _K7):
         return t.tier(2, '实缴注册资金1000万美元以上', t.least((t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K21, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), _K2,), ((None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)),), ('money', 'CNY', None)), ('money', 'CNY', None))
     if (f['实缴注册资金'] >= _K14):
@@ -254,7 +254,7 @@ def _tiers_7(f, t):
 
 
 def _tiers_8(f, t):
-    # yantai.pol:534  the highest tier reached applies
+    # yantai.pol:535  the highest tier reached applies
     if (f['年销售收入'] > _K22):
         return t.tier(3, '年销售收入突破50亿元', _K14, ('money', 'CNY', None))
     if (f['年销售收入'] > _K23):
@@ -265,7 +265,7 @@ def _tiers_8(f, t):
 
 
 def _table_9(f, t):
-    # yantai.pol:570  by 销售年度
+    # yantai.pol:571  by 销售年度
     k = f['销售年度']
     if k in (_K21,):
         v = t.mul(f['年销售收入'], _K25, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
@@ -279,7 +279,7 @@ def _table_9(f, t):
 
 
 def _tiers_10(f, t):
-    # yantai.pol:702  the highest tier reached applies
+    # yantai.pol:703  the highest tier reached applies
     if ((f['项目实际投资额'] >= _K30) and (f['设备购置资金'] >= _K13)):
         return t.tier(2, '项目实际投资额1亿元以上，且设备购置资金5000万元以上', _K31, ('money', 'CNY', None))
     if ((f['项目实际投资额'] >= _K13) and (f['设备购置资金'] >= _K8)):
@@ -288,7 +288,7 @@ def _tiers_10(f, t):
 
 
 def _tiers_11(f, t):
-    # yantai.pol:732  the highest tier reached applies
+    # yantai.pol:733  the highest tier reached applies
     if (f['年亩产税收'] >= _K3):
         return t.tier(3, '年亩产税收100万元/亩以上', t.mul(_K29, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
     if (f['年亩产税收'] >= _K32):
@@ -311,14 +311,14 @@ def _lets(f):
 
 
 def _clause_1(f, t):
-    # yantai.pol:150  二(一)1 支持创新药研发
+    # yantai.pol:151  二(一)1 支持创新药研发
     c = _C1
     try:
-        # yantai.pol:160  grant
+        # yantai.pol:161  grant
         v = t.mul(f['临床研发费用'], _K1, ('临床研发费用', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:161  cap
+        # yantai.pol:162  cap
         v = t.cap(v, _table_1(f, rt.QUIET), '本阶段上限')
-        # yantai.pol:166  cap
+        # yantai.pol:167  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_table_5(f, ct), f['该品种已获研发扶持'], (None, ('money', 'CNY', None)), ('该品种已获研发扶持', ('money', 'CNY', None)), ('money', 'CNY', None)), '单品种累计上限余额', ct)
     except KeyError as e:
@@ -330,10 +330,10 @@ def _clause_1(f, t):
 
 
 def _clause_2(f, t):
-    # yantai.pol:190  二(一)2 支持创新医疗器械研发
+    # yantai.pol:191  二(一)2 支持创新医疗器械研发
     c = _C2
     missing = set()
-    # yantai.pol:199
+    # yantai.pol:200
     try:
         if not t.cond((f['医疗器械类别'] == '第三类'), '医疗器械类别为第三类', (('医疗器械类别', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -342,7 +342,7 @@ def _clause_2(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:199
+    # yantai.pol:200
     try:
         if not t.cond(f['已启动临床试验'], '已启动临床试验', (('已启动临床试验', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -354,7 +354,7 @@ def _clause_2(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:200  grant
+        # yantai.pol:201  grant
         v = _K10
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -365,10 +365,10 @@ def _clause_2(f, t):
 
 
 def _clause_3(f, t):
-    # yantai.pol:212  二(一)3 支持开展临床试验
+    # yantai.pol:213  二(一)3 支持开展临床试验
     c = _C3
     missing = set()
-    # yantai.pol:219
+    # yantai.pol:220
     try:
         if not t.cond(f['临床试验机构已备案'], '临床试验机构已备案', (('临床试验机构已备案', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -377,7 +377,7 @@ def _clause_3(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:219
+    # yantai.pol:220
     try:
         if not t.cond(f['为本市企业开展创新产品临床试验'], '为本市企业开展创新产品临床试验', (('为本市企业开展创新产品临床试验', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -389,9 +389,9 @@ def _clause_3(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:220  grant
+        # yantai.pol:221  grant
         v = t.mul(f['单产品临床试验费用'], _K11, ('单产品临床试验费用', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:221  cap
+        # yantai.pol:222  cap
         ct = t.worked()
         v = t.cap(v, _K2, '单产品最高支持', ct)
     except KeyError as e:
@@ -403,10 +403,10 @@ def _clause_3(f, t):
 
 
 def _clause_4(f, t):
-    # yantai.pol:233  二(二)1 鼓励创新药、仿制药、三类医疗器械落地生产
+    # yantai.pol:234  二(二)1 鼓励创新药、仿制药、三类医疗器械落地生产
     c = _C4
     missing = set()
-    # yantai.pol:244
+    # yantai.pol:245
     try:
         if not t.cond(f['在本市落地生产结算'], '在本市落地生产结算', (('在本市落地生产结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -415,7 +415,7 @@ def _clause_4(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:244
+    # yantai.pol:245
     try:
         if not t.cond((f['持续生产年限'] >= _K12), '持续生产年限不少于3年', (('持续生产年限', ('years', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -427,9 +427,9 @@ def _clause_4(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:245  grant
+        # yantai.pol:246  grant
         v = _table_6(f, t)
-        # yantai.pol:252  offset
+        # yantai.pol:253  offset
         v = t.offset(v, f['该品种已获临床试验扶持'], '该品种已获临床试验扶持', 'offset')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -440,10 +440,10 @@ def _clause_4(f, t):
 
 
 def _clause_5(f, t):
-    # yantai.pol:268  二(二)2 委托本市药品现代物流企业区域总代理
+    # yantai.pol:269  二(二)2 委托本市药品现代物流企业区域总代理
     c = _C5
     missing = set()
-    # yantai.pol:276
+    # yantai.pol:277
     try:
         if not t.cond(f['委托本市物流企业区域总代理'], '委托本市物流企业区域总代理', (('委托本市物流企业区域总代理', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -452,7 +452,7 @@ def _clause_5(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:276
+    # yantai.pol:277
     try:
         if not t.cond((f['合同销售期限'] >= _K12), '合同销售期限不少于3年', (('合同销售期限', ('years', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -464,7 +464,7 @@ def _clause_5(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:277  grant
+        # yantai.pol:278  grant
         v = _K2
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -475,10 +475,10 @@ def _clause_5(f, t):
 
 
 def _clause_6(f, t):
-    # yantai.pol:289  二(二)2 取得进口药品国内总代理
+    # yantai.pol:290  二(二)2 取得进口药品国内总代理
     c = _C6
     missing = set()
-    # yantai.pol:296
+    # yantai.pol:297
     try:
         if not t.cond(f['取得进口药品国内总代理'], '取得进口药品国内总代理', (('取得进口药品国内总代理', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -490,7 +490,7 @@ def _clause_6(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:297  grant
+        # yantai.pol:298  grant
         v = _K5
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -501,10 +501,10 @@ def _clause_6(f, t):
 
 
 def _clause_7(f, t):
-    # yantai.pol:311  三(一) 鼓励社会资本参与公共服务平台建设
+    # yantai.pol:312  三(一) 鼓励社会资本参与公共服务平台建设
     c = _C7
     missing = set()
-    # yantai.pol:319
+    # yantai.pol:320
     try:
         if not t.cond(f['平台经认定'], '平台经认定', (('平台经认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -516,9 +516,9 @@ def _clause_7(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:320  grant
+        # yantai.pol:321  grant
         v = t.mul(f['平台设备购置总额'], _K15, ('平台设备购置总额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:321  cap
+        # yantai.pol:322  cap
         ct = t.worked()
         v = t.cap(v, _K13, '上限', ct)
     except KeyError as e:
@@ -530,10 +530,10 @@ def _clause_7(f, t):
 
 
 def _clause_8(f, t):
-    # yantai.pol:333  三(二) 鼓励公共服务平台拓展业务
+    # yantai.pol:334  三(二) 鼓励公共服务平台拓展业务
     c = _C8
     missing = set()
-    # yantai.pol:340
+    # yantai.pol:341
     try:
         if not t.cond((f['年度增值税纳税营业收入'] > _K8), '年度增值税纳税营业收入突破3000万元', (('年度增值税纳税营业收入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -542,7 +542,7 @@ def _clause_8(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:340
+    # yantai.pol:341
     try:
         if not t.cond((not f['此前已突破3000万元']), '不属于“此前已突破3000万元”', (('此前已突破3000万元', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -554,7 +554,7 @@ def _clause_8(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:341  grant
+        # yantai.pol:342  grant
         v = _K3
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -565,10 +565,10 @@ def _clause_8(f, t):
 
 
 def _clause_9(f, t):
-    # yantai.pol:359  三(三) 鼓励利用本市公共服务平台开展业务
+    # yantai.pol:360  三(三) 鼓励利用本市公共服务平台开展业务
     c = _C9
     missing = set()
-    # yantai.pol:367
+    # yantai.pol:368
     try:
         if not t.cond(f['委托经认定的本市CMO或CDMO'], '委托经认定的本市CMO或CDMO', (('委托经认定的本市CMO或CDMO', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -577,7 +577,7 @@ def _clause_9(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:367
+    # yantai.pol:368
     try:
         if not t.cond(f['与受托方无投资关系'], '与受托方无投资关系', (('与受托方无投资关系', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -589,9 +589,9 @@ def _clause_9(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:368  grant
+        # yantai.pol:369  grant
         v = t.mul(f['首次实际交易合同金额'], _K11, ('首次实际交易合同金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:369  cap
+        # yantai.pol:370  cap
         ct = t.worked()
         v = t.cap(v, _K7, '每方最高', ct)
     except KeyError as e:
@@ -603,10 +603,10 @@ def _clause_9(f, t):
 
 
 def _clause_10(f, t):
-    # yantai.pol:389  四(一) 设备投入补助
+    # yantai.pol:390  四(一) 设备投入补助
     c = _C10
     missing = set()
-    # yantai.pol:398
+    # yantai.pol:399
     try:
         if not t.cond((f['生产性设备投入'] >= _K14), '生产性设备投入500万元(含)以上', (('生产性设备投入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -618,9 +618,9 @@ def _clause_10(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:399  grant
+        # yantai.pol:400  grant
         v = t.mul(f['生产性设备投入'], _K16, ('生产性设备投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:400  cap
+        # yantai.pol:401  cap
         ct = t.worked()
         v = t.cap(v, _K7, '单个项目上限', ct)
     except KeyError as e:
@@ -632,10 +632,10 @@ def _clause_10(f, t):
 
 
 def _clause_11(f, t):
-    # yantai.pol:416  四(二) 研发型企业房租补贴
+    # yantai.pol:417  四(二) 研发型企业房租补贴
     c = _C11
     missing = set()
-    # yantai.pol:425
+    # yantai.pol:426
     try:
         if not t.cond((f['企业类型'] == '研发型企业'), '企业类型为研发型企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -644,7 +644,7 @@ def _clause_11(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:426
+    # yantai.pol:427
     try:
         if not t.cond((f['实缴注册资本'] >= _K6), '实缴注册资本2000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -653,7 +653,7 @@ def _clause_11(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:426
+    # yantai.pol:427
     try:
         if not t.cond((f['固定资产投资'] >= _K7), '固定资产投资1000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -665,9 +665,9 @@ def _clause_11(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:427  grant
+        # yantai.pol:428  grant
         v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K17,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:428  cap
+        # yantai.pol:429  cap
         ct = t.worked()
         v = t.cap(v, _K19, '每年上限', ct)
     except KeyError as e:
@@ -679,10 +679,10 @@ def _clause_11(f, t):
 
 
 def _clause_12(f, t):
-    # yantai.pol:453  四(二) 工业企业房租补贴
+    # yantai.pol:454  四(二) 工业企业房租补贴
     c = _C12
     missing = set()
-    # yantai.pol:461
+    # yantai.pol:462
     try:
         if not t.cond((f['企业类型'] == '工业企业'), '企业类型为工业企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -691,7 +691,7 @@ def _clause_12(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:462
+    # yantai.pol:463
     try:
         if not t.cond((f['实缴注册资本'] >= _K13), '实缴注册资本5000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -700,7 +700,7 @@ def _clause_12(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:462
+    # yantai.pol:463
     try:
         if not t.cond((f['固定资产投资'] >= _K6), '固定资产投资2000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -712,9 +712,9 @@ def _clause_12(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:463  grant
+        # yantai.pol:464  grant
         v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:464  cap
+        # yantai.pol:465  cap
         ct = t.worked()
         v = t.cap(v, _K3, '每年上限', ct)
     except KeyError as e:
@@ -726,10 +726,10 @@ def _clause_12(f, t):
 
 
 def _clause_13(f, t):
-    # yantai.pol:489  四(三) 外商投资研发型企业房租补贴
+    # yantai.pol:490  四(三) 外商投资研发型企业房租补贴
     c = _C13
     missing = set()
-    # yantai.pol:499
+    # yantai.pol:500
     try:
         if not t.cond((f['企业类型'] == '外商投资研发型企业'), '企业类型为外商投资研发型企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -741,7 +741,7 @@ def _clause_13(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:500  grant
+        # yantai.pol:501  grant
         v = _tiers_7(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -752,10 +752,10 @@ def _clause_13(f, t):
 
 
 def _clause_14(f, t):
-    # yantai.pol:524  四(四) 产品年销售收入首次突破奖励
+    # yantai.pol:525  四(四) 产品年销售收入首次突破奖励
     c = _C14
     missing = set()
-    # yantai.pol:533
+    # yantai.pol:534
     try:
         if not t.cond(f['产品在本市生产'], '产品在本市生产', (('产品在本市生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -767,9 +767,9 @@ def _clause_14(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:534  grant
+        # yantai.pol:535  grant
         v = _tiers_8(f, t)
-        # yantai.pol:539  topup
+        # yantai.pol:540  topup
         v = t.offset(v, f['已获晋级奖励'], '已获晋级奖励', 'topup')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -780,10 +780,10 @@ def _clause_14(f, t):
 
 
 def _clause_15(f, t):
-    # yantai.pol:559  四(五) 委托本市企业生产销售奖励
+    # yantai.pol:560  四(五) 委托本市企业生产销售奖励
     c = _C15
     missing = set()
-    # yantai.pol:569
+    # yantai.pol:570
     try:
         if not t.cond(f['委托本市企业生产'], '委托本市企业生产', (('委托本市企业生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -792,7 +792,7 @@ def _clause_15(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:569
+    # yantai.pol:570
     try:
         if not t.cond(f['销售税收在本市结算'], '销售税收在本市结算', (('销售税收在本市结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -804,9 +804,9 @@ def _clause_15(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:570  grant
+        # yantai.pol:571  grant
         v = _table_9(f, t)
-        # yantai.pol:575  cap
+        # yantai.pol:576  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_K7, f['已获委托生产奖励'], (None, ('money', 'CNY', None)), ('已获委托生产奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '3年累计上限余额', ct)
     except KeyError as e:
@@ -818,10 +818,10 @@ def _clause_15(f, t):
 
 
 def _clause_16(f, t):
-    # yantai.pol:593  四(六) 药品现代物流企业资质奖励
+    # yantai.pol:594  四(六) 药品现代物流企业资质奖励
     c = _C16
     missing = set()
-    # yantai.pol:600
+    # yantai.pol:601
     try:
         if not t.cond(f['在本市注册的药品流通企业'], '在本市注册的药品流通企业', (('在本市注册的药品流通企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -830,7 +830,7 @@ def _clause_16(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:600
+    # yantai.pol:601
     try:
         if not t.cond(f['取得省药品现代物流企业资质'], '取得省药品现代物流企业资质', (('取得省药品现代物流企业资质', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -839,7 +839,7 @@ def _clause_16(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:600
+    # yantai.pol:601
     try:
         if not t.cond(f['提升冷链运输保障能力'], '提升冷链运输保障能力', (('提升冷链运输保障能力', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -851,7 +851,7 @@ def _clause_16(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:601  grant
+        # yantai.pol:602  grant
         v = _K2
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -862,10 +862,10 @@ def _clause_16(f, t):
 
 
 def _clause_17(f, t):
-    # yantai.pol:615  四(七) 世界 500 强生物医药企业落户奖励
+    # yantai.pol:616  四(七) 世界 500 强生物医药企业落户奖励
     c = _C17
     missing = set()
-    # yantai.pol:621
+    # yantai.pol:622
     try:
         if not t.cond(f['世界500强生物医药企业'], '世界500强生物医药企业', (('世界500强生物医药企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -874,7 +874,7 @@ def _clause_17(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:621
+    # yantai.pol:622
     try:
         if not t.cond((f['落户类型'] in ('区域总部', '研发中心', '生产基地',)), '落户类型为区域总部、研发中心或生产基地', (('落户类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -886,7 +886,7 @@ def _clause_17(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:622  grant
+        # yantai.pol:623  grant
         v = _K7
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -897,10 +897,10 @@ def _clause_17(f, t):
 
 
 def _clause_18(f, t):
-    # yantai.pol:647  五(一)2 规划园区建设投资奖励
+    # yantai.pol:648  五(一)2 规划园区建设投资奖励
     c = _C18
     try:
-        # yantai.pol:657  grant
+        # yantai.pol:658  grant
         v = t.add(t.mul(f['实际到账外资金额'], _K27, ('实际到账外资金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), t.mul(f['内资实际投资额'], _K28, ('内资实际投资额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), (None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -911,10 +911,10 @@ def _clause_18(f, t):
 
 
 def _clause_19(f, t):
-    # yantai.pol:671  五(二)1 引进工业企业成为规上企业奖励园区
+    # yantai.pol:672  五(二)1 引进工业企业成为规上企业奖励园区
     c = _C19
     missing = set()
-    # yantai.pol:678
+    # yantai.pol:679
     try:
         if not t.cond((f['引进企业年增值税纳税主营业务收入'] > _K6), '引进企业年增值税纳税主营业务收入突破2000万元', (('引进企业年增值税纳税主营业务收入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -923,7 +923,7 @@ def _clause_19(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:678
+    # yantai.pol:679
     try:
         if not t.cond(f['完成规上企业认定'], '完成规上企业认定', (('完成规上企业认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -935,7 +935,7 @@ def _clause_19(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:679  grant
+        # yantai.pol:680  grant
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -946,10 +946,10 @@ def _clause_19(f, t):
 
 
 def _clause_20(f, t):
-    # yantai.pol:693  五(二)2 引进项目奖励园区
+    # yantai.pol:694  五(二)2 引进项目奖励园区
     c = _C20
     missing = set()
-    # yantai.pol:701
+    # yantai.pol:702
     try:
         if not t.cond(f['提供全额投资证明'], '提供全额投资证明', (('提供全额投资证明', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -961,7 +961,7 @@ def _clause_20(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:702  grant
+        # yantai.pol:703  grant
         v = _tiers_10(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -972,10 +972,10 @@ def _clause_20(f, t):
 
 
 def _clause_21(f, t):
-    # yantai.pol:723  五(二)3 园区亩产税收奖励
+    # yantai.pol:724  五(二)3 园区亩产税收奖励
     c = _C21
     missing = set()
-    # yantai.pol:731
+    # yantai.pol:732
     try:
         if not t.cond(f['园区经财政部门认定'], '园区经财政部门认定', (('园区经财政部门认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -987,7 +987,7 @@ def _clause_21(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:732  grant
+        # yantai.pol:733  grant
         v = _tiers_11(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -998,10 +998,10 @@ def _clause_21(f, t):
 
 
 def _clause_22(f, t):
-    # yantai.pol:760  五(二)4 新引进制药企业取得生产许可证奖励园区
+    # yantai.pol:761  五(二)4 新引进制药企业取得生产许可证奖励园区
     c = _C22
     missing = set()
-    # yantai.pol:766
+    # yantai.pol:767
     try:
         if not t.cond(f['新引进制药企业取得生产许可证'], '新引进制药企业取得生产许可证', (('新引进制药企业取得生产许可证', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1013,7 +1013,7 @@ def _clause_22(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:767  grant
+        # yantai.pol:768  grant
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1024,10 +1024,10 @@ def _clause_22(f, t):
 
 
 def _clause_23(f, t):
-    # yantai.pol:781  五(三) 专业园区项目税收市级留成返还
+    # yantai.pol:782  五(三) 专业园区项目税收市级留成返还
     c = _C23
     missing = set()
-    # yantai.pol:788
+    # yantai.pol:789
     try:
         if not t.cond(f['招商入驻经认定专业园区'], '招商入驻经认定专业园区', (('招商入驻经认定专业园区', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1039,7 +1039,7 @@ def _clause_23(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:789  grant
+        # yantai.pol:790  grant
         v = t.mul(f['市级留成税收'], _K21, ('市级留成税收', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1050,10 +1050,10 @@ def _clause_23(f, t):
 
 
 def _clause_24(f, t):
-    # yantai.pol:803  六(一) 支持产品进入国际市场
+    # yantai.pol:804  六(一) 支持产品进入国际市场
     c = _C24
     missing = set()
-    # yantai.pol:813
+    # yantai.pol:814
     try:
         if not t.cond((f['注册机构'] in ('FDA', 'EMA', 'CE', 'PMDA', 'WHO',)), '注册机构为FDA、EMA、CE、PMDA或WHO', (('注册机构', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1062,7 +1062,7 @@ def _clause_24(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:813
+    # yantai.pol:814
     try:
         if not t.cond(f['在国外市场实现销售'], '在国外市场实现销售', (('在国外市场实现销售', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1074,9 +1074,9 @@ def _clause_24(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:814  grant
+        # yantai.pol:815  grant
         v = t.mul(f['研发投入'], _K35, ('研发投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:815  cap
+        # yantai.pol:816  cap
         ct = t.worked()
         v = t.cap(v, _K7, '上限', ct)
     except KeyError as e:
@@ -1088,10 +1088,10 @@ def _clause_24(f, t):
 
 
 def _clause_25(f, t):
-    # yantai.pol:861  八(一) 建设生物医药知识产权运营中心
+    # yantai.pol:862  八(一) 建设生物医药知识产权运营中心
     c = _C25
     missing = set()
-    # yantai.pol:868
+    # yantai.pol:869
     try:
         if not t.cond(f['承建知识产权运营中心'], '承建知识产权运营中心', (('承建知识产权运营中心', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1103,7 +1103,7 @@ def _clause_25(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:869  grant
+        # yantai.pol:870  grant
         v = _K14
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1114,10 +1114,10 @@ def _clause_25(f, t):
 
 
 def _clause_26(f, t):
-    # yantai.pol:874  八(二) 产业专利导航项目补助
+    # yantai.pol:875  八(二) 产业专利导航项目补助
     c = _C26
     missing = set()
-    # yantai.pol:881
+    # yantai.pol:882
     try:
         if not t.cond(f['开展产业专利导航项目'], '开展产业专利导航项目', (('开展产业专利导航项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1129,7 +1129,7 @@ def _clause_26(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:882  grant
+        # yantai.pol:883  grant
         v = _K19
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1140,10 +1140,10 @@ def _clause_26(f, t):
 
 
 def _clause_27(f, t):
-    # yantai.pol:887  八(二) 专利导航国家级示范项目奖励
+    # yantai.pol:888  八(二) 专利导航国家级示范项目奖励
     c = _C27
     missing = set()
-    # yantai.pol:893
+    # yantai.pol:894
     try:
         if not t.cond(f['获评国家级示范项目'], '获评国家级示范项目', (('获评国家级示范项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1155,7 +1155,7 @@ def _clause_27(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:894  grant
+        # yantai.pol:895  grant
         v = _K31
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1166,10 +1166,10 @@ def _clause_27(f, t):
 
 
 def _clause_28(f, t):
-    # yantai.pol:906  八(二) 企业运营类专利导航补助
+    # yantai.pol:907  八(二) 企业运营类专利导航补助
     c = _C28
     missing = set()
-    # yantai.pol:912
+    # yantai.pol:913
     try:
         if not t.cond(f['突破关键核心技术'], '突破关键核心技术', (('突破关键核心技术', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1181,7 +1181,7 @@ def _clause_28(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:913  grant
+        # yantai.pol:914  grant
         v = _K36
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1192,10 +1192,10 @@ def _clause_28(f, t):
 
 
 def _clause_29(f, t):
-    # yantai.pol:941  九(二) 高层次人才个人所得税奖励
+    # yantai.pol:942  九(二) 高层次人才个人所得税奖励
     c = _C29
     missing = set()
-    # yantai.pol:948
+    # yantai.pol:949
     try:
         if not t.cond(f['在本市企业工作并在烟缴纳个税'], '在本市企业工作并在烟缴纳个税', (('在本市企业工作并在烟缴纳个税', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1204,7 +1204,7 @@ def _clause_29(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:948
+    # yantai.pol:949
     try:
         if not t.cond((f['人才类别'] in ('A类', 'B类', 'C类', 'D类',)), '人才类别为A类、B类、C类或D类', (('人才类别', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1213,7 +1213,7 @@ def _clause_29(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:948
+    # yantai.pol:949
     try:
         if not t.cond((f['人才奖励年度'] <= _K12), '人才奖励年度不超过3', (('人才奖励年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1225,7 +1225,7 @@ def _clause_29(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:949  grant
+        # yantai.pol:950  grant
         v = t.mul(f['个人所得税市区留成'], _K21, ('个人所得税市区留成', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1236,10 +1236,10 @@ def _clause_29(f, t):
 
 
 def _clause_30(f, t):
-    # yantai.pol:968  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
+    # yantai.pol:969  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
     c = _C30
     missing = set()
-    # yantai.pol:976
+    # yantai.pol:977
     try:
         if not t.cond(f['新获批特医或保健食品'], '新获批特医或保健食品', (('新获批特医或保健食品', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1248,7 +1248,7 @@ def _clause_30(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:976
+    # yantai.pol:977
     try:
         if not t.cond(f['首次在本市生产结算'], '首次在本市生产结算', (('首次在本市生产结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1257,7 +1257,7 @@ def _clause_30(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:976
+    # yantai.pol:977
     try:
         if not t.cond((f['销售年度'] <= _K12), '销售年度不超过3', (('销售年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1269,9 +1269,9 @@ def _clause_30(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:977  grant
+        # yantai.pol:978  grant
         v = t.mul(f['年销售收入'], _K16, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:978  cap
+        # yantai.pol:979  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_K7, f['本年已获特医食品奖励'], (None, ('money', 'CNY', None)), ('本年已获特医食品奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个企业每年奖励总额余额', ct)
     except KeyError as e:
@@ -1283,10 +1283,10 @@ def _clause_30(f, t):
 
 
 def _clause_31(f, t):
-    # yantai.pol:1000  十(二) 填补产业链空白的重点项目
+    # yantai.pol:1001  十(二) 填补产业链空白的重点项目
     c = _C31
     missing = set()
-    # yantai.pol:1007
+    # yantai.pol:1008
     try:
         if not t.cond(f['填补产业链空白项目'], '填补产业链空白项目', (('填补产业链空白项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1298,7 +1298,7 @@ def _clause_31(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:1008  grant
+        # yantai.pol:1009  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1309,10 +1309,10 @@ def _clause_31(f, t):
 
 
 def _clause_32(f, t):
-    # yantai.pol:1013  十(二) 治疗重大疾病原创性新药产业化项目
+    # yantai.pol:1014  十(二) 治疗重大疾病原创性新药产业化项目
     c = _C32
     missing = set()
-    # yantai.pol:1021
+    # yantai.pol:1022
     try:
         if not t.cond(f['原创新药产业化项目'], '原创新药产业化项目', (('原创新药产业化项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1324,7 +1324,7 @@ def _clause_32(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:1022  grant
+        # yantai.pol:1023  grant
         v = min((_K30,))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1335,10 +1335,10 @@ def _clause_32(f, t):
 
 
 def _clause_33(f, t):
-    # yantai.pol:1028  十(二) 特别重大的关键核心平台项目
+    # yantai.pol:1029  十(二) 特别重大的关键核心平台项目
     c = _C33
     missing = set()
-    # yantai.pol:1034
+    # yantai.pol:1035
     try:
         if not t.cond(f['特别重大平台项目'], '特别重大平台项目', (('特别重大平台项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1350,7 +1350,7 @@ def _clause_33(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:1035  grant
+        # yantai.pol:1036  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))

@@ -22,6 +22,9 @@ clause 补助 "一" {{
 ~~~"""
   grant 费用 × 10%
 }}
+clause index "二" {{
+  grant 1万
+}}
 '''
 
 
@@ -59,13 +62,23 @@ def test_special_names_and_texts_keep_every_page_and_a_lost_page_fails_the_quiet
     result = _mkdocs(project, "-q")
     assert result.returncode == 0, result.stderr
     for slug in ("policy-index", "policy-README"):
-        page = (project / "site" / "policies" / f"{slug}.html").read_text(encoding="utf-8")
+        page = (project / "site" / "policies" / slug / "补助.html").read_text(encoding="utf-8")
         assert "按费用的 10% 补助" in page and "<code" not in page.split("按费用的 10% 补助")[0][-200:]
+        # A clause named index has its own page, not the folder's index page.
+        assert "给予1万元资金支持" in (project / "site" / "policies" / slug / "clause-index.html").read_text("utf-8")
     # A page MkDocs would drop without a word under -q: README.md beside index.md.
     (project / "docs" / "README.md").write_text("# 另一个首页\n", encoding="utf-8")
     result = _mkdocs(project, "-q")
     assert result.returncode != 0
     assert "pages left out of the site: README.md" in result.stderr
+
+
+def test_clauses_whose_pages_would_be_one_file_are_refused(tmp_path, capsys) -> None:
+    source = 'policy p { title: "t" }\nclause Abc "一" { grant 1万 }\nclause abc "二" { grant 2万 }\n'
+    (tmp_path / "p.pol").write_text(source, encoding="utf-8")
+    assert main(["docs", str(tmp_path / "p.pol"), "--out", str(tmp_path / "site")]) == 2
+    assert "clauses Abc and abc differ only in case" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()
 
 
 def test_guides_or_comparisons_with_one_name_are_refused(tmp_path, capsys) -> None:
