@@ -548,6 +548,15 @@ QUERIES = {
         "suzhou/完成临床研究资助",
         "yantai/创新药研发",
     ),
+    # Typed with ASCII letters: the site's hook puts a space between III and 期, as jieba does in the index.
+    "III期": (
+        "jiangsu/一类创新药研发",
+        "jiangsu/改良型新药研发",
+        "suzhou/进入临床试验资助",
+        "suzhou/完成临床研究资助",
+        "yantai/创新药研发",
+    ),
+    "特医食品": ("yantai/特医保健食品奖励",),
     "总部": ("suzhou/地区总部资助", "suzhou/总部研发中心额外资助"),
 }
 
