@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import html
 
-from pol.compiler.checker import CheckedPolicy, names_in
+from pol.compiler.checker import CheckedPolicy
 from pol.compiler.examples import Outcome
 from pol.compiler.inventory import Entry
 from pol.compiler.lower import reads
@@ -40,11 +40,15 @@ class ClausePage:
         self.as_of = as_of
         self.slug = slug
         self.path = paths.clause_page(slug, clause.id)
+        # The inputs its rule reads, in order of first use: the facts an applicant states, the calculator's fields.
+        self.reads = reads(policy, (clause.conditions, clause.grant, clause.caps, clause.offsets))
 
     def link(self, target: str) -> str:
         return paths.relative(target, self.path)
 
     def render(self) -> str:
+        # Search finds a clause by its title, reading, original, conditions and notes; the sections every clause
+        # page has alike (facts, limits, calculator, examples, how to apply) are left out of the index.
         c = self.clause
         title = inline(c.title.value if c.title else c.id)
         lines = [f"# {title} {{#{c.id}}}", "", self.where(), "", tags(c, self.entry), ""]
@@ -52,7 +56,7 @@ class ClausePage:
         lines += self.conditions()
         lines += self.facts()
         lines += self.limits()
-        if names_in((c.conditions, c.grant, c.caps, c.offsets)):
+        if self.reads:
             lines += [
                 '## 算一算 {#算一算 .pol-calculator-heading data-search-exclude=""}',
                 "",
@@ -115,7 +119,7 @@ class ClausePage:
             items += [f"- **本条条件**：{inline(r.expr(cond))}。" for cond in c.conditions]
         else:
             items.append("- **本条条件**：原文未另设条件。")
-        for name in reads(self.policy, (c.conditions, c.grant, c.caps, c.offsets)):
+        for name in self.reads:
             ty, decl = self.policy.inputs[name]
             if not isinstance(ty, EnumT) or ty.name not in self.policy.enums:
                 continue
@@ -130,9 +134,7 @@ class ClausePage:
     def facts(self) -> list[str]:
         """What an applicant states to have the amount computed, as the calculator asks it."""
         rows = []
-        for name in reads(
-            self.policy, (self.clause.conditions, self.clause.grant, self.clause.caps, self.clause.offsets)
-        ):
+        for name in self.reads:
             ty, decl = self.policy.inputs[name]
             match ty:
                 case BoolT():
