@@ -102,6 +102,7 @@ def mkdocs_yml(site_name: str, nav: Nav, site_url: str | None = None) -> str:
         "  features:",
         "    - navigation.sections",
         "    - navigation.indexes  # a policy's section in the navigation opens its overview",
+        "    - navigation.prune  # each page carries only the open part of the navigation, not every clause",
         "    - navigation.top",
         "    - search.highlight",
         "    - content.code.copy",

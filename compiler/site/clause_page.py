@@ -128,7 +128,12 @@ class ClausePage:
             # cases the text tells apart; the description is the text's own trigger for each.
             if any(m.label and m.label != m.name for m in members):
                 items.append(f"- **{inline(decl.label or name)}**，按原文分为：")
-                items += [f"    - {inline(m.name)}：{inline(m.label or m.name)}" for m in members]
+                items += [
+                    f"    - {inline(m.name)}：{inline(m.label)}"
+                    if m.label and m.label != m.name
+                    else f"    - {inline(m.name)}"
+                    for m in members
+                ]
         return ["## 申请条件 {#申请条件}", "", *items, ""]
 
     def facts(self) -> list[str]:
