@@ -74,6 +74,9 @@ def site(tmp_path_factory) -> Path:
 def test_strict_build_has_every_page(site: Path) -> None:
     for pol in POLICIES.glob("*.pol"):
         assert (site / "policies" / pol.stem / "index.html").is_file()
+        # The former address of the policy's page sends the reader on.
+        moved = (site / "policies" / f"{pol.stem}.html").read_text(encoding="utf-8")
+        assert f'<meta http-equiv="refresh" content="0; url={pol.stem}/index.html">' in moved
         assert (site / "source" / f"{pol.stem}.html").is_file()
         compiled = compile_file(pol)
         for clause in compiled.policy.clauses:

@@ -175,6 +175,9 @@ def site_files(
     for p in policies:
         files.update({f"docs/{path}": text for path, text in page(p.policy, p.outcomes, as_of, p.slug).items()})
         files[f"docs/{paths.source_page(p.slug)}"] = source_page(p.policy, p.source, p.slug)
+        files[f"docs/policies/{p.slug}.html"] = _moved(
+            str(p.policy.header.get("title", p.slug)), f"{p.slug}/index.html"
+        )
     files.update(calculator.script_files([(p.slug, p.policy, Path(p.source.path).name) for p in policies]))
     files[f"docs/{OFFLINE_SHIM}"] = (VENDOR / "iframe-worker-shim.js").read_bytes()
     files[f"docs/{calculator.JS_DIR}/iframe-worker.LICENCE.txt"] = (VENDOR / "iframe-worker.LICENCE.txt").read_bytes()
@@ -211,6 +214,17 @@ def site_files(
     files["mkdocs.yml"] = mkdocs_yml(site_name, nav, site_url)
     files["hooks/pol_pages.py"] = PAGES_HOOK
     return files
+
+
+def _moved(title: str, target: str) -> str:
+    """A page at a policy's former address (policies/NAME.html), sending the reader to where it is now."""
+    title, target = html.escape(title), html.escape(target)
+    return (
+        '<!doctype html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="refresh" content="0; url={target}">\n<link rel="canonical" href="{target}">\n'
+        f"<title>{title}</title>\n</head>\n<body>\n"
+        f'<p>本页已移至<a href="{target}">{title}</a>。</p>\n</body>\n</html>\n'
+    )
 
 
 def _policy_nav(p: SitePolicy) -> Nav:
