@@ -160,11 +160,8 @@ class Lowering:
             grant=ir.Grant(g.mode, value, low, g.span.line),
             caps=caps,
             offsets=offsets,
-            reads=self.reads((c.conditions, c.grant, c.caps, c.offsets)),
+            reads=reads(self.p, (c.conditions, c.grant, c.caps, c.offsets)),
         )
-
-    def reads(self, node: object) -> tuple[str, ...]:
-        return reads(self.p, node)
 
     # ------------------------------------------------------------ the program
 

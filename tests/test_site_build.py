@@ -258,21 +258,33 @@ def _wait_for_search_index(page) -> None:
     )
 
 
+def _open_search(page) -> None:
+    """Focus the search box and wait for its index."""
+    page.click("input.md-search__input")
+    _wait_for_search_index(page)
+
+
+def _search(page, query: str) -> None:
+    """Enter a query so that the theme runs it.
+
+    Why the search tests were flaky: the theme runs a query on `keyup`, or once when its index (built in a
+    web worker) becomes ready. Playwright enters Chinese characters as inserted text, with no key events,
+    so the query ran only if the index became ready after the typing: on a busy machine it did, on an idle
+    one it did not, and retyping could not help. So: wait for the index first (`_open_search`), enter the
+    query, press a key that changes nothing, and let the caller wait for the answer itself.
+    """
+    page.fill("input.md-search__input", query)
+    page.keyboard.press("End")
+
+
 def test_search_for_a_chinese_term_finds_the_policy_pages(browser, served: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(served)
     assert page.locator("h1").first.inner_text().rstrip("¶") == "生物医药产业扶持政策"
     page.screenshot(path=str(SCREENSHOTS / "home.png"))
-    page.click("input.md-search__input")
-    # Why this test was flaky: the theme runs a query on `keyup`, or once when its index (built in a
-    # web worker) becomes ready. Playwright enters Chinese characters as inserted text, with no key
-    # events, so the query ran only if the index became ready after the typing: on a busy machine it
-    # did, on an idle one it did not, and retyping could not help. So: wait for the index, enter the
-    # query, press a key that changes nothing, and wait for the answer itself rather than a fixed time.
-    _wait_for_search_index(page)
-    page.fill("input.md-search__input", "临床试验")
-    page.keyboard.press("End")
+    _open_search(page)
+    _search(page, "临床试验")
     page.wait_for_function(
         "() => { const hrefs = [...document.querySelectorAll('.md-search-result__item a')]"
         ".map(a => a.getAttribute('href') || '');"
@@ -427,10 +439,8 @@ def test_search_results_have_no_serious_accessibility_violations(browser, served
     page.goto(served)
     if viewport is PHONE:
         page.click("label.md-header__button[for='__search']")
-    page.click("input.md-search__input")
-    _wait_for_search_index(page)
-    page.fill("input.md-search__input", "临床试验")
-    page.keyboard.press("End")
+    _open_search(page)
+    _search(page, "临床试验")
     page.wait_for_function("() => !!document.querySelector('.md-search-result__link')", timeout=60_000)
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(AXE_RUN)
@@ -490,10 +500,8 @@ def test_the_site_opened_from_disk_links_and_searches(browser, site: Path) -> No
     assert page.url.endswith("/policies/yantai/%E5%88%9B%E6%96%B0%E8%8D%AF%E7%A0%94%E5%8F%91.html")  # 创新药研发
     assert page.locator("h1").first.inner_text().startswith("支持创新药研发")
     page.goto((site / "index.html").as_uri())
-    page.click("input.md-search__input")
-    _wait_for_search_index(page)
-    page.fill("input.md-search__input", "临床试验")
-    page.keyboard.press("End")
+    _open_search(page)
+    _search(page, "临床试验")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.md-search-result__item a')]"
         ".some(a => (a.getAttribute('href') || '').includes('policies/yantai/'))",
@@ -567,16 +575,13 @@ QUERIES = {
 def test_citizens_queries_find_the_right_clause_among_the_first_three(browser, served: str) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(served)
-    page.click("input.md-search__input")
-    _wait_for_search_index(page)
+    _open_search(page)
     ranks = {}
     for query, answers in QUERIES.items():
         # Clear the results first, so what is read next is this query's answer, not the last one's.
-        page.fill("input.md-search__input", "")
-        page.keyboard.press("End")
+        _search(page, "")
         page.wait_for_function("() => !document.querySelector('.md-search-result__link')", timeout=60_000)
-        page.fill("input.md-search__input", query)
-        page.keyboard.press("End")
+        _search(page, query)
         page.wait_for_function("() => !!document.querySelector('.md-search-result__link')", timeout=60_000)
         page.wait_for_timeout(200)
         hrefs = page.eval_on_selector_all(
