@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import assert_never
@@ -117,6 +118,10 @@ SUPPORT_KINDS = {
     "税收奖励": "税收奖励",
     "服务": "服务",
 }
+# What a header's `url` may be: a web address with nothing that could end an HTML attribute or a
+# Markdown link, so the site can link to it.
+SAFE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[^\s<>\"'`\\{}|^\x00-\x1f\x7f]*)?")
+
 # Header fields: the kind of value each takes.
 HEADER_FIELDS = {
     "title": "text",
@@ -365,6 +370,15 @@ class _Checker:
             if kind in ("text", "texts"):
                 if not all(isinstance(x, ast.Text) for x in values):
                     self.err("POL107", f"policy field '{f.key}' takes a string in quotes", f.span)
+                    continue
+                if f.key == "url" and not SAFE_URL.fullmatch(v.value):  # type: ignore[union-attr]
+                    self.err(
+                        "POL107",
+                        "policy field 'url' takes the web address of the official text, such as "
+                        '"https://www.example.gov.cn/zcwj/123.html"',
+                        f.span,
+                        "an address starts with http:// or https:// and holds no spaces, quotes or angle brackets",
+                    )
                     continue
                 self.header[f.key] = [x.value for x in values] if kind == "texts" else v.value  # type: ignore[union-attr]
             elif kind == "years":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 # Python-Markdown gives these ASCII characters a meaning (emphasis, links, headings, lists, tables,
@@ -68,3 +69,10 @@ def fence(code: str, language: str) -> list[str]:
 def link(text: str, target: str) -> str:
     """A link with escaped text; the target is built by pol from file names and clause ids, never policy prose."""
     return f"[{text}]({target})"
+
+
+def web_link(url: str, safe: re.Pattern[str]) -> str:
+    """A link to an address outside the site, as HTML with its address escaped; text when `safe` refuses it."""
+    if not safe.fullmatch(url):
+        return inline(url)
+    return f'<a href="{html.escape(url, quote=True)}">{inline(url)}</a>'

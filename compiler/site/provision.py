@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pol.compiler.checker import BENEFICIARIES, SCOPES, STAGES, CheckedPolicy
+from pol.compiler.checker import BENEFICIARIES, SAFE_URL, SCOPES, STAGES, CheckedPolicy
 from pol.compiler.chinese import quantity
 from pol.compiler.examples import Outcome
 from pol.compiler.inventory import KINDS, Entry
 from pol.compiler.runtime import format_money
-from pol.compiler.site.markdown import indent, inline
+from pol.compiler.site.markdown import indent, inline, web_link
 from pol.compiler.site.prose import SiteReading
 from pol.dsl import ast
 
@@ -96,8 +96,7 @@ def how_to_apply(policy: CheckedPolicy, c: ast.Clause) -> list[str]:
     if h.get("guide"):
         rows.append(f"- 申报指南：{inline(str(h['guide']))}")
     if h.get("url"):
-        url = str(h["url"])
-        rows.append(f"- 政策原文：<{url}>" if url.startswith(("https://", "http://")) else f"- 政策原文：{inline(url)}")
+        rows.append(f"- 政策原文：{web_link(str(h['url']), SAFE_URL)}")
     return rows
 
 

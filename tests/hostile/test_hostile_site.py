@@ -91,3 +91,32 @@ def test_guides_or_comparisons_with_one_name_are_refused(tmp_path, capsys) -> No
     assert main([*args, "--compare", str(tmp_path / "a" / "p.json"), "--compare", str(tmp_path / "b" / "p.json")]) == 2
     assert "two --compare files" in capsys.readouterr().err
     assert not (tmp_path / "site").exists()
+
+
+URL_PAYLOADS = (
+    "https://example.gov.cn/a><img src=x onerror=alert(1)>",
+    'https://example.gov.cn/"onmouseover="alert(1)',
+    "javascript:alert(1)",
+    "https://example.gov.cn/<script>alert(1)</script>",
+    "https://exa mple.gov.cn/",
+    "data:text/html,<svg onload=alert(1)>",
+)
+
+
+def test_a_header_url_that_could_leave_its_link_is_refused_by_the_checker(tmp_path, capsys) -> None:
+    for i, url in enumerate(URL_PAYLOADS):
+        path = tmp_path / f"p{i}.pol"
+        quoted = url.replace('"', '\\"')
+        path.write_text(f'policy p {{ title: "t"  url: "{quoted}" }}\nclause a "一" {{ grant 1万 }}\n', encoding="utf-8")
+        assert main(["check", str(path)]) == 1, url
+        assert "error[POL107]" in capsys.readouterr().err
+
+
+def test_the_site_links_a_header_url_only_as_escaped_html() -> None:
+    from pol.compiler.checker import SAFE_URL
+    from pol.compiler.site.markdown import web_link
+
+    for url in URL_PAYLOADS:
+        assert "<" not in web_link(url, SAFE_URL).replace("&lt;", ""), url
+    link = web_link("https://example.gov.cn/zcwj?id=1&t=2#第三条", SAFE_URL)
+    assert link.startswith('<a href="https://example.gov.cn/zcwj?id=1&amp;t=2#第三条">')
