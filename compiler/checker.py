@@ -10,6 +10,7 @@ from typing import assert_never
 
 import attrs
 
+from pol.compiler.scopes import RECEIVED_SCOPES, SCOPES, bind
 from pol.compiler.types import BOOL, DATE, ERROR, BoolT, DateT, EnumT, ErrorT, QuantityT, Ty, resolve_type
 from pol.dsl import ast
 from pol.dsl.diagnostics import Diagnostic, error, warning
@@ -68,46 +69,13 @@ STAGES = {
     "市场开拓": "市场开拓",
     "国际化": "国际化",
 }
-# What `received … per …` may be restricted to: the same product or project, the same year, or everything.
 # A validity term longer than this is no policy's; definitions chained deeper than this are no text's.
 MAX_TERM_YEARS = 100
 MAX_LET_DEPTH = 200
 
-RECEIVED_SCOPES = {
-    "product": "单品种",
-    "project": "单个项目",
-    "year": "每年",
-    "total": "累计",
-    "enterprise": "单个企业",
-    "单品种": "单品种",
-    "每个品种": "单品种",
-    "单个项目": "单个项目",
-    "每个项目": "单个项目",
-    "每年": "每年",
-    "累计": "累计",
-    "单个企业": "单个企业",
-    "每家企业": "单个企业",
-}
 # Levels of government from the centre outwards; `received local` sums grants of the levels below.
 LEVEL_RANK = {"国家级": 0, "省级": 1, "市级": 2, "区级": 3, "县级": 3}
 OVERLAP = {"best": "从优就高不重复", "从优就高不重复": "从优就高不重复", "stack": "可叠加", "可叠加": "可叠加"}
-SCOPES = {
-    "year": "每年",
-    "product": "单品种",
-    "enterprise": "单个企业",
-    "project": "单个项目",
-    "policy": "单个保单",
-    "total": "累计",
-    "每年": "每年",
-    "单品种": "单品种",
-    "每个品种": "单品种",
-    "单个企业": "单个企业",
-    "每家企业": "单个企业",
-    "每个项目": "单个项目",
-    "单个项目": "单个项目",
-    "单个保单": "单个保单",
-    "累计": "累计",
-}
 SUPPORT_KINDS = {
     "cash": "资金",
     "equity": "股权投资",
@@ -217,7 +185,8 @@ def _fmt(value: Decimal, unit: Unit) -> str:
 
 class _Checker:
     def __init__(self, parsed: ParseResult, subjects: dict[str, str] | None = None):
-        self.module = parsed.module
+        # Every scoped cap and limit deducts what its scope already received, as the ledger fills it.
+        self.module = bind(parsed.module)
         self.subjects = subjects
         self.broken = parsed.broken_names
         self.diags: list[Diagnostic] = list(parsed.diagnostics)
@@ -294,6 +263,7 @@ class _Checker:
         limits = [d for d in decls if isinstance(d, ast.Limit)]
         for lim in limits:
             self.check_limit(lim, {c.id for c in clauses})
+        self.check_limits_nest(limits)
         for ty, decl in self.inputs.values():
             if decl.received is not None:
                 self.check_received(decl, ty, {c.id for c in clauses})
@@ -514,7 +484,7 @@ class _Checker:
                     f"'{s}' is not a scope of amounts received",
                     r.span,
                     *_did_you_mean(s, RECEIVED_SCOPES),
-                    "scopes: per product, per project, per year, total",
+                    "scopes: per product, per project, per policy, per year, per quarter, per enterprise, total",
                 )
         if r.local and LEVEL_RANK.get(str(self.header.get("level")), 99) >= LEVEL_RANK["区级"]:
             self.err(
@@ -584,7 +554,7 @@ class _Checker:
                         f"'{s}' is not a scope of a cap",
                         cap.span,
                         *_did_you_mean(s, SCOPES),
-                        "scopes: per year, per product, per enterprise, per project, per policy, total",
+                        "scopes: per year, per quarter, per product, per enterprise, per project, per policy, total",
                     )
             low = _const(cap.value)
             if low is not None and low < 0:
@@ -720,6 +690,21 @@ class _Checker:
         for ref in lim.clauses:
             if ref.id not in clause_ids and ref.id not in self.broken:
                 self.err("POL101", f"no clause is called '{ref.id}'", ref.span, *_did_you_mean(ref.id, clause_ids))
+
+    def check_limits_nest(self, limits: list[ast.Limit]) -> None:
+        """Limits are nested or apart: for two that share some clauses but not all, no order of cuts is right."""
+        sets = [(lim, frozenset(n.id for n in lim.clauses)) for lim in limits if lim.clauses]
+        for i, (lim, mine) in enumerate(sets):
+            for other, theirs in sets[:i]:
+                if mine & theirs and not (mine <= theirs or theirs <= mine):
+                    self.err(
+                        "POL307",
+                        "this limit shares some clauses with the limit at line "
+                        f"{other.span.line} but not all ({'、'.join(sorted(mine & theirs))})",
+                        lim.span,
+                        "limits must be nested (one on a part of the other's clauses) or apart, so that "
+                        "a cut is counted once; write the shared clauses' limit as its own `limit`",
+                    )
 
     # ------------------------------------------------------------ expressions
 

@@ -161,6 +161,7 @@ class Cap:
     label: CapLabel
     worked: bool
     line: int
+    derived: bool = False  # the remainder of a scoped cap after what its scope already received
 
 
 @attrs.frozen

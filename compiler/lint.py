@@ -328,7 +328,19 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
             )
         if isinstance(p, ast.Clause):
             out += threshold_slips(p, source)
+            out += unbound_scopes(policy, p, source)
         in_text = {f.key for f in printed}
+        for w in p.waivers:
+            for word in w.words:
+                if word not in p.original.value and word not in arabic(p.original.value)[0]:
+                    out.append(
+                        warning(
+                            "POL603",
+                            f"'{word}' is waived but does not appear in the original of '{p.id}'",
+                            w.span,
+                            "remove the stale waiver",
+                        )
+                    )
         for key, q in waived.items():
             if key not in in_text:
                 out.append(
@@ -353,3 +365,68 @@ def _literal(f: Figure) -> str:
     from pol.compiler.runtime import format_quantity
 
     return format_quantity(f.value, f.kind, f.currency, f.area).replace(" ", "")
+
+
+# Scopes an original states, each with what in a rule binds it: a cap's or limit's scope, `once`,
+# `duration` or a stacking rule. A word counts as a scope when a ceiling word follows it closely
+# (每年最高, 单个项目累计不超过), so 每年递增 or 项目总投资 are not read as one.
+_CEILING = r"[^，。；,;]{0,12}?(?:最高|不超过|不高于|累计|上限|总额|最多|限额)"
+_SCOPE_WORDS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("每年", re.compile(rf"(?:每年|每个年度|年度)(?={_CEILING})"), "cap … per year"),
+    ("每季度", re.compile(rf"(?:每季度|每个季度)(?={_CEILING})"), "cap … per quarter"),
+    ("单个项目", re.compile(rf"(?:单个项目|每个项目|同一项目)(?={_CEILING})"), "cap … per project"),
+    ("单品种", re.compile(rf"(?:单品种|单个品种|每个品种|同一品种|分品种)(?={_CEILING}|予以)"), "cap … per product"),
+    ("单个保单", re.compile(rf"(?:单个保单|每个保单)(?={_CEILING})"), "cap … per policy"),
+    ("单个企业", re.compile(r"(?:单个|每家|每个)企业[^，。；,;]{0,6}?累计"), "cap … per enterprise"),
+    ("一次性", re.compile(r"一次性"), "once"),
+    ("期限", re.compile(r"(?:期限|连续)\s*\d+\s*(?:个)?年"), "duration N年"),
+    ("不可重复享受", re.compile(r"不(?:可|得|再)?重复(?:享受|支持|给予|资助|奖励)|从优[、，,]?\s*就高"), "exclusive"),
+)
+
+
+def unbound_scopes(policy: CheckedPolicy, clause: ast.Clause, source: SourceFile) -> list[Diagnostic]:
+    """Warnings for each scope the original states (每年, 单个项目, 一次性, 期限N年 …) that the rule binds nowhere."""
+    if clause.original is None:
+        return []
+    texts = (clause.original.value, arabic(clause.original.value)[0])  # 一次性 as printed; 期限五年 in digits
+    bound = _bound_scopes(policy, clause)
+    waived = {word for w in clause.waivers for word in w.words}
+    out = []
+    for scope, pattern, fix in _SCOPE_WORDS:
+        found = pattern.search(texts[0]) or pattern.search(texts[1])
+        if found is None or scope in bound or found.group(0) in waived or scope in waived:
+            continue
+        word = found.group(0)
+        out.append(
+            warning(
+                "POL606",
+                f"the original of clause '{clause.id}' says '{word}', but its rule binds no such scope",
+                _locate(source, clause.original, word),
+                f"clause '{clause.id}' is at line {clause.id_span.line}: write `{fix}` so the ledger enforces it "
+                f'across applications, or waive "{word}" "why the text is read otherwise"',
+            )
+        )
+    return out
+
+
+def _bound_scopes(policy: CheckedPolicy, clause: ast.Clause) -> set[str]:
+    """The scopes the rule of a clause binds: its caps', its document limits', its `received` inputs', and more."""
+    from pol.compiler.scopes import RECEIVED_SCOPES, SCOPES
+
+    scopes = {SCOPES[s] for cap in clause.caps for s in cap.scopes if s in SCOPES}
+    for lim in policy.limits:
+        if not lim.clauses or any(n.id == clause.id for n in lim.clauses):
+            scopes |= {SCOPES[s] for s in lim.scopes if s in SCOPES}
+    for name in names_in((clause.caps, clause.offsets)):
+        entry = policy.inputs.get(name)
+        if entry is not None and entry[1].received is not None:
+            scopes |= {RECEIVED_SCOPES[s] for s in entry[1].received.scopes if s in RECEIVED_SCOPES}
+    if {"单个企业", "累计"} & scopes:
+        scopes |= {"单个企业", "累计"}
+    if clause.once is not None:
+        scopes.add("一次性")
+    if clause.duration is not None:
+        scopes.add("期限")
+    if clause.exclusive is not None or policy.header.get("overlap") == "从优就高不重复":
+        scopes.add("不可重复享受")
+    return scopes

@@ -138,7 +138,13 @@ class Lowering:
         value = None if g.mode == "case_by_case" else self.expr(g.high if g.mode == "range" else g.value)  # type: ignore[arg-type]
         low = self.expr(g.low) if g.mode == "range" and g.low is not None else None
         caps = tuple(
-            ir.Cap(self.expr(cap.value), self.cap_label(cap), not isinstance(cap.value, ast.ByTable), cap.span.line)
+            ir.Cap(
+                self.expr(cap.value),
+                self.cap_label(cap),
+                not isinstance(cap.value, ast.ByTable),
+                cap.span.line,
+                cap.derived,
+            )
             for cap in c.caps
         )
         offsets = tuple(

@@ -27,6 +27,7 @@ from pol.compiler.runtime import (
     shown,
     unknown_field,
 )
+from pol.compiler.scopes import item_scope, period
 from pol.dsl import ast
 
 ZERO = Decimal(0)
@@ -444,19 +445,24 @@ def _money(raw: Any) -> Decimal:
 _ANY = object()  # in _Sums: any item, or any year
 
 
+def _periods(day: datetime.date) -> tuple[Any, ...]:
+    """The periods a day counts in for scoped sums: its year, its quarter, and all time."""
+    return (day.year, (day.year, (day.month - 1) // 3 + 1), _ANY)
+
+
 class _Sums:
-    """Running totals of the ledger's counting entries by group, each also split by item, by year and both."""
+    """Running totals of the ledger's counting entries by group, each also split by item, by period and both."""
 
     def __init__(self) -> None:
         self.totals: dict[tuple[Any, Any, Any], Decimal] = {}
 
-    def add(self, group: Any, item: str | None, year: int, amount: Decimal) -> None:
+    def add(self, group: Any, item: str | None, day: datetime.date, amount: Decimal) -> None:
         for i in (item, _ANY):
-            for y in (year, _ANY):
-                self.totals[(group, i, y)] = self.totals.get((group, i, y), ZERO) + amount
+            for p in _periods(day):
+                self.totals[(group, i, p)] = self.totals.get((group, i, p), ZERO) + amount
 
-    def get(self, group: Any, item: Any = _ANY, year: Any = _ANY) -> Decimal:
-        return self.totals.get((group, item, year), ZERO)
+    def get(self, group: Any, item: Any = _ANY, period: Any = _ANY) -> Decimal:
+        return self.totals.get((group, item, period), ZERO)
 
 
 _COMPARE = {
@@ -486,8 +492,9 @@ class _Evaluator:
         # 一次性 and 期限: each clause's first grant to an enterprise or item, and per value of its `once by` fact.
         self.first: dict[tuple[int, str, str | None], Entry] = {}
         self.first_by_key: dict[tuple[tuple[int, str, str | None], Any], Entry] = {}
-        # Overlaps: by (subject, item, year), each origin's entries apart, so a clause's own grants are skipped at once.
-        self.by_subject: dict[tuple[str, str | None, int], dict[tuple[int, int], list[Entry]]] = {}
+        # Overlaps: by (subject, item), any year, each origin's entries apart, so a clause's own grants are
+        # skipped at once.
+        self.by_subject: dict[tuple[str, str | None], dict[tuple[int, int], list[Entry]]] = {}
         self._used: dict[tuple[int, str], set[str]] = {}
         # `earlier` inputs (首次突破): for each policy and input, the years whose events met the comparison,
         # by item (None: any item), found in one pass over the profile when first asked.
@@ -501,15 +508,15 @@ class _Evaluator:
             return
         o = entry.origin
         if o.level is not None:
-            self.sums.add(("level", o.level), entry.item, entry.year, entry.amount)
+            self.sums.add(("level", o.level), entry.item, entry.date, entry.amount)
         if o.policy is not None and o.clause is not None:
-            self.sums.add(("policy", id(o.policy)), entry.item, entry.year, entry.amount)
-            self.sums.add(("clause", id(o.policy), o.clause.id), entry.item, entry.year, entry.amount)
+            self.sums.add(("policy", id(o.policy)), entry.item, entry.date, entry.amount)
+            self.sums.add(("clause", id(o.policy), o.clause.id), entry.item, entry.date, entry.amount)
             key = (id(o.policy), o.clause.id, entry.item)
             self.first.setdefault(key, entry)  # entries arrive in date order: the first is the earliest
             self.first_by_key.setdefault((key, entry.once_key), entry)
         if entry.subject is not None:
-            groups = self.by_subject.setdefault((entry.subject, entry.item, entry.year), {})
+            groups = self.by_subject.setdefault((entry.subject, entry.item), {})
             groups.setdefault((id(o.policy), id(o.clause)), []).append(entry)
 
     def received(self, pol: Policy, decl: ast.InputDecl, ev: Event) -> Decimal:
@@ -518,11 +525,10 @@ class _Evaluator:
         assert r is not None
         wanted = {n.id for n in r.clauses} or None
         scopes = {RECEIVED_SCOPES[s] for s in r.scopes}  # the checker accepted every spelling
-        same_item = bool(scopes & {RECEIVED_SCOPES["product"], RECEIVED_SCOPES["project"]})
-        same_year = RECEIVED_SCOPES["year"] in scopes
         own_rank = LEVEL_RANK.get(pol.level or "", 99)
-        item = ev.item if same_item else _ANY
-        year = ev.date.year if same_year else _ANY
+        item = ev.item if item_scope(scopes) else _ANY
+        year, quarter, _ = _periods(ev.date)
+        year = {"每年": year, "每季度": quarter}.get(period(scopes) or "", _ANY)
         if r.local:
             # 地方: a lower level of government's grant (a city's or district's for a province's matching).
             return sum(
@@ -690,9 +696,10 @@ class _Evaluator:
         if entry.subject is None:
             return
         mine = entry.origin
-        # The same thing paid twice: same subject, same product or project, same year. A clause's own
-        # schedule (phase I, then phase II) is its caps' business, not an overlap.
-        groups = self.by_subject.get((entry.subject, entry.item, entry.year), {})
+        # The same thing paid twice: same subject, same product or project, in any year and at any level
+        # (the texts set no year limit on 不重复). A clause's own schedule (phase I, then phase II) is its
+        # caps' business, not an overlap.
+        groups = self.by_subject.get((entry.subject, entry.item), {})
         mine_key = (id(mine.policy), id(mine.clause))
         # Earlier entries in the order they were made, leaving out this clause's own.
         others = sorted((e for key, group in groups.items() if key != mine_key for e in group), key=lambda e: e.seq)
@@ -725,11 +732,11 @@ class _Evaluator:
                 continue
             room = max(lim.amount, ZERO)
             if entry.amount > room:
+                spent = "已获金额已超过上限，余额按 0元 计" if lim.amount < 0 else f"为 {format_money(room)}"
                 self._cut(
                     entry,
                     room,
-                    f"{lim.label}为 {format_money(room)}，本项由 {format_money(entry.amount)} "
-                    f"核减为 {format_money(room)}",
+                    f"{lim.label}{spent}，本项由 {format_money(entry.amount)} 核减为 {format_money(room)}",
                 )
 
     def _cut(self, entry: Entry, to: Decimal, why: str) -> None:

@@ -943,6 +943,7 @@ class Evaluation:
             for r in offered:
                 if r.clause.support not in CASH and r.max_amount is not None:
                     in_kind[str(r.clause.support)] = in_kind.get(str(r.clause.support), ZERO) + r.max_amount
+            notes += spent_limits(self.limits)
             with localcontext(CONTEXT):  # read after the evaluation: its context is gone
                 totals = (
                     _limited(determined, self.limits, "确定金额", notes),
@@ -982,18 +983,45 @@ class Evaluation:
 
 
 def _limited(amounts: dict[str, Decimal], limits: Iterable[Limit], what: str, notes: list[str]) -> Decimal:
-    """The total of the amounts with each limit applied, noting in Chinese every limit that cut it."""
+    """The total of the amounts with each limit applied, noting in Chinese every limit that cut it.
+
+    Limits are nested or apart (the checker refuses limits that partly overlap), and apply innermost
+    first: a cut made by a limit on some clauses counts against every limit containing them, so a
+    total is cut once for each excess and never below zero. A limit whose remainder is negative (more
+    already received than the limit) leaves nothing, not less than nothing.
+    """
     total = sum(amounts.values(), ZERO)
-    for lim in limits:
-        covered = amounts if lim.clauses is None else {k: v for k, v in amounts.items() if k in lim.clauses}
-        subtotal = sum(covered.values(), ZERO)
-        if subtotal > lim.amount:
-            total -= subtotal - lim.amount
+    cuts: list[tuple[frozenset[str] | None, Decimal]] = []
+    for lim in sorted(limits, key=_breadth):
+        covered = None if lim.clauses is None else frozenset(lim.clauses)
+        subtotal = sum((v for k, v in amounts.items() if covered is None or k in covered), ZERO)
+        subtotal -= sum((cut for inner, cut in cuts if _within(inner, covered)), ZERO)
+        room = max(lim.amount, ZERO)
+        if subtotal > room:
+            cuts.append((covered, subtotal - room))
+            total -= subtotal - room
             notes.append(
-                f"{what}合计 {format_money(subtotal)} 超过{lim.label} {format_money(lim.amount)}，"
-                f"按 {format_money(lim.amount)} 计"
+                f"{what}合计 {format_money(subtotal)} 超过{lim.label} {format_money(room)}，按 {format_money(room)} 计"
             )
     return total
+
+
+def _breadth(lim: Limit) -> float:
+    """Inner limits first: a limit on some clauses before one on more, a limit on every clause last."""
+    return float("inf") if lim.clauses is None else len(lim.clauses)
+
+
+def _within(inner: frozenset[str] | None, outer: frozenset[str] | None) -> bool:
+    return outer is None or (inner is not None and inner <= outer)
+
+
+def spent_limits(limits: Iterable[Limit]) -> list[str]:
+    """A note, in Chinese, for each limit already used up: its remainder counts as 0, never less."""
+    return [
+        f"{lim.label}：已获金额已超过上限，余额为 {format_money(lim.amount)}，按 0元 计"
+        for lim in limits
+        if lim.amount < 0
+    ]
 
 
 # The statuses of a clause whose policy is not in force on the evaluation date.

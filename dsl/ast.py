@@ -188,6 +188,7 @@ class Cap:
     scopes: tuple[str, ...]
     label: str | None
     span: Span
+    derived: bool = False  # the remainder the compiler adds after a scoped cap (compiler/scopes.py)
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -206,6 +207,7 @@ class Waiver:
     values: tuple[Quantity, ...]
     reason: str
     span: Span
+    words: tuple[str, ...] = ()  # scope words of the original the rule does not bind (每年, 一次性 …)
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -359,6 +361,7 @@ class InputDecl:
     span: Span
     received: Received | None = None
     earlier: Earlier | None = None
+    derived: bool = False  # declared by the compiler for a cap's or limit's scope (compiler/scopes.py)
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)

@@ -36,6 +36,7 @@ CODES: dict[str, str] = {
     "POL304": "cap can never bind",
     "POL305": "negative amount or cap",
     "POL306": "range bounds reversed",
+    "POL307": "limits that share some clauses but not all",
     "POL401": "example facts do not fit the inputs",
     "POL501": "definitions form a cycle",
     "POL601": "figure in the original text not used by the rule (pol lint)",
@@ -43,6 +44,7 @@ CODES: dict[str, str] = {
     "POL603": "waiver for a figure the text does not print, or the rule uses (pol lint)",
     "POL604": "a threshold's boundary on the other side from the original's word (pol lint)",
     "POL605": "a figure in an original text that pol lint cannot read (pol lint)",
+    "POL606": "a scope the original states that the rule does not bind (pol lint)",
 }
 
 

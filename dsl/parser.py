@@ -595,6 +595,12 @@ class _Builder(Transformer[Token, Any]):
             self._span(meta),
         )
 
+    def waive_scope(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        waiver = ast.Waiver(
+            values=(), reason=_unquote(c[1].value), span=self._span(meta), words=(_unquote(c[0].value),)
+        )
+        return ("waive", waiver, self._span(meta))
+
     def apply(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         key = APPLY_KEYS[c[0].value]
         return ("apply", ((key, self._text(c[1])),), self._span(meta))

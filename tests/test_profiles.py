@@ -123,6 +123,79 @@ def test_best_only_pays_the_difference_when_the_second_grant_is_larger(policies)
     assert [e.amount / WAN for e in ledger.entries] == [2000, 3000]  # 就高: 5000万 in all, not 7000万
 
 
+def test_best_only_reaches_back_across_years(policies) -> None:
+    # 从优、就高、不重复 sets no year limit: last year's grant for the same product still counts.
+    raw = {
+        "enterprise": "测试企业",
+        "items": {"X": {"facts": {"落地品种类别": "一类新药"}}},
+        "events": [
+            {
+                "date": "2022-05-01",
+                "policy": "yantai",
+                "clause": "原创新药产业化一事一议",
+                "item": "X",
+                "facts": {"原创新药产业化项目": True},
+                "awarded": "2000万",
+            },
+            {
+                "date": "2024-08-01",
+                "policy": "yantai",
+                "clause": "落地生产扶持",
+                "item": "X",
+                "facts": {"在本市落地生产结算": True, "持续生产年限": "3年"},
+                "awarded": "5000万",
+            },
+        ],
+    }
+    ledger = evaluate_profile(raw, policies)
+    assert [e.amount / WAN for e in ledger.entries] == [2000, 3000]
+    assert "2000万元" in ledger.entries[1].cuts[0]
+
+
+def test_a_yearly_cap_binds_across_the_years_applications(policies) -> None:
+    # 每家企业每年最高补贴50万元: two leases in 2023 share the 50万, and 2024 starts again.
+    ledger = _ledger(policies, "yantai_rent_two_leases")
+    assert _rows(ledger) == [
+        ("2023-03-01", "研发型企业房租补贴", "granted", 45),
+        ("2023-09-01", "研发型企业房租补贴", "granted", 5),
+        ("2024-03-01", "研发型企业房租补贴", "granted", 30),
+    ]
+    assert "30万元 超过每年上限余额 5万元，按 5万元 计" in ledger.entries[1].explanation
+
+
+def test_a_project_cap_binds_across_the_projects_phases(policies) -> None:
+    # 单个项目……最高1000万元: the second phase of one project gets the remainder, another project its own.
+    ledger = _ledger(policies, "yantai_equipment_two_phases")
+    assert _rows(ledger) == [
+        ("2022-06-01", "设备投入补助", "granted", 600),
+        ("2023-06-01", "设备投入补助", "granted", 400),
+        ("2023-07-01", "设备投入补助", "granted", 500),
+    ]
+
+
+def test_an_insurance_policy_cap_binds_across_its_instalments(policies) -> None:
+    # 单个保单最高不超过50万元: the second instalment of 保单A gets 10万; 保单B is another policy.
+    ledger = _ledger(policies, "jiangsu_policy_instalments")
+    assert _rows(ledger) == [
+        ("2023-02-01", "保险保费资助", "granted", 40),
+        ("2023-08-01", "保险保费资助", "granted", 10),
+        ("2023-09-01", "保险保费资助", "granted", 30),
+    ]
+
+
+def test_a_scoped_cap_gives_the_same_amount_alone_as_in_the_ledger(policies) -> None:
+    # One evaluation asks what the scope already received (the derived input, default 0); given what
+    # the ledger holds, it pays what the ledger pays.
+    yantai = policies["yantai"].module
+    facts = {"企业类型": "研发型企业", "实缴注册资本": "3000万", "固定资产投资": "1500万"}
+    lease = {**facts, "租金单价": "1200元/平方米", "租赁面积": "500平方米"}
+    alone = yantai.evaluate({**lease, "本年已获研发型企业房租补贴": "45万"}, clauses={"研发型企业房租补贴"})
+    assert alone.results[0].amount == 5 * WAN
+    assert yantai.evaluate(lease, clauses={"研发型企业房租补贴"}).results[0].amount == 30 * WAN
+    spec = yantai.INPUTS["本年已获研发型企业房租补贴"]
+    assert spec.default == 0 and "申请人自报" in spec.label
+
+
 def test_every_worked_profile_is_checked() -> None:
     checked = {
         "yantai_class1_drug",
@@ -133,6 +206,9 @@ def test_every_worked_profile_is_checked() -> None:
         "yantai_contract_two_products",
         "yantai_rent_six_years",
         "suzhou_phase_once",
+        "yantai_rent_two_leases",
+        "yantai_equipment_two_phases",
+        "jiangsu_policy_instalments",
     }
     assert {p.stem for p in PROFILES.glob("*.json")} == checked
 

@@ -473,4 +473,4 @@ def test_application_items_belong_to_clauses() -> None:
     box = how_to_apply(compiled.policy, compiled.policy.clauses[0])
     assert "- 联系方式：0535\\-1234567" in box  # escaped for Markdown
     assert "- 申报材料：原文未规定，请咨询发文机关" in box  # no lead, no office, no issuer named
-    assert "- 政策原文：<https://example.gov.cn/p.html>" in box
+    assert '- 政策原文：<a href="https://example.gov.cn/p.html">https://example\\.gov\\.cn/p\\.html</a>' in box

@@ -326,10 +326,18 @@ class SqlGenerator:
                 return "(" + " + ".join(terms) + ")" if terms else f"CAST(0 AS {NUM})"
 
             expr = total(cols)
-            for lim in self.prog.limits:
-                covered = lim.clauses if lim.clauses is not None else tuple(cols)
-                limit = self.expr(lim.value).value
-                sub = total(covered)
-                expr = f"({expr} - GREATEST({sub} - {limit}, 0))"
+            # Innermost limits first, each cut counted against the limits containing it, a negative
+            # remainder taken as 0: as the runtime's _limited does.
+            cuts: list[tuple[frozenset[str] | None, str]] = []
+            ordered = sorted(self.prog.limits, key=lambda lim: len(lim.clauses) if lim.clauses is not None else 1e9)
+            for lim in ordered:
+                covered = None if lim.clauses is None else frozenset(lim.clauses)
+                limit = f"GREATEST({self.expr(lim.value).value}, 0)"
+                sub = total(tuple(cols) if covered is None else tuple(covered))
+                inner = [cut for within, cut in cuts if covered is None or (within is not None and within <= covered)]
+                remaining = f"({sub}{''.join(' - ' + c for c in inner)})"
+                cut = f"GREATEST({remaining} - {limit}, 0)"
+                cuts.append((covered, cut))
+                expr = f"({expr} - {cut})"
             out.append(f"ROUND({expr}, 2) AS {quote('totals.' + what)}")
         return out

@@ -481,6 +481,9 @@ export class Evaluation {
     const cash = offered.filter((r) => CASH.includes(r.clause.support));
     const determined = new Map(cash.filter((r) => r.status === "granted" && r.amount !== null).map((r) => [r.id, r.amount]));
     const maximum = new Map(cash.map((r) => [r.id, r.maxAmount]));
+    for (const lim of limits) {
+      if (lim.amount.lt(0)) this.notes.push(`${lim.label}：已获金额已超过上限，余额为 ${formatMoney(lim.amount)}，按 0元 计`);
+    }
     this.determined = this.limited(determined, "确定金额");
     this.maximum = this.limited(maximum, "最高金额");
     this.inKind = {};
@@ -489,14 +492,23 @@ export class Evaluation {
     }
     for (const [kind, amount] of Object.entries(this.inKind)) this.notes.push(`另有${kind} ${formatMoney(amount)}（最高），不计入资金合计`);
   }
+  // Limits are nested or apart (the checker refuses limits that partly overlap) and apply innermost first:
+  // a cut counts against every limit containing its clauses, and a used-up limit leaves 0, never less.
   limited(amounts, what) {
     let total = [...amounts.values()].reduce((a, b) => a.add(b), ZERO);
-    for (const lim of this.limits) {
+    const breadth = (lim) => (lim.clauses === null ? Infinity : lim.clauses.length);
+    const within = (inner, outer) => outer === null || (inner !== null && inner.every((k) => outer.includes(k)));
+    const cuts = [];
+    const ordered = this.limits.map((lim, i) => [lim, i]).sort((a, b) => breadth(a[0]) - breadth(b[0]) || a[1] - b[1]);
+    for (const [lim] of ordered) {
       const covered = [...amounts].filter(([k]) => lim.clauses === null || lim.clauses.includes(k)).map(([, v]) => v);
-      const subtotal = covered.reduce((a, b) => a.add(b), ZERO);
-      if (subtotal.gt(lim.amount)) {
-        total = total.sub(subtotal.sub(lim.amount));
-        this.notes.push(`${what}合计 ${formatMoney(subtotal)} 超过${lim.label} ${formatMoney(lim.amount)}，按 ${formatMoney(lim.amount)} 计`);
+      let subtotal = covered.reduce((a, b) => a.add(b), ZERO);
+      for (const [inner, cut] of cuts) if (within(inner, lim.clauses)) subtotal = subtotal.sub(cut);
+      const room = lim.amount.lt(0) ? ZERO : lim.amount;
+      if (subtotal.gt(room)) {
+        cuts.push([lim.clauses, subtotal.sub(room)]);
+        total = total.sub(subtotal.sub(room));
+        this.notes.push(`${what}合计 ${formatMoney(subtotal)} 超过${lim.label} ${formatMoney(room)}，按 ${formatMoney(room)} 计`);
       }
     }
     return total;

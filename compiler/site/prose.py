@@ -6,6 +6,7 @@ import attrs
 
 from pol.compiler.checker import BENEFICIARIES, SCOPES, SUPPORT_KINDS, CheckedPolicy
 from pol.compiler.chinese import Reading
+from pol.compiler.scopes import already
 from pol.compiler.site.markdown import inline, table
 from pol.compiler.types import BoolT
 from pol.dsl import ast
@@ -136,6 +137,9 @@ def clause_reading(
     if c.grant is not None:
         terms.append(_grant(r, c.grant))
     for cap in c.caps:
+        if cap.derived:
+            terms.append(f"{already(cap.scopes)}已获本条资助的，以余额为限")
+            continue
         r.caption = cap.label or "上限"
         scope = "".join(SCOPES.get(s, s) for s in cap.scopes)
         if isinstance(cap.value, ast.BinOp) and cap.value.op == "-":

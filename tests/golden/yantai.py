@@ -125,6 +125,12 @@ INPUTS = {
     '新获批特医或保健食品': rt.Input('新获批特医或保健食品', 'bool', None, None, '新获批特殊医学用途配方食品、保健食品', None),
     '首次在本市生产结算': rt.Input('首次在本市生产结算', 'bool', None, None, '首次在本市生产、结算', None),
     '本年已获特医食品奖励': rt.Input('本年已获特医食品奖励', 'money', 'CNY', None, '本企业本年度已获本条奖励（其他品种）', None, _K37),
+    '该项目已获设备投入补助': rt.Input('该项目已获设备投入补助', 'money', 'CNY', None, '该项目此前累计已获“设备投入补助”（申请人自报）', None, _K37),
+    '本年已获研发型企业房租补贴': rt.Input('本年已获研发型企业房租补贴', 'money', 'CNY', None, '本企业本年度已获“研发型企业房租补贴”（申请人自报）', None, _K37),
+    '本年已获工业企业房租补贴': rt.Input('本年已获工业企业房租补贴', 'money', 'CNY', None, '本企业本年度已获“工业企业房租补贴”（申请人自报）', None, _K37),
+    '本年已获外资研发企业房租补贴': rt.Input('本年已获外资研发企业房租补贴', 'money', 'CNY', None, '本企业本年度已获“外商投资研发型企业房租补贴”（申请人自报）', None, _K37),
+    '该项目已获专利导航项目补助': rt.Input('该项目已获专利导航项目补助', 'money', 'CNY', None, '该项目此前累计已获“产业专利导航项目补助”（申请人自报）', None, _K37),
+    '该项目已获企业运营类专利导航': rt.Input('该项目已获企业运营类专利导航', 'money', 'CNY', None, '该项目此前累计已获“企业运营类专利导航补助”（申请人自报）', None, _K37),
 }
 
 _LET_INPUTS = {'年亩产税收': ('园区年税收', '园区面积')}
@@ -142,26 +148,26 @@ _C10 = rt.Clause('设备投入补助', '四(一)', '设备投入补助', '企业
 _C11 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 417, ())
 _C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 454, ())
 _C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 490, ())
-_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 525, ())
-_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 560, ())
-_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 594, ())
-_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 616, ())
-_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 648, ())
-_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 672, ())
-_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 694, ())
-_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 724, ())
-_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 761, ())
-_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 782, ())
-_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 804, ())
-_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 862, ())
-_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 875, ())
-_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 888, ())
-_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 907, ())
-_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 942, ())
-_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 969, ())
-_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 1001, ())
-_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 1014, ())
-_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 1029, ())
+_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 526, ())
+_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 561, ())
+_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 595, ())
+_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 617, ())
+_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 649, ())
+_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 673, ())
+_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 695, ())
+_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 725, ())
+_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 762, ())
+_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 783, ())
+_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 805, ())
+_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 863, ())
+_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 876, ())
+_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 890, ())
+_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 909, ())
+_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 946, ())
+_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 973, ())
+_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 1005, ())
+_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 1018, ())
+_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 1033, ())
 
 
 def _table_2(f, t):
@@ -254,7 +260,25 @@ def _tiers_7(f, t):
 
 
 def _tiers_8(f, t):
-    # yantai.pol:535  the highest tier reached applies
+    # yantai.pol:505  the highest tier reached applies
+    if (f['实缴注册资金'] >= _K7):
+        return t.tier(2, '实缴注册资金1000万美元以上', _K2, ('money', 'CNY', None))
+    if (f['实缴注册资金'] >= _K14):
+        return t.tier(1, '实缴注册资金500万美元以上', _K3, ('money', 'CNY', None))
+    raise rt.NoRow('未达到任何一档：实缴注册资金500万美元以上')
+
+
+def _tiers_9(f, t):
+    # yantai.pol:505  the highest tier reached applies
+    if (f['实缴注册资金'] >= _K7):
+        return t.tier(2, '实缴注册资金1000万美元以上', _K2, ('money', 'CNY', None))
+    if (f['实缴注册资金'] >= _K14):
+        return t.tier(1, '实缴注册资金500万美元以上', _K3, ('money', 'CNY', None))
+    raise rt.NoRow('未达到任何一档：实缴注册资金500万美元以上')
+
+
+def _tiers_10(f, t):
+    # yantai.pol:536  the highest tier reached applies
     if (f['年销售收入'] > _K22):
         return t.tier(3, '年销售收入突破50亿元', _K14, ('money', 'CNY', None))
     if (f['年销售收入'] > _K23):
@@ -264,8 +288,8 @@ def _tiers_8(f, t):
     raise rt.NoRow('未达到任何一档：年销售收入突破10亿元')
 
 
-def _table_9(f, t):
-    # yantai.pol:571  by 销售年度
+def _table_11(f, t):
+    # yantai.pol:572  by 销售年度
     k = f['销售年度']
     if k in (_K21,):
         v = t.mul(f['年销售收入'], _K25, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
@@ -278,8 +302,8 @@ def _table_9(f, t):
     return t.row('销售年度', k, ('number', None, None), v, ('money', 'CNY', None))
 
 
-def _tiers_10(f, t):
-    # yantai.pol:703  the highest tier reached applies
+def _tiers_12(f, t):
+    # yantai.pol:704  the highest tier reached applies
     if ((f['项目实际投资额'] >= _K30) and (f['设备购置资金'] >= _K13)):
         return t.tier(2, '项目实际投资额1亿元以上，且设备购置资金5000万元以上', _K31, ('money', 'CNY', None))
     if ((f['项目实际投资额'] >= _K13) and (f['设备购置资金'] >= _K8)):
@@ -287,8 +311,8 @@ def _tiers_10(f, t):
     raise rt.NoRow('未达到任何一档：项目实际投资额5000万元以上，且设备购置资金3000万元以上')
 
 
-def _tiers_11(f, t):
-    # yantai.pol:733  the highest tier reached applies
+def _tiers_13(f, t):
+    # yantai.pol:734  the highest tier reached applies
     if (f['年亩产税收'] >= _K3):
         return t.tier(3, '年亩产税收100万元/亩以上', t.mul(_K29, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
     if (f['年亩产税收'] >= _K32):
@@ -623,6 +647,9 @@ def _clause_10(f, t):
         # yantai.pol:401  cap
         ct = t.worked()
         v = t.cap(v, _K7, '单个项目上限', ct)
+        # yantai.pol:401  cap
+        ct = t.worked()
+        v = t.cap(v, ct.sub(_K7, f['该项目已获设备投入补助'], (None, ('money', 'CNY', None)), ('该项目已获设备投入补助', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个项目上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -670,6 +697,9 @@ def _clause_11(f, t):
         # yantai.pol:429  cap
         ct = t.worked()
         v = t.cap(v, _K19, '每年上限', ct)
+        # yantai.pol:429  cap
+        ct = t.worked()
+        v = t.cap(v, ct.sub(_K19, f['本年已获研发型企业房租补贴'], (None, ('money', 'CNY', None)), ('本年已获研发型企业房租补贴', ('money', 'CNY', None)), ('money', 'CNY', None)), '每年上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -717,6 +747,9 @@ def _clause_12(f, t):
         # yantai.pol:465  cap
         ct = t.worked()
         v = t.cap(v, _K3, '每年上限', ct)
+        # yantai.pol:465  cap
+        ct = t.worked()
+        v = t.cap(v, ct.sub(_K3, f['本年已获工业企业房租补贴'], (None, ('money', 'CNY', None)), ('本年已获工业企业房租补贴', ('money', 'CNY', None)), ('money', 'CNY', None)), '每年上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -743,6 +776,12 @@ def _clause_13(f, t):
     try:
         # yantai.pol:501  grant
         v = _tiers_7(f, t)
+        # yantai.pol:505  cap
+        ct = t.worked()
+        v = t.cap(v, _tiers_8(f, ct), '每年上限', ct)
+        # yantai.pol:505  cap
+        ct = t.worked()
+        v = t.cap(v, ct.sub(_tiers_9(f, ct), f['本年已获外资研发企业房租补贴'], (None, ('money', 'CNY', None)), ('本年已获外资研发企业房租补贴', ('money', 'CNY', None)), ('money', 'CNY', None)), '每年上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -752,10 +791,10 @@ def _clause_13(f, t):
 
 
 def _clause_14(f, t):
-    # yantai.pol:525  四(四) 产品年销售收入首次突破奖励
+    # yantai.pol:526  四(四) 产品年销售收入首次突破奖励
     c = _C14
     missing = set()
-    # yantai.pol:534
+    # yantai.pol:535
     try:
         if not t.cond(f['产品在本市生产'], '产品在本市生产', (('产品在本市生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -767,9 +806,9 @@ def _clause_14(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:535  grant
-        v = _tiers_8(f, t)
-        # yantai.pol:540  topup
+        # yantai.pol:536  grant
+        v = _tiers_10(f, t)
+        # yantai.pol:541  topup
         v = t.offset(v, f['已获晋级奖励'], '已获晋级奖励', 'topup')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -780,10 +819,10 @@ def _clause_14(f, t):
 
 
 def _clause_15(f, t):
-    # yantai.pol:560  四(五) 委托本市企业生产销售奖励
+    # yantai.pol:561  四(五) 委托本市企业生产销售奖励
     c = _C15
     missing = set()
-    # yantai.pol:570
+    # yantai.pol:571
     try:
         if not t.cond(f['委托本市企业生产'], '委托本市企业生产', (('委托本市企业生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -792,7 +831,7 @@ def _clause_15(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:570
+    # yantai.pol:571
     try:
         if not t.cond(f['销售税收在本市结算'], '销售税收在本市结算', (('销售税收在本市结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -804,9 +843,9 @@ def _clause_15(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:571  grant
-        v = _table_9(f, t)
-        # yantai.pol:576  cap
+        # yantai.pol:572  grant
+        v = _table_11(f, t)
+        # yantai.pol:577  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_K7, f['已获委托生产奖励'], (None, ('money', 'CNY', None)), ('已获委托生产奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '3年累计上限余额', ct)
     except KeyError as e:
@@ -818,10 +857,10 @@ def _clause_15(f, t):
 
 
 def _clause_16(f, t):
-    # yantai.pol:594  四(六) 药品现代物流企业资质奖励
+    # yantai.pol:595  四(六) 药品现代物流企业资质奖励
     c = _C16
     missing = set()
-    # yantai.pol:601
+    # yantai.pol:602
     try:
         if not t.cond(f['在本市注册的药品流通企业'], '在本市注册的药品流通企业', (('在本市注册的药品流通企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -830,7 +869,7 @@ def _clause_16(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:601
+    # yantai.pol:602
     try:
         if not t.cond(f['取得省药品现代物流企业资质'], '取得省药品现代物流企业资质', (('取得省药品现代物流企业资质', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -839,7 +878,7 @@ def _clause_16(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:601
+    # yantai.pol:602
     try:
         if not t.cond(f['提升冷链运输保障能力'], '提升冷链运输保障能力', (('提升冷链运输保障能力', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -851,7 +890,7 @@ def _clause_16(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:602  grant
+        # yantai.pol:603  grant
         v = _K2
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -862,10 +901,10 @@ def _clause_16(f, t):
 
 
 def _clause_17(f, t):
-    # yantai.pol:616  四(七) 世界 500 强生物医药企业落户奖励
+    # yantai.pol:617  四(七) 世界 500 强生物医药企业落户奖励
     c = _C17
     missing = set()
-    # yantai.pol:622
+    # yantai.pol:623
     try:
         if not t.cond(f['世界500强生物医药企业'], '世界500强生物医药企业', (('世界500强生物医药企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -874,7 +913,7 @@ def _clause_17(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:622
+    # yantai.pol:623
     try:
         if not t.cond((f['落户类型'] in ('区域总部', '研发中心', '生产基地',)), '落户类型为区域总部、研发中心或生产基地', (('落户类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -886,7 +925,7 @@ def _clause_17(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:623  grant
+        # yantai.pol:624  grant
         v = _K7
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -897,10 +936,10 @@ def _clause_17(f, t):
 
 
 def _clause_18(f, t):
-    # yantai.pol:648  五(一)2 规划园区建设投资奖励
+    # yantai.pol:649  五(一)2 规划园区建设投资奖励
     c = _C18
     try:
-        # yantai.pol:658  grant
+        # yantai.pol:659  grant
         v = t.add(t.mul(f['实际到账外资金额'], _K27, ('实际到账外资金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), t.mul(f['内资实际投资额'], _K28, ('内资实际投资额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), (None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -911,10 +950,10 @@ def _clause_18(f, t):
 
 
 def _clause_19(f, t):
-    # yantai.pol:672  五(二)1 引进工业企业成为规上企业奖励园区
+    # yantai.pol:673  五(二)1 引进工业企业成为规上企业奖励园区
     c = _C19
     missing = set()
-    # yantai.pol:679
+    # yantai.pol:680
     try:
         if not t.cond((f['引进企业年增值税纳税主营业务收入'] > _K6), '引进企业年增值税纳税主营业务收入突破2000万元', (('引进企业年增值税纳税主营业务收入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -923,7 +962,7 @@ def _clause_19(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:679
+    # yantai.pol:680
     try:
         if not t.cond(f['完成规上企业认定'], '完成规上企业认定', (('完成规上企业认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -935,7 +974,7 @@ def _clause_19(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:680  grant
+        # yantai.pol:681  grant
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -946,10 +985,10 @@ def _clause_19(f, t):
 
 
 def _clause_20(f, t):
-    # yantai.pol:694  五(二)2 引进项目奖励园区
+    # yantai.pol:695  五(二)2 引进项目奖励园区
     c = _C20
     missing = set()
-    # yantai.pol:702
+    # yantai.pol:703
     try:
         if not t.cond(f['提供全额投资证明'], '提供全额投资证明', (('提供全额投资证明', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -961,8 +1000,8 @@ def _clause_20(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:703  grant
-        v = _tiers_10(f, t)
+        # yantai.pol:704  grant
+        v = _tiers_12(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -972,10 +1011,10 @@ def _clause_20(f, t):
 
 
 def _clause_21(f, t):
-    # yantai.pol:724  五(二)3 园区亩产税收奖励
+    # yantai.pol:725  五(二)3 园区亩产税收奖励
     c = _C21
     missing = set()
-    # yantai.pol:732
+    # yantai.pol:733
     try:
         if not t.cond(f['园区经财政部门认定'], '园区经财政部门认定', (('园区经财政部门认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -987,8 +1026,8 @@ def _clause_21(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:733  grant
-        v = _tiers_11(f, t)
+        # yantai.pol:734  grant
+        v = _tiers_13(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -998,10 +1037,10 @@ def _clause_21(f, t):
 
 
 def _clause_22(f, t):
-    # yantai.pol:761  五(二)4 新引进制药企业取得生产许可证奖励园区
+    # yantai.pol:762  五(二)4 新引进制药企业取得生产许可证奖励园区
     c = _C22
     missing = set()
-    # yantai.pol:767
+    # yantai.pol:768
     try:
         if not t.cond(f['新引进制药企业取得生产许可证'], '新引进制药企业取得生产许可证', (('新引进制药企业取得生产许可证', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1013,7 +1052,7 @@ def _clause_22(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:768  grant
+        # yantai.pol:769  grant
         v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1024,10 +1063,10 @@ def _clause_22(f, t):
 
 
 def _clause_23(f, t):
-    # yantai.pol:782  五(三) 专业园区项目税收市级留成返还
+    # yantai.pol:783  五(三) 专业园区项目税收市级留成返还
     c = _C23
     missing = set()
-    # yantai.pol:789
+    # yantai.pol:790
     try:
         if not t.cond(f['招商入驻经认定专业园区'], '招商入驻经认定专业园区', (('招商入驻经认定专业园区', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1039,7 +1078,7 @@ def _clause_23(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:790  grant
+        # yantai.pol:791  grant
         v = t.mul(f['市级留成税收'], _K21, ('市级留成税收', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1050,10 +1089,10 @@ def _clause_23(f, t):
 
 
 def _clause_24(f, t):
-    # yantai.pol:804  六(一) 支持产品进入国际市场
+    # yantai.pol:805  六(一) 支持产品进入国际市场
     c = _C24
     missing = set()
-    # yantai.pol:814
+    # yantai.pol:815
     try:
         if not t.cond((f['注册机构'] in ('FDA', 'EMA', 'CE', 'PMDA', 'WHO',)), '注册机构为FDA、EMA、CE、PMDA或WHO', (('注册机构', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1062,7 +1101,7 @@ def _clause_24(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:814
+    # yantai.pol:815
     try:
         if not t.cond(f['在国外市场实现销售'], '在国外市场实现销售', (('在国外市场实现销售', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1074,9 +1113,9 @@ def _clause_24(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:815  grant
+        # yantai.pol:816  grant
         v = t.mul(f['研发投入'], _K35, ('研发投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:816  cap
+        # yantai.pol:817  cap
         ct = t.worked()
         v = t.cap(v, _K7, '上限', ct)
     except KeyError as e:
@@ -1088,10 +1127,10 @@ def _clause_24(f, t):
 
 
 def _clause_25(f, t):
-    # yantai.pol:862  八(一) 建设生物医药知识产权运营中心
+    # yantai.pol:863  八(一) 建设生物医药知识产权运营中心
     c = _C25
     missing = set()
-    # yantai.pol:869
+    # yantai.pol:870
     try:
         if not t.cond(f['承建知识产权运营中心'], '承建知识产权运营中心', (('承建知识产权运营中心', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1103,7 +1142,7 @@ def _clause_25(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:870  grant
+        # yantai.pol:871  grant
         v = _K14
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1114,10 +1153,10 @@ def _clause_25(f, t):
 
 
 def _clause_26(f, t):
-    # yantai.pol:875  八(二) 产业专利导航项目补助
+    # yantai.pol:876  八(二) 产业专利导航项目补助
     c = _C26
     missing = set()
-    # yantai.pol:882
+    # yantai.pol:883
     try:
         if not t.cond(f['开展产业专利导航项目'], '开展产业专利导航项目', (('开展产业专利导航项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1129,8 +1168,14 @@ def _clause_26(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:883  grant
+        # yantai.pol:884  grant
         v = _K19
+        # yantai.pol:885  cap
+        ct = t.worked()
+        v = t.cap(v, _K19, '单个项目上限', ct)
+        # yantai.pol:885  cap
+        ct = t.worked()
+        v = t.cap(v, ct.sub(_K19, f['该项目已获专利导航项目补助'], (None, ('money', 'CNY', None)), ('该项目已获专利导航项目补助', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个项目上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -1140,10 +1185,10 @@ def _clause_26(f, t):
 
 
 def _clause_27(f, t):
-    # yantai.pol:888  八(二) 专利导航国家级示范项目奖励
+    # yantai.pol:890  八(二) 专利导航国家级示范项目奖励
     c = _C27
     missing = set()
-    # yantai.pol:894
+    # yantai.pol:896
     try:
         if not t.cond(f['获评国家级示范项目'], '获评国家级示范项目', (('获评国家级示范项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1155,7 +1200,7 @@ def _clause_27(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:895  grant
+        # yantai.pol:897  grant
         v = _K31
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1166,10 +1211,10 @@ def _clause_27(f, t):
 
 
 def _clause_28(f, t):
-    # yantai.pol:907  八(二) 企业运营类专利导航补助
+    # yantai.pol:909  八(二) 企业运营类专利导航补助
     c = _C28
     missing = set()
-    # yantai.pol:913
+    # yantai.pol:916
     try:
         if not t.cond(f['突破关键核心技术'], '突破关键核心技术', (('突破关键核心技术', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1181,8 +1226,14 @@ def _clause_28(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:914  grant
+        # yantai.pol:917  grant
         v = _K36
+        # yantai.pol:918  cap
+        ct = t.worked()
+        v = t.cap(v, _K36, '单个项目上限', ct)
+        # yantai.pol:918  cap
+        ct = t.worked()
+        v = t.cap(v, ct.sub(_K36, f['该项目已获企业运营类专利导航'], (None, ('money', 'CNY', None)), ('该项目已获企业运营类专利导航', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个项目上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -1192,10 +1243,10 @@ def _clause_28(f, t):
 
 
 def _clause_29(f, t):
-    # yantai.pol:942  九(二) 高层次人才个人所得税奖励
+    # yantai.pol:946  九(二) 高层次人才个人所得税奖励
     c = _C29
     missing = set()
-    # yantai.pol:949
+    # yantai.pol:953
     try:
         if not t.cond(f['在本市企业工作并在烟缴纳个税'], '在本市企业工作并在烟缴纳个税', (('在本市企业工作并在烟缴纳个税', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1204,7 +1255,7 @@ def _clause_29(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:949
+    # yantai.pol:953
     try:
         if not t.cond((f['人才类别'] in ('A类', 'B类', 'C类', 'D类',)), '人才类别为A类、B类、C类或D类', (('人才类别', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1213,7 +1264,7 @@ def _clause_29(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:949
+    # yantai.pol:953
     try:
         if not t.cond((f['人才奖励年度'] <= _K12), '人才奖励年度不超过3', (('人才奖励年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1225,7 +1276,7 @@ def _clause_29(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:950  grant
+        # yantai.pol:954  grant
         v = t.mul(f['个人所得税市区留成'], _K21, ('个人所得税市区留成', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1236,10 +1287,10 @@ def _clause_29(f, t):
 
 
 def _clause_30(f, t):
-    # yantai.pol:969  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
+    # yantai.pol:973  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
     c = _C30
     missing = set()
-    # yantai.pol:977
+    # yantai.pol:981
     try:
         if not t.cond(f['新获批特医或保健食品'], '新获批特医或保健食品', (('新获批特医或保健食品', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1248,7 +1299,7 @@ def _clause_30(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:977
+    # yantai.pol:981
     try:
         if not t.cond(f['首次在本市生产结算'], '首次在本市生产结算', (('首次在本市生产结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1257,7 +1308,7 @@ def _clause_30(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:977
+    # yantai.pol:981
     try:
         if not t.cond((f['销售年度'] <= _K12), '销售年度不超过3', (('销售年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1269,9 +1320,9 @@ def _clause_30(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:978  grant
+        # yantai.pol:982  grant
         v = t.mul(f['年销售收入'], _K16, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:979  cap
+        # yantai.pol:983  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_K7, f['本年已获特医食品奖励'], (None, ('money', 'CNY', None)), ('本年已获特医食品奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个企业每年奖励总额余额', ct)
     except KeyError as e:
@@ -1283,10 +1334,10 @@ def _clause_30(f, t):
 
 
 def _clause_31(f, t):
-    # yantai.pol:1001  十(二) 填补产业链空白的重点项目
+    # yantai.pol:1005  十(二) 填补产业链空白的重点项目
     c = _C31
     missing = set()
-    # yantai.pol:1008
+    # yantai.pol:1012
     try:
         if not t.cond(f['填补产业链空白项目'], '填补产业链空白项目', (('填补产业链空白项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1298,7 +1349,7 @@ def _clause_31(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:1009  grant
+        # yantai.pol:1013  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1309,10 +1360,10 @@ def _clause_31(f, t):
 
 
 def _clause_32(f, t):
-    # yantai.pol:1014  十(二) 治疗重大疾病原创性新药产业化项目
+    # yantai.pol:1018  十(二) 治疗重大疾病原创性新药产业化项目
     c = _C32
     missing = set()
-    # yantai.pol:1022
+    # yantai.pol:1026
     try:
         if not t.cond(f['原创新药产业化项目'], '原创新药产业化项目', (('原创新药产业化项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1324,7 +1375,7 @@ def _clause_32(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:1023  grant
+        # yantai.pol:1027  grant
         v = min((_K30,))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1335,10 +1386,10 @@ def _clause_32(f, t):
 
 
 def _clause_33(f, t):
-    # yantai.pol:1029  十(二) 特别重大的关键核心平台项目
+    # yantai.pol:1033  十(二) 特别重大的关键核心平台项目
     c = _C33
     missing = set()
-    # yantai.pol:1035
+    # yantai.pol:1039
     try:
         if not t.cond(f['特别重大平台项目'], '特别重大平台项目', (('特别重大平台项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1350,7 +1401,7 @@ def _clause_33(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:1036  grant
+        # yantai.pol:1040  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))

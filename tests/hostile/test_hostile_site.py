@@ -107,7 +107,9 @@ def test_a_header_url_that_could_leave_its_link_is_refused_by_the_checker(tmp_pa
     for i, url in enumerate(URL_PAYLOADS):
         path = tmp_path / f"p{i}.pol"
         quoted = url.replace('"', '\\"')
-        path.write_text(f'policy p {{ title: "t"  url: "{quoted}" }}\nclause a "一" {{ grant 1万 }}\n', encoding="utf-8")
+        path.write_text(
+            f'policy p {{ title: "t"  url: "{quoted}" }}\nclause a "一" {{ grant 1万 }}\n', encoding="utf-8"
+        )
         assert main(["check", str(path)]) == 1, url
         assert "error[POL107]" in capsys.readouterr().err
 
