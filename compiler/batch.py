@@ -7,7 +7,7 @@ from pathlib import Path
 
 import attrs
 
-from pol.compiler import ir
+from pol.compiler import history, ir
 from pol.compiler.backends.sql import NUM, SqlGenerator, quote, string
 from pol.compiler.engines import InputError, engine
 from pol.compiler.runtime import MAX_VALUE
@@ -133,6 +133,21 @@ def _match(program: ir.Program, clause: ir.Clause, status: str) -> str:
     )
 
 
+def _scheduled(key: str, program: ir.Program, facts: str) -> tuple[list[str], list[str]]:
+    """Flags for each clause whose schedule (once, duration) the history has used up, and the amounts they zero."""
+    flags, replaced = [], []
+    for clause in program.clauses:
+        out = history.scheduled_out(key, clause, facts)
+        if out is None:
+            continue
+        flag = quote(f"__out.{clause.id}")
+        flags.append(f"({out}) AS {flag}")
+        for field in ("amount", "max_amount", "min_amount"):
+            col = quote(f"{clause.id}.{field}")
+            replaced.append(f"CASE WHEN {flag} AND {col} IS NOT NULL THEN CAST(0 AS {NUM}) ELSE {col} END AS {col}")
+    return flags, replaced
+
+
 def run(
     programs: dict[str, ir.Program],
     source: Path,
@@ -142,16 +157,31 @@ def run(
     progress: bool = False,
     match: bool = False,
     on: str = "duckdb",
+    grants: Path | None = None,
 ) -> BatchResult:
     """Evaluate every row of `source` (CSV or Parquet) under each program; write one row per applicant to `out`.
 
     The statements are DuckDB's SQL; `on="spark"` runs them on Spark (compiler/engines.py translates them).
+    With `grants`, a table of earlier grants, each application is evaluated against its enterprise's
+    history as the ledger does (compiler/history.py).
     """
     columns = columns or {}
     db = engine(on, progress)
     # Read once: the checks, the facts and the row numbers all come from this table (DuckDB spills it to
     # disk when it does not fit in memory; Spark caches it across its executors).
     present = db.load(source, ROW)
+    if grants is not None:
+        if on != "duckdb":
+            raise InputError("--history runs on DuckDB only, for now")
+        past = db.load(grants, "__grant", "history_raw")
+        history.check_columns(present, past)
+        db.table("grants", history.grants_table(past).replace("FROM history_raw", ", __grant FROM history_raw"))
+        wrong = [row for (row,) in db.rows(history.BAD_GRANTS)]
+        if wrong:
+            raise InputError(
+                f"--history: grants {', '.join(map(str, wrong))} (counting from 1) have no readable date "
+                "(2022-06-30) or amount (a non-negative number of 元)"
+            )
     floats = sorted(name for name, t in present.items() if t in ("FLOAT", "DOUBLE", "REAL"))
     if floats:
         raise InputError(
@@ -170,10 +200,17 @@ def run(
         typed.append(f"{value} AS {quote(name)}")
         if col in present:
             checks.append((col, raw, is_bad, expected))
+    keys: list[str] = []
+    if grants is not None:
+        keys = history.key_columns(present)
+        date = quote(history.DATE)
+        checks.append((history.DATE, date, f"TRY_CAST({date} AS DATE) IS NULL", "a date such as 2022-06-30"))
     bad_any = " OR ".join(f"COALESCE({b}, FALSE)" for _, _, b, _ in checks) or "FALSE"
     # One pass over the input: each row's typed facts and whether any of its values is bad.
-    db.table("checked", f"SELECT {ROW}, {bad_any} AS __bad, {', '.join(typed) or 'NULL AS __none'} FROM raw")
+    db.table("checked", f"SELECT {ROW}, {bad_any} AS __bad, {', '.join([*typed, *keys]) or 'NULL AS __none'} FROM raw")
     kept = ", ".join([ROW, *(quote(name) for name in inputs)] if inputs else [ROW, "__none"])
+    if keys:
+        kept += ", " + ", ".join(quote(k) for k in history.KEYS.values())
     db.view("facts", f"SELECT {kept} FROM checked WHERE NOT __bad")
     bad: list[BadValue] = []
     [(bad_rows,)] = db.rows("SELECT count(*) FROM checked WHERE __bad")
@@ -193,8 +230,23 @@ def run(
     for key, program in programs.items():
         gen = SqlGenerator(program)
         parts, amounts, maxima = gen.select(as_of, ROW)
+        facts, flags = "facts", list[str]()
+        if grants is not None:
+            # This policy's facts, with every amount already received filled from the history.
+            filled = [
+                f"{history.received(key, spec, 'facts.' + quote(spec.name), 'facts')} AS {quote(spec.name)}"
+                for spec in program.inputs
+                if spec.received is not None
+            ]
+            facts = quote("f_" + key)
+            db.view(facts, f"SELECT * {'REPLACE (' + ', '.join(filled) + ')' if filled else ''} FROM facts")
+            flags, replaced = _scheduled(key, program, facts)
+            if flags:
+                db.view(quote("s_" + key), f"SELECT {parts}, {', '.join(flags)} FROM {facts}")
+                db.table(quote("p_" + key), f"SELECT * REPLACE ({', '.join(replaced)}) FROM {quote('s_' + key)}")
         # Materialised once: the totals and the output both read it.
-        db.table(quote("p_" + key), f"SELECT {parts} FROM facts")
+        if grants is None or not flags:
+            db.table(quote("p_" + key), f"SELECT {parts} FROM {facts}")
         for clause in program.clauses:
             n = clause.id
             for field in ("status", "amount", "max_amount", "min_amount"):
@@ -206,7 +258,7 @@ def run(
         # A limit may deduct what was already received, a fact: the totals read the facts beside the results.
         db.table(
             quote("t_" + key),
-            f"SELECT {quote(ROW)}, {', '.join(totals)} FROM {quote('p_' + key)} JOIN facts USING ({quote(ROW)})",
+            f"SELECT {quote(ROW)}, {', '.join(totals)} FROM {quote('p_' + key)} JOIN {facts} USING ({quote(ROW)})",
         )
         selects += [
             f"{quote('t_' + key)}.{quote('totals.' + w)} AS {quote(f'{key}.totals.{w}')}"

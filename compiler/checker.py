@@ -341,7 +341,7 @@ class _Checker:
                 if not all(isinstance(x, ast.Text) for x in values):
                     self.err("POL107", f"policy field '{f.key}' takes a string in quotes", f.span)
                     continue
-                if f.key == "url" and not SAFE_URL.fullmatch(v.value):  # type: ignore[union-attr]
+                if f.key == "url" and not SAFE_URL.fullmatch(str(v.value)):  # type: ignore[union-attr]
                     self.err(
                         "POL107",
                         "policy field 'url' takes the web address of the official text, such as "

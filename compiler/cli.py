@@ -115,6 +115,12 @@ def parser() -> argparse.ArgumentParser:
         help="duckdb: embedded (the default); spark: PySpark, in local mode or on the cluster SPARK_MASTER names",
     )
     bt.add_argument("--columns", help='TOML lines "input" = "column" (keys quoted) when columns are named otherwise')
+    bt.add_argument(
+        "--history",
+        metavar="GRANTS",
+        help="CSV or Parquet of earlier grants (enterprise, date, policy, clause, amount; item, level): each "
+        "application (with enterprise and date columns) is evaluated against them as pol eval-profile does",
+    )
     sy = sub.add_parser(
         "synth", help="write a synthetic population for policies: realistic, with rows at every threshold"
     )

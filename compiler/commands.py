@@ -311,12 +311,17 @@ class Cli:
         return EXIT_OK
 
     def batch(self, args: argparse.Namespace) -> int:
-        if (refused := self.apart(args.out, [*args.policies, args.input, args.columns], "the results")) is not None:
+        inputs = [*args.policies, args.input, args.columns, args.history]
+        if (refused := self.apart(args.out, inputs, "the results")) is not None:
             return refused
         if Path(args.out).suffix.lower() not in (".parquet", ".csv"):
             return self.fail(f"--out {args.out}: write .parquet or .csv")
         if not Path(args.input).is_file() or Path(args.input).suffix.lower() not in (".parquet", ".csv"):
             return self.fail(f"--input {args.input}: give a .csv or .parquet file of one row per applicant")
+        if args.history and (
+            not Path(args.history).is_file() or Path(args.history).suffix.lower() not in (".parquet", ".csv")
+        ):
+            return self.fail(f"--history {args.history}: give a .csv or .parquet file of one row per grant")
         as_of = _as_of(args)
         if isinstance(as_of, str):
             return self.fail(as_of)
@@ -356,6 +361,7 @@ class Cli:
                 progress=self.err.is_terminal,
                 match=args.match,
                 on=args.engine,
+                grants=Path(args.history) if args.history else None,
             )
         except batch.InputError as exc:
             return self.fail(f"--input {args.input}: {exc}")

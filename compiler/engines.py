@@ -39,17 +39,17 @@ class DuckDBEngine:
         self.con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
         self.con.execute("SET preserve_insertion_order = true")
 
-    def load(self, source: Path, row: str) -> dict[str, str]:
-        """Read the input as the table `raw`, each row numbered from 1 in `row`; each column's type."""
+    def load(self, source: Path, row: str, name: str = "raw") -> dict[str, str]:
+        """Read the input as the table `name`, each row numbered from 1 in `row`; each column's type."""
         if source.suffix.lower() == ".parquet":
             reader = f"read_parquet({string(str(source))})"
         else:
             reader = f"read_csv({string(str(source))}, header = true, all_varchar = true)"
         try:
-            self.con.execute(f'CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS "{row}", * FROM {reader}')
+            self.con.execute(f'CREATE TEMP TABLE {name} AS SELECT row_number() OVER () AS "{row}", * FROM {reader}')
         except self.duckdb.Error as exc:
             raise InputError(str(exc).split("\n")[0]) from None
-        return {r[0]: str(r[1]) for r in self.con.execute("DESCRIBE raw").fetchall()}
+        return {r[0]: str(r[1]) for r in self.con.execute(f"DESCRIBE {name}").fetchall()}
 
     def table(self, name: str, select: str) -> None:
         self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
@@ -136,7 +136,7 @@ class SparkEngine:
         """Run a statement written in DuckDB's SQL, translated to Spark's."""
         return self.spark.sql(to_spark(duckdb_sql))
 
-    def load(self, source: Path, row: str) -> dict[str, str]:
+    def load(self, source: Path, row: str, name: str = "raw") -> dict[str, str]:
         from pyspark.sql import Window
         from pyspark.sql import functions as F
         from pyspark.sql.utils import AnalysisException
@@ -151,7 +151,7 @@ class SparkEngine:
         # Row numbers in the file's order: the id grows with the position, the window makes it 1, 2, 3, …
         order = Window.orderBy(F.monotonically_increasing_id())
         frame = frame.select(F.row_number().over(order).alias(row), *frame.columns)
-        frame.cache().createOrReplaceTempView("raw")
+        frame.cache().createOrReplaceTempView(name)
         types = {}
         for name, spark_type in frame.dtypes:
             types[name] = _SPARK_TYPES.get(spark_type, spark_type.upper())

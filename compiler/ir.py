@@ -199,6 +199,27 @@ class Clause:
     caps: tuple[Cap, ...]
     offsets: tuple[Offset, ...]
     reads: tuple[str, ...] = ()  # the inputs it reads, its conditions' first, each once: a form's fields
+    schedule: Schedule | None = None  # once and duration, which the ledger enforces across events
+
+
+@attrs.frozen
+class Received:
+    """Where the ledger fills an amount already received from: earlier grants of these clauses (all when
+    None), or of lower levels of government (`levels`), of the same item and period when said."""
+
+    clauses: tuple[str, ...] | None
+    levels: tuple[str, ...] | None  # for `received local`: the lower levels whose grants count
+    same_item: bool
+    period: Literal["year", "quarter"] | None
+
+
+@attrs.frozen
+class Schedule:
+    """A clause's rules over time: paid once per item (or enterprise), and for at most `years` calendar years."""
+
+    once: bool  # 一次性 without a key
+    once_key: str | None  # `once by` this input: once per value
+    years: int | None  # 期限N年, counted from the first year paid
 
 
 @attrs.frozen
@@ -211,6 +232,7 @@ class Input:
     members: tuple[str, ...] | None
     default: Const | None
     member_labels: tuple[str, ...] | None = None  # how a form shows each member (一类新药, 完成I期…)
+    received: Received | None = None  # filled from the ledger, when a history of grants is given
 
 
 @attrs.frozen

@@ -6,7 +6,8 @@ from pathlib import PurePath
 from typing import assert_never
 
 from pol.compiler import chinese, ir, validity
-from pol.compiler.checker import BENEFICIARIES, SCOPES, SUPPORT_KINDS, CheckedPolicy, names_in
+from pol.compiler.checker import BENEFICIARIES, LEVEL_RANK, SCOPES, SUPPORT_KINDS, CheckedPolicy, names_in
+from pol.compiler.scopes import RECEIVED_SCOPES, item_scope, period
 from pol.compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 from pol.dsl import ast
 
@@ -167,6 +168,15 @@ class Lowering:
             caps=caps,
             offsets=offsets,
             reads=reads(self.p, (c.conditions, c.grant, c.caps, c.offsets)),
+            schedule=(
+                ir.Schedule(
+                    once=c.once is not None and c.once.key is None,
+                    once_key=c.once.key.id if c.once is not None and c.once.key is not None else None,
+                    years=int(c.duration.value) if c.duration is not None else None,
+                )
+                if c.once is not None or c.duration is not None
+                else None
+            ),
         )
 
     # ------------------------------------------------------------ the program
@@ -179,6 +189,24 @@ class Lowering:
             elif n in self.p.lets:
                 out |= self.inputs_of(n)
         return out
+
+    def received(self, decl: ast.InputDecl) -> ir.Received | None:
+        """Where the ledger fills the input from, in target-neutral terms."""
+        r = decl.received
+        if r is None:
+            return None
+        scopes = {RECEIVED_SCOPES[s] for s in r.scopes if s in RECEIVED_SCOPES}
+        levels = None
+        if r.local:
+            own = LEVEL_RANK.get(str(self.p.header.get("level") or ""), 99)
+            levels = tuple(level for level, rank in LEVEL_RANK.items() if rank > own)
+        when = period(scopes)
+        return ir.Received(
+            clauses=None if r.local or not r.clauses else tuple(n.id for n in r.clauses),
+            levels=levels,
+            same_item=item_scope(scopes) is not None,
+            period={"每年": "year", "每季度": "quarter"}.get(when or ""),  # type: ignore[arg-type]
+        )
 
     def program(self) -> ir.Program:
         p = self.p
@@ -201,6 +229,7 @@ class Lowering:
                     ty.members if isinstance(ty, EnumT) else None,
                     default,
                     labels,
+                    self.received(decl),
                 )
             )
         limits = []

@@ -102,7 +102,7 @@ def bind(module: ast.Module) -> ast.Module:
                 return True
             if name in lets and name not in seen:
                 seen.add(name)
-                stack.extend(_names(lets[name].value))
+                stack.extend(_names(lets[name].expr))
         return False
 
     def derive(scopes: tuple[str, ...], whose: str, what: str, clauses: tuple[ast.Name, ...], span: Span) -> str:
