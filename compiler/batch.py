@@ -133,21 +133,6 @@ def _match(program: ir.Program, clause: ir.Clause, status: str) -> str:
     )
 
 
-def _scheduled(key: str, program: ir.Program, facts: str) -> tuple[list[str], list[str]]:
-    """Flags for each clause whose schedule (once, duration) the history has used up, and the amounts they zero."""
-    flags, replaced = [], []
-    for clause in program.clauses:
-        out = history.scheduled_out(key, clause, facts)
-        if out is None:
-            continue
-        flag = quote(f"__out.{clause.id}")
-        flags.append(f"({out}) AS {flag}")
-        for field in ("amount", "max_amount", "min_amount"):
-            col = quote(f"{clause.id}.{field}")
-            replaced.append(f"CASE WHEN {flag} AND {col} IS NOT NULL THEN CAST(0 AS {NUM}) ELSE {col} END AS {col}")
-    return flags, replaced
-
-
 def run(
     programs: dict[str, ir.Program],
     source: Path,
@@ -171,11 +156,10 @@ def run(
     # disk when it does not fit in memory; Spark caches it across its executors).
     present = db.load(source, ROW)
     if grants is not None:
-        if on != "duckdb":
-            raise InputError("--history runs on DuckDB only, for now")
         past = db.load(grants, "__grant", "history_raw")
         history.check_columns(present, past)
-        db.table("grants", history.grants_table(past).replace("FROM history_raw", ", __grant FROM history_raw"))
+        db.table("origins", history.origins(programs))
+        db.table("grants", history.grants(past))
         wrong = [row for (row,) in db.rows(history.BAD_GRANTS)]
         if wrong:
             raise InputError(
@@ -208,9 +192,10 @@ def run(
     bad_any = " OR ".join(f"COALESCE({b}, FALSE)" for _, _, b, _ in checks) or "FALSE"
     # One pass over the input: each row's typed facts and whether any of its values is bad.
     db.table("checked", f"SELECT {ROW}, {bad_any} AS __bad, {', '.join([*typed, *keys]) or 'NULL AS __none'} FROM raw")
-    kept = ", ".join([ROW, *(quote(name) for name in inputs)] if inputs else [ROW, "__none"])
+    fact_columns = [ROW, *inputs] if inputs else [ROW, "__none"]
     if keys:
-        kept += ", " + ", ".join(quote(k) for k in history.KEYS.values())
+        fact_columns += list(history.KEYS.values())
+    kept = ", ".join(quote(c) for c in fact_columns)
     db.view("facts", f"SELECT {kept} FROM checked WHERE NOT __bad")
     bad: list[BadValue] = []
     [(bad_rows,)] = db.rows("SELECT count(*) FROM checked WHERE __bad")
@@ -229,24 +214,15 @@ def run(
     selects = [f"facts.{quote(ROW)} AS {quote('row')}"]
     for key, program in programs.items():
         gen = SqlGenerator(program)
-        parts, amounts, maxima = gen.select(as_of, ROW)
-        facts, flags = "facts", list[str]()
-        if grants is not None:
-            # This policy's facts, with every amount already received filled from the history.
-            filled = [
-                f"{history.received(key, spec, 'facts.' + quote(spec.name), 'facts')} AS {quote(spec.name)}"
-                for spec in program.inputs
-                if spec.received is not None
-            ]
-            facts = quote("f_" + key)
-            db.view(facts, f"SELECT * {'REPLACE (' + ', '.join(filled) + ')' if filled else ''} FROM facts")
-            flags, replaced = _scheduled(key, program, facts)
-            if flags:
-                db.view(quote("s_" + key), f"SELECT {parts}, {', '.join(flags)} FROM {facts}")
-                db.table(quote("p_" + key), f"SELECT * REPLACE ({', '.join(replaced)}) FROM {quote('s_' + key)}")
-        # Materialised once: the totals and the output both read it.
-        if grants is None or not flags:
-            db.table(quote("p_" + key), f"SELECT {parts} FROM {facts}")
+        if grants is None:
+            parts, amounts, maxima = gen.select(as_of, ROW)
+            # Materialised once: the totals and the output both read it.
+            db.table(quote("p_" + key), f"SELECT {parts} FROM facts")
+            facts = "facts"
+        else:
+            # Each application judged on its own date, against the grants before it.
+            parts, amounts, maxima = gen.select(as_of, ROW, day=history.APP_DATE)
+            facts = history.plan(key, program, fact_columns, parts, db.table, db.stage)
         for clause in program.clauses:
             n = clause.id
             for field in ("status", "amount", "max_amount", "min_amount"):

@@ -54,6 +54,8 @@ class DuckDBEngine:
     def table(self, name: str, select: str) -> None:
         self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
 
+    stage = table  # DuckDB keeps no plan behind a table
+
     def view(self, name: str, select: str) -> None:
         self.con.execute(f"CREATE TEMP VIEW {name} AS {select}")
 
@@ -159,6 +161,11 @@ class SparkEngine:
 
     def table(self, name: str, select: str) -> None:
         self.sql(select).cache().createOrReplaceTempView(name.strip('"'))
+
+    def stage(self, name: str, select: str) -> None:
+        """A table whose plan later statements do not carry: computed now, its lineage cut, so a query built
+        on wide stages stays small for Spark's analyser."""
+        self.sql(select).localCheckpoint(eager=True).createOrReplaceTempView(name.strip('"'))
 
     def view(self, name: str, select: str) -> None:
         self.sql(select).createOrReplaceTempView(name.strip('"'))

@@ -200,6 +200,8 @@ class Clause:
     offsets: tuple[Offset, ...]
     reads: tuple[str, ...] = ()  # the inputs it reads, its conditions' first, each once: a form's fields
     schedule: Schedule | None = None  # once and duration, which the ledger enforces across events
+    subject: str | None = None  # what it pays for: grants for the same subject and item may not stack
+    exclusive: bool = False  # 不可重复享受: nothing when the same subject and item was granted before
 
 
 @attrs.frozen
@@ -268,3 +270,6 @@ class Program:
     clauses: tuple[Clause, ...]
     limits: tuple[Limit, ...]
     draft: bool = False  # a draft for comment (征求意见稿): evaluated, but never offered as in force
+    events_from: datetime.date | None = None  # 项目认定时限: events before this day are not eligible
+    region: str | None = None  # where it applies, for 从优就高不重复 with grants of the same region
+    best_only: bool = False  # 从优、就高、不重复 with other grants of the same region for the same subject

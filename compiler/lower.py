@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import PurePath
 from typing import assert_never
 
 from pol.compiler import chinese, ir, validity
-from pol.compiler.checker import BENEFICIARIES, LEVEL_RANK, SCOPES, SUPPORT_KINDS, CheckedPolicy, names_in
+from pol.compiler.checker import BENEFICIARIES, LEVEL_RANK, OVERLAP, SCOPES, SUPPORT_KINDS, CheckedPolicy, names_in
 from pol.compiler.scopes import RECEIVED_SCOPES, item_scope, period
 from pol.compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 from pol.dsl import ast
@@ -168,6 +169,8 @@ class Lowering:
             caps=caps,
             offsets=offsets,
             reads=reads(self.p, (c.conditions, c.grant, c.caps, c.offsets)),
+            subject=c.subject.id if c.subject is not None else None,
+            exclusive=c.exclusive is not None,
             schedule=(
                 ir.Schedule(
                     once=c.once is not None and c.once.key is None,
@@ -251,6 +254,9 @@ class Lowering:
             clauses=tuple(self.clause(i, c) for i, c in enumerate(p.clauses, start=1)),
             limits=tuple(limits),
             draft=h.get("status") == "征求意见稿",
+            events_from=since if isinstance(since := h.get("events_from"), datetime.date) else None,
+            region=str(h["region"]) if h.get("region") else None,
+            best_only=h.get("overlap") == OVERLAP["best"],
         )
 
 

@@ -12,6 +12,7 @@ import csv
 import datetime
 import os
 import random
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,12 +24,31 @@ from pol.compiler.lower import lower
 from pol.compiler.pipeline import compile_file
 from pol.compiler.profile import evaluate_profile, load_policies
 
+pq = pytest.importorskip("pyarrow.parquet")
+
 CLAUSES = {  # the clause, its policy, and the facts each application states
     "研发型企业房租补贴": ("yantai", ("租金单价", "租赁面积")),
     "设备投入补助": ("yantai", ("生产性设备投入",)),
     "保险保费资助": ("jiangsu", ("实际缴纳保费",)),
+    "专利导航项目补助": ("yantai", ()),
 }
-COMMON = {"企业类型": "研发型企业", "实缴注册资本": "30000000", "固定资产投资": "15000000", "符合保费资助条件": "true"}
+COMMON = {
+    "企业类型": "研发型企业",
+    "实缴注册资本": "30000000",
+    "固定资产投资": "15000000",
+    "符合保费资助条件": "true",
+    "开展产业专利导航项目": "true",
+}
+# What the ledger's explanation says when each rule cuts an application, to show the cases exercise them all.
+RULES = {
+    "scoped cap": "上限余额",
+    "explicit received": "本企业本年度已获本条保费资助：台账中已获",
+    "duration": "支持期限",
+    "best only": "从优、就高、不重复",
+    "out of force": "有效期",
+}
+# Grants of other governments for the same things, some in Yantai (从优就高不重复 deducts them), some not.
+EXTERNAL = (("技术改造", "烟台市", "区级"), ("房租", "烟台市", "区级"), ("技术改造", "山东省", "省级"))
 COLUMNS = ["enterprise", "date", "item", *COMMON, "租金单价", "租赁面积", "生产性设备投入", "实际缴纳保费"]
 
 
@@ -41,8 +61,10 @@ def _histories(n: int, seed: str):
             day = datetime.date(2022, 1, 1) + datetime.timedelta(days=d)
             clause = rng.choice(list(CLAUSES))
             policy, names = CLAUSES[clause]
-            if day.year > 2023 and policy == "jiangsu":
-                day = day.replace(year=2023)  # Jiangsu's term ends in 2024; keep its events in force
+            if day.year > 2025 and policy == "jiangsu":
+                day = datetime.date(
+                    2025, day.month, min(day.day, 28)
+                )  # Jiangsu's term ends in 2024: a few events come after it
             facts = {
                 "租金单价": str(rng.choice((600, 1200, 1800, 2500, 3000))),
                 "租赁面积": str(rng.choice((300, 500, 800))),
@@ -57,14 +79,23 @@ def _histories(n: int, seed: str):
             if e[0] not in seen:
                 seen.add(e[0])
                 unique.append(e)
-        yield f"E{k}", unique
+        received = []
+        for _ in range(rng.choice((0, 0, 1, 2))):
+            day = datetime.date(2022, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 8))
+            if day in seen:
+                continue
+            subject, region, level = rng.choice(EXTERNAL)
+            item = rng.choice(("P1", "P2")) if subject == "技术改造" else None
+            received.append((day, subject, region, level, item, str(rng.choice((100_000, 2_000_000, 8_000_000)))))
+        yield f"E{k}", unique, received
 
 
-def _run(n: int, tmp_path: Path) -> int:
+def _run(n: int, tmp_path: Path, on: str = "duckdb") -> int:
     compiled = [compile_file(POLICIES / f"{stem}.pol") for stem in ("yantai", "jiangsu")]
     policies = load_policies(compiled)
     apps, grants, expected = [], [], []
-    for enterprise, events in _histories(n, f"pol-history-{n}"):
+    exercised = dict.fromkeys(RULES, 0)
+    for enterprise, events, received in _histories(n, f"pol-history-{n}"):
         raw = {
             "enterprise": enterprise,
             "facts": {k: v for k, v in COMMON.items()},
@@ -73,38 +104,64 @@ def _run(n: int, tmp_path: Path) -> int:
                 {"date": d.isoformat(), "policy": p, "clause": c, **({"item": i} if i else {}), "facts": f}
                 for d, p, c, i, f in events
             ],
+            "received": [
+                {
+                    "date": d.isoformat(),
+                    "subject": s,
+                    "region": r,
+                    "level": lv,
+                    "source": f"{r}{lv}补助",
+                    "amount": a + "元",
+                }
+                | ({"item": i} if i else {})
+                for d, s, r, lv, i, a in received
+            ],
         }
         raw["facts"]["符合保费资助条件"] = True
+        raw["facts"]["开展产业专利导航项目"] = True
         ledger = evaluate_profile(raw, policies)
-        for entry, (d, p, c, i, f) in zip(ledger.entries, events, strict=True):
+        entries = [e for e in ledger.entries if e.status != "external"]
+        for e in entries:
+            steps = " ".join(e.explanation)
+            for rule, word in RULES.items():
+                exercised[rule] += word in steps
+        for entry, (d, p, c, i, f) in zip(entries, events, strict=True):
             apps.append({"enterprise": enterprise, "date": d.isoformat(), "item": i or "", **COMMON, **f})
-            expected.append((p, c, entry.amount))
+            expected.append((p, c, entry.status, entry.amount))
             if entry.amount > 0:
-                grants.append([enterprise, d.isoformat(), p, c, i or "", str(entry.amount)])
+                grants.append([enterprise, d.isoformat(), p, c, i or "", str(entry.amount), "", "", ""])
+        for d, s, r, lv, i, a in received:
+            grants.append([enterprise, d.isoformat(), "", "", i or "", a, s, r, lv])
     with open(tmp_path / "apps.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, COLUMNS)
         w.writeheader()
         w.writerows(apps)
     with open(tmp_path / "grants.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["enterprise", "date", "policy", "clause", "item", "amount"])
+        w.writerow(["enterprise", "date", "policy", "clause", "item", "amount", "subject", "region", "level"])
         w.writerows(grants)
     programs = {c.source.path.rsplit("/", 1)[-1][:-4]: lower(c.policy, c.source.path) for c in compiled}
     # Each application is judged in force on its own date by the ledger; every date here is in force.
     result = batch.run(
         programs,
         tmp_path / "apps.csv",
-        tmp_path / "out.csv",
-        datetime.date(2023, 6, 30),
+        tmp_path / "out.parquet",
+        datetime.date(2023, 6, 30),  # validity is judged on each application's own date
         grants=tmp_path / "grants.csv",
+        on=on,
     )
     assert result.bad_rows == 0
-    with open(tmp_path / "out.csv", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
     assert len(rows) == len(expected)
-    for row, (policy, clause, amount) in zip(rows, expected, strict=True):
-        got = Decimal(row[f"{policy}.{clause}.amount"] or "0")
-        assert got == amount, (row["row"], apps[int(row["row"]) - 1], policy, clause, amount)
+    statuses: dict[str, int] = {}
+    for row, (policy, clause, status, amount) in zip(rows, expected, strict=True):
+        field = "max_amount" if status == "discretionary" else "amount"
+        got = Decimal(row[f"{policy}.{clause}.{field}"] or 0)
+        assert got == amount, (row["row"], apps[int(row["row"]) - 1], policy, clause, status, amount)
+        assert row[f"{policy}.{clause}.status"] == status
+        statuses[status] = statuses.get(status, 0) + 1
+    assert statuses.get("granted", 0) > len(rows) / 3, statuses
+    assert all(exercised.values()), exercised  # every rule of the ledger decided some application
     return len(rows)
 
 
@@ -117,3 +174,14 @@ def test_batch_with_history_agrees_with_the_ledger_on_ten_thousand_histories(tmp
     FUZZ_COUNTS["history agrees with the ledger: applications"] += _run(
         int(os.environ.get("POL_HISTORIES", "10000")), tmp_path
     )
+
+
+@pytest.mark.long
+def test_batch_with_history_on_spark_agrees_with_the_ledger(tmp_path) -> None:
+    if (
+        os.environ.get("POL_E2E") is None
+    ):  # CI installs PySpark and Java and must run this; elsewhere they may be absent
+        pytest.importorskip("pyspark")
+        if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+            pytest.skip("Spark needs Java")
+    FUZZ_COUNTS["history on Spark agrees with the ledger: applications"] += _run(40, tmp_path, on="spark")

@@ -452,3 +452,30 @@ input 曾达到: bool default false earlier 收入 > 已突破
     found = [(d.code, d.message) for d in compile_text(source, "p.pol").diagnostics]
     assert ("POL201", "'已突破' is filled from earlier years' events, so it must be yes/no") in found
     assert ("POL107", "`earlier` compares an input with a figure, as in `earlier 年销售收入 突破 10亿`") in found
+
+
+def test_a_quarterly_cap_binds_within_the_quarter() -> None:
+    # 按季度兑现，每个季度不超过100万元: two applications in one quarter share 100万; the next quarter starts again.
+    from pol.compiler.pipeline import compile_text
+
+    source = """policy q { title: "季度兑现测试" }
+input 软件业务收入增量: money
+clause 增量奖励 "一" {
+  original: \"\"\"按软件业务收入增量的5%给予奖励，按季度兑现，每个季度不超过100万元。\"\"\"
+  grant 软件业务收入增量 × 5%
+  cap 100万 per quarter
+}
+"""
+    compiled = compile_text(source, "q.pol")
+    assert compiled.ok, compiled.diagnostics
+    policies = load_policies([compiled])
+    raw = {
+        "enterprise": "测试企业",
+        "events": [
+            {"date": d, "policy": "q", "clause": "增量奖励", "facts": {"软件业务收入增量": "1200万"}}
+            for d in ("2024-01-15", "2024-03-20", "2024-04-02", "2024-12-31")
+        ],
+    }
+    ledger = evaluate_profile(raw, policies)
+    assert [e.amount / WAN for e in ledger.entries] == [60, 40, 60, 60]
+    assert "本季度已获增量奖励" in policies["q"].module.INPUTS

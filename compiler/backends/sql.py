@@ -278,14 +278,18 @@ class SqlGenerator:
         )
         return {"status": status, "offered": granted, "amount": amount, "low": low, "mode": g.mode}
 
-    def select(self, as_of: datetime.date, row_id: str) -> tuple[str, list[str], list[str]]:
+    def select(self, as_of: datetime.date, row_id: str, day: str | None = None) -> tuple[str, list[str], list[str]]:
         """The SELECT list (the row id, then each clause's status, amount, maximum and minimum), and the clauses
-        whose amounts and maxima the cash totals add up."""
+        whose amounts and maxima the cash totals add up.
+
+        With `day`, a column of dates, each row is judged on its own day as the ledger judges an event:
+        outside the policy's period, or before the projects it counts (events_from), nothing is offered.
+        """
         p = self.prog
         standing = None
-        if p.effective is not None and as_of < p.effective:
+        if day is None and p.effective is not None and as_of < p.effective:
             standing = "not_yet_effective"
-        elif p.expires is not None and as_of > p.expires:
+        elif day is None and p.expires is not None and as_of > p.expires:
             standing = "expired"
         parts = [quote(row_id)]
         cash_amounts, cash_maxima = [], []
@@ -296,6 +300,8 @@ class SqlGenerator:
                 status, amount, maximum, minimum = string(standing), "NULL", "NULL", "NULL"
             else:
                 status = code["status"]
+                if day is not None:
+                    status = self.on_day(day, status)
                 ok = f"{status} = {string(code['offered'])}"
                 amount = f"(CASE WHEN {ok} THEN {code['amount']} END)" if code["mode"] == "exact" else "NULL"
                 maximum = f"(CASE WHEN {ok} THEN {code['amount']} END)"
@@ -315,6 +321,18 @@ class SqlGenerator:
                 if code["mode"] != "case_by_case":
                     cash_maxima.append(n)
         return ",\n  ".join(parts), cash_amounts, cash_maxima
+
+    def on_day(self, day: str, status: str) -> str:
+        """A clause's status judged on each row's own day: out of force or before events_from, nothing else counts."""
+        p = self.prog
+        cases = []
+        if p.effective is not None:
+            cases.append(f"WHEN {day} < DATE {string(p.effective.isoformat())} THEN 'not_yet_effective'")
+        if p.expires is not None:
+            cases.append(f"WHEN {day} > DATE {string(p.expires.isoformat())} THEN 'expired'")
+        if p.events_from is not None:
+            cases.append(f"WHEN {day} < DATE {string(p.events_from.isoformat())} THEN 'not_eligible'")
+        return f"(CASE {' '.join(cases)} ELSE {status} END)" if cases else status
 
     def totals(self, amounts: list[str], maxima: list[str]) -> list[str]:
         """The policy's totals after its limits, over the columns `select` wrote."""
