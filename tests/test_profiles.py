@@ -124,31 +124,12 @@ def test_best_only_pays_the_difference_when_the_second_grant_is_larger(policies)
 
 
 def test_best_only_reaches_back_across_years(policies) -> None:
-    # 从优、就高、不重复 sets no year limit: last year's grant for the same product still counts.
-    raw = {
-        "enterprise": "测试企业",
-        "items": {"X": {"facts": {"落地品种类别": "一类新药"}}},
-        "events": [
-            {
-                "date": "2022-05-01",
-                "policy": "yantai",
-                "clause": "原创新药产业化一事一议",
-                "item": "X",
-                "facts": {"原创新药产业化项目": True},
-                "awarded": "2000万",
-            },
-            {
-                "date": "2024-08-01",
-                "policy": "yantai",
-                "clause": "落地生产扶持",
-                "item": "X",
-                "facts": {"在本市落地生产结算": True, "持续生产年限": "3年"},
-                "awarded": "5000万",
-            },
-        ],
-    }
-    ledger = evaluate_profile(raw, policies)
-    assert [e.amount / WAN for e in ledger.entries] == [2000, 3000]
+    # 从优、就高、不重复 sets no year limit: a grant for the same product two years before still counts.
+    ledger = _ledger(policies, "yantai_overlap_years")
+    assert _rows(ledger) == [
+        ("2022-05-01", "原创新药产业化一事一议", "granted", 2000),
+        ("2024-08-01", "落地生产扶持", "granted", 3000),
+    ]
     assert "2000万元" in ledger.entries[1].cuts[0]
 
 
@@ -209,6 +190,7 @@ def test_every_worked_profile_is_checked() -> None:
         "yantai_rent_two_leases",
         "yantai_equipment_two_phases",
         "jiangsu_policy_instalments",
+        "yantai_overlap_years",
     }
     assert {p.stem for p in PROFILES.glob("*.json")} == checked
 
