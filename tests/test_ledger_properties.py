@@ -67,8 +67,9 @@ def test_nothing_negative_and_more_received_never_pays_more(stem) -> None:
     FUZZ_COUNTS["ledger properties: fact sets"] += checked
 
 
-def test_a_used_up_limit_leaves_zero_in_every_runtime() -> None:
-    # Suzhou 第六条: 单个企业每年临床资助 3000万; with 5000万 already received, nothing is left, never −2000万.
+def test_a_used_up_limit_leaves_zero_in_every_runtime(tmp_path) -> None:
+    # Suzhou 第六条: 单个企业每年临床资助 3000万; with 5000万 already received, nothing is left, never −2000万:
+    # in Python, JavaScript and SQL.
     compiled = compile_file(POLICIES / "suzhou.pol")
     module = load_evaluator(python_source(compiled), "ledger_suzhou")
     facts = {"本年已获第六条临床资助": "5000万", "本年进入临床阶段": "III期", "在我市转化且符合第三条范围": True}
@@ -83,6 +84,23 @@ def test_a_used_up_limit_leaves_zero_in_every_runtime() -> None:
     got = json.loads(jsrun.run([compiled], [case])[0])
     assert got["totals"]["determined"] == "0.00"
     assert got["totals"]["explanation"] == evaluation.to_json()["totals"]["explanation"]
+    # And in SQL: the same facts as a row of pol batch.
+    import csv
+
+    from pol.compiler import batch
+    from pol.compiler.lower import lower
+
+    rows = {"本年已获第六条临床资助": "50000000", "本年进入临床阶段": "III期", "在我市转化且符合第三条范围": "true"}
+    with open(tmp_path / "in.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, list(rows))
+        w.writeheader()
+        w.writerow(rows)
+    programs = {"suzhou": lower(compiled.policy, compiled.source.path)}
+    batch.run(programs, tmp_path / "in.csv", tmp_path / "out.csv", datetime.date(2022, 6, 30))
+    with open(tmp_path / "out.csv", encoding="utf-8") as fh:
+        [out] = list(csv.DictReader(fh))
+    assert Decimal(out["suzhou.进入临床试验资助.amount"]) > 0
+    assert Decimal(out["suzhou.totals.determined"]) == 0 and Decimal(out["suzhou.totals.maximum"]) == 0
 
 
 def test_nested_limits_cut_an_excess_once() -> None:
