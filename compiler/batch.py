@@ -159,7 +159,7 @@ def run(
         past = db.load(grants, "__grant", "history_raw")
         history.check_columns(present, past)
         db.table("origins", history.origins(programs))
-        db.table("grants", history.grants(past))
+        db.table("grants", history.grants(past, history.summed(programs)))
         wrong = [row for (row,) in db.rows(history.BAD_GRANTS)]
         if wrong:
             raise InputError(

@@ -470,7 +470,23 @@ class _Checker:
     def check_received(self, decl: ast.InputDecl, ty: Ty, clause_ids: set[str]) -> None:
         r = decl.received
         assert r is not None
-        if not (isinstance(ty, QuantityT) and ty.unit.kind == "money"):
+        if r.of is not None:
+            # The sum of a fact over earlier grants: a quantity of the fact's own unit.
+            of = self.inputs.get(r.of.id)
+            if of is None:
+                self.err("POL101", f"'{r.of.id}' is not an input", r.of.span, *_did_you_mean(r.of.id, self.inputs))
+            elif not isinstance(of[0], QuantityT) or of[0] != ty:
+                self.err(
+                    "POL201",
+                    f"'{decl.name}' sums '{r.of.id}' over earlier grants, so it must be of the same kind "
+                    f"({of[0].describe()}), not {ty.describe()}",
+                    r.span,
+                )
+            if r.local:
+                self.err(
+                    "POL107", "`received local … of` is not supported: other governments' grants hold no facts", r.span
+                )
+        elif not (isinstance(ty, QuantityT) and ty.unit.kind == "money"):
             self.err("POL201", f"'{decl.name}' is filled from grants received, so it must be money", r.span)
         for name in r.clauses:
             if name.id not in clause_ids and name.id not in self.broken:  # a broken clause is reported once

@@ -14,7 +14,8 @@ applications with a table of past grants, as `pol eval-profile` applies them to 
 A grant counts for an application when it is of the same enterprise and dated before the application.
 The applications need the columns `enterprise` and `date` (and `item` where clauses are paid per
 product, project or insurance policy); the history needs `enterprise`, `date`, `policy`, `clause` and
-`amount`, and may give `item`, `level`, `subject` and `region` (for grants of other governments).
+`amount`, and may give `item`, `level`, `subject` and `region` (for grants of other governments), and
+the facts a `received … of` input sums (a column `租赁面积`: the area a grant subsidised, in 平方米).
 Only joins on equal keys and aggregates are used, so DuckDB and Spark run it alike.
 """
 
@@ -80,9 +81,21 @@ def origins(programs: dict[str, ir.Program]) -> str:
     return " UNION ALL ".join(rows)
 
 
-def grants(history: dict[str, str]) -> str:
-    """The history typed, each grant with what the stacking rules read of it (from the batch's clauses or the row)."""
+def summed(programs: dict[str, ir.Program]) -> list[str]:
+    """The facts that a `received … of` input sums over earlier grants: the history gives them by name."""
+    return sorted({s.received.of for p in programs.values() for s in p.inputs if s.received and s.received.of})
+
+
+def grants(history: dict[str, str], facts: list[str]) -> str:
+    """The history typed, each grant with what the stacking rules read of it (from the batch's clauses or the row),
+    and the facts `received … of` sums (the area a grant subsidised), in base units."""
     h = "h."
+    quantities = "".join(
+        f", TRY_CAST(TRIM(CAST(h.{quote(f)} AS VARCHAR)) AS {NUM}) AS {quote('q.' + f)}"
+        if f in history
+        else f", CAST(NULL AS {NUM}) AS {quote('q.' + f)}"
+        for f in facts
+    )
     subject = f"NULLIF({_text('subject', history, h)}, '')"
     region = f"NULLIF({_text('region', history, h)}, '')"
     return (
@@ -92,7 +105,7 @@ def grants(history: dict[str, str]) -> str:
         f"NULLIF({_text('level', history, h)}, '') AS level, "
         f"TRY_CAST(TRIM(CAST(h.amount AS VARCHAR)) AS {NUM}) AS amount, "
         f"COALESCE(o.subject, {subject}) AS subject, COALESCE(o.region, {region}) AS region, "
-        "COALESCE(o.exclusive, FALSE) AS exclusive, COALESCE(o.best, FALSE) AS best "
+        f"COALESCE(o.exclusive, FALSE) AS exclusive, COALESCE(o.best, FALSE) AS best{quantities} "
         "FROM history_raw h LEFT JOIN origins o "
         f"ON {_text('policy', history, h)} = o.policy AND {_text('clause', history, h)} = o.clause"
     )
@@ -126,7 +139,8 @@ def received(key: str, spec: ir.Input, facts: str) -> str:
         where.append(f"year(g.date) = year(f.{APP_DATE})")
     if r.period == "quarter":
         where.append(f"quarter(g.date) = quarter(f.{APP_DATE})")
-    return f"SELECT f.__row, SUM(g.amount) AS s {_earlier(facts, *where, same_item=r.same_item)}"
+    what = "g.amount" if r.of is None else f"g.{quote('q.' + r.of)}"
+    return f"SELECT f.__row, SUM({what}) AS s {_earlier(facts, *where, same_item=r.same_item)}"
 
 
 def schedule(key: str, clause: ir.Clause, facts: str) -> str:

@@ -213,6 +213,7 @@ class Received:
     levels: tuple[str, ...] | None  # for `received local`: the lower levels whose grants count
     same_item: bool
     period: Literal["year", "quarter"] | None
+    of: str | None = None  # the fact summed over the earlier grants, when not their amounts
 
 
 @attrs.frozen

@@ -209,6 +209,7 @@ class Lowering:
             levels=levels,
             same_item=item_scope(scopes) is not None,
             period={"每年": "year", "每季度": "quarter"}.get(when or ""),  # type: ignore[arg-type]
+            of=r.of.id if r.of is not None else None,
         )
 
     def program(self) -> ir.Program:

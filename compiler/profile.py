@@ -22,6 +22,7 @@ from pol.compiler.runtime import (
     bounded,
     few,
     format_money,
+    format_quantity,
     parse_quantity_text,
     read_fact,
     shown,
@@ -156,6 +157,7 @@ class Entry:
     explanation: list[str]
     cuts: list[str] = attrs.Factory(list)
     once_key: Any = None  # for a clause paid once per value of a fact (once by …), that fact's value
+    quantities: dict[str, Decimal] = attrs.Factory(dict)  # facts that `received … of` sums over grants
     seq: int = 0  # its place in the ledger, set when it is added
 
     @property
@@ -513,6 +515,9 @@ class _Evaluator:
             self.sums.add(("policy", id(o.policy)), entry.item, entry.date, entry.amount)
             self.sums.add(("clause", id(o.policy), o.clause.id), entry.item, entry.date, entry.amount)
             key = (id(o.policy), o.clause.id, entry.item)
+            for name, value in entry.quantities.items():
+                self.sums.add(("of", id(o.policy), name), entry.item, entry.date, value)
+                self.sums.add(("of", id(o.policy), o.clause.id, name), entry.item, entry.date, value)
             self.first.setdefault(key, entry)  # entries arrive in date order: the first is the earliest
             self.first_by_key.setdefault((key, entry.once_key), entry)
         if entry.subject is not None:
@@ -535,6 +540,10 @@ class _Evaluator:
                 (self.sums.get(("level", level), item, year) for level, rank in LEVEL_RANK.items() if rank > own_rank),
                 ZERO,
             )
+        if r.of is not None:  # a fact summed over the earlier grants, such as the area already subsidised
+            if wanted is None:
+                return self.sums.get(("of", id(pol), r.of.id), item, year)
+            return sum((self.sums.get(("of", id(pol), cid, r.of.id), item, year) for cid in sorted(wanted)), ZERO)
         if wanted is None:
             return self.sums.get(("policy", id(pol)), item, year)
         return sum((self.sums.get(("clause", id(pol), cid), item, year) for cid in sorted(wanted)), ZERO)
@@ -605,11 +614,17 @@ class _Evaluator:
                 continue
             from_ledger = self.received(ev.policy, decl, ev)
             if from_ledger:
+                spec = ev.policy.module.INPUTS[name]
                 before = mine.get(name, 0)
-                mine[name] = from_ledger + (_money(before) if before else ZERO)
+                stated = (_money(before) if decl.received.of is None else read_fact(spec, before)) if before else ZERO
+                mine[name] = from_ledger + stated
+
+                def shown(v: Decimal, spec: Any = spec) -> str:
+                    return format_quantity(v, spec.kind, spec.currency, spec.area)
+
                 notes.append(
-                    f"{decl.label or name}：台账中已获 {format_money(from_ledger)}"
-                    + (f"，另有档案所记 {format_money(_money(before))}" if before else "")
+                    f"{decl.label or name}：台账中已获 {shown(from_ledger)}"
+                    + (f"，另有档案所记 {shown(stated)}" if before else "")
                 )
         return mine, notes
 
@@ -651,6 +666,10 @@ class _Evaluator:
             amount, status = awarded, "granted"
             explanation.append(f"主管部门审定金额 {format_money(awarded)}")
         entry = Entry(ev.index, ev.date, origin, ev.item, status, computed, amount, explanation)
+        for name in _summed(pol):
+            raw = facts.get(name, pol.module.INPUTS[name].default)
+            if raw is not None:
+                entry.quantities[name] = read_fact(pol.module.INPUTS[name], raw)
         if clause.once is not None and clause.once.key is not None:
             key = clause.once.key.id
             raw = facts.get(key, pol.module.INPUTS[key].default)
@@ -744,6 +763,13 @@ class _Evaluator:
             entry.amount = to
             entry.cuts.append(why)
             entry.explanation.append(why)
+
+
+def _summed(pol: Policy) -> tuple[str, ...]:
+    """The facts of the policy that a `received … of` input sums over earlier grants."""
+    return tuple(
+        sorted({d.received.of.id for _, d in pol.policy.inputs.values() if d.received and d.received.of is not None})
+    )
 
 
 def evaluate_profile(raw: Any, policies: dict[str, Policy], as_of: datetime.date | None = None) -> Ledger:

@@ -529,7 +529,8 @@ class Trace:
 
     def sub(self, a: Decimal, b: Decimal, da: tuple[Any, ...], db: tuple[Any, ...], unit: tuple[Any, ...]) -> Decimal:
         r = a - b
-        self.steps.append(("op", "−", a, b, r, da, db, unit))
+        if b:  # deducting nothing (nothing received yet) is no step worth reading
+            self.steps.append(("op", "−", a, b, r, da, db, unit))
         return r
 
     def least(self, values: tuple[Decimal, ...], labels: tuple[tuple[Any, ...], ...], unit: tuple[Any, ...]) -> Decimal:

@@ -348,6 +348,7 @@ class Received:
     scopes: tuple[str, ...]
     local: bool  # grants of lower levels of government (地方), not this policy's own
     span: Span
+    of: Name | None = None  # the sum is of this fact over the earlier grants, not of their amounts
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)

@@ -42,6 +42,7 @@ COMMON = {
 # What the ledger's explanation says when each rule cuts an application, to show the cases exercise them all.
 RULES = {
     "scoped cap": "上限余额",
+    "area already subsidised": "本企业本年度已获房租补贴的租赁面积：台账中已获",
     "explicit received": "本企业本年度已获本条保费资助：台账中已获",
     "duration": "支持期限",
     "best only": "从优、就高、不重复",
@@ -129,16 +130,19 @@ def _run(n: int, tmp_path: Path, on: str = "duckdb") -> int:
             apps.append({"enterprise": enterprise, "date": d.isoformat(), "item": i or "", **COMMON, **f})
             expected.append((p, c, entry.status, entry.amount))
             if entry.amount > 0:
-                grants.append([enterprise, d.isoformat(), p, c, i or "", str(entry.amount), "", "", ""])
+                area = f.get("租赁面积", "")  # the area the grant subsidised, for 本年已获补贴租赁面积
+                grants.append([enterprise, d.isoformat(), p, c, i or "", str(entry.amount), "", "", "", area])
         for d, s, r, lv, i, a in received:
-            grants.append([enterprise, d.isoformat(), "", "", i or "", a, s, r, lv])
+            grants.append([enterprise, d.isoformat(), "", "", i or "", a, s, r, lv, ""])
     with open(tmp_path / "apps.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, COLUMNS)
         w.writeheader()
         w.writerows(apps)
     with open(tmp_path / "grants.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["enterprise", "date", "policy", "clause", "item", "amount", "subject", "region", "level"])
+        w.writerow(
+            ["enterprise", "date", "policy", "clause", "item", "amount", "subject", "region", "level", "租赁面积"]
+        )
         w.writerows(grants)
     programs = {c.source.path.rsplit("/", 1)[-1][:-4]: lower(c.policy, c.source.path) for c in compiled}
     # Each application is judged in force on its own date by the ledger; every date here is in force.

@@ -134,14 +134,16 @@ def test_best_only_reaches_back_across_years(policies) -> None:
 
 
 def test_a_yearly_cap_binds_across_the_years_applications(policies) -> None:
-    # 每家企业每年最高补贴50万元: two leases in 2023 share the 50万, and 2024 starts again.
+    # 最高不超过500平方米 and 每家企业每年最高补贴50万元: two leases in 2023 share the 500 平方米 and the 50万,
+    # and 2024 starts again.
     ledger = _ledger(policies, "yantai_rent_two_leases")
     assert _rows(ledger) == [
         ("2023-03-01", "研发型企业房租补贴", "granted", 45),
         ("2023-09-01", "研发型企业房租补贴", "granted", 5),
         ("2024-03-01", "研发型企业房租补贴", "granted", 30),
     ]
-    assert "30万元 超过每年上限余额 5万元，按 5万元 计" in ledger.entries[1].explanation
+    assert "租赁面积 500平方米超过五百平方米内尚可补贴面积 200平方米，按 200平方米 计" in ledger.entries[1].explanation
+    assert "12万元 超过每年上限余额 5万元，按 5万元 计" in ledger.entries[1].explanation
 
 
 def test_a_project_cap_binds_across_the_projects_phases(policies) -> None:
@@ -461,3 +463,16 @@ clause 增量奖励 "一" {
     ledger = evaluate_profile(raw, policies)
     assert [e.amount / WAN for e in ledger.entries] == [60, 40, 60, 60]
     assert "本季度已获增量奖励" in policies["q"].module.INPUTS
+
+
+def test_received_of_a_fact_has_the_facts_kind() -> None:
+    from pol.compiler.pipeline import compile_text
+
+    source = """policy q { title: "t" }
+input 面积: area(平方米)
+input 已补贴面积: money default 0 received a per year of 面积
+input 已补贴: area(平方米) default 0平方米 received a per year of 不存在
+clause a "一" { grant 1万 }
+"""
+    compiled = compile_text(source, "q.pol")
+    assert [(d.code, d.span.line) for d in compiled.diagnostics] == [("POL201", 3), ("POL101", 4)]

@@ -139,7 +139,10 @@ export class Trace {
   op(sym, r, a, b, da, db, unit) { this.push(["op", sym, a, b, r, da, db, unit]); return r; }
   mul(a, b, da, db, unit) { known(a); known(b); return this.op("×", a.mul(b), a, b, da, db, unit); }
   add(a, b, da, db, unit) { known(a); known(b); return this.op("+", a.add(b), a, b, da, db, unit); }
-  sub(a, b, da, db, unit) { known(a); known(b); return this.op("−", a.sub(b), a, b, da, db, unit); }
+  sub(a, b, da, db, unit) {
+    known(a); known(b);
+    return b.isZero() ? a.sub(b) : this.op("−", a.sub(b), a, b, da, db, unit);  // deducting nothing is no step
+  }
   div(a, b, da, db, unit) {
     known(a); known(b);
     if (b.isZero()) throw new Undefined(`${described(b, db, unit)}，不能作除数，无法计算`);

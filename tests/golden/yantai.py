@@ -30,33 +30,33 @@ _K13 = D('50000000')
 _K14 = D('5000000')
 _K15 = D('0.2')
 _K16 = D('0.05')
-_K17 = D('500')
-_K18 = D('0.5')
-_K19 = D('500000')
-_K20 = D('1000')
-_K21 = D('1')
-_K22 = D('5000000000')
-_K23 = D('3000000000')
-_K24 = D('1000000000')
-_K25 = D('0.03')
-_K26 = D('2')
-_K27 = D('0.02')
-_K28 = D('0.01')
-_K29 = D('100000')
-_K30 = D('100000000')
-_K31 = D('200000')
-_K32 = D('800000')
-_K33 = D('80000')
-_K34 = D('30000')
-_K35 = D('0.3')
-_K36 = D('150000')
-_K37 = D('0')
+_K17 = D('0.5')
+_K18 = D('500000')
+_K19 = D('1')
+_K20 = D('5000000000')
+_K21 = D('3000000000')
+_K22 = D('1000000000')
+_K23 = D('0.03')
+_K24 = D('2')
+_K25 = D('0.02')
+_K26 = D('0.01')
+_K27 = D('100000')
+_K28 = D('100000000')
+_K29 = D('200000')
+_K30 = D('800000')
+_K31 = D('80000')
+_K32 = D('30000')
+_K33 = D('0.3')
+_K34 = D('150000')
+_K35 = D('500')
+_K36 = D('0')
+_K37 = D('1000')
 
 INPUTS = {
     '新药类别': rt.Input('新药类别', 'enum', None, None, '新药类别', ('一类新药', '二类新药', '生物类似药')),
     '临床阶段': rt.Input('临床阶段', 'enum', None, None, '本次申请对应的临床试验阶段', ('I期', 'II期', 'III期')),
     '临床研发费用': rt.Input('临床研发费用', 'money', 'CNY', None, '本阶段单品种临床研发费用', None),
-    '该品种已获研发扶持': rt.Input('该品种已获研发扶持', 'money', 'CNY', None, '该品种此前已获本条扶持资金', None, _K37),
+    '该品种已获研发扶持': rt.Input('该品种已获研发扶持', 'money', 'CNY', None, '该品种此前已获本条扶持资金', None, _K36),
     '医疗器械类别': rt.Input('医疗器械类别', 'enum', None, None, '医疗器械类别', ('第一类', '第二类', '第三类')),
     '已启动临床试验': rt.Input('已启动临床试验', 'bool', None, None, '已启动临床试验', None),
     '临床试验机构已备案': rt.Input('临床试验机构已备案', 'bool', None, None, '本市已备案的药物临床试验机构', None),
@@ -65,7 +65,7 @@ INPUTS = {
     '落地品种类别': rt.Input('落地品种类别', 'enum', None, None, '落地品种类别', ('一类新药', '二类新药', '仿制药', '中药经典名方复方制剂', '三类医疗器械')),
     '在本市落地生产结算': rt.Input('在本市落地生产结算', 'bool', None, None, '在本市落地生产、结算', None),
     '持续生产年限': rt.Input('持续生产年限', 'years', None, None, '持续生产时间', None),
-    '该品种已获临床试验扶持': rt.Input('该品种已获临床试验扶持', 'money', 'CNY', None, '本市企业该品种已获得的临床试验扶持资金', None, _K37),
+    '该品种已获临床试验扶持': rt.Input('该品种已获临床试验扶持', 'money', 'CNY', None, '本市企业该品种已获得的临床试验扶持资金', None, _K36),
     '委托本市物流企业区域总代理': rt.Input('委托本市物流企业区域总代理', 'bool', None, None, '上市许可持有人委托本市药品现代物流企业作为区域总代理，销售已上市的一二类新药', None),
     '合同销售期限': rt.Input('合同销售期限', 'years', None, None, '合同销售期限', None),
     '取得进口药品国内总代理': rt.Input('取得进口药品国内总代理', 'bool', None, None, '本市药品现代物流企业取得进口药品国内总代理', None),
@@ -83,20 +83,21 @@ INPUTS = {
     '实缴注册资金': rt.Input('实缴注册资金', 'money', 'USD', None, '外商投资企业实缴注册资金（美元）', None),
     '租金单价': rt.Input('租金单价', 'money_per_area', 'CNY', 'm2', '实际租金（元/平方米·年）', None),
     '租赁面积': rt.Input('租赁面积', 'area', None, 'm2', '实际租赁面积', None),
+    '本年已获补贴租赁面积': rt.Input('本年已获补贴租赁面积', 'area', None, 'm2', '本企业本年度已获房租补贴的租赁面积', None, _K36),
     '产品在本市生产': rt.Input('产品在本市生产', 'bool', None, None, '产品在本市生产', None),
     '年销售收入': rt.Input('年销售收入', 'money', 'CNY', None, '产品（品种）年销售收入', None),
-    '已获晋级奖励': rt.Input('已获晋级奖励', 'money', 'CNY', None, '此前已获本条晋级奖励', None, _K37),
+    '已获晋级奖励': rt.Input('已获晋级奖励', 'money', 'CNY', None, '此前已获本条晋级奖励', None, _K36),
     '委托本市企业生产': rt.Input('委托本市企业生产', 'bool', None, None, '上市许可持有人将药品或医疗器械委托本市生产企业生产', None),
     '销售税收在本市结算': rt.Input('销售税收在本市结算', 'bool', None, None, '销售税收在本市结算', None),
     '销售年度': rt.Input('销售年度', 'number', None, None, '自开始销售（首次在本市生产、结算）起的第几年', None),
-    '已获委托生产奖励': rt.Input('已获委托生产奖励', 'money', 'CNY', None, '本企业此前各年度已获本条奖励（各产品合计）', None, _K37),
+    '已获委托生产奖励': rt.Input('已获委托生产奖励', 'money', 'CNY', None, '本企业此前各年度已获本条奖励（各产品合计）', None, _K36),
     '在本市注册的药品流通企业': rt.Input('在本市注册的药品流通企业', 'bool', None, None, '在本市注册的药品流通企业', None),
     '取得省药品现代物流企业资质': rt.Input('取得省药品现代物流企业资质', 'bool', None, None, '取得山东省药品现代物流企业资质', None),
     '提升冷链运输保障能力': rt.Input('提升冷链运输保障能力', 'bool', None, None, '提升冷链运输保障能力', None),
     '世界500强生物医药企业': rt.Input('世界500强生物医药企业', 'bool', None, None, '世界500强生物医药企业', None),
     '落户类型': rt.Input('落户类型', 'enum', None, None, '在本市落户的机构类型', ('区域总部', '研发中心', '生产基地', '其他')),
     '实际到账外资金额': rt.Input('实际到账外资金额', 'money', 'CNY', None, '规划园区建设投资中实际到账的外资金额', None),
-    '内资实际投资额': rt.Input('内资实际投资额', 'money', 'CNY', None, '规划园区建设投资中内资部分的实际投资额', None, _K37),
+    '内资实际投资额': rt.Input('内资实际投资额', 'money', 'CNY', None, '规划园区建设投资中内资部分的实际投资额', None, _K36),
     '引进企业年增值税纳税主营业务收入': rt.Input('引进企业年增值税纳税主营业务收入', 'money', 'CNY', None, '新引进工业企业年增值税纳税主营业务收入', None),
     '完成规上企业认定': rt.Input('完成规上企业认定', 'bool', None, None, '完成规上企业认定', None),
     '项目实际投资额': rt.Input('项目实际投资额', 'money', 'CNY', None, '引进项目实际投资额', None),
@@ -124,54 +125,54 @@ INPUTS = {
     '特别重大平台项目': rt.Input('特别重大平台项目', 'bool', None, None, '特别重大的关键核心科创型、服务性平台项目建设或运营', None),
     '新获批特医或保健食品': rt.Input('新获批特医或保健食品', 'bool', None, None, '新获批特殊医学用途配方食品、保健食品', None),
     '首次在本市生产结算': rt.Input('首次在本市生产结算', 'bool', None, None, '首次在本市生产、结算', None),
-    '本年已获特医食品奖励': rt.Input('本年已获特医食品奖励', 'money', 'CNY', None, '本企业本年度已获本条奖励（其他品种）', None, _K37),
-    '该项目已获设备投入补助': rt.Input('该项目已获设备投入补助', 'money', 'CNY', None, '该项目此前累计已获“设备投入补助”（申请人自报）', None, _K37),
-    '本年已获研发型企业房租补贴': rt.Input('本年已获研发型企业房租补贴', 'money', 'CNY', None, '本企业本年度已获“研发型企业房租补贴”（申请人自报）', None, _K37),
-    '本年已获工业企业房租补贴': rt.Input('本年已获工业企业房租补贴', 'money', 'CNY', None, '本企业本年度已获“工业企业房租补贴”（申请人自报）', None, _K37),
-    '本年已获外资研发企业房租补贴': rt.Input('本年已获外资研发企业房租补贴', 'money', 'CNY', None, '本企业本年度已获“外商投资研发型企业房租补贴”（申请人自报）', None, _K37),
-    '该项目已获专利导航项目补助': rt.Input('该项目已获专利导航项目补助', 'money', 'CNY', None, '该项目此前累计已获“产业专利导航项目补助”（申请人自报）', None, _K37),
-    '该项目已获企业运营类专利导航': rt.Input('该项目已获企业运营类专利导航', 'money', 'CNY', None, '该项目此前累计已获“企业运营类专利导航补助”（申请人自报）', None, _K37),
+    '本年已获特医食品奖励': rt.Input('本年已获特医食品奖励', 'money', 'CNY', None, '本企业本年度已获本条奖励（其他品种）', None, _K36),
+    '该项目已获设备投入补助': rt.Input('该项目已获设备投入补助', 'money', 'CNY', None, '该项目此前累计已获“设备投入补助”（申请人自报）', None, _K36),
+    '本年已获研发型企业房租补贴': rt.Input('本年已获研发型企业房租补贴', 'money', 'CNY', None, '本企业本年度已获“研发型企业房租补贴”（申请人自报）', None, _K36),
+    '本年已获工业企业房租补贴': rt.Input('本年已获工业企业房租补贴', 'money', 'CNY', None, '本企业本年度已获“工业企业房租补贴”（申请人自报）', None, _K36),
+    '本年已获外资研发企业房租补贴': rt.Input('本年已获外资研发企业房租补贴', 'money', 'CNY', None, '本企业本年度已获“外商投资研发型企业房租补贴”（申请人自报）', None, _K36),
+    '该项目已获专利导航项目补助': rt.Input('该项目已获专利导航项目补助', 'money', 'CNY', None, '该项目此前累计已获“产业专利导航项目补助”（申请人自报）', None, _K36),
+    '该项目已获企业运营类专利导航': rt.Input('该项目已获企业运营类专利导航', 'money', 'CNY', None, '该项目此前累计已获“企业运营类专利导航补助”（申请人自报）', None, _K36),
 }
 
-_LET_INPUTS = {'年亩产税收': ('园区年税收', '园区面积')}
+_LET_INPUTS = {'五百平方米内尚可补贴面积': ('本年已获补贴租赁面积',), '一千平方米内尚可补贴面积': ('本年已获补贴租赁面积',), '年亩产税收': ('园区年税收', '园区面积')}
 
-_C1 = rt.Clause('创新药研发', '二(一)1', '支持创新药研发', '企业', None, 151, ())
-_C2 = rt.Clause('创新医疗器械研发', '二(一)2', '支持创新医疗器械研发', '企业', None, 191, ())
-_C3 = rt.Clause('临床试验机构支持', '二(一)3', '支持开展临床试验', '机构', None, 213, ())
-_C4 = rt.Clause('落地生产扶持', '二(二)1', '鼓励创新药、仿制药、三类医疗器械落地生产', '企业', None, 234, ())
-_C5 = rt.Clause('区域总代理扶持', '二(二)2', '委托本市药品现代物流企业区域总代理', '企业', None, 269, ())
-_C6 = rt.Clause('进口药品总代理扶持', '二(二)2', '取得进口药品国内总代理', '企业', None, 290, ())
-_C7 = rt.Clause('平台设备资助', '三(一)', '鼓励社会资本参与公共服务平台建设', '平台', None, 312, ())
-_C8 = rt.Clause('平台营收突破奖励', '三(二)', '鼓励公共服务平台拓展业务', '平台', None, 334, ())
-_C9 = rt.Clause('委托双方资助', '三(三)', '鼓励利用本市公共服务平台开展业务', '企业', None, 360, ('委托方', '受托方'))
-_C10 = rt.Clause('设备投入补助', '四(一)', '设备投入补助', '企业', None, 390, ())
-_C11 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 417, ())
-_C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 454, ())
-_C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 490, ())
-_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 526, ())
-_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 561, ())
-_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 595, ())
-_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 617, ())
-_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 649, ())
-_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 673, ())
-_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 695, ())
-_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 725, ())
-_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 762, ())
-_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 783, ())
-_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 805, ())
-_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 863, ())
-_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 876, ())
-_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 890, ())
-_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 909, ())
-_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 946, ())
-_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 973, ())
-_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 1005, ())
-_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 1018, ())
-_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 1033, ())
+_C1 = rt.Clause('创新药研发', '二(一)1', '支持创新药研发', '企业', None, 156, ())
+_C2 = rt.Clause('创新医疗器械研发', '二(一)2', '支持创新医疗器械研发', '企业', None, 196, ())
+_C3 = rt.Clause('临床试验机构支持', '二(一)3', '支持开展临床试验', '机构', None, 218, ())
+_C4 = rt.Clause('落地生产扶持', '二(二)1', '鼓励创新药、仿制药、三类医疗器械落地生产', '企业', None, 239, ())
+_C5 = rt.Clause('区域总代理扶持', '二(二)2', '委托本市药品现代物流企业区域总代理', '企业', None, 274, ())
+_C6 = rt.Clause('进口药品总代理扶持', '二(二)2', '取得进口药品国内总代理', '企业', None, 295, ())
+_C7 = rt.Clause('平台设备资助', '三(一)', '鼓励社会资本参与公共服务平台建设', '平台', None, 317, ())
+_C8 = rt.Clause('平台营收突破奖励', '三(二)', '鼓励公共服务平台拓展业务', '平台', None, 339, ())
+_C9 = rt.Clause('委托双方资助', '三(三)', '鼓励利用本市公共服务平台开展业务', '企业', None, 365, ('委托方', '受托方'))
+_C10 = rt.Clause('设备投入补助', '四(一)', '设备投入补助', '企业', None, 395, ())
+_C11 = rt.Clause('研发型企业房租补贴', '四(二)', '研发型企业房租补贴', '企业', None, 422, ())
+_C12 = rt.Clause('工业企业房租补贴', '四(二)', '工业企业房租补贴', '企业', None, 459, ())
+_C13 = rt.Clause('外资研发企业房租补贴', '四(三)', '外商投资研发型企业房租补贴', '企业', None, 495, ())
+_C14 = rt.Clause('销售收入晋级奖励', '四(四)', '产品年销售收入首次突破奖励', '企业', None, 531, ())
+_C15 = rt.Clause('委托生产销售奖励', '四(五)', '委托本市企业生产销售奖励', '企业', None, 566, ())
+_C16 = rt.Clause('现代物流资质奖励', '四(六)', '药品现代物流企业资质奖励', '企业', None, 600, ())
+_C17 = rt.Clause('世界500强落户奖励', '四(七)', '世界 500 强生物医药企业落户奖励', '企业', None, 622, ())
+_C18 = rt.Clause('园区建设投资奖励', '五(一)2', '规划园区建设投资奖励', '企业', None, 654, ())
+_C19 = rt.Clause('规上企业引进奖励', '五(二)1', '引进工业企业成为规上企业奖励园区', '园区', None, 678, ())
+_C20 = rt.Clause('项目引进奖励', '五(二)2', '引进项目奖励园区', '园区', None, 700, ())
+_C21 = rt.Clause('园区亩产税收奖励', '五(二)3', '园区亩产税收奖励', '园区', None, 730, ())
+_C22 = rt.Clause('制药企业引进奖励', '五(二)4', '新引进制药企业取得生产许可证奖励园区', '园区', None, 767, ())
+_C23 = rt.Clause('税收留成返还', '五(三)', '专业园区项目税收市级留成返还', '地方政府', '税收奖励', 788, ())
+_C24 = rt.Clause('国际注册资金支持', '六(一)', '支持产品进入国际市场', '企业', None, 810, ())
+_C25 = rt.Clause('知识产权运营中心', '八(一)', '建设生物医药知识产权运营中心', '机构', '股权投资', 868, ())
+_C26 = rt.Clause('专利导航项目补助', '八(二)', '产业专利导航项目补助', '企业', None, 881, ())
+_C27 = rt.Clause('专利导航示范奖励', '八(二)', '专利导航国家级示范项目奖励', '企业', None, 895, ())
+_C28 = rt.Clause('企业运营类专利导航', '八(二)', '企业运营类专利导航补助', '企业', None, 914, ())
+_C29 = rt.Clause('高层次人才个税奖励', '九(二)', '高层次人才个人所得税奖励', '个人', '税收奖励', 951, ())
+_C30 = rt.Clause('特医保健食品奖励', '十(一)', '鼓励特殊医学用途配方食品、保健食品产业化', '企业', None, 978, ())
+_C31 = rt.Clause('填补空白项目一事一议', '十(二)', '填补产业链空白的重点项目', '企业', None, 1010, ())
+_C32 = rt.Clause('原创新药产业化一事一议', '十(二)', '治疗重大疾病原创性新药产业化项目', '企业', None, 1023, ())
+_C33 = rt.Clause('重大平台一事一议', '十(二)', '特别重大的关键核心平台项目', '平台', None, 1038, ())
 
 
 def _table_2(f, t):
-    # yantai.pol:163  by 新药类别
+    # yantai.pol:168  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K2
@@ -183,7 +184,7 @@ def _table_2(f, t):
 
 
 def _table_3(f, t):
-    # yantai.pol:164  by 新药类别
+    # yantai.pol:169  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K4
@@ -195,7 +196,7 @@ def _table_3(f, t):
 
 
 def _table_4(f, t):
-    # yantai.pol:165  by 新药类别
+    # yantai.pol:170  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K6
@@ -207,7 +208,7 @@ def _table_4(f, t):
 
 
 def _table_1(f, t):
-    # yantai.pol:162  by 临床阶段
+    # yantai.pol:167  by 临床阶段
     k = f['临床阶段']
     if k in ('I期',):
         v = _table_2(f, t)
@@ -221,7 +222,7 @@ def _table_1(f, t):
 
 
 def _table_5(f, t):
-    # yantai.pol:167  by 新药类别
+    # yantai.pol:172  by 新药类别
     k = f['新药类别']
     if k in ('一类新药',):
         v = _K8
@@ -233,7 +234,7 @@ def _table_5(f, t):
 
 
 def _table_6(f, t):
-    # yantai.pol:246  by 落地品种类别
+    # yantai.pol:251  by 落地品种类别
     k = f['落地品种类别']
     if k in ('一类新药',):
         v = _K13
@@ -251,16 +252,16 @@ def _table_6(f, t):
 
 
 def _tiers_7(f, t):
-    # yantai.pol:501  the highest tier reached applies
+    # yantai.pol:506  the highest tier reached applies
     if (f['实缴注册资金'] >= _K7):
-        return t.tier(2, '实缴注册资金1000万美元以上', t.least((t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K21, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), _K2,), ((None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)),), ('money', 'CNY', None)), ('money', 'CNY', None))
+        return t.tier(2, '实缴注册资金1000万美元以上', t.least((t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], f['一千平方米内尚可补贴面积'],), (('租赁面积', ('area', None, 'm2')), ('一千平方米内尚可补贴面积', ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K19, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), _K2,), ((None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)),), ('money', 'CNY', None)), ('money', 'CNY', None))
     if (f['实缴注册资金'] >= _K14):
-        return t.tier(1, '实缴注册资金500万美元以上', t.least((t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K17,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K21, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), _K3,), ((None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)),), ('money', 'CNY', None)), ('money', 'CNY', None))
+        return t.tier(1, '实缴注册资金500万美元以上', t.least((t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], f['五百平方米内尚可补贴面积'],), (('租赁面积', ('area', None, 'm2')), ('五百平方米内尚可补贴面积', ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K19, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), _K3,), ((None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)),), ('money', 'CNY', None)), ('money', 'CNY', None))
     raise rt.NoRow('未达到任何一档：实缴注册资金500万美元以上')
 
 
 def _tiers_8(f, t):
-    # yantai.pol:505  the highest tier reached applies
+    # yantai.pol:510  the highest tier reached applies
     if (f['实缴注册资金'] >= _K7):
         return t.tier(2, '实缴注册资金1000万美元以上', _K2, ('money', 'CNY', None))
     if (f['实缴注册资金'] >= _K14):
@@ -269,7 +270,7 @@ def _tiers_8(f, t):
 
 
 def _tiers_9(f, t):
-    # yantai.pol:505  the highest tier reached applies
+    # yantai.pol:510  the highest tier reached applies
     if (f['实缴注册资金'] >= _K7):
         return t.tier(2, '实缴注册资金1000万美元以上', _K2, ('money', 'CNY', None))
     if (f['实缴注册资金'] >= _K14):
@@ -278,53 +279,67 @@ def _tiers_9(f, t):
 
 
 def _tiers_10(f, t):
-    # yantai.pol:536  the highest tier reached applies
-    if (f['年销售收入'] > _K22):
+    # yantai.pol:541  the highest tier reached applies
+    if (f['年销售收入'] > _K20):
         return t.tier(3, '年销售收入突破50亿元', _K14, ('money', 'CNY', None))
-    if (f['年销售收入'] > _K23):
+    if (f['年销售收入'] > _K21):
         return t.tier(2, '年销售收入突破30亿元', _K10, ('money', 'CNY', None))
-    if (f['年销售收入'] > _K24):
+    if (f['年销售收入'] > _K22):
         return t.tier(1, '年销售收入突破10亿元', _K3, ('money', 'CNY', None))
     raise rt.NoRow('未达到任何一档：年销售收入突破10亿元')
 
 
 def _table_11(f, t):
-    # yantai.pol:572  by 销售年度
+    # yantai.pol:577  by 销售年度
     k = f['销售年度']
-    if k in (_K21,):
+    if k in (_K19,):
+        v = t.mul(f['年销售收入'], _K23, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+    elif k in (_K24,):
         v = t.mul(f['年销售收入'], _K25, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-    elif k in (_K26,):
-        v = t.mul(f['年销售收入'], _K27, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     elif k in (_K12,):
-        v = t.mul(f['年销售收入'], _K28, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        v = t.mul(f['年销售收入'], _K26, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     else:
         raise rt.NoRow('销售年度为' + rt.format_value(k, ('number', None, None)) + '，表中没有对应的一行')
     return t.row('销售年度', k, ('number', None, None), v, ('money', 'CNY', None))
 
 
 def _tiers_12(f, t):
-    # yantai.pol:704  the highest tier reached applies
-    if ((f['项目实际投资额'] >= _K30) and (f['设备购置资金'] >= _K13)):
-        return t.tier(2, '项目实际投资额1亿元以上，且设备购置资金5000万元以上', _K31, ('money', 'CNY', None))
+    # yantai.pol:709  the highest tier reached applies
+    if ((f['项目实际投资额'] >= _K28) and (f['设备购置资金'] >= _K13)):
+        return t.tier(2, '项目实际投资额1亿元以上，且设备购置资金5000万元以上', _K29, ('money', 'CNY', None))
     if ((f['项目实际投资额'] >= _K13) and (f['设备购置资金'] >= _K8)):
-        return t.tier(1, '项目实际投资额5000万元以上，且设备购置资金3000万元以上', _K29, ('money', 'CNY', None))
+        return t.tier(1, '项目实际投资额5000万元以上，且设备购置资金3000万元以上', _K27, ('money', 'CNY', None))
     raise rt.NoRow('未达到任何一档：项目实际投资额5000万元以上，且设备购置资金3000万元以上')
 
 
 def _tiers_13(f, t):
-    # yantai.pol:734  the highest tier reached applies
+    # yantai.pol:739  the highest tier reached applies
     if (f['年亩产税收'] >= _K3):
-        return t.tier(3, '年亩产税收100万元/亩以上', t.mul(_K29, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
-    if (f['年亩产税收'] >= _K32):
-        return t.tier(2, '年亩产税收80万元/亩以上', t.mul(_K33, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
-    if (f['年亩产税收'] >= _K19):
-        return t.tier(1, '年亩产税收50万元/亩以上', t.mul(_K34, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
+        return t.tier(3, '年亩产税收100万元/亩以上', t.mul(_K27, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
+    if (f['年亩产税收'] >= _K30):
+        return t.tier(2, '年亩产税收80万元/亩以上', t.mul(_K31, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
+    if (f['年亩产税收'] >= _K18):
+        return t.tier(1, '年亩产税收50万元/亩以上', t.mul(_K32, f['园区面积'], (None, ('money_per_area', 'CNY', 'mu')), ('园区面积', ('area', None, 'mu')), ('money', 'CNY', None)), ('money', 'CNY', None))
     raise rt.NoRow('未达到任何一档：年亩产税收50万元/亩以上')
 
 
 def _lets(f):
     """Compute the definitions (let) that the facts allow; the rest stay absent."""
-    # yantai.pol:137
+    # yantai.pol:86
+    try:
+        f['五百平方米内尚可补贴面积'] = rt.QUIET.most((rt.QUIET.sub(_K35, f['本年已获补贴租赁面积'], (None, ('area', None, 'm2')), ('本年已获补贴租赁面积', ('area', None, 'm2')), ('area', None, 'm2')), _K36,), ((None, ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2'))
+    except rt.Undefined as e:
+        f['五百平方米内尚可补贴面积'] = rt.Unknowable(str(e))
+    except (KeyError, rt.NoRow):
+        pass
+    # yantai.pol:87
+    try:
+        f['一千平方米内尚可补贴面积'] = rt.QUIET.most((rt.QUIET.sub(_K37, f['本年已获补贴租赁面积'], (None, ('area', None, 'm2')), ('本年已获补贴租赁面积', ('area', None, 'm2')), ('area', None, 'm2')), _K36,), ((None, ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2'))
+    except rt.Undefined as e:
+        f['一千平方米内尚可补贴面积'] = rt.Unknowable(str(e))
+    except (KeyError, rt.NoRow):
+        pass
+    # yantai.pol:142
     try:
         f['年亩产税收'] = rt.QUIET.div(f['园区年税收'], f['园区面积'], ('园区年税收', ('money', 'CNY', None)), ('园区面积', ('area', None, 'mu')), ('money_per_area', 'CNY', 'mu'))
     except rt.Undefined as e:
@@ -335,14 +350,14 @@ def _lets(f):
 
 
 def _clause_1(f, t):
-    # yantai.pol:151  二(一)1 支持创新药研发
+    # yantai.pol:156  二(一)1 支持创新药研发
     c = _C1
     try:
-        # yantai.pol:161  grant
+        # yantai.pol:166  grant
         v = t.mul(f['临床研发费用'], _K1, ('临床研发费用', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:162  cap
-        v = t.cap(v, _table_1(f, rt.QUIET), '本阶段上限')
         # yantai.pol:167  cap
+        v = t.cap(v, _table_1(f, rt.QUIET), '本阶段上限')
+        # yantai.pol:172  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_table_5(f, ct), f['该品种已获研发扶持'], (None, ('money', 'CNY', None)), ('该品种已获研发扶持', ('money', 'CNY', None)), ('money', 'CNY', None)), '单品种累计上限余额', ct)
     except KeyError as e:
@@ -354,10 +369,10 @@ def _clause_1(f, t):
 
 
 def _clause_2(f, t):
-    # yantai.pol:191  二(一)2 支持创新医疗器械研发
+    # yantai.pol:196  二(一)2 支持创新医疗器械研发
     c = _C2
     missing = set()
-    # yantai.pol:200
+    # yantai.pol:205
     try:
         if not t.cond((f['医疗器械类别'] == '第三类'), '医疗器械类别为第三类', (('医疗器械类别', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -366,7 +381,7 @@ def _clause_2(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:200
+    # yantai.pol:205
     try:
         if not t.cond(f['已启动临床试验'], '已启动临床试验', (('已启动临床试验', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -378,7 +393,7 @@ def _clause_2(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:201  grant
+        # yantai.pol:206  grant
         v = _K10
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -389,10 +404,10 @@ def _clause_2(f, t):
 
 
 def _clause_3(f, t):
-    # yantai.pol:213  二(一)3 支持开展临床试验
+    # yantai.pol:218  二(一)3 支持开展临床试验
     c = _C3
     missing = set()
-    # yantai.pol:220
+    # yantai.pol:225
     try:
         if not t.cond(f['临床试验机构已备案'], '临床试验机构已备案', (('临床试验机构已备案', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -401,7 +416,7 @@ def _clause_3(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:220
+    # yantai.pol:225
     try:
         if not t.cond(f['为本市企业开展创新产品临床试验'], '为本市企业开展创新产品临床试验', (('为本市企业开展创新产品临床试验', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -413,9 +428,9 @@ def _clause_3(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:221  grant
+        # yantai.pol:226  grant
         v = t.mul(f['单产品临床试验费用'], _K11, ('单产品临床试验费用', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:222  cap
+        # yantai.pol:227  cap
         ct = t.worked()
         v = t.cap(v, _K2, '单产品最高支持', ct)
     except KeyError as e:
@@ -427,10 +442,10 @@ def _clause_3(f, t):
 
 
 def _clause_4(f, t):
-    # yantai.pol:234  二(二)1 鼓励创新药、仿制药、三类医疗器械落地生产
+    # yantai.pol:239  二(二)1 鼓励创新药、仿制药、三类医疗器械落地生产
     c = _C4
     missing = set()
-    # yantai.pol:245
+    # yantai.pol:250
     try:
         if not t.cond(f['在本市落地生产结算'], '在本市落地生产结算', (('在本市落地生产结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -439,7 +454,7 @@ def _clause_4(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:245
+    # yantai.pol:250
     try:
         if not t.cond((f['持续生产年限'] >= _K12), '持续生产年限不少于3年', (('持续生产年限', ('years', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -451,9 +466,9 @@ def _clause_4(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:246  grant
+        # yantai.pol:251  grant
         v = _table_6(f, t)
-        # yantai.pol:253  offset
+        # yantai.pol:258  offset
         v = t.offset(v, f['该品种已获临床试验扶持'], '该品种已获临床试验扶持', 'offset')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -464,10 +479,10 @@ def _clause_4(f, t):
 
 
 def _clause_5(f, t):
-    # yantai.pol:269  二(二)2 委托本市药品现代物流企业区域总代理
+    # yantai.pol:274  二(二)2 委托本市药品现代物流企业区域总代理
     c = _C5
     missing = set()
-    # yantai.pol:277
+    # yantai.pol:282
     try:
         if not t.cond(f['委托本市物流企业区域总代理'], '委托本市物流企业区域总代理', (('委托本市物流企业区域总代理', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -476,7 +491,7 @@ def _clause_5(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:277
+    # yantai.pol:282
     try:
         if not t.cond((f['合同销售期限'] >= _K12), '合同销售期限不少于3年', (('合同销售期限', ('years', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -488,7 +503,7 @@ def _clause_5(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:278  grant
+        # yantai.pol:283  grant
         v = _K2
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -499,10 +514,10 @@ def _clause_5(f, t):
 
 
 def _clause_6(f, t):
-    # yantai.pol:290  二(二)2 取得进口药品国内总代理
+    # yantai.pol:295  二(二)2 取得进口药品国内总代理
     c = _C6
     missing = set()
-    # yantai.pol:297
+    # yantai.pol:302
     try:
         if not t.cond(f['取得进口药品国内总代理'], '取得进口药品国内总代理', (('取得进口药品国内总代理', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -514,7 +529,7 @@ def _clause_6(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:298  grant
+        # yantai.pol:303  grant
         v = _K5
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -525,10 +540,10 @@ def _clause_6(f, t):
 
 
 def _clause_7(f, t):
-    # yantai.pol:312  三(一) 鼓励社会资本参与公共服务平台建设
+    # yantai.pol:317  三(一) 鼓励社会资本参与公共服务平台建设
     c = _C7
     missing = set()
-    # yantai.pol:320
+    # yantai.pol:325
     try:
         if not t.cond(f['平台经认定'], '平台经认定', (('平台经认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -540,9 +555,9 @@ def _clause_7(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:321  grant
+        # yantai.pol:326  grant
         v = t.mul(f['平台设备购置总额'], _K15, ('平台设备购置总额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:322  cap
+        # yantai.pol:327  cap
         ct = t.worked()
         v = t.cap(v, _K13, '上限', ct)
     except KeyError as e:
@@ -554,10 +569,10 @@ def _clause_7(f, t):
 
 
 def _clause_8(f, t):
-    # yantai.pol:334  三(二) 鼓励公共服务平台拓展业务
+    # yantai.pol:339  三(二) 鼓励公共服务平台拓展业务
     c = _C8
     missing = set()
-    # yantai.pol:341
+    # yantai.pol:346
     try:
         if not t.cond((f['年度增值税纳税营业收入'] > _K8), '年度增值税纳税营业收入突破3000万元', (('年度增值税纳税营业收入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -566,7 +581,7 @@ def _clause_8(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:341
+    # yantai.pol:346
     try:
         if not t.cond((not f['此前已突破3000万元']), '不属于“此前已突破3000万元”', (('此前已突破3000万元', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -578,7 +593,7 @@ def _clause_8(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:342  grant
+        # yantai.pol:347  grant
         v = _K3
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -589,10 +604,10 @@ def _clause_8(f, t):
 
 
 def _clause_9(f, t):
-    # yantai.pol:360  三(三) 鼓励利用本市公共服务平台开展业务
+    # yantai.pol:365  三(三) 鼓励利用本市公共服务平台开展业务
     c = _C9
     missing = set()
-    # yantai.pol:368
+    # yantai.pol:373
     try:
         if not t.cond(f['委托经认定的本市CMO或CDMO'], '委托经认定的本市CMO或CDMO', (('委托经认定的本市CMO或CDMO', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -601,7 +616,7 @@ def _clause_9(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:368
+    # yantai.pol:373
     try:
         if not t.cond(f['与受托方无投资关系'], '与受托方无投资关系', (('与受托方无投资关系', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -613,9 +628,9 @@ def _clause_9(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:369  grant
+        # yantai.pol:374  grant
         v = t.mul(f['首次实际交易合同金额'], _K11, ('首次实际交易合同金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:370  cap
+        # yantai.pol:375  cap
         ct = t.worked()
         v = t.cap(v, _K7, '每方最高', ct)
     except KeyError as e:
@@ -627,10 +642,10 @@ def _clause_9(f, t):
 
 
 def _clause_10(f, t):
-    # yantai.pol:390  四(一) 设备投入补助
+    # yantai.pol:395  四(一) 设备投入补助
     c = _C10
     missing = set()
-    # yantai.pol:399
+    # yantai.pol:404
     try:
         if not t.cond((f['生产性设备投入'] >= _K14), '生产性设备投入500万元(含)以上', (('生产性设备投入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -642,12 +657,12 @@ def _clause_10(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:400  grant
+        # yantai.pol:405  grant
         v = t.mul(f['生产性设备投入'], _K16, ('生产性设备投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:401  cap
+        # yantai.pol:406  cap
         ct = t.worked()
         v = t.cap(v, _K7, '单个项目上限', ct)
-        # yantai.pol:401  cap
+        # yantai.pol:406  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_K7, f['该项目已获设备投入补助'], (None, ('money', 'CNY', None)), ('该项目已获设备投入补助', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个项目上限余额', ct)
     except KeyError as e:
@@ -659,10 +674,10 @@ def _clause_10(f, t):
 
 
 def _clause_11(f, t):
-    # yantai.pol:417  四(二) 研发型企业房租补贴
+    # yantai.pol:422  四(二) 研发型企业房租补贴
     c = _C11
     missing = set()
-    # yantai.pol:426
+    # yantai.pol:431
     try:
         if not t.cond((f['企业类型'] == '研发型企业'), '企业类型为研发型企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -671,7 +686,7 @@ def _clause_11(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:427
+    # yantai.pol:432
     try:
         if not t.cond((f['实缴注册资本'] >= _K6), '实缴注册资本2000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -680,7 +695,7 @@ def _clause_11(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:427
+    # yantai.pol:432
     try:
         if not t.cond((f['固定资产投资'] >= _K7), '固定资产投资1000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -692,14 +707,14 @@ def _clause_11(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:428  grant
-        v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K17,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:429  cap
+        # yantai.pol:433  grant
+        v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], f['五百平方米内尚可补贴面积'],), (('租赁面积', ('area', None, 'm2')), ('五百平方米内尚可补贴面积', ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K17, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # yantai.pol:434  cap
         ct = t.worked()
-        v = t.cap(v, _K19, '每年上限', ct)
-        # yantai.pol:429  cap
+        v = t.cap(v, _K18, '每年上限', ct)
+        # yantai.pol:434  cap
         ct = t.worked()
-        v = t.cap(v, ct.sub(_K19, f['本年已获研发型企业房租补贴'], (None, ('money', 'CNY', None)), ('本年已获研发型企业房租补贴', ('money', 'CNY', None)), ('money', 'CNY', None)), '每年上限余额', ct)
+        v = t.cap(v, ct.sub(_K18, f['本年已获研发型企业房租补贴'], (None, ('money', 'CNY', None)), ('本年已获研发型企业房租补贴', ('money', 'CNY', None)), ('money', 'CNY', None)), '每年上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -709,10 +724,10 @@ def _clause_11(f, t):
 
 
 def _clause_12(f, t):
-    # yantai.pol:454  四(二) 工业企业房租补贴
+    # yantai.pol:459  四(二) 工业企业房租补贴
     c = _C12
     missing = set()
-    # yantai.pol:462
+    # yantai.pol:467
     try:
         if not t.cond((f['企业类型'] == '工业企业'), '企业类型为工业企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -721,7 +736,7 @@ def _clause_12(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:463
+    # yantai.pol:468
     try:
         if not t.cond((f['实缴注册资本'] >= _K13), '实缴注册资本5000万元以上', (('实缴注册资本', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -730,7 +745,7 @@ def _clause_12(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:463
+    # yantai.pol:468
     try:
         if not t.cond((f['固定资产投资'] >= _K6), '固定资产投资2000万元以上', (('固定资产投资', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -742,12 +757,12 @@ def _clause_12(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:464  grant
-        v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], _K20,), (('租赁面积', ('area', None, 'm2')), (None, ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K18, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:465  cap
+        # yantai.pol:469  grant
+        v = t.mul(t.mul(f['租金单价'], t.least((f['租赁面积'], f['一千平方米内尚可补贴面积'],), (('租赁面积', ('area', None, 'm2')), ('一千平方米内尚可补贴面积', ('area', None, 'm2')),), ('area', None, 'm2')), ('租金单价', ('money_per_area', 'CNY', 'm2')), (None, ('area', None, 'm2')), ('money', 'CNY', None)), _K17, (None, ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # yantai.pol:470  cap
         ct = t.worked()
         v = t.cap(v, _K3, '每年上限', ct)
-        # yantai.pol:465  cap
+        # yantai.pol:470  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_K3, f['本年已获工业企业房租补贴'], (None, ('money', 'CNY', None)), ('本年已获工业企业房租补贴', ('money', 'CNY', None)), ('money', 'CNY', None)), '每年上限余额', ct)
     except KeyError as e:
@@ -759,10 +774,10 @@ def _clause_12(f, t):
 
 
 def _clause_13(f, t):
-    # yantai.pol:490  四(三) 外商投资研发型企业房租补贴
+    # yantai.pol:495  四(三) 外商投资研发型企业房租补贴
     c = _C13
     missing = set()
-    # yantai.pol:500
+    # yantai.pol:505
     try:
         if not t.cond((f['企业类型'] == '外商投资研发型企业'), '企业类型为外商投资研发型企业', (('企业类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -774,12 +789,12 @@ def _clause_13(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:501  grant
+        # yantai.pol:506  grant
         v = _tiers_7(f, t)
-        # yantai.pol:505  cap
+        # yantai.pol:510  cap
         ct = t.worked()
         v = t.cap(v, _tiers_8(f, ct), '每年上限', ct)
-        # yantai.pol:505  cap
+        # yantai.pol:510  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_tiers_9(f, ct), f['本年已获外资研发企业房租补贴'], (None, ('money', 'CNY', None)), ('本年已获外资研发企业房租补贴', ('money', 'CNY', None)), ('money', 'CNY', None)), '每年上限余额', ct)
     except KeyError as e:
@@ -791,10 +806,10 @@ def _clause_13(f, t):
 
 
 def _clause_14(f, t):
-    # yantai.pol:526  四(四) 产品年销售收入首次突破奖励
+    # yantai.pol:531  四(四) 产品年销售收入首次突破奖励
     c = _C14
     missing = set()
-    # yantai.pol:535
+    # yantai.pol:540
     try:
         if not t.cond(f['产品在本市生产'], '产品在本市生产', (('产品在本市生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -806,9 +821,9 @@ def _clause_14(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:536  grant
+        # yantai.pol:541  grant
         v = _tiers_10(f, t)
-        # yantai.pol:541  topup
+        # yantai.pol:546  topup
         v = t.offset(v, f['已获晋级奖励'], '已获晋级奖励', 'topup')
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -819,10 +834,10 @@ def _clause_14(f, t):
 
 
 def _clause_15(f, t):
-    # yantai.pol:561  四(五) 委托本市企业生产销售奖励
+    # yantai.pol:566  四(五) 委托本市企业生产销售奖励
     c = _C15
     missing = set()
-    # yantai.pol:571
+    # yantai.pol:576
     try:
         if not t.cond(f['委托本市企业生产'], '委托本市企业生产', (('委托本市企业生产', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -831,7 +846,7 @@ def _clause_15(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:571
+    # yantai.pol:576
     try:
         if not t.cond(f['销售税收在本市结算'], '销售税收在本市结算', (('销售税收在本市结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -843,9 +858,9 @@ def _clause_15(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:572  grant
+        # yantai.pol:577  grant
         v = _table_11(f, t)
-        # yantai.pol:577  cap
+        # yantai.pol:582  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_K7, f['已获委托生产奖励'], (None, ('money', 'CNY', None)), ('已获委托生产奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '3年累计上限余额', ct)
     except KeyError as e:
@@ -857,10 +872,10 @@ def _clause_15(f, t):
 
 
 def _clause_16(f, t):
-    # yantai.pol:595  四(六) 药品现代物流企业资质奖励
+    # yantai.pol:600  四(六) 药品现代物流企业资质奖励
     c = _C16
     missing = set()
-    # yantai.pol:602
+    # yantai.pol:607
     try:
         if not t.cond(f['在本市注册的药品流通企业'], '在本市注册的药品流通企业', (('在本市注册的药品流通企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -869,7 +884,7 @@ def _clause_16(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:602
+    # yantai.pol:607
     try:
         if not t.cond(f['取得省药品现代物流企业资质'], '取得省药品现代物流企业资质', (('取得省药品现代物流企业资质', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -878,7 +893,7 @@ def _clause_16(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:602
+    # yantai.pol:607
     try:
         if not t.cond(f['提升冷链运输保障能力'], '提升冷链运输保障能力', (('提升冷链运输保障能力', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -890,7 +905,7 @@ def _clause_16(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:603  grant
+        # yantai.pol:608  grant
         v = _K2
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -901,10 +916,10 @@ def _clause_16(f, t):
 
 
 def _clause_17(f, t):
-    # yantai.pol:617  四(七) 世界 500 强生物医药企业落户奖励
+    # yantai.pol:622  四(七) 世界 500 强生物医药企业落户奖励
     c = _C17
     missing = set()
-    # yantai.pol:623
+    # yantai.pol:628
     try:
         if not t.cond(f['世界500强生物医药企业'], '世界500强生物医药企业', (('世界500强生物医药企业', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -913,7 +928,7 @@ def _clause_17(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:623
+    # yantai.pol:628
     try:
         if not t.cond((f['落户类型'] in ('区域总部', '研发中心', '生产基地',)), '落户类型为区域总部、研发中心或生产基地', (('落户类型', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -925,7 +940,7 @@ def _clause_17(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:624  grant
+        # yantai.pol:629  grant
         v = _K7
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -936,11 +951,11 @@ def _clause_17(f, t):
 
 
 def _clause_18(f, t):
-    # yantai.pol:649  五(一)2 规划园区建设投资奖励
+    # yantai.pol:654  五(一)2 规划园区建设投资奖励
     c = _C18
     try:
-        # yantai.pol:659  grant
-        v = t.add(t.mul(f['实际到账外资金额'], _K27, ('实际到账外资金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), t.mul(f['内资实际投资额'], _K28, ('内资实际投资额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), (None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)), ('money', 'CNY', None))
+        # yantai.pol:664  grant
+        v = t.add(t.mul(f['实际到账外资金额'], _K25, ('实际到账外资金额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), t.mul(f['内资实际投资额'], _K26, ('内资实际投资额', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None)), (None, ('money', 'CNY', None)), (None, ('money', 'CNY', None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -950,10 +965,10 @@ def _clause_18(f, t):
 
 
 def _clause_19(f, t):
-    # yantai.pol:673  五(二)1 引进工业企业成为规上企业奖励园区
+    # yantai.pol:678  五(二)1 引进工业企业成为规上企业奖励园区
     c = _C19
     missing = set()
-    # yantai.pol:680
+    # yantai.pol:685
     try:
         if not t.cond((f['引进企业年增值税纳税主营业务收入'] > _K6), '引进企业年增值税纳税主营业务收入突破2000万元', (('引进企业年增值税纳税主营业务收入', ('money', 'CNY', None)), ), f):
             return rt.not_eligible(c, t)
@@ -962,7 +977,7 @@ def _clause_19(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:680
+    # yantai.pol:685
     try:
         if not t.cond(f['完成规上企业认定'], '完成规上企业认定', (('完成规上企业认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -974,8 +989,8 @@ def _clause_19(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:681  grant
-        v = _K29
+        # yantai.pol:686  grant
+        v = _K27
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -985,10 +1000,10 @@ def _clause_19(f, t):
 
 
 def _clause_20(f, t):
-    # yantai.pol:695  五(二)2 引进项目奖励园区
+    # yantai.pol:700  五(二)2 引进项目奖励园区
     c = _C20
     missing = set()
-    # yantai.pol:703
+    # yantai.pol:708
     try:
         if not t.cond(f['提供全额投资证明'], '提供全额投资证明', (('提供全额投资证明', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1000,7 +1015,7 @@ def _clause_20(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:704  grant
+        # yantai.pol:709  grant
         v = _tiers_12(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1011,10 +1026,10 @@ def _clause_20(f, t):
 
 
 def _clause_21(f, t):
-    # yantai.pol:725  五(二)3 园区亩产税收奖励
+    # yantai.pol:730  五(二)3 园区亩产税收奖励
     c = _C21
     missing = set()
-    # yantai.pol:733
+    # yantai.pol:738
     try:
         if not t.cond(f['园区经财政部门认定'], '园区经财政部门认定', (('园区经财政部门认定', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1026,7 +1041,7 @@ def _clause_21(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:734  grant
+        # yantai.pol:739  grant
         v = _tiers_13(f, t)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1037,10 +1052,10 @@ def _clause_21(f, t):
 
 
 def _clause_22(f, t):
-    # yantai.pol:762  五(二)4 新引进制药企业取得生产许可证奖励园区
+    # yantai.pol:767  五(二)4 新引进制药企业取得生产许可证奖励园区
     c = _C22
     missing = set()
-    # yantai.pol:768
+    # yantai.pol:773
     try:
         if not t.cond(f['新引进制药企业取得生产许可证'], '新引进制药企业取得生产许可证', (('新引进制药企业取得生产许可证', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1052,8 +1067,8 @@ def _clause_22(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:769  grant
-        v = _K29
+        # yantai.pol:774  grant
+        v = _K27
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -1063,10 +1078,10 @@ def _clause_22(f, t):
 
 
 def _clause_23(f, t):
-    # yantai.pol:783  五(三) 专业园区项目税收市级留成返还
+    # yantai.pol:788  五(三) 专业园区项目税收市级留成返还
     c = _C23
     missing = set()
-    # yantai.pol:790
+    # yantai.pol:795
     try:
         if not t.cond(f['招商入驻经认定专业园区'], '招商入驻经认定专业园区', (('招商入驻经认定专业园区', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1078,8 +1093,8 @@ def _clause_23(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:791  grant
-        v = t.mul(f['市级留成税收'], _K21, ('市级留成税收', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # yantai.pol:796  grant
+        v = t.mul(f['市级留成税收'], _K19, ('市级留成税收', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -1089,10 +1104,10 @@ def _clause_23(f, t):
 
 
 def _clause_24(f, t):
-    # yantai.pol:805  六(一) 支持产品进入国际市场
+    # yantai.pol:810  六(一) 支持产品进入国际市场
     c = _C24
     missing = set()
-    # yantai.pol:815
+    # yantai.pol:820
     try:
         if not t.cond((f['注册机构'] in ('FDA', 'EMA', 'CE', 'PMDA', 'WHO',)), '注册机构为FDA、EMA、CE、PMDA或WHO', (('注册机构', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1101,7 +1116,7 @@ def _clause_24(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:815
+    # yantai.pol:820
     try:
         if not t.cond(f['在国外市场实现销售'], '在国外市场实现销售', (('在国外市场实现销售', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1113,9 +1128,9 @@ def _clause_24(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:816  grant
-        v = t.mul(f['研发投入'], _K35, ('研发投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:817  cap
+        # yantai.pol:821  grant
+        v = t.mul(f['研发投入'], _K33, ('研发投入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # yantai.pol:822  cap
         ct = t.worked()
         v = t.cap(v, _K7, '上限', ct)
     except KeyError as e:
@@ -1127,10 +1142,10 @@ def _clause_24(f, t):
 
 
 def _clause_25(f, t):
-    # yantai.pol:863  八(一) 建设生物医药知识产权运营中心
+    # yantai.pol:868  八(一) 建设生物医药知识产权运营中心
     c = _C25
     missing = set()
-    # yantai.pol:870
+    # yantai.pol:875
     try:
         if not t.cond(f['承建知识产权运营中心'], '承建知识产权运营中心', (('承建知识产权运营中心', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1142,7 +1157,7 @@ def _clause_25(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:871  grant
+        # yantai.pol:876  grant
         v = _K14
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1153,10 +1168,10 @@ def _clause_25(f, t):
 
 
 def _clause_26(f, t):
-    # yantai.pol:876  八(二) 产业专利导航项目补助
+    # yantai.pol:881  八(二) 产业专利导航项目补助
     c = _C26
     missing = set()
-    # yantai.pol:883
+    # yantai.pol:888
     try:
         if not t.cond(f['开展产业专利导航项目'], '开展产业专利导航项目', (('开展产业专利导航项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1168,14 +1183,14 @@ def _clause_26(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:884  grant
-        v = _K19
-        # yantai.pol:885  cap
+        # yantai.pol:889  grant
+        v = _K18
+        # yantai.pol:890  cap
         ct = t.worked()
-        v = t.cap(v, _K19, '单个项目上限', ct)
-        # yantai.pol:885  cap
+        v = t.cap(v, _K18, '单个项目上限', ct)
+        # yantai.pol:890  cap
         ct = t.worked()
-        v = t.cap(v, ct.sub(_K19, f['该项目已获专利导航项目补助'], (None, ('money', 'CNY', None)), ('该项目已获专利导航项目补助', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个项目上限余额', ct)
+        v = t.cap(v, ct.sub(_K18, f['该项目已获专利导航项目补助'], (None, ('money', 'CNY', None)), ('该项目已获专利导航项目补助', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个项目上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -1185,10 +1200,10 @@ def _clause_26(f, t):
 
 
 def _clause_27(f, t):
-    # yantai.pol:890  八(二) 专利导航国家级示范项目奖励
+    # yantai.pol:895  八(二) 专利导航国家级示范项目奖励
     c = _C27
     missing = set()
-    # yantai.pol:896
+    # yantai.pol:901
     try:
         if not t.cond(f['获评国家级示范项目'], '获评国家级示范项目', (('获评国家级示范项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1200,8 +1215,8 @@ def _clause_27(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:897  grant
-        v = _K31
+        # yantai.pol:902  grant
+        v = _K29
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -1211,10 +1226,10 @@ def _clause_27(f, t):
 
 
 def _clause_28(f, t):
-    # yantai.pol:909  八(二) 企业运营类专利导航补助
+    # yantai.pol:914  八(二) 企业运营类专利导航补助
     c = _C28
     missing = set()
-    # yantai.pol:916
+    # yantai.pol:921
     try:
         if not t.cond(f['突破关键核心技术'], '突破关键核心技术', (('突破关键核心技术', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1226,14 +1241,14 @@ def _clause_28(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:917  grant
-        v = _K36
-        # yantai.pol:918  cap
+        # yantai.pol:922  grant
+        v = _K34
+        # yantai.pol:923  cap
         ct = t.worked()
-        v = t.cap(v, _K36, '单个项目上限', ct)
-        # yantai.pol:918  cap
+        v = t.cap(v, _K34, '单个项目上限', ct)
+        # yantai.pol:923  cap
         ct = t.worked()
-        v = t.cap(v, ct.sub(_K36, f['该项目已获企业运营类专利导航'], (None, ('money', 'CNY', None)), ('该项目已获企业运营类专利导航', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个项目上限余额', ct)
+        v = t.cap(v, ct.sub(_K34, f['该项目已获企业运营类专利导航'], (None, ('money', 'CNY', None)), ('该项目已获企业运营类专利导航', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个项目上限余额', ct)
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -1243,10 +1258,10 @@ def _clause_28(f, t):
 
 
 def _clause_29(f, t):
-    # yantai.pol:946  九(二) 高层次人才个人所得税奖励
+    # yantai.pol:951  九(二) 高层次人才个人所得税奖励
     c = _C29
     missing = set()
-    # yantai.pol:953
+    # yantai.pol:958
     try:
         if not t.cond(f['在本市企业工作并在烟缴纳个税'], '在本市企业工作并在烟缴纳个税', (('在本市企业工作并在烟缴纳个税', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1255,7 +1270,7 @@ def _clause_29(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:953
+    # yantai.pol:958
     try:
         if not t.cond((f['人才类别'] in ('A类', 'B类', 'C类', 'D类',)), '人才类别为A类、B类、C类或D类', (('人才类别', ('enum', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1264,7 +1279,7 @@ def _clause_29(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:953
+    # yantai.pol:958
     try:
         if not t.cond((f['人才奖励年度'] <= _K12), '人才奖励年度不超过3', (('人才奖励年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1276,8 +1291,8 @@ def _clause_29(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:954  grant
-        v = t.mul(f['个人所得税市区留成'], _K21, ('个人所得税市区留成', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
+        # yantai.pol:959  grant
+        v = t.mul(f['个人所得税市区留成'], _K19, ('个人所得税市区留成', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -1287,10 +1302,10 @@ def _clause_29(f, t):
 
 
 def _clause_30(f, t):
-    # yantai.pol:973  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
+    # yantai.pol:978  十(一) 鼓励特殊医学用途配方食品、保健食品产业化
     c = _C30
     missing = set()
-    # yantai.pol:981
+    # yantai.pol:986
     try:
         if not t.cond(f['新获批特医或保健食品'], '新获批特医或保健食品', (('新获批特医或保健食品', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1299,7 +1314,7 @@ def _clause_30(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:981
+    # yantai.pol:986
     try:
         if not t.cond(f['首次在本市生产结算'], '首次在本市生产结算', (('首次在本市生产结算', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1308,7 +1323,7 @@ def _clause_30(f, t):
     except rt.Undefined as e:
         t.note(str(e))
         return rt.not_eligible(c, t)
-    # yantai.pol:981
+    # yantai.pol:986
     try:
         if not t.cond((f['销售年度'] <= _K12), '销售年度不超过3', (('销售年度', ('number', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1320,9 +1335,9 @@ def _clause_30(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:982  grant
+        # yantai.pol:987  grant
         v = t.mul(f['年销售收入'], _K16, ('年销售收入', ('money', 'CNY', None)), (None, ('ratio', None, None)), ('money', 'CNY', None))
-        # yantai.pol:983  cap
+        # yantai.pol:988  cap
         ct = t.worked()
         v = t.cap(v, ct.sub(_K7, f['本年已获特医食品奖励'], (None, ('money', 'CNY', None)), ('本年已获特医食品奖励', ('money', 'CNY', None)), ('money', 'CNY', None)), '单个企业每年奖励总额余额', ct)
     except KeyError as e:
@@ -1334,10 +1349,10 @@ def _clause_30(f, t):
 
 
 def _clause_31(f, t):
-    # yantai.pol:1005  十(二) 填补产业链空白的重点项目
+    # yantai.pol:1010  十(二) 填补产业链空白的重点项目
     c = _C31
     missing = set()
-    # yantai.pol:1012
+    # yantai.pol:1017
     try:
         if not t.cond(f['填补产业链空白项目'], '填补产业链空白项目', (('填补产业链空白项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1349,7 +1364,7 @@ def _clause_31(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:1013  grant
+        # yantai.pol:1018  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
@@ -1360,10 +1375,10 @@ def _clause_31(f, t):
 
 
 def _clause_32(f, t):
-    # yantai.pol:1018  十(二) 治疗重大疾病原创性新药产业化项目
+    # yantai.pol:1023  十(二) 治疗重大疾病原创性新药产业化项目
     c = _C32
     missing = set()
-    # yantai.pol:1026
+    # yantai.pol:1031
     try:
         if not t.cond(f['原创新药产业化项目'], '原创新药产业化项目', (('原创新药产业化项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1375,8 +1390,8 @@ def _clause_32(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:1027  grant
-        v = min((_K30,))
+        # yantai.pol:1032  grant
+        v = min((_K28,))
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
     except (rt.NoRow, rt.Undefined) as e:
@@ -1386,10 +1401,10 @@ def _clause_32(f, t):
 
 
 def _clause_33(f, t):
-    # yantai.pol:1033  十(二) 特别重大的关键核心平台项目
+    # yantai.pol:1038  十(二) 特别重大的关键核心平台项目
     c = _C33
     missing = set()
-    # yantai.pol:1039
+    # yantai.pol:1044
     try:
         if not t.cond(f['特别重大平台项目'], '特别重大平台项目', (('特别重大平台项目', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
@@ -1401,7 +1416,7 @@ def _clause_33(f, t):
     if missing:
         return rt.needs_facts(c, t, rt.underlying(missing, _LET_INPUTS))
     try:
-        # yantai.pol:1040  grant
+        # yantai.pol:1045  grant
         v = None
     except KeyError as e:
         return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))
