@@ -22,10 +22,18 @@ from pol.compiler import runtime
 from pol.compiler.backends.python import RUNTIME_MODULE
 from pol.compiler.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY_ERRORS, date_or_error
 from pol.compiler.examples import Outcome, TotalOutcome, run_examples, run_policy_examples
-from pol.compiler.files import NotOurs, overlapping, replace_folder, write_file
+from pol.compiler.files import NotOurs, overlapping, read_source, replace_folder, write_file
 from pol.compiler.jsonfile import read_json
 from pol.compiler.lower import lower
-from pol.compiler.pipeline import Compiled, compile_file, load_evaluator, policy_files, python_source
+from pol.compiler.pipeline import (
+    MAX_SOURCE_BYTES,
+    SUBJECTS_FILE,
+    Compiled,
+    compile_file,
+    load_evaluator,
+    policy_files,
+    python_source,
+)
 from pol.compiler.profile import (
     LEDGER_STATUS,
     Ledger,
@@ -82,8 +90,12 @@ class Cli:
         return EXIT_OK if ok else EXIT_POLICY_ERRORS
 
     def apart(self, out: str, inputs: Sequence[str | None], what: str) -> int | None:
-        """Exit code 2 with a message when the output `out` equals, contains or is inside one of the inputs."""
-        clash = overlapping(Path(out), [Path(i) for i in inputs if i])
+        """Exit code 2 with a message when the output `out` equals, contains or is inside one of the inputs.
+
+        A policy's inputs include the subjects taxonomy read beside it (subjects.toml)."""
+        given = [Path(i) for i in inputs if i]
+        given += [p.parent / SUBJECTS_FILE for p in given if p.suffix == ".pol"]
+        clash = overlapping(Path(out), given)
         if clash is None:
             return None
         return self.fail(
@@ -425,6 +437,8 @@ class Cli:
             return self.fail(as_of)
         if not Path(args.input).is_file():
             return self.fail(f"--input {args.input}: no such file")
+        if args.markdown and args.report and overlapping(Path(args.markdown), [Path(args.report)]):
+            return self.fail(f"--markdown and --report are both {args.report}: give each output its own file")
         for target in (args.markdown, args.report):
             if target and (refused := self.apart(target, [args.policy, args.input, args.reform], "the report")):
                 return refused
@@ -821,14 +835,15 @@ class Cli:
         changed = []
         for path in files:
             try:
-                text = path.read_text(encoding="utf-8-sig")
+                text, bom = read_source(path, MAX_SOURCE_BYTES)
             except (OSError, UnicodeDecodeError) as exc:
                 return self.fail(f"{path}: cannot read it as UTF-8 text ({exc})")
             formatted = format_text(text)
             if formatted != text:
                 changed.append(str(path))
                 if not args.check:
-                    write_file(path, formatted)  # staged beside the file and moved into place
+                    # Staged beside the file and moved into place: its mode, BOM and symbolic link kept.
+                    write_file(path, ("\ufeff" if bom else "") + formatted, like=path)
         if args.json:
             self.out.print(
                 to_json({"checked": len(files), "changed" if not args.check else "unformatted": changed}), markup=False

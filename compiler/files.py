@@ -19,6 +19,7 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -146,12 +147,46 @@ def replace_folder(out: Path, files: dict[str, str | bytes]) -> None:
                 shutil.rmtree(staging)
 
 
-def write_file(path: Path, content: str) -> None:
-    """Write one file beside itself and move it into place, so readers never see half of it."""
+class NotRegularFile(OSError):
+    """A path that is not a regular file (a FIFO, a device, a folder), or one larger than pol reads."""
+
+
+def read_source(path: Path, limit: int) -> tuple[str, bool]:
+    """A policy file's text and whether it began with a UTF-8 BOM, read only from a regular file of at most
+    `limit` bytes: a FIFO would block and /dev/zero never end."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(errno.EINVAL, "not a regular file")
+        data = b""
+        while len(data) <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - len(data)))
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise NotRegularFile(errno.EFBIG, f"larger than {limit} bytes, the most pol reads of a policy")
+    bom = data.startswith(b"\xef\xbb\xbf")
+    return data.decode("utf-8-sig"), bom
+
+
+def write_file(path: Path, content: str, like: Path | None = None) -> None:
+    """Write one file beside itself and move it into place, so readers never see half of it.
+
+    With `like`, the file it replaces: its permissions are kept, and a symbolic link is followed, so the
+    file it points to is rewritten and the link stays a link.
+    """
+    mode = 0o666 & ~_umask()
+    if like is not None:
+        path = Path(os.path.realpath(like))
+        mode = stat.S_IMODE(os.stat(path).st_mode)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's file is private; the result should not be
+        os.fchmod(fd, mode)  # mkstemp's file is private; the result should have the mode asked for
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(content)
         os.replace(staging, path)

@@ -12,6 +12,7 @@ import attrs
 from pol.compiler import runtime
 from pol.compiler.backends.python import RUNTIME_MODULE, generate
 from pol.compiler.checker import CheckedPolicy, check
+from pol.compiler.files import read_source
 from pol.compiler.lower import lower
 from pol.dsl.diagnostics import Diagnostic, error
 from pol.dsl.parser import parse
@@ -45,14 +46,7 @@ def compile_file(path: str | Path) -> Compiled:
     """Read and check one `.pol` file; problems reading it become diagnostics, never exceptions."""
     name = str(path)
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            return Compiled(
-                SourceFile(name, ""),
-                None,
-                [_file_error(name, f"the file is {size} bytes; pol reads policies up to {MAX_SOURCE_BYTES}")],
-            )
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text, _ = read_source(Path(path), MAX_SOURCE_BYTES)
     except UnicodeDecodeError as exc:
         return Compiled(SourceFile(name, ""), None, [_file_error(name, f"the file is not UTF-8 text ({exc.reason})")])
     except OSError as exc:

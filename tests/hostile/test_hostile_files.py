@@ -1,0 +1,77 @@
+"""Files that are not what they seem: a FIFO or a device named like a policy, and pol fmt on files whose mode,
+byte-order mark or symbolic link must survive."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pol.compiler.cli import main
+
+UNFORMATTED = 'policy p {\n      title: "t" }\ninput 费用: money\nclause a "一" {\ngrant 费用 × 10%\n}\n'
+
+
+def test_only_regular_files_are_read_as_policies(tmp_path) -> None:
+    os.mkfifo(tmp_path / "fifo.pol")
+    (tmp_path / "zero.pol").symlink_to("/dev/zero")
+    # In a child process with a time limit: a FIFO read would block forever, /dev/zero fill the memory.
+    done = subprocess.run(
+        [sys.executable, "-m", "pol", "check", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("not a regular file") == 2
+    assert "Traceback" not in done.stderr
+
+
+def test_fmt_keeps_the_mode_the_bom_and_the_link(tmp_path, capsys) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    target = real / "p.pol"
+    target.write_bytes(b"\xef\xbb\xbf" + UNFORMATTED.encode("utf-8"))
+    target.chmod(0o600)
+    link = tmp_path / "link.pol"
+    link.symlink_to(target)
+    assert main(["fmt", str(link)]) == 0
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b'\n  title: "t" }' in data
+    assert main(["fmt", "--check", str(link)]) == 0  # formatted now, BOM and all
+    assert not [p for p in real.iterdir() if p.name.startswith(".")]  # no staging file left behind
+
+
+def test_a_policy_larger_than_pol_reads_is_refused_without_reading_it_all(tmp_path, capsys) -> None:
+    from pol.compiler.files import NotRegularFile, read_source
+
+    big = tmp_path / "big.pol"
+    big.write_bytes(b"#" * 2048)
+    with pytest.raises(NotRegularFile, match="larger than 1024 bytes"):
+        read_source(Path(big), 1024)
+
+
+def test_no_command_writes_over_the_subjects_read_beside_a_policy(tmp_path, capsys) -> None:
+    import shutil
+
+    from conftest import POLICIES, ROOT
+
+    for name in ("yantai.pol", "subjects.toml"):
+        shutil.copy(POLICIES / name, tmp_path / name)
+    policy, subjects = str(tmp_path / "yantai.pol"), str(tmp_path / "subjects.toml")
+    before = (tmp_path / "subjects.toml").read_bytes()
+    assert main(["synth", policy, "--rows", "5", "--out", subjects]) == 2
+    assert main(["synth", policy, "--rows", "5", "--out", str(tmp_path / "pop.csv")]) == 0
+    population = str(tmp_path / "pop.csv")
+    assert main(["simulate", policy, "--input", population, "--markdown", subjects]) == 2
+    assert main(["simulate", policy, "--input", population, "--report", subjects]) == 2
+    project = str(ROOT / "examples" / "compare" / "class1_drug_phase3.json")
+    assert main(["compare", project, "--policies", policy, "--markdown", subjects]) == 2
+    assert (tmp_path / "subjects.toml").read_bytes() == before
+    assert main(["check", policy]) == 0
+    report = str(tmp_path / "r.md")
+    assert main(["simulate", policy, "--input", population, "--markdown", report, "--report", report]) == 2
+    assert "give each output its own file" in capsys.readouterr().err
