@@ -279,6 +279,7 @@ class JavaScriptGenerator(Generator):
         tail.line("/** Evaluate the policy for one applicant: `facts` maps input names to values (see INPUTS). */")
         tail.line("export function evaluate(facts, { asOf = null, clauses = null, validated = false } = {}) {")
         tail.indent()
+        tail.line("const wanted = rt.selectClauses(CLAUSES, clauses, POLICY);")
         tail.line("const f = validated ? rt.withDefaults(INPUTS, facts) : rt.readFacts(INPUTS, facts);")
         tail.line("asOf = asOf || rt.today();")
         tail.line("_lets(f);")
@@ -286,7 +287,7 @@ class JavaScriptGenerator(Generator):
         tail.line("const results = [];")
         tail.line("for (const [clause, run] of CLAUSES) {")
         tail.line(
-            "  if (clauses === null || clauses.includes(clause.id)) "
+            "  if (wanted === null || wanted.has(clause.id)) "
             "results.push(standing === null ? run(f) : rt.outOfForce(clause, standing));"
         )
         tail.line("}")

@@ -254,10 +254,13 @@ export class Input {
 const QUANTITY_KINDS = new Set(["money", "money_per_area", "area", "ratio", "years", "number"]);
 
 /** Already validated facts (decimals may be given as strings), with every declared default added. */
+// An input by name, only if the policy declares it: `toString` or `__proto__` is no input of any policy.
+const inputOf = (inputs, name) => (Object.hasOwn(inputs, name) ? inputs[name] : undefined);
+
 export function withDefaults(inputs, facts) {
-  const out = {};
+  const out = Object.create(null);  // facts named like Object's own properties stay plain facts
   for (const [name, value] of Object.entries(facts)) {
-    const spec = inputs[name];
+    const spec = inputOf(inputs, name);
     out[name] = spec && QUANTITY_KINDS.has(spec.kind) && !isDec(value) ? D(value) : value;
   }
   for (const [name, spec] of Object.entries(inputs)) {
@@ -376,12 +379,29 @@ export function readFact(spec, raw) {
   return value;
 }
 
+/** A clause id asked for that the policy does not have. */
+export class UnknownClauseError extends Error {
+  constructor(id, policy) {
+    super(`${id}: no such clause in ${policy}`);
+    Object.assign(this, { name: "UnknownClauseError", clauseId: id, policy });
+  }
+}
+
+/** The clause ids asked for (one id, or several), each checked to be the policy's; null for every clause. */
+export function selectClauses(all, clauses, policy) {
+  if (clauses === null) return null;
+  const wanted = typeof clauses === "string" ? [clauses] : [...clauses];
+  const ids = new Set(all.map(([clause]) => clause.id));
+  for (const id of wanted) if (!ids.has(id)) throw new UnknownClauseError(id, policy);
+  return new Set(wanted);
+}
+
 /** Validate and convert an applicant's facts; throws FactsError naming every bad field at once. */
 export function readFacts(inputs, raw) {
-  const facts = {};
+  const facts = Object.create(null);
   const problems = [];
   for (const [name, value] of Object.entries(raw)) {
-    const spec = inputs[name];
+    const spec = inputOf(inputs, name);
     if (!spec) { problems.push(`${name}：不是本政策的输入`); continue; }
     if (value === null || value === undefined || value === "") continue;
     try { facts[name] = readFact(spec, value); } catch (e) { problems.push(`${name}（${spec.label}）：${e.message}`); }

@@ -75,3 +75,26 @@ def test_no_command_writes_over_the_subjects_read_beside_a_policy(tmp_path, caps
     report = str(tmp_path / "r.md")
     assert main(["simulate", policy, "--input", population, "--markdown", report, "--report", report]) == 2
     assert "give each output its own file" in capsys.readouterr().err
+
+
+def test_the_javascript_evaluator_refuses_what_python_refuses() -> None:
+    import json
+
+    from conftest import POLICIES
+
+    from pol.compiler import jsrun
+    from pol.compiler.pipeline import compile_file
+
+    compiled = compile_file(POLICIES / "yantai.pol")
+    cases = [
+        {"module": "yantai", "facts": {name: "1"}, "as_of": "2022-06-30", "clauses": None, "validated": False}
+        for name in ("toString", "valueOf", "constructor", "__proto__", "hasOwnProperty")
+    ]
+    cases.append({"module": "yantai", "facts": {}, "as_of": "2022-06-30", "clauses": ["没有这条"], "validated": False})
+    cases.append({"module": "yantai", "facts": {}, "as_of": "2022-06-30", "clauses": ["创新药"], "validated": False})
+    got = [json.loads(line) for line in jsrun.run([compiled], cases)]
+    for case, result in zip(cases[:5], got[:5], strict=True):
+        assert result.get("error") == "FactsError", (case, result)
+        assert "不是本政策的输入" in result["problems"][0]
+    # An id that is no clause's (nor a part of one's) is refused, as Python refuses it.
+    assert got[5]["error"] == "UnknownClauseError" and got[6]["error"] == "UnknownClauseError"
