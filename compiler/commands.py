@@ -7,6 +7,7 @@ import datetime
 import keyword
 import os
 import re
+import socket
 import sys
 import tomllib
 import unicodedata
@@ -971,6 +972,10 @@ class Cli:
             return self.fail(f"pol serve needs {exc.name}: pip install 'pol[serve]'")
         from pol.api import PolicyError
 
+        if not 1 <= args.port <= 65535:
+            return self.fail(f"--port {args.port}: give a port from 1 to 65535")
+        if args.max_body < 1:
+            return self.fail(f"--max-body {args.max_body}: give the largest body to read, in bytes (at least 1)")
         try:
             app = create_app(args.paths, max_body=args.max_body, reload_on_sighup=True)
         except PolicyError as exc:
@@ -978,12 +983,21 @@ class Cli:
             return EXIT_POLICY_ERRORS
         except FileNotFoundError as exc:
             return self.fail(str(exc))
+        # Bound before "serving" is said: a busy port or an address not of this machine is a clear error.
+        try:
+            family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((args.host, args.port))
+        except (OSError, OverflowError) as exc:
+            return self.fail(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}")
         self.err.print(
             f"serving {len(app.state.service.current.policies)} policies on http://{args.host}:{args.port} "
             f"(API reference at /docs; kill -HUP {os.getpid()} reloads them)",
             markup=False,
         )
-        uvicorn.run(app, host=args.host, port=args.port, access_log=not args.no_access_log, log_level="info")
+        config = uvicorn.Config(app, access_log=not args.no_access_log, log_level="info")
+        uvicorn.Server(config).run(sockets=[sock])
         return EXIT_OK
 
 

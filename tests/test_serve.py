@@ -99,6 +99,13 @@ def test_bad_facts_and_clauses_are_422_field_by_field_in_the_clis_words(client, 
         (b'{"facts": {}, "extra": 1}', "extra"),
         (b"{}", "facts"),
         (b"\xff\xfe", None),
+        (b'{"facts": {"\\ud800": 1}}', "facts"),
+        (
+            b'{"facts": {"\xe4\xb8\xb4\xe5\xba\x8a\xe7\xa0\x94\xe5\x8f\x91\xe8\xb4\xb9\xe7\x94\xa8": "\\udfff"}}',
+            "facts.临床研发费用",
+        ),
+        (b'{"facts": {}, "clauses": ["\\ud800"]}', "clauses[0]"),
+        (b'{"facts": {}, "as_of": "\\ud800"}', "as_of"),
         (b"[" * 100_000 + b"]" * 100_000, None),
     ],
 )

@@ -122,7 +122,31 @@ async def _body(request: Request, limit: int) -> dict[str, Any]:
         raise Invalid("the body is nested too deeply", [(None, "nested too deeply")]) from None
     if not isinstance(value, dict):
         raise Invalid("the body must be a JSON object", [(None, f"got {type(value).__name__}")])
+    if (where := _surrogate(value, "")) is not None:
+        # JSON may escape half a UTF-16 pair (\ud800); no text holds one, and no answer could carry it.
+        raise Invalid(
+            "the body holds text that is not Unicode", [(where or None, "a lone surrogate (\\ud800–\\udfff)")]
+        )
     return value
+
+
+def _surrogate(value: Any, where: str) -> str | None:
+    """The path of the first key or string holding a lone surrogate, or None."""
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in node):
+                return path
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                here = f"{path}.{key}" if path else str(key)
+                if any("\ud800" <= ch <= "\udfff" for ch in str(key)):
+                    return path or "(a key)"
+                stack.append((item, here))
+        elif isinstance(node, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node))
+    return None
 
 
 def _fields(body: dict[str, Any], allowed: Sequence[str], required: Sequence[str]) -> None:

@@ -98,3 +98,19 @@ def test_the_javascript_evaluator_refuses_what_python_refuses() -> None:
         assert "不是本政策的输入" in result["problems"][0]
     # An id that is no clause's (nor a part of one's) is refused, as Python refuses it.
     assert got[5]["error"] == "UnknownClauseError" and got[6]["error"] == "UnknownClauseError"
+
+
+def test_serve_refuses_a_bad_port_body_limit_or_address_before_saying_it_serves(capsys) -> None:
+    import socket
+
+    from conftest import POLICIES
+
+    policy = str(POLICIES / "yantai.pol")
+    assert main(["serve", policy, "--port", "99999"]) == 2
+    assert main(["serve", policy, "--max-body", "-5"]) == 2
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert main(["serve", policy, "--port", str(busy.getsockname()[1])]) == 2
+    err = capsys.readouterr().err
+    assert "serving" not in err and "Address already in use" in err and "1 to 65535" in err
