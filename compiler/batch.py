@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 from pathlib import Path
 
 import attrs
@@ -133,6 +134,30 @@ def _match(program: ir.Program, clause: ir.Clause, status: str) -> str:
     )
 
 
+def _columns_fit(
+    present: dict[str, str], inputs: dict[str, ir.Input], columns: dict[str, str], ignore: tuple[str, ...], keys: bool
+) -> None:
+    """InputError naming every column that is no input (a misspelt header would leave its input missing on every
+    row) and every --columns entry naming no column, as pol eval refuses an unknown fact."""
+    mapped = {columns.get(name, name) for name in inputs}
+    known = mapped | set(ignore) | {ROW} | ({history.ENTERPRISE, history.DATE, history.ITEM} if keys else set())
+    problems = []
+    for col in present:
+        if col not in known:
+            close = difflib.get_close_matches(col, sorted(inputs), n=1)
+            problems.append(
+                f"column '{col}' is no input of the policies" + (f" (did you mean '{close[0]}'?)" if close else "")
+            )
+    for name, col in columns.items():
+        if col not in present:
+            problems.append(f"--columns maps {name} to '{col}', which is no column of the input")
+    if problems:
+        raise InputError(
+            "; ".join(problems[:MAX_REPORTED])
+            + "; rename the column, map it with --columns, or name columns that are no input with --ignore"
+        )
+
+
 def run(
     programs: dict[str, ir.Program],
     source: Path,
@@ -143,6 +168,7 @@ def run(
     match: bool = False,
     on: str = "duckdb",
     grants: Path | None = None,
+    ignore: tuple[str, ...] = (),
 ) -> BatchResult:
     """Evaluate every row of `source` (CSV or Parquet) under each program; write one row per applicant to `out`.
 
@@ -176,6 +202,7 @@ def run(
     for program in programs.values():
         for spec in program.inputs:
             inputs.setdefault(spec.name, spec)
+    _columns_fit(present, inputs, columns, ignore, grants is not None)
     typed, checks = [], []
     for name, spec in inputs.items():
         col = columns.get(name, name)

@@ -116,6 +116,13 @@ def parser() -> argparse.ArgumentParser:
     )
     bt.add_argument("--columns", help='TOML lines "input" = "column" (keys quoted) when columns are named otherwise')
     bt.add_argument(
+        "--ignore",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="columns of the input that are no input of the policies (an id, a name); any other such column is refused",
+    )
+    bt.add_argument(
         "--history",
         metavar="GRANTS",
         help="CSV or Parquet of earlier grants (enterprise, date, policy, clause, amount; item, level): each "

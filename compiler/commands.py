@@ -375,6 +375,7 @@ class Cli:
                 match=args.match,
                 on=args.engine,
                 grants=Path(args.history) if args.history else None,
+                ignore=tuple(args.ignore),
             )
         except batch.InputError as exc:
             return self.fail(f"--input {args.input}: {exc}")

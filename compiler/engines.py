@@ -9,6 +9,7 @@ being rounded to six).
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import tempfile
@@ -28,6 +29,21 @@ class EngineUnavailable(RuntimeError):
     """The engine asked for cannot run here: its library or Java is missing; the message says what to install."""
 
 
+def csv_header(source: Path) -> list[str]:
+    """The column names of a CSV file's header line; InputError for no header or a name given twice."""
+    try:
+        with open(source, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), None)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read the CSV file: {exc}") from None
+    if not header:
+        raise InputError("the CSV file is empty: it needs a header line naming the columns")
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise InputError(f"the CSV header names {', '.join(twice)} more than once; each column needs its own name")
+    return header
+
+
 class DuckDBEngine:
     """DuckDB, in this process: nothing to start, spills to disk when a table does not fit in memory."""
 
@@ -44,11 +60,21 @@ class DuckDBEngine:
         if source.suffix.lower() == ".parquet":
             reader = f"read_parquet({string(str(source))})"
         else:
-            reader = f"read_csv({string(str(source))}, header = true, all_varchar = true)"
+            # Comma-separated with the header's columns, as pol writes it and the docs say; not sniffed, and
+            # strict, so a ragged row is an error rather than a reason to read the file as something else.
+            names = ", ".join(f"{string(h)}: 'VARCHAR'" for h in csv_header(source))
+            reader = (
+                f"read_csv({string(str(source))}, header = true, auto_detect = false, delim = ',', quote = '\"', "
+                f"escape = '\"', strict_mode = true, null_padding = false, columns = {{{names}}})"
+            )
         try:
             self.con.execute(f'CREATE TEMP TABLE {name} AS SELECT row_number() OVER () AS "{row}", * FROM {reader}')
         except self.duckdb.Error as exc:
-            raise InputError(str(exc).split("\n")[0]) from None
+            lines = str(exc).split("\n")
+            # DuckDB's first line says where (CSV Error on Line: 3), the third what (Expected … Found …).
+            where = lines[0].removeprefix("Invalid Input Error: ")
+            what = next((x for x in lines if x.startswith("Expected Number of Columns")), "")
+            raise InputError(f"{where}{'; ' + what if what else ''}") from None
         return {r[0]: str(r[1]) for r in self.con.execute(f"DESCRIBE {name}").fetchall()}
 
     def table(self, name: str, select: str) -> None:

@@ -114,3 +114,32 @@ def test_serve_refuses_a_bad_port_body_limit_or_address_before_saying_it_serves(
         assert main(["serve", policy, "--port", str(busy.getsockname()[1])]) == 2
     err = capsys.readouterr().err
     assert "serving" not in err and "Address already in use" in err and "1 to 65535" in err
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "extra", "said"),
+    [
+        ("企业类型,租赁面积\n研发型企业,500\n研发型企业,400,9\n", [], "Line: 3"),
+        ("企业类型,租赁面积\n研发型企业,500\n研发型企业\n", [], "Line: 3"),  # a short last row, not a header
+        ("企业类型,企业类型\n研发型企业,研发型企业\n", [], "more than once"),
+        ("企业类形,租赁面积\n研发型企业,500\n", [], "did you mean '企业类型'"),
+        ("企业类型,租赁面积\n研发型企业,500\n", ["--columns", "COLUMNS"], "which is no column"),
+    ],
+)
+def test_batch_refuses_a_csv_it_cannot_read_as_the_policies_table(tmp_path, capsys, csv_text, extra, said) -> None:
+    from conftest import POLICIES
+
+    (tmp_path / "in.csv").write_text(csv_text, encoding="utf-8")
+    (tmp_path / "map.toml").write_text('"实缴注册资本" = "注册资本"\n', encoding="utf-8")
+    extra = [str(tmp_path / "map.toml") if e == "COLUMNS" else e for e in extra]
+    argv = [
+        "batch",
+        str(POLICIES / "yantai.pol"),
+        "--input",
+        str(tmp_path / "in.csv"),
+        "--out",
+        str(tmp_path / "o.csv"),
+    ]
+    assert main([*argv, *extra]) == 2
+    assert said in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
