@@ -803,6 +803,8 @@ class Cli:
         self.out.print(f"修订对照：{args.old} → {args.new}", markup=False)
         for label, before, after in result.header:
             self.out.print(f"{label}：{before} → {after}", markup=False)
+        for what, before, after in result.rules:
+            self.out.print(f"{what}：{before} → {after}", markup=False)
         kinds = {"added": "新增", "removed": "删除", "changed": "修改"}
         for c in result.clauses:
             self.out.print(
@@ -814,7 +816,7 @@ class Cli:
                 self.out.print(f"  现：{c.after}", markup=False)
             for e in c.effects:
                 self.out.print(f"  算例“{e.example}”：{e.before} → {e.after}", markup=False)
-        if not result.header and not result.clauses:
+        if not result.header and not result.clauses and not result.rules:
             self.out.print("两个版本的规则相同。", markup=False)
         return EXIT_OK
 

@@ -91,9 +91,14 @@ def bind(module: ast.Module) -> ast.Module:
     received = {d.name for d in module.decls if isinstance(d, ast.InputDecl) and d.received is not None}
     taken = {d.name for d in module.decls if isinstance(d, (ast.InputDecl, ast.LetDecl))}
     lets = {d.name: d for d in module.decls if isinstance(d, ast.LetDecl)}
+    inputs = {d.name for d in module.decls if isinstance(d, ast.InputDecl)}
 
     def bound(e: ast.Expr) -> bool:
-        """Whether the expression already deducts an amount received (directly or through definitions)."""
+        """Whether the expression already deducts an amount received (directly or through definitions): a
+        `received` input anywhere, or any input subtracted at the top (`50万 − 本年已获` is the drafter's binding,
+        and a second deduction would count the same grants twice)."""
+        if isinstance(e, ast.BinOp) and e.op == "-" and any(n in inputs for n in _names(e.right)):
+            return True
         seen: set[str] = set()
         stack = list(_names(e))
         while stack:

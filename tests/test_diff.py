@@ -102,3 +102,35 @@ def test_superseding_a_policy_the_site_does_not_hold_is_refused(tmp_path) -> Non
     assert code != 0
     assert "supersedes 'liaocheng_draft', but no liaocheng_draft.pol is among the policies of the site" in err
     assert not (tmp_path / "site").exists()
+
+
+def test_a_change_in_definitions_limits_or_defaults_is_a_change(tmp_path) -> None:
+    # The readings stay the same; what is computed does not: a definition doubled, a yearly limit lowered from
+    # 150万 to 50万, a default changed. None of these is "the same rules".
+    base = """policy p { title: "t" }
+input 面积: area(亩)
+input 税收: money
+input 本年已获: money default 0
+let 亩产 = 税收 / 面积 "年亩产税收"
+clause a "一" {
+  when 亩产 50万元/亩 以上
+  grant 10万
+}
+clause b "二" { grant 税收 × 10% }
+limit 150万 - 本年已获 per year
+"""
+    old, new = tmp_path / "old.pol", tmp_path / "new.pol"
+    old.write_text(base, encoding="utf-8")
+    changed = (
+        base.replace("let 亩产 = 税收 / 面积", "let 亩产 = 税收 × 2 / 面积")
+        .replace("limit 150万", "limit 50万")
+        .replace("input 本年已获: money default 0", "input 本年已获: money default 10万")
+    )
+    new.write_text(changed, encoding="utf-8")
+    code, out = run(["diff", str(old), str(new)])
+    assert code == 0
+    assert "两个版本的规则相同" not in out
+    assert "定义“亩产”" in out and "默认值" in out and "文件限额" in out and "150万元" in out and "50万元" in out
+    assert "修改条款 a" in out  # it reads 亩产, whose meaning changed
+    code, same = run(["diff", str(old), str(old)])
+    assert "两个版本的规则相同" in same

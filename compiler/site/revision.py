@@ -29,7 +29,14 @@ def revision_page(old: tuple[str, str], new: tuple[str, str], change: PolicyDiff
             "",
             *table(["项目", "原版本", "新版本"], [[f, inline(b), inline(a)] for f, b, a in change.header]),
         ]
-    if not change.clauses:
+    if change.rules:
+        lines += [
+            "",
+            "## 计算规则",
+            "",
+            *table(["项目", "原版本", "新版本"], [[inline(w), inline(b), inline(a)] for w, b, a in change.rules]),
+        ]
+    if not change.clauses and not change.rules:
         lines += ["", "两个版本的条款规则相同。"]
     for c in change.clauses:
         where = f"（{inline(c.article)}）" if c.article else ""
@@ -37,7 +44,7 @@ def revision_page(old: tuple[str, str], new: tuple[str, str], change: PolicyDiff
         if c.kind == "changed" and c.before != c.after:
             lines += table(["", "读法"], [["原版本", inline(c.before or "")], ["新版本", inline(c.after or "")]])
         elif c.kind == "changed":
-            lines.append("读法未变。")
+            lines.append("读法未变，计算规则已改变（见上文“计算规则”或下列算例）。")
         else:
             lines.append(inline((c.after if c.kind == "added" else c.before) or ""))
         if c.effects:
