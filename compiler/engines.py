@@ -36,12 +36,27 @@ def csv_header(source: Path) -> list[str]:
             header = next(csv.reader(fh), None)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"cannot read the CSV file: {exc}") from None
-    if not header:
+    if header is None:
         raise InputError("the CSV file is empty: it needs a header line naming the columns")
     twice = sorted({h for h in header if header.count(h) > 1})
     if twice:
         raise InputError(f"the CSV header names {', '.join(twice)} more than once; each column needs its own name")
     return header
+
+
+def columnless_rows(source: Path) -> int:
+    """The rows of a CSV file with no columns (a policy that reads no fact): every line after the header empty."""
+    with open(source, encoding="utf-8-sig", newline="") as fh:
+        rows = csv.reader(fh)
+        next(rows, None)
+        count = 0
+        for row in rows:
+            if any(row):
+                raise InputError(
+                    f"line {rows.line_num} of the CSV file has {len(row)} field(s) where the header has none"
+                )
+            count += 1
+    return count
 
 
 class DuckDBEngine:
@@ -62,7 +77,12 @@ class DuckDBEngine:
         else:
             # Comma-separated with the header's columns, as pol writes it and the docs say; not sniffed, and
             # strict, so a ragged row is an error rather than a reason to read the file as something else.
-            names = ", ".join(f"{string(h)}: 'VARCHAR'" for h in csv_header(source))
+            header = csv_header(source)
+            if not header:  # applicants of a policy that reads no fact: only their number matters
+                rows = columnless_rows(source)
+                self.con.execute(f'CREATE TEMP TABLE {name} AS SELECT range + 1 AS "{row}" FROM range({rows})')
+                return {row: "BIGINT"}
+            names = ", ".join(f"{string(h)}: 'VARCHAR'" for h in header)
             reader = (
                 f"read_csv({string(str(source))}, header = true, auto_detect = false, delim = ',', quote = '\"', "
                 f"escape = '\"', strict_mode = true, null_padding = false, columns = {{{names}}})"
