@@ -13,6 +13,7 @@ import attrs
 from pol.compiler.scopes import RECEIVED_SCOPES, SCOPES, bind
 from pol.compiler.types import BOOL, DATE, ERROR, BoolT, DateT, EnumT, ErrorT, QuantityT, Ty, resolve_type
 from pol.dsl import ast
+from pol.dsl.ast import names_in  # re-exported: the checker's callers import it from here
 from pol.dsl.diagnostics import Diagnostic, error, warning
 from pol.dsl.parser import BROKEN_HEADER, ParseResult
 from pol.dsl.source import Span
@@ -1052,26 +1053,6 @@ class _Checker:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def names_in(e: object) -> list[str]:
-    """The names used anywhere inside a node or a tuple of nodes."""
-    out: list[str] = []
-    stack: list[object] = [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Name):
-            out.append(node.id)
-        elif isinstance(node, tuple):
-            stack.extend(node)
-        elif (names := ast.field_names(type(node))) is not None:
-            for name in names:
-                v = getattr(node, name)
-                if isinstance(v, tuple):
-                    stack.extend(v)
-                elif attrs.has(type(v)):
-                    stack.append(v)
-    return out
 
 
 def _const(e: ast.Expr) -> Decimal | None:

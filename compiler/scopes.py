@@ -97,17 +97,17 @@ def bind(module: ast.Module) -> ast.Module:
         """Whether the expression already deducts an amount received (directly or through definitions): a
         `received` input anywhere, or any input subtracted at the top (`50万 − 本年已获` is the drafter's binding,
         and a second deduction would count the same grants twice)."""
-        if isinstance(e, ast.BinOp) and e.op == "-" and any(n in inputs for n in _names(e.right)):
+        if isinstance(e, ast.BinOp) and e.op == "-" and any(n in inputs for n in ast.names_in(e.right)):
             return True
         seen: set[str] = set()
-        stack = list(_names(e))
+        stack = list(ast.names_in(e))
         while stack:
             name = stack.pop()
             if name in received:
                 return True
             if name in lets and name not in seen:
                 seen.add(name)
-                stack.extend(_names(lets[name].expr))
+                stack.extend(ast.names_in(lets[name].expr))
         return False
 
     def derive(scopes: tuple[str, ...], whose: str, what: str, clauses: tuple[ast.Name, ...], span: Span) -> str:
@@ -162,18 +162,3 @@ def bind(module: ast.Module) -> ast.Module:
         else:
             out.append(d)
     return attrs.evolve(module, decls=tuple(out))
-
-
-def _names(e: object) -> list[str]:
-    """The names used anywhere inside an expression."""
-    found: list[str] = []
-    stack: list[object] = [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Name):
-            found.append(node.id)
-        elif isinstance(node, tuple):
-            stack.extend(node)
-        elif (fields := ast.field_names(type(node))) is not None:
-            stack.extend(getattr(node, f) for f in fields)
-    return found

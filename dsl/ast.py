@@ -456,3 +456,23 @@ def field_names(cls: type) -> tuple[str, ...] | None:
         names = tuple(f.name for f in attrs.fields(cls)) if attrs.has(cls) else None
         _FIELD_NAMES[cls] = names
         return names
+
+
+def names_in(e: object) -> list[str]:
+    """The names used anywhere inside a node or a tuple of nodes."""
+    out: list[str] = []
+    stack: list[object] = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Name):
+            out.append(node.id)
+        elif isinstance(node, tuple):
+            stack.extend(node)
+        elif (names := field_names(type(node))) is not None:
+            for name in names:
+                v = getattr(node, name)
+                if isinstance(v, tuple):
+                    stack.extend(v)
+                elif attrs.has(type(v)):
+                    stack.append(v)
+    return out
