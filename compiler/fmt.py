@@ -3,79 +3,97 @@
 The formatter changes layout only, never a token: each line is re-indented two spaces per open brace
 (an `input`'s `received` line one more, a line inside open brackets two more), trailing spaces go,
 runs of blank lines become one, and the file ends with one newline. Comments are re-indented with the
-code around them; text inside triple quotes (originals) is kept byte for byte, so is every string.
+code around them. Strings are found as the lexer finds them, over the whole text, so a line that starts
+inside a string (a triple-quoted original, or a "…" continued with a backslash at the end of the line)
+keeps its leading spaces and blank lines, and a line that ends inside one keeps its trailing spaces.
 """
 
 from __future__ import annotations
 
+import re
+
 import attrs
 
 INDENT = "  "
+_BLANK = " \t\r\u3000"  # what the lexer skips between tokens: the only characters layout may add or drop
 _CONTINUATIONS = ("received", "台账")
+
+# What the lexer reads as one token that may hold braces, `#` or line breaks: the grammar's STRING and
+# COMMENT, and, for a file that does not parse, a string left open (a triple-quoted one runs to the end
+# of the file, a "…" one to the end of its line), so that formatting such a file changes nothing inside it.
+_OPAQUE = re.compile(
+    r'(?P<string>"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*")'
+    r'|(?P<open>"""[\s\S]*|"[^\n]*)'
+    r"|(?P<comment>#[^\n]*)",
+    re.S,
+)
 
 
 @attrs.frozen
 class _Line:
-    """What one line does to the nesting: braces and brackets opened and closed outside strings and comments."""
+    """What one line does to the nesting, and whether it starts or ends inside a string."""
 
-    braces: int  # opened minus closed
+    braces: int  # opened minus closed, outside strings and comments
     brackets: int
     starts_closed: bool  # its first code character is `}`
-    in_triple: bool  # a triple-quoted string is still open at its end
+    starts_in_string: bool  # its first character belongs to a string begun on an earlier line
+    ends_in_string: bool  # the string goes on past its end
 
 
-def _scan(line: str, in_triple: bool) -> _Line:
+def _scan(text: str) -> list[_Line]:
+    """One `_Line` per line of `text` (split at "\\n")."""
+    lines: list[_Line] = []
     braces = brackets = 0
     first_code: str | None = None
-    i, n = 0, len(line)
+    starts_in_string = False
+    i, n = 0, len(text)
+
+    def end_line(ends_in_string: bool) -> None:
+        nonlocal braces, brackets, first_code, starts_in_string
+        lines.append(_Line(braces, brackets, first_code == "}", starts_in_string, ends_in_string))
+        braces = brackets = 0
+        first_code, starts_in_string = None, ends_in_string
+
     while i < n:
-        if in_triple:
-            end = line.find('"""', i)
-            if end < 0:
-                return _Line(braces, brackets, first_code == "}", True)
-            in_triple, i = False, end + 3
+        ch = text[i]
+        if ch in '"#':
+            match = _OPAQUE.match(text, i)
+            assert match is not None  # every alternative matches at a quote or a hash
+            if ch == '"':
+                first_code = first_code or ch
+            # A token spanning lines: every line break inside it ends a line that goes on in the string.
+            for _ in range(match.group().count("\n")):
+                end_line(ch == '"')
+            i = match.end()
             continue
-        ch = line[i]
-        if line.startswith('"""', i):
-            first_code = first_code or ch
-            in_triple, i = True, i + 3
-            continue
-        if ch == '"':
-            first_code = first_code or ch
-            i += 1
-            while i < n and line[i] != '"':
-                i += 2 if line[i] == "\\" else 1
-            i += 1
-            continue
-        if ch == "#":
-            break
-        if not ch.isspace():
-            first_code = first_code or ch
-        if ch == "{":
-            braces += 1
-        elif ch == "}":
-            braces -= 1
-        elif ch in "([":
-            brackets += 1
-        elif ch in ")]":
-            brackets -= 1
+        if ch == "\n":
+            end_line(False)
+        else:
+            if ch not in _BLANK:
+                first_code = first_code or ch
+            if ch == "{":
+                braces += 1
+            elif ch == "}":
+                braces -= 1
+            elif ch in "([":
+                brackets += 1
+            elif ch in ")]":
+                brackets -= 1
         i += 1
-    return _Line(braces, brackets, first_code == "}", in_triple)
+    end_line(False)
+    return lines
 
 
 def format_text(text: str) -> str:
     """The text in pol's layout; formatting formatted text changes nothing."""
-    lines = text.replace("\r\n", "\n").split("\n")  # a lone CR is not a line break to the parser either
+    text = text.replace("\r\n", "\n")  # a lone CR is not a line break to the parser either
     out: list[str] = []
     depth = brackets = 0
-    in_triple = False
-    for line in lines:
-        if in_triple:  # inside an original: byte for byte
-            scan = _scan(line, True)
-            out.append(line if scan.in_triple else line.rstrip())
+    for line, scan in zip(text.split("\n"), _scan(text), strict=True):
+        if scan.starts_in_string:  # inside a string: byte for byte, up to where the string ends
+            out.append(line if scan.ends_in_string else line.rstrip(_BLANK))
         else:
-            body = line.strip()
-            scan = _scan(line, False)
+            body = line.strip(_BLANK)
             if not body:
                 if out and out[-1] != "":
                     out.append("")
@@ -87,10 +105,9 @@ def format_text(text: str) -> str:
             elif body.split(" ", 1)[0] in _CONTINUATIONS:
                 pad += INDENT
             # Trailing spaces go, unless the line ends inside a string that continues on the next.
-            out.append(pad + (line.lstrip() if scan.in_triple else body))
+            out.append(pad + (line.lstrip(_BLANK) if scan.ends_in_string else body))
         depth = max(depth + scan.braces, 0)
         brackets = max(brackets + scan.brackets, 0)
-        in_triple = scan.in_triple
     # Only the last line can end in a CR (every other one was followed by LF, and CRLF is one break): with the
     # final newline added it would become a CRLF, which the next formatting would read as a plain break.
     if out:

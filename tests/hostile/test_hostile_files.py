@@ -143,3 +143,16 @@ def test_batch_refuses_a_csv_it_cannot_read_as_the_policies_table(tmp_path, caps
     assert main([*argv, *extra]) == 2
     assert said in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_fmt_keeps_a_continued_string_and_the_blank_lines_of_an_original_after_it(tmp_path) -> None:
+    source = (
+        'policy p {\n  title: "生物医药 \\\n        产业扶持政策"\n}\ninput 费用: money\n'
+        'clause a "一" {\n  original: """第一段\n\n\n      第二段"""\n  grant 费用 × 10%\n}\n'
+    )
+    path = tmp_path / "p.pol"
+    path.write_text(source, encoding="utf-8")
+    assert main(["fmt", "--check", str(path)]) == 0  # already in the one layout: nothing inside a string moves
+    path.write_text(source.replace("\n  grant", "\n        grant   "), encoding="utf-8")
+    assert main(["fmt", str(path)]) == 0
+    assert path.read_text(encoding="utf-8") == source
