@@ -153,6 +153,6 @@ def test_fmt_keeps_a_continued_string_and_the_blank_lines_of_an_original_after_i
     path = tmp_path / "p.pol"
     path.write_text(source, encoding="utf-8")
     assert main(["fmt", "--check", str(path)]) == 0  # already in the one layout: nothing inside a string moves
-    path.write_text(source.replace("\n  grant", "\n        grant   "), encoding="utf-8")
+    path.write_text(source.replace("\n  grant 费用 × 10%", "\n        grant 费用 × 10%   "), encoding="utf-8")
     assert main(["fmt", str(path)]) == 0
     assert path.read_text(encoding="utf-8") == source
