@@ -8,13 +8,13 @@ from pathlib import Path
 
 import attrs
 
-from pol.compiler import history, ir
-from pol.compiler.backends.sql import NUM, SqlGenerator, quote, string
-from pol.compiler.engines import InputError, engine
-from pol.compiler.runtime import MAX_VALUE
+from pol.compiler import cells, history, ir
+from pol.compiler.backends.sql import SqlGenerator, quote, string
+from pol.compiler.engines import Engine, InputError, engine
 
 ROW = "__row"  # the input's row number, from 1, kept in the output so results join back to the input
 MAX_REPORTED = 20
+MONEY = "DECIMAL(38, 2)"  # an amount in the output: rounded to the fen
 
 
 __all__ = ["BadValue", "BatchResult", "InputError", "run"]
@@ -22,12 +22,12 @@ __all__ = ["BadValue", "BatchResult", "InputError", "run"]
 
 @attrs.frozen
 class BadValue:
-    """A value in the input that does not fit its input: the row (from 1), the column and the value."""
+    """A value in the input that does not fit its input: the row (from 1), the column, the value and what is wrong."""
 
     row: int
     column: str
     value: str
-    expected: str
+    problem: str  # as the evaluators say it of the same fact in a facts file
 
 
 @attrs.frozen
@@ -35,88 +35,6 @@ class BatchResult:
     rows: int  # rows evaluated
     bad: list[BadValue]  # the first few bad values; `bad_rows` counts every row left out
     bad_rows: int
-
-
-_EXACT_NUMBERS = (
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-    "DECIMAL",
-)
-
-
-def _typed(spec: ir.Input, raw: str, sql_type: str = "VARCHAR") -> tuple[str, str, str]:
-    """SQL for an input column: its typed value, whether a given value is bad, and what was expected.
-
-    Text is read as the evaluators read facts in base units; a column of exact numbers (integers, DECIMAL)
-    is taken as it is, with no detour through text.
-    """
-    if spec.kind in ("money", "money_per_area", "area", "ratio", "years", "number") and sql_type.startswith(
-        _EXACT_NUMBERS
-    ):
-        number = f"CAST({raw} AS {NUM})"
-        bad = (
-            f"({raw} IS NOT NULL AND ({number} < 0 OR {number} >= {int(MAX_VALUE)}"
-            + (f" OR {number} <> round({number}, 0)" if spec.kind == "number" else "")
-            + "))"
-        )
-        default = f"CAST({string(format(spec.default.value, 'f'))} AS {NUM})" if spec.default is not None else None
-        value = f"(CASE WHEN NOT {bad} THEN {number} END)"
-        return (f"COALESCE({value}, {default})" if default else value), bad, "a non-negative number"
-    text = f"NULLIF(TRIM(CAST({raw} AS VARCHAR)), '')"
-    default = (
-        f"CAST({string(format(spec.default.value, 'f'))} AS {NUM})"
-        if spec.default is not None and spec.kind not in ("bool", "enum", "date")
-        else None
-    )
-    if spec.kind == "enum":
-        members = ", ".join(string(m) for m in spec.members or ())
-        value = f"(CASE WHEN {text} IN ({members}) THEN {text} END)"
-        return (
-            value if spec.default is None else f"COALESCE({value}, {string(str(spec.default.value))})",
-            f"({text} IS NOT NULL AND {text} NOT IN ({members}))",
-            "one of " + "、".join(spec.members or ()),
-        )
-    if spec.kind == "bool":
-        value = (
-            f"(CASE WHEN lower({text}) IN ('true', '1', '是') THEN TRUE "
-            f"WHEN lower({text}) IN ('false', '0', '否') THEN FALSE END)"
-        )
-        if spec.default is not None:
-            value = f"COALESCE({value}, {'TRUE' if spec.default.value else 'FALSE'})"
-        return (
-            value,
-            f"({text} IS NOT NULL AND lower({text}) NOT IN ('true', '1', '是', 'false', '0', '否'))",
-            "true or false",
-        )
-    if spec.kind == "date":
-        return (
-            f"TRY_CAST({text} AS DATE)",
-            f"({text} IS NOT NULL AND TRY_CAST({text} AS DATE) IS NULL)",
-            "a date such as 2022-06-30",
-        )
-    number = f"TRY_CAST({text} AS {NUM})"
-    bad = (
-        f"({text} IS NOT NULL AND ({number} IS NULL OR {number} < 0 OR abs({number}) >= {int(MAX_VALUE)}"
-        + (f" OR {number} <> round({number}, 0)" if spec.kind == "number" else "")
-        + "))"
-    )
-    value = f"(CASE WHEN NOT {bad} THEN {number} END)"
-    unit = {
-        "money": "元",
-        "money_per_area": "元 per area",
-        "area": "the area",
-        "ratio": "a fraction such as 0.4",
-        "years": "years",
-        "number": "a whole number",
-    }[spec.kind]
-    return (f"COALESCE({value}, {default})" if default else value), bad, f"a non-negative number ({unit})"
 
 
 # `--match`: how `pol match` groups a clause's result, by its status and whether the facts decide the amount.
@@ -156,6 +74,81 @@ def _columns_fit(
             "; ".join(problems[:MAX_REPORTED])
             + "; rename the column, map it with --columns, or name columns that are no input with --ignore"
         )
+
+
+@attrs.frozen
+class _Check:
+    """A column's test for a bad value, and how to say what is wrong with one."""
+
+    column: str
+    spec: ir.Input | None  # None: a key column of --history
+    shown: str  # SQL of the value as the report fetches it
+    bad: str
+    exact: bool = False
+
+    def problem(self, value: object) -> str:
+        if self.spec is None:
+            return f"{value!r} is not a date such as 2022-06-30"
+        return cells.problem(self.spec, value, self.exact)
+
+
+def _read(
+    db: Engine, present: dict[str, str], inputs: dict[str, ir.Input], columns: dict[str, str]
+) -> tuple[list[str], list[_Check], str]:
+    """SQL for each input's typed value, the checks for bad values, and the joins they need (compiler/cells.py).
+
+    Cells SQL reads itself are read in the engine; every other distinct text of a column is read once by the
+    evaluators' reader, and its value joined back from the table `cells`.
+    """
+    nested = sorted(col for col in (columns.get(n, n) for n in inputs) if cells.nested(present.get(col, "")))
+    if nested:
+        raise InputError(
+            f"the columns {', '.join(nested)} hold several values in a row "
+            f"({', '.join(present[c] for c in nested)}); an input takes one value per applicant"
+        )
+    read: list[tuple[str, cells.Column]] = []
+    for name, spec in inputs.items():
+        col = columns.get(name, name)
+        if col in present:
+            read.append((name, cells.Column(spec, f"raw.{quote(col)}", present[col])))
+    others = [
+        f"SELECT DISTINCT {k} AS __i, {c.text} AS __t FROM raw "
+        f"WHERE NOT {c.empty} AND NOT COALESCE({c.native()[0]}, FALSE)"
+        for k, (_, c) in enumerate(read)
+        if not c.exact
+    ]
+    found: dict[int, list[tuple[int, str, str | None]]] = {}
+    readers = [cells.runtime_input(c.spec) for _, c in read]
+    for k, text in db.rows(" UNION ALL ".join(others)) if others else []:
+        try:
+            value: str | None = cells.value_text(cells.read_cell(readers[k], text))
+        except ValueError:
+            value = None  # refused; the report says why
+        found.setdefault(k, []).append((k, text, value))
+    if found:
+        db.values("cells", ("__i", "__t", "__v"), [r for rows in found.values() for r in rows])
+    typed, checks, joins = [], [], []
+    by_name = dict(read)
+    for name, spec in inputs.items():
+        column = by_name.get(name) or cells.Column(spec, "NULL", "VARCHAR")
+        default = column.cast(string(cells.value_text(spec.default.value))) if spec.default is not None else "NULL"
+        if name not in by_name:
+            typed.append(f"{default} AS {quote(name)}")
+            continue
+        k = read.index((name, column))
+        test, native = column.native()
+        refused = [f"NOT {column.empty}", f"NOT COALESCE({test}, FALSE)"]
+        lookup = ""
+        if k in found:
+            alias = f"__c{k}"
+            joins.append(f"LEFT JOIN cells AS {alias} ON {alias}.__i = {k} AND {alias}.__t = {column.text}")
+            lookup = f" WHEN {alias}.__t IS NOT NULL THEN {column.cast(f'{alias}.__v')}"
+            refused.append(f"{alias}.__v IS NULL")
+        value = f"(CASE WHEN {column.empty} THEN {default} WHEN {test} THEN {native}{lookup} END)"
+        typed.append(f"{value} AS {quote(name)}")
+        shown = column.raw if column.exact else column.text
+        checks.append(_Check(columns.get(name, name), spec, shown, f"({' AND '.join(refused)})", column.exact))
+    return typed, checks, " ".join(joins)
 
 
 def run(
@@ -203,22 +196,19 @@ def run(
         for spec in program.inputs:
             inputs.setdefault(spec.name, spec)
     _columns_fit(present, inputs, columns, ignore, grants is not None)
-    typed, checks = [], []
-    for name, spec in inputs.items():
-        col = columns.get(name, name)
-        raw = quote(col) if col in present else "NULL"
-        value, is_bad, expected = _typed(spec, raw, present.get(col, "VARCHAR"))
-        typed.append(f"{value} AS {quote(name)}")
-        if col in present:
-            checks.append((col, raw, is_bad, expected))
+    typed, checks, joins = _read(db, present, inputs, columns)
     keys: list[str] = []
     if grants is not None:
         keys = history.key_columns(present)
-        date = quote(history.DATE)
-        checks.append((history.DATE, date, f"TRY_CAST({date} AS DATE) IS NULL", "a date such as 2022-06-30"))
-    bad_any = " OR ".join(f"COALESCE({b}, FALSE)" for _, _, b, _ in checks) or "FALSE"
+        date = f"raw.{quote(history.DATE)}"
+        checks.append(_Check(history.DATE, None, date, f"TRY_CAST({date} AS DATE) IS NULL"))
+    bad_any = " OR ".join(f"COALESCE({c.bad}, FALSE)" for c in checks) or "FALSE"
     # One pass over the input: each row's typed facts and whether any of its values is bad.
-    db.table("checked", f"SELECT {ROW}, {bad_any} AS __bad, {', '.join([*typed, *keys]) or 'NULL AS __none'} FROM raw")
+    db.table(
+        "checked",
+        f"SELECT raw.{quote(ROW)}, {bad_any} AS __bad, {', '.join([*typed, *keys]) or 'NULL AS __none'} "
+        f"FROM raw {joins}",
+    )
     fact_columns = [ROW, *inputs] if inputs else [ROW, "__none"]
     if keys:
         fact_columns += list(history.KEYS.values())
@@ -227,15 +217,18 @@ def run(
     bad: list[BadValue] = []
     [(bad_rows,)] = db.rows("SELECT count(*) FROM checked WHERE __bad")
     if bad_rows:
-        # The first rows with a bad value, each bad value of them named by its column.
-        cells = ", ".join(
-            f"CASE WHEN COALESCE({check}, FALSE) THEN CAST({raw} AS VARCHAR) END" for _, raw, check, _ in checks
+        # The first rows with a bad value, each bad value of them named by its column and said wrong as
+        # the evaluators say it.
+        cells_sql = ", ".join(f"CASE WHEN COALESCE({c.bad}, FALSE) THEN {c.shown} END" for c in checks)
+        first = f"SELECT {quote(ROW)} FROM checked WHERE __bad ORDER BY {quote(ROW)} LIMIT {MAX_REPORTED}"
+        found = db.rows(
+            f"SELECT raw.{quote(ROW)}, {cells_sql} FROM raw {joins} "
+            f"WHERE raw.{quote(ROW)} IN ({first}) ORDER BY raw.{quote(ROW)}"
         )
-        first = f"SELECT {ROW} FROM checked WHERE __bad ORDER BY {ROW} LIMIT {MAX_REPORTED}"
-        for row, *values in db.rows(f"SELECT {ROW}, {cells} FROM raw WHERE {ROW} IN ({first}) ORDER BY {ROW}"):
+        for row, *values in found:
             bad += [
-                BadValue(int(row), col, str(v), expected)
-                for (col, _, _, expected), v in zip(checks, values, strict=True)
+                BadValue(int(row), c.column, str(v), c.problem(v))
+                for c, v in zip(checks, values, strict=True)
                 if v is not None
             ]
     selects = [f"facts.{quote(ROW)} AS {quote('row')}"]
@@ -253,7 +246,11 @@ def run(
         for clause in program.clauses:
             n = clause.id
             for field in ("status", "amount", "max_amount", "min_amount"):
-                selects.append(f"{quote('p_' + key)}.{quote(n + '.' + field)} AS {quote(f'{key}.{n}.{field}')}")
+                cell = f"{quote('p_' + key)}.{quote(n + '.' + field)}"
+                # Every amount column typed, even one a clause never fills (a bare NULL has no type, and Spark
+                # writes no CSV column of none).
+                cell = cell if field == "status" else f"CAST({cell} AS {MONEY})"
+                selects.append(f"{cell} AS {quote(f'{key}.{n}.{field}')}")
             if match:
                 status = f"{quote('p_' + key)}.{quote(n + '.status')}"
                 selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{n}.match')}")

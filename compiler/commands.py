@@ -383,8 +383,7 @@ class Cli:
             return self.fail(str(exc))
         for b in result.bad:
             self.err.print(
-                f"[yellow]row {b.row}, column {escape(b.column)}:[/] {escape(b.value)} is not "
-                f"{escape(b.expected)}; the row is left out"
+                f"[yellow]row {b.row}, column {escape(b.column)}:[/] {escape(b.problem)}; the row is left out"
             )
         if result.bad_rows > len({b.row for b in result.bad}):
             self.err.print(f"[yellow]…{result.bad_rows} row(s) left out in all[/]")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -100,6 +101,16 @@ class DuckDBEngine:
     def table(self, name: str, select: str) -> None:
         self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
 
+    def values(self, name: str, columns: tuple[str, str, str], rows: list[tuple[int, str, str | None]]) -> None:
+        """A small table of (integer, text, text) rows made in Python, as the table `name`."""
+        i, t, v = columns
+        lists = [list(x) for x in zip(*rows, strict=True)] if rows else [[], [], []]
+        self.con.execute(
+            f"CREATE TEMP TABLE {name} AS SELECT unnest($1::INTEGER[]) AS {i}, unnest($2::VARCHAR[]) AS {t}, "
+            f"unnest($3::VARCHAR[]) AS {v}",
+            lists,
+        )
+
     stage = table  # DuckDB keeps no plan behind a table
 
     def view(self, name: str, select: str) -> None:
@@ -178,7 +189,8 @@ class SparkEngine:
                 f"Spark could not start ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
                 "it needs Java 17 or later on PATH or in JAVA_HOME"
             ) from exc
-        self.spark.sparkContext.setLogLevel("ERROR")
+        # pol reports what fails, by row and column where it can; Spark's own log lines would only repeat it.
+        self.spark.sparkContext.setLogLevel("FATAL")
 
     def sql(self, duckdb_sql: str) -> Any:
         """Run a statement written in DuckDB's SQL, translated to Spark's."""
@@ -193,9 +205,34 @@ class SparkEngine:
             if source.suffix.lower() == ".parquet":
                 frame = self.spark.read.parquet(str(source))
             else:
-                frame = self.spark.read.option("header", True).option("inferSchema", False).csv(str(source))
+                # Read as DuckDB reads it: the header's columns, all text, RFC 4180 quotes (a quote doubled
+                # inside a field, a line break inside quotes), and a ragged row an error, not a null-padded row.
+                header = csv_header(source)
+                if not header:
+                    frame = self.spark.range(1, columnless_rows(source) + 1).toDF(row)
+                    frame.cache().createOrReplaceTempView(name)
+                    return {row: "BIGINT"}
+                from pyspark.sql.types import StringType, StructField, StructType
+
+                schema = StructType([StructField(h, StringType()) for h in header])
+                frame = (
+                    self.spark.read.schema(schema)
+                    .options(header=True, quote='"', escape='"', multiLine=True, mode="FAILFAST", enforceSchema=False)
+                    .csv(str(source))
+                )
+                # FAILFAST only fails when the rows are read: count them now, while the error can be named.
+                frame = frame.cache()
+                frame.count()
         except AnalysisException as exc:
             raise InputError(str(exc).split("\n")[0]) from None
+        except Exception as exc:  # py4j's wrapper of Spark's malformed-record error
+            if "Malformed" not in str(exc) and "FAILFAST" not in str(exc):
+                raise
+            record = re.search(r"Malformed records are detected in record parsing: (\[.*?\])", str(exc))
+            raise InputError(
+                "a row of the CSV file has more or fewer fields than its header"
+                + (f": {record.group(1)}" if record else "")
+            ) from None
         # Row numbers in the file's order: the id grows with the position, the window makes it 1, 2, 3, …
         order = Window.orderBy(F.monotonically_increasing_id())
         frame = frame.select(F.row_number().over(order).alias(row), *frame.columns)
@@ -207,6 +244,11 @@ class SparkEngine:
 
     def table(self, name: str, select: str) -> None:
         self.sql(select).cache().createOrReplaceTempView(name.strip('"'))
+
+    def values(self, name: str, columns: tuple[str, str, str], rows: list[tuple[int, str, str | None]]) -> None:
+        """A small table of (integer, text, text) rows made in Python, as the table `name`."""
+        i, t, v = columns
+        self.spark.createDataFrame(rows, f"{i} INT, {t} STRING, {v} STRING").createOrReplaceTempView(name)
 
     def stage(self, name: str, select: str) -> None:
         """A table whose plan later statements do not carry: computed now, its lineage cut, so a query built
@@ -234,7 +276,10 @@ class SparkEngine:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def engine(name: str, progress: bool = False) -> DuckDBEngine | SparkEngine:
+Engine = DuckDBEngine | SparkEngine
+
+
+def engine(name: str, progress: bool = False) -> Engine:
     """The engine called `name`."""
     if name == "spark":
         return SparkEngine(progress)

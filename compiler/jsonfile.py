@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,19 @@ def _integer(text: str) -> int | Decimal:
     return int(text) if len(text) <= 30 else Decimal(text)
 
 
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        # An exponent past what a Decimal holds (1e530001000000000000000): as far out as one goes, so that the
+        # field's range check refuses it, naming the field.
+        mantissa, _, exponent = text.lower().partition("e")
+        return Decimal(f"{mantissa}e{'-' if exponent.startswith('-') else ''}999999999999999990")
+
+
 def loads(text: str) -> Any:
     """JSON with numbers as int or Decimal (never float) and duplicate fields refused."""
-    return json.loads(text, parse_float=Decimal, parse_int=_integer, object_pairs_hook=_no_duplicates)
+    return json.loads(text, parse_float=_decimal, parse_int=_integer, object_pairs_hook=_no_duplicates)
 
 
 def read_json(path: str, what: str = "facts file") -> Any:

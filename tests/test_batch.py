@@ -72,9 +72,12 @@ def test_bad_rows_are_reported_by_row_and_column_and_left_out_of_the_totals(tmp_
         == 0
     )
     err = capsys.readouterr().err
-    assert "row 2, column 临床阶段: IV期 is not one of I期、II期、III期" in err
-    assert "row 3, column 临床研发费用: -3 is not a non-negative number" in err
-    assert "row 4, column 临床研发费用: abc is not a non-negative number" in err
+    # Said as pol eval says it of the same fact in a facts file.
+    assert (
+        "row 2, column 临床阶段: 'IV期' is not one of I期、II期、III期; did you mean 'I期'?; the row is left out" in err
+    )
+    assert "row 3, column 临床研发费用: must not be negative, got -3; the row is left out" in err
+    assert "row 4, column 临床研发费用: 'abc' is not a number; the row is left out" in err
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["row"] for r in rows] == ["1", "5"]  # the input's row numbers, bad rows left out
     assert (rows[0]["yantai.创新药研发.status"], rows[0]["yantai.创新药研发.amount"]) == ("granted", "20000000.00")

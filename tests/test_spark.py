@@ -50,3 +50,22 @@ def test_every_worked_example_of_yantai_through_the_command_line(tmp_path, capsy
 def test_spark_agrees_with_python_on_generated_applicants(stem, tmp_path, monkeypatch) -> None:
     agreed = engine_agrees_with_python(stem, DIFFERENTIAL[stem], tmp_path, monkeypatch, "spark")
     FUZZ_COUNTS["spark agrees: applicants"] += agreed
+
+
+def test_spark_refuses_a_ragged_csv_and_writes_csv_output(tmp_path, capsys) -> None:
+    policy = str(POLICIES / "yantai.pol")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text(
+        "新药类别,临床阶段,临床研发费用\n一类新药,III期,100000000,5\n一类新药,III期,1\n", encoding="utf-8"
+    )
+    out = tmp_path / "out.csv"
+    assert main(["batch", policy, "--input", str(ragged), "--out", str(out), "--engine", "spark"]) == 2
+    err = capsys.readouterr().err
+    assert "more or fewer fields than its header" in err and "Traceback" not in err
+    assert not out.exists()
+    good = tmp_path / "good.csv"
+    good.write_text('新药类别,临床阶段,临床研发费用\n一类新药,III期,"1亿"\n', encoding="utf-8")
+    assert main(["batch", policy, "--input", str(good), "--out", str(out), "--engine", "spark"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "yantai.创新药研发.min_amount" in text.splitlines()[0]  # a column no clause fills is still written
+    assert "granted,20000000.00" in text

@@ -45,6 +45,8 @@ def test_a_field_given_twice_is_refused_not_silently_replaced(tmp_path, capsys) 
         ("1E-999999999", "out of range"),
         ("1E-10000000", "out of range"),
         ("1E+60", "out of range"),
+        ("1e530001000000000000000", "out of range"),  # an exponent past what a Decimal holds
+        ("-1.5E-530001000000000000000", "out of range"),
         ("1" * 5000, "out of range"),  # a JSON integer past Python's 4,300-digit conversion limit
         ('"' + "9" * 1_000_000 + '"', "too long to be a value"),
         ('"1e400万"', "unknown unit 'e400万'"),
