@@ -7,7 +7,7 @@ import datetime
 from pol.compiler.compare import Cell, Comparison, times
 from pol.compiler.runtime import format_money
 from pol.compiler.site import paths
-from pol.compiler.site.markdown import inline, paragraphs, table
+from pol.compiler.site.markdown import Md, inline, link, paragraphs, table
 from pol.compiler.site.provision import heading_title
 
 # Where comparison pages sit under docs/, for their links.
@@ -22,8 +22,8 @@ def comparison_page(
     With `site_as_of`, a comparison computed for another day says so at its top.
     """
 
-    def policy_name(key: str, title: str) -> str:
-        return f"[{inline(title)}]({paths.relative(paths.policy_page(slugs[key]), PAGE)})" if slugs else inline(title)
+    def policy_name(key: str, title: str) -> Md:
+        return link(title, paths.relative(paths.policy_page(slugs[key]), PAGE)) if slugs else inline(title)
 
     def cell(key: str, c: Cell, count: int, best: object) -> str:
         target = paths.relative(paths.clause_page(slugs[key], c.clause.id), PAGE) if slugs else None
@@ -59,7 +59,10 @@ def comparison_page(
         rows.append(
             [
                 inline(row),
-                *("<br>".join(cell(c.policy.key, x, n, best) for x, n in c.shown(row)) or "—" for c in comp.columns),
+                *(
+                    Md("<br>".join(cell(c.policy.key, x, n, best) for x, n in c.shown(row)) or "—")
+                    for c in comp.columns
+                ),
             ]
         )
     rows.append(["确定金额合计", *(inline(format_money(c.evaluation.determined)) for c in comp.columns)])

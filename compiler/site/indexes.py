@@ -13,7 +13,7 @@ from pol.compiler.checker import BENEFICIARIES, STAGES, CheckedPolicy
 from pol.compiler.inventory import KINDS, Entry, Inventory, annual_text, inventory
 from pol.compiler.runtime import format_money
 from pol.compiler.site import paths
-from pol.compiler.site.markdown import inline, table
+from pol.compiler.site.markdown import Md, inline, link, table
 from pol.compiler.site.prose import clause_reading
 from pol.compiler.site.provision import heading_title, maximum
 from pol.compiler.validity import standing
@@ -57,7 +57,7 @@ class Document:
             target = paths.clause_page(self.slug, p.id)
         else:
             target = f"{paths.policy_page(self.slug)}#{p.id}"
-        return f"[{heading_title(p)}]({paths.relative(target, page)})"
+        return link(heading_title(p), paths.relative(target, page))
 
     def entry(self, p: ast.Clause | ast.Measure) -> Entry:
         return self.entries[p.id]
@@ -90,7 +90,7 @@ def _not_current(docs: list[Document], keep: Callable[[ast.Clause | ast.Measure]
 
 
 def _doc_link(d: Document) -> str:
-    return f"[{inline(d.title)}]({paths.policy_page(d.slug)})"
+    return link(d.title, paths.policy_page(d.slug))
 
 
 def home(docs: list[Document], as_of: datetime.date, site_name: str) -> str:
@@ -206,7 +206,7 @@ def largest(docs: list[Document]) -> str:
                 found.append((e.maximum, i, d, c))
     found.sort(key=lambda x: (-x[0], x[2].slug, x[1]))
     rows = [
-        [str(n), f"**{format_money(m)}**", d.link(c), inline(d.title), KINDS[d.entry(c).kind]]
+        [str(n), Md(f"**{format_money(m)}**"), d.link(c), inline(d.title), KINDS[d.entry(c).kind]]
         for n, (m, _, d, c) in enumerate(found[:LARGEST], 1)
     ]
     lines = [
@@ -234,7 +234,7 @@ def compare(docs: list[Document]) -> str:
             cell = f"{len(clauses)} 项资金" + (f"，最高 {format_money(max(best))}" if best else "") if clauses else ""
             if len(tagged) > len(clauses):
                 cell += ("；" if cell else "") + f"{len(tagged) - len(clauses)} 项措施"
-            cells.append(cell or "—")
+            cells.append(Md(cell or "—"))  # pol's own words and amounts
         matrix.append([_doc_link(d), inline(d.status), inline(str(d.policy.header.get("level", "—"))), *cells])
     lines = [
         "# 各地对比",

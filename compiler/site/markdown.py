@@ -15,7 +15,19 @@ _BACKSLASHED = set("\\`*_{}[]()#+-.!|")
 _ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "?": "&#63;", "~": "&#126;"}
 
 
-def escape(text: str) -> str:
+class Md(str):
+    """Markdown pol wrote itself, any policy text in it escaped: written into a page as it is.
+
+    What builds a page's parts (tables, links) escapes every plain `str` it is given and only an `Md` passes
+    as it is, so a string that reaches a page without escaping is one somebody marked, not one forgotten.
+    Joining `Md` values with f-strings gives a plain `str` again: mark the result with `Md(...)` where every
+    part of it is pol's own or escaped.
+    """
+
+    __slots__ = ()
+
+
+def escape(text: str) -> Md:
     """Policy text made inert: it renders as exactly these characters, never as markup or HTML."""
     out = []
     for ch in text:
@@ -27,11 +39,13 @@ def escape(text: str) -> str:
             out.append(" ")
         else:
             out.append(ch)
-    return "".join(out)
+    return Md("".join(out))
 
 
-def inline(text: str) -> str:
-    """Escaped text kept on one line, for table cells, headings and list items."""
+def inline(text: str) -> Md:
+    """Escaped text kept on one line, for table cells, headings and list items; `Md` stays as it is."""
+    if isinstance(text, Md):
+        return text
     return escape(re.sub(r"\s*\n\s*", " ", text).strip())
 
 
@@ -45,11 +59,11 @@ def paragraphs(text: str) -> list[str]:
 
 
 def table(header: list[str], rows: list[list[str]], align: list[str] | None = None) -> list[str]:
-    """A Markdown table; cells must already be escaped."""
+    """A Markdown table; a cell that is not `Md` is escaped."""
     marks = {"left": "---", "right": "---:", "center": ":---:"}
     align = align or ["left"] * len(header)
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
-    lines += ["| " + " | ".join(cell or " " for cell in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(map(inline, header)) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
+    lines += ["| " + " | ".join(inline(cell) or " " for cell in row) + " |" for row in rows]
     return lines
 
 
@@ -66,13 +80,13 @@ def fence(code: str, language: str) -> list[str]:
     return [f"{marker} {language}", *code.rstrip("\n").split("\n"), marker]
 
 
-def link(text: str, target: str) -> str:
+def link(text: str, target: str) -> Md:
     """A link with escaped text; the target is built by pol from file names and clause ids, never policy prose."""
-    return f"[{text}]({target})"
+    return Md(f"[{inline(text)}]({target})")
 
 
-def web_link(url: str, safe: re.Pattern[str]) -> str:
+def web_link(url: str, safe: re.Pattern[str]) -> Md:
     """A link to an address outside the site, as HTML with its address escaped; text when `safe` refuses it."""
     if not safe.fullmatch(url):
         return inline(url)
-    return f'<a href="{html.escape(url, quote=True)}">{inline(url)}</a>'
+    return Md(f'<a href="{html.escape(url, quote=True)}">{inline(url)}</a>')

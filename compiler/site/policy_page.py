@@ -10,7 +10,7 @@ from pol.compiler.inventory import KINDS, inventory
 from pol.compiler.runtime import format_money
 from pol.compiler.site import paths
 from pol.compiler.site.clause_page import ClausePage
-from pol.compiler.site.markdown import indent, inline, paragraphs, table
+from pol.compiler.site.markdown import Md, indent, inline, link, paragraphs, table
 from pol.compiler.site.prose import clause_reading
 from pol.compiler.site.provision import heading, heading_title, limit_line, maximum, tags, units
 from pol.compiler.validity import standing
@@ -67,7 +67,7 @@ class PolicyPage:
             ["发文机关", inline(str(h.get("issuer", "—")))],
             ["文号", inline(str(h.get("number", "—")))],
             ["层级", inline(str(h.get("level", "—")))],
-            ["状态", f"**{inline(s.label)}**（截至{self.as_of.year}年{self.as_of.month}月{self.as_of.day}日）"],
+            ["状态", Md(f"**{inline(s.label)}**（截至{self.as_of.year}年{self.as_of.month}月{self.as_of.day}日）")],
             ["有效期", inline(s.period)],
         ]
         if h.get("paid_by"):
@@ -76,7 +76,7 @@ class PolicyPage:
             rows.append(["适用地区", inline(str(h["region"]))])
         if h.get("supersedes"):
             revision = paths.relative(f"revisions/{self.slug}.md", self.path)
-            rows.append(["修订", f"取代此前版本，见[修订对照]({revision})"])
+            rows.append(["修订", Md(f"取代此前版本，见{link('修订对照', revision)}")])
         return table(["项目", "内容"], rows)
 
     def contents(self) -> list[str]:
@@ -85,7 +85,7 @@ class PolicyPage:
             e = self.entries[p.id]
             who = BENEFICIARIES.get(p.beneficiary.id, "") if isinstance(p, ast.Clause) and p.beneficiary else ""
             target = self.clause_link(p) if isinstance(p, ast.Clause) else f"#{p.id}"
-            rows.append([inline(p.article or ""), f"[{heading_title(p)}]({target})", who, KINDS[e.kind], maximum(e)])
+            rows.append([inline(p.article or ""), link(heading_title(p), target), who, KINDS[e.kind], maximum(e)])
         return table(["条目", "内容", "对象", "类型", "单次最高"], rows, ["left", "left", "left", "left", "right"])
 
     def provision(self, p: ast.Clause | ast.Measure) -> list[str]:

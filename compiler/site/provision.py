@@ -7,7 +7,7 @@ from pol.compiler.chinese import quantity
 from pol.compiler.examples import Outcome
 from pol.compiler.inventory import KINDS, Entry
 from pol.compiler.runtime import format_money
-from pol.compiler.site.markdown import indent, inline, web_link
+from pol.compiler.site.markdown import Md, indent, inline, web_link
 from pol.compiler.site.prose import SiteReading
 from pol.dsl import ast
 
@@ -17,17 +17,17 @@ def heading(p: ast.Clause | ast.Measure) -> str:
     return f"{inline(p.article)}　{heading_title(p)}" if p.article else heading_title(p)
 
 
-def heading_title(p: ast.Clause | ast.Measure) -> str:
+def heading_title(p: ast.Clause | ast.Measure) -> Md:
     return inline(p.title.value if p.title else p.id)
 
 
-def maximum(e: Entry) -> str:
-    """The most one application can get, in words."""
+def maximum(e: Entry) -> Md:
+    """The most one application can get, in words (pol's own, with nothing to escape)."""
     if e.kind == "qualitative":
-        return "—"
+        return Md("—")
     if e.support not in (None, "cash", "资金"):
-        return "非资金支持" if e.maximum is None else format_money(e.maximum)
-    return format_money(e.maximum) if e.maximum is not None else "无封顶"
+        return Md("非资金支持" if e.maximum is None else format_money(e.maximum))
+    return Md(format_money(e.maximum) if e.maximum is not None else "无封顶")
 
 
 def tags(p: ast.Clause | ast.Measure, entry: Entry) -> str:
