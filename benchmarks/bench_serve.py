@@ -8,6 +8,10 @@ clauses and matching an enterprise profile against every policy (a light and a h
 chooses.
 The server's resident memory is read at the start, the middle and the end: stable memory means the end
 is within a few MB of the middle.
+
+With --heavy, the run is done twice on the same server: the light clients alone, then the same clients
+while one more keeps sending a heavy request (a profile of 860 products, just under the 1 MB body limit,
+about half a second of ledger work each); the light requests' percentiles are printed for both.
 """
 
 from __future__ import annotations
@@ -79,6 +83,16 @@ async def _client(port: int, requests: list[bytes], until: float, latencies: lis
         writer.close()
 
 
+def _heavy() -> bytes:
+    """An /eval-profile of an enterprise with 860 products, each with the worked profile's four events."""
+    profile = json.loads((ROOT / "examples" / "profiles" / "yantai_class1_drug.json").read_text(encoding="utf-8"))
+    big = {"enterprise": "大型企业", "facts": profile["facts"], "items": {}, "events": []}
+    for i in range(860):
+        big["items"][f"P-{i}"] = profile["items"]["YT-101"]
+        big["events"] += [dict(e, item=f"P-{i}") for e in profile["events"]]
+    return _request("/eval-profile", {"profile": big})
+
+
 def _requests(mix: str) -> list[bytes]:
     profile = json.loads((ROOT / "examples" / "profiles" / "yantai_class1_drug.json").read_text(encoding="utf-8"))
     kinds = {
@@ -89,7 +103,13 @@ def _requests(mix: str) -> list[bytes]:
 
 
 async def _run(
-    port: int, clients: int, seconds: float, pid: int, requests: list[bytes]
+    port: int,
+    clients: int,
+    seconds: float,
+    pid: int,
+    requests: list[bytes],
+    heavy: list[bytes] | None = None,
+    heavy_latencies: list[float] | None = None,
 ) -> tuple[list[float], list[str], list[float]]:
     latencies: list[float] = []
     errors: list[str] = []
@@ -100,7 +120,10 @@ async def _run(
         await asyncio.sleep(seconds / 2)
         memory.append(_rss_mb(pid))
 
-    await asyncio.gather(sample(), *(_client(port, requests, until, latencies, errors) for _ in range(clients)))
+    slow = (
+        [_client(port, heavy, until, heavy_latencies if heavy_latencies is not None else [], errors)] if heavy else []
+    )
+    await asyncio.gather(sample(), *slow, *(_client(port, requests, until, latencies, errors) for _ in range(clients)))
     memory.append(_rss_mb(pid))
     return latencies, errors, memory
 
@@ -114,6 +137,7 @@ def main() -> None:
         default="evaluate,match",
         help="the requests each client sends in turn: evaluate (two clauses), match (every policy)",
     )
+    parser.add_argument("--heavy", action="store_true", help="run again with one client sending a heavy request")
     args = parser.parse_args()
 
     with socket.socket() as s:
@@ -131,13 +155,19 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
         latencies, errors, memory = asyncio.run(_run(port, args.clients, args.seconds, server.pid, _requests(args.mix)))
+        heavy_times: list[float] = []
+        if args.heavy:
+            beside, heavy_errors, _ = asyncio.run(
+                _run(port, args.clients, args.seconds, server.pid, _requests(args.mix), [_heavy()], heavy_times)
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)
     latencies.sort()
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+    def pct(p: float, of: list[float] | None = None) -> float:
+        xs = sorted(of) if of is not None else latencies
+        return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000
 
     print(
         f"pol serve on loopback, {args.clients} clients for {args.seconds:.0f} s sending {args.mix}, "
@@ -150,6 +180,13 @@ def main() -> None:
     print(f"requests/s        {len(latencies) / args.seconds:>10,.0f}")
     print(f"latency ms        p50 {pct(0.50):.1f}   p90 {pct(0.90):.1f}   p99 {pct(0.99):.1f}   max {pct(1.0):.1f}")
     print(f"server RSS MB     start {memory[0]:.0f}   middle {memory[1]:.0f}   end {memory[2]:.0f}")
+    if args.heavy:
+        print(
+            f"beside a heavy    {len(beside):>10,} light requests, errors {len(heavy_errors)}; "
+            f"latency ms p50 {pct(0.5, beside):.1f}   p90 {pct(0.9, beside):.1f}   p99 {pct(0.99, beside):.1f}"
+            f"   max {pct(1.0, beside):.1f}"
+        )
+        print(f"the heavy one     {len(heavy_times):>10,} answered, p50 {pct(0.5, heavy_times):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -186,6 +186,20 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="the address to listen on (127.0.0.1: this machine only)")
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes for large profile requests (0: compute every request in a thread)",
+    )
+    sv.add_argument(
+        "--time-limit",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="the longest one request may compute; past it the answer is 503",
+    )
+    sv.add_argument(
         "--max-body",
         type=int,
         default=1024 * 1024,

@@ -978,8 +978,18 @@ class Cli:
             return self.fail(f"--port {args.port}: give a port from 1 to 65535")
         if args.max_body < 1:
             return self.fail(f"--max-body {args.max_body}: give the largest body to read, in bytes (at least 1)")
+        if not 0 < args.time_limit <= 86400:  # also refuses nan and inf
+            return self.fail(f"--time-limit {args.time_limit}: give the seconds one request may compute (0 to 86400)")
+        if not 0 <= args.processes <= 64:
+            return self.fail(f"--processes {args.processes}: give 0 to 64 worker processes")
         try:
-            app = create_app(args.paths, max_body=args.max_body, reload_on_sighup=True)
+            app = create_app(
+                args.paths,
+                max_body=args.max_body,
+                reload_on_sighup=True,
+                time_limit=args.time_limit,
+                processes=args.processes,
+            )
         except PolicyError as exc:
             self.err.print(escape(str(exc)), markup=False)
             return EXIT_POLICY_ERRORS

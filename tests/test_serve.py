@@ -258,11 +258,15 @@ def test_sighup_reloads_without_dropping_a_request(tmp_path) -> None:
         for _ in range(3):
             time.sleep(0.4)
             os.kill(server.pid, signal.SIGHUP)
-        time.sleep(1.0)
+        for _ in range(300):  # each reload also starts a fresh worker process: allow them their time
+            health = json.load(urllib.request.urlopen(f"{base}/health", timeout=5))
+            if health["generation"] == 4:
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
         stop.set()
         for t in threads:
             t.join()
-        health = json.load(urllib.request.urlopen(f"{base}/health", timeout=5))
         assert health["generation"] == 4
         assert statuses and set(statuses) == {200}
     finally:

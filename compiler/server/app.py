@@ -5,60 +5,48 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
-import json
 import logging
-import re
 import signal
-from collections.abc import AsyncIterator, Sequence
-from decimal import Decimal
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio.to_thread
 import attrs
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from pol import __version__
 from pol.api import FactsError, PolicyError, PolicySet, ProfileError, UnknownClauseError, load
-from pol.compiler.jsonfile import DuplicateField, loads
-from pol.compiler.runtime import ISO_DATE, shown_name
+from pol.compiler.server.answers import Invalid, _date, _fields, _object, answer, parsed, render
 from pol.compiler.server.openapi import document
+from pol.compiler.server.workers import WorkerDied, Workers
 
 log = logging.getLogger("pol.serve")
+T = TypeVar("T")
 
 STATIC = Path(__file__).resolve().parent / "static"
 # No real request comes near this: a profile of a large enterprise is a few kilobytes.
 MAX_BODY_BYTES = 1024 * 1024
-# A profile's problem begins with the path of the field it is about: `events[2].date: …`, `facts.企业类型 (label): …`.
-_PATH_PREFIX = re.compile(r"^([^\s:(]+)(?: \([^)]*\))?: ", re.S)
-
-
-class Invalid(Exception):
-    """A request that does not fit: each problem with the field it is about."""
-
-    def __init__(self, detail: str, errors: Sequence[tuple[str | None, str]], status: int = 422):
-        super().__init__(detail)
-        self.detail, self.errors, self.status = detail, list(errors), status
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
+# Seconds one request may take, from its arrival to its answer; a profile of a large enterprise takes milliseconds.
+TIME_LIMIT = 10.0
+# Light requests compute in threads, at most this many at once, so the event loop only reads, routes and
+# writes; one past its time limit is answered 503 and its thread, left to end, keeps its place here meanwhile.
+THREADS = 8
+# A profile request with a body this large computes in a worker process (server/workers.py), when the server
+# has them: a thread would slow every other answer while it computes, and could not be stopped at the limit.
+HEAVY_BYTES = 64 * 1024
 
 
 class Json(JSONResponse):
     """JSON with Chinese kept as written."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=_jsonable).encode("utf-8")
+        return render(content)
 
 
 @attrs.frozen
@@ -72,11 +60,26 @@ class Loaded:
 
 
 class Service:
-    """The policies the service answers from; a reload swaps in a whole new generation or keeps the old one."""
+    """The policies the service answers from; a reload swaps in a whole new generation or keeps the old one.
 
-    def __init__(self, paths: Sequence[str]):
-        self.paths = list(paths)
+    With `processes`, heavy requests go to that many worker processes, started (and restarted on a reload)
+    with the policies of the generation they serve.
+    """
+
+    def __init__(self, paths: Sequence[str], processes: int = 0):
+        self.paths, self.processes = list(paths), processes
         self.current = self._load(1)
+        self.workers: Workers | None = None
+        self.reloading = anyio.Lock()
+
+    def start_workers(self) -> None:
+        if self.processes:
+            self.workers = Workers(self.paths, self.processes)
+
+    def stop_workers(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
 
     def _load(self, generation: int) -> Loaded:
         policies = load(*self.paths)
@@ -85,19 +88,28 @@ class Service:
 
     async def reload(self) -> str | None:
         """Load the policies again off the event loop and swap them in; the problem, if they do not check."""
+        async with self.reloading:  # one at a time: two signals in a row make two generations, in order
+            return await self._reload()
+
+    async def _reload(self) -> str | None:
         try:
             fresh = await anyio.to_thread.run_sync(self._load, self.current.generation + 1)
-        except (PolicyError, ProfileError, OSError) as exc:
+            pool = await anyio.to_thread.run_sync(Workers, self.paths, self.processes) if self.processes else None
+        except (PolicyError, ProfileError, OSError, WorkerDied) as exc:
             log.error("reload refused, still serving generation %d: %s", self.current.generation, exc)
             return str(exc)
         # One assignment: a request in flight keeps the generation it started with.
         self.current = fresh
+        if pool is not None:
+            old, self.workers = self.workers, pool
+            if old is not None:
+                old.close()
         log.info("reloaded: generation %d, %d policies", fresh.generation, len(fresh.policies))
         return None
 
 
-async def _body(request: Request, limit: int) -> dict[str, Any]:
-    """The request's JSON object, read up to `limit` bytes, with exact decimals and no duplicate fields."""
+async def _raw_body(request: Request, limit: int) -> bytes:
+    """The request's body, read up to `limit` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise Invalid(f"the request body is larger than {limit} bytes", [(None, "too large")], 413)
@@ -107,83 +119,15 @@ async def _body(request: Request, limit: int) -> dict[str, Any]:
         if size > limit:
             raise Invalid(f"the request body is larger than {limit} bytes", [(None, "too large")], 413)
         chunks.append(chunk)
-    try:
-        value = loads(b"".join(chunks).decode("utf-8"))
-    except UnicodeDecodeError:
-        raise Invalid("the body is not UTF-8 text", [(None, "not UTF-8")]) from None
-    except DuplicateField as exc:
-        name = shown_name(exc.args[0])
-        raise Invalid("a field is given twice", [(name, f"{name} is given twice in one object; keep one")]) from None
-    except json.JSONDecodeError as exc:
-        raise Invalid(
-            "the body is not valid JSON", [(None, f"line {exc.lineno} column {exc.colno}: {exc.msg}")]
-        ) from None
-    except RecursionError:
-        raise Invalid("the body is nested too deeply", [(None, "nested too deeply")]) from None
-    if not isinstance(value, dict):
-        raise Invalid("the body must be a JSON object", [(None, f"got {type(value).__name__}")])
-    if (where := _surrogate(value, "")) is not None:
-        # JSON may escape half a UTF-16 pair (\ud800); no text holds one, and no answer could carry it.
-        raise Invalid(
-            "the body holds text that is not Unicode", [(where or None, "a lone surrogate (\\ud800–\\udfff)")]
-        )
-    return value
+    return b"".join(chunks)
 
 
-def _surrogate(value: Any, where: str) -> str | None:
-    """The path of the first key or string holding a lone surrogate, or None."""
-    stack: list[tuple[Any, str]] = [(value, where)]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, str):
-            if any("\ud800" <= ch <= "\udfff" for ch in node):
-                return path
-        elif isinstance(node, dict):
-            for key, item in node.items():
-                here = f"{path}.{key}" if path else str(key)
-                if any("\ud800" <= ch <= "\udfff" for ch in str(key)):
-                    return path or "(a key)"
-                stack.append((item, here))
-        elif isinstance(node, list):
-            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node))
-    return None
-
-
-def _fields(body: dict[str, Any], allowed: Sequence[str], required: Sequence[str]) -> None:
-    errors: list[tuple[str | None, str]] = []
-    for name in body:
-        if name not in allowed:
-            errors.append((str(name), f"not a field of this request; the fields are {', '.join(allowed)}"))
-    for name in required:
-        if name not in body:
-            errors.append((name, "required"))
-    if errors:
-        raise Invalid("the request's fields do not fit", errors)
-
-
-def _date(body: dict[str, Any], default: datetime.date | None) -> datetime.date | None:
-    raw = body.get("as_of")
-    if raw is None:
-        return default
-    if isinstance(raw, str) and ISO_DATE.fullmatch(raw):
-        with contextlib.suppress(ValueError):
-            return datetime.date.fromisoformat(raw)
-    raise Invalid("as_of is not a date", [("as_of", f"expected a date such as 2022-06-30, got {shown_name(raw)}")])
-
-
-def _object(body: dict[str, Any], name: str) -> dict[str, Any]:
-    value = body[name]
-    if not isinstance(value, dict):
-        raise Invalid(f"{name} must be a JSON object", [(name, f"expected an object, got {type(value).__name__}")])
-    return value
-
-
-def _profile_errors(exc: ProfileError, under: str) -> Invalid:
-    errors: list[tuple[str | None, str]] = []
-    for problem in exc.problems:
-        m = _PATH_PREFIX.match(problem)
-        errors.append((f"{under}.{m.group(1)}" if m else under, problem))
-    return Invalid(f"the {under} does not fit the policies", errors)
+def _too_long(limit: float) -> Invalid:
+    return Invalid(
+        f"the request took longer than {limit:g} s; send a smaller profile or fewer clauses",
+        [(None, "time limit")],
+        503,
+    )
 
 
 def _policy_json(policy: Any, today: datetime.date) -> dict[str, Any]:
@@ -204,9 +148,29 @@ def _policy_json(policy: Any, today: datetime.date) -> dict[str, Any]:
     }
 
 
-def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_sighup: bool = False) -> Starlette:
+def create_app(
+    paths: Sequence[str],
+    max_body: int = MAX_BODY_BYTES,
+    reload_on_sighup: bool = False,
+    time_limit: float = TIME_LIMIT,
+    processes: int = 0,
+) -> Starlette:
     """The application serving the policies at `paths`; PolicyError if they do not check."""
-    service = Service(paths)
+    service = Service(paths, processes)
+    threads = anyio.CapacityLimiter(THREADS)
+
+    async def computed(work: Callable[[], T], deadline: float) -> T:
+        """The work's result, computed in a thread by the deadline; 503 past it (the thread is left to end)."""
+        try:
+            with anyio.fail_after(max(deadline - anyio.current_time(), 0)):
+                return await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=threads)
+        except TimeoutError:
+            raise _too_long(time_limit) from None
+
+    async def body_of(request: Request, deadline: float) -> dict[str, Any]:
+        """The body's JSON object."""
+        raw = await _raw_body(request, max_body)
+        return await computed(lambda: parsed(raw), deadline)  # a megabyte of JSON takes a while
 
     def policy_of(request: Request) -> Any:
         key = request.path_params["key"]
@@ -238,8 +202,9 @@ def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_s
         return Json(policy_of(request).schema())
 
     async def evaluate(request: Request) -> Response:
+        deadline = anyio.current_time() + time_limit
         policy = policy_of(request)
-        body = await _body(request, max_body)
+        body = await body_of(request, deadline)
         _fields(body, ("facts", "clauses", "as_of"), ("facts",))
         facts = _object(body, "facts")
         clauses = body.get("clauses")
@@ -254,7 +219,9 @@ def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_s
             if cid not in known
         ]
         try:
-            ev = policy.evaluate(facts, clauses=clauses if not errors else (), as_of=as_of)
+            ev = await computed(
+                lambda: policy.evaluate(facts, clauses=clauses if not errors else (), as_of=as_of), deadline
+            )
         except FactsError as exc:
             errors += [
                 (f"facts.{f}" if f is not None else "facts", p) for f, p in zip(exc.fields, exc.problems, strict=False)
@@ -263,44 +230,28 @@ def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_s
             raise Invalid("the request does not fit the policy", errors)
         return Json(ev.to_json())
 
+    async def profile_route(request: Request, route: str) -> Response:
+        """A request about a whole profile or project: in a worker process when its body is large."""
+        deadline = anyio.current_time() + time_limit
+        raw = await _raw_body(request, max_body)
+        pool, policies = service.workers, service.current.policies
+        if pool is not None and len(raw) >= HEAVY_BYTES:
+            got = await pool.run(route, raw, deadline)
+            if got is None:
+                raise _too_long(time_limit)
+        else:
+            got = await computed(lambda: answer(policies, route, raw), deadline)
+        status, payload = got
+        return Response(payload, status, media_type="application/json")
+
     async def match(request: Request) -> Response:
-        body = await _body(request, max_body)
-        _fields(body, ("profile", "as_of", "item"), ("profile",))
-        as_of = _date(body, datetime.date.today())
-        assert as_of is not None
-        item = body.get("item")
-        if item is not None and not isinstance(item, str):
-            raise Invalid("item must be a string", [("item", "expected the name of one of the profile's items")])
-        try:
-            found = service.current.policies.match(_object(body, "profile"), as_of=as_of, item=item)
-        except ProfileError as exc:
-            raise _profile_errors(exc, "profile") from None
-        return Json({"as_of": as_of.isoformat(), "matches": [m.to_json() for m in found]})
+        return await profile_route(request, "match")
 
     async def eval_profile(request: Request) -> Response:
-        body = await _body(request, max_body)
-        _fields(body, ("profile", "as_of"), ("profile",))
-        as_of = _date(body, None)
-        try:
-            ledger = service.current.policies.evaluate_profile(_object(body, "profile"), as_of=as_of)
-        except ProfileError as exc:
-            raise _profile_errors(exc, "profile") from None
-        return Json({"as_of": as_of.isoformat() if as_of else None, **ledger.to_json()})
+        return await profile_route(request, "eval-profile")
 
     async def compare(request: Request) -> Response:
-        body = await _body(request, max_body)
-        _fields(body, ("project", "as_of"), ("project",))
-        as_of = _date(body, None)
-        project = _object(body, "project")
-        named = project.get("policies")
-        policies = service.current.policies
-        if isinstance(named, dict) and all(k in policies for k in named):
-            policies = PolicySet(policies[k] for k in named)  # the project's policies, in its order
-        try:
-            comparison = policies.compare(project, as_of=as_of)
-        except ProfileError as exc:
-            raise _profile_errors(exc, "project") from None
-        return Json(comparison.to_json())
+        return await profile_route(request, "compare")
 
     async def openapi(request: Request) -> Response:
         return Json(service.current.openapi)
@@ -310,14 +261,16 @@ def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_s
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Invalid)
-        return Json(
-            {"detail": exc.detail, "errors": [{"field": f, "message": m} for f, m in exc.errors]},
-            status_code=exc.status,
-        )
+        return Json(exc.to_json(), status_code=exc.status)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         return Json({"detail": exc.detail, "errors": []}, status_code=exc.status_code, headers=exc.headers)
+
+    async def disconnected(request: Request, exc: Exception) -> Response:
+        # The client went away mid-body: nobody reads this answer, and it is no bug worth a traceback.
+        log.info("client disconnected before sending the whole body of %s %s", request.method, request.url.path)
+        return Response(status_code=400)
 
     async def internal(request: Request, exc: Exception) -> Response:
         log.exception("internal error on %s %s", request.method, request.url.path)
@@ -330,7 +283,11 @@ def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_s
         if reload_on_sighup:  # `kill -HUP` reloads the policies; requests keep being answered meanwhile
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(service.reload()))
-        yield
+        await anyio.to_thread.run_sync(service.start_workers)
+        try:
+            yield
+        finally:
+            service.stop_workers()
 
     routes = [
         Route("/health", health),
@@ -348,7 +305,12 @@ def create_app(paths: Sequence[str], max_body: int = MAX_BODY_BYTES, reload_on_s
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={Invalid: invalid, HTTPException: http_error, Exception: internal},
+        exception_handlers={
+            Invalid: invalid,
+            HTTPException: http_error,
+            ClientDisconnect: disconnected,
+            Exception: internal,
+        },
     )
     app.state.service = service
     return app
