@@ -274,4 +274,6 @@ def _format(ls: PolServer, params: lsp.DocumentFormattingParams) -> list[lsp.Tex
 
 
 def main() -> None:
-    server.start_io()
+    from pol.compiler.lsp_wire import start_io
+
+    start_io(server)
