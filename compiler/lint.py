@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TypeVar
 
@@ -21,7 +21,7 @@ _NUM = r"\d+(?:\.\d+)?"
 # A unit as printed in the documents; 万/亿 alone (奖励 20 万) are money unless an area or 年 follows.
 _UNIT = (
     r"(?:(?:万|亿|千万|百万)?美元|(?:万|亿|千万|百万)?元(?:\s*/\s*(?:亩|平方米))?|[%％]|平方米|㎡|亩"
-    r"|年(?![度月级])|万(?![亩人家个平])|亿(?![亩人家个]))"
+    r"|年(?![度月级]|期(?!满))|万(?![亩人家个平])|亿(?![亩人家个]))"
 )
 # `100~400万元` and `15%~30%`: a bare first number takes the second number's unit.
 _FIGURE = re.compile(
@@ -69,45 +69,131 @@ _CN_RUN = re.compile(
 )
 
 
-# A comma followed by exactly three digits, after a digit: a thousands separator (3,000万), not a list (2，3).
-_THOUSANDS = re.compile(r"(?<=\d),\d{3}(?!\d)")
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
+_CN_NUMBER = rf"[{_CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?"
+# Digit groups of three after a separator (3,000万, 1，000，000元, 1 000 000元): one number, not a list.
+_GROUPED = re.compile(r"(?<![\d.])\d{1,3}(?:[,，\u00a0\u2009\u202f ]\d{3})+(?![\d])")
+# Digits with Chinese units between them (1千2百万, 3百5十万): one number, as cn2an reads it.
+_MIXED = re.compile(r"(?<![\d.])\d+(?:\.\d+)?[十百千](?:\d+[十百千]?)*[万亿]?")
+# A unit with no numeral before it where the text means one of it: 超千万元, 破亿元, 百万元级.
+_BARE = re.compile(
+    r"(?:(?<=[超破过逾近约])(?:千万|百万|十万|千亿|百亿|十亿|亿|万)|(?<![\d"
+    + _CN_DIGITS
+    + r"])(?:千万|百万|十万|千亿|百亿|十亿))(?=元|美元)"
+)
+# A fraction written out (二分之一, 3分之1), and 一半; 半 before 万元 or 亿元 (半亿元).
+_FRACTION = re.compile(rf"(?P<d>\d+|{_CN_NUMBER})分之(?P<n>\d+(?:\.\d+)?|{_CN_NUMBER})")
+
+
+def _cn(text: str) -> Decimal:
+    """A number in Arabic or Chinese numerals; ValueError if it is none."""
+    import cn2an
+
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return Decimal(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return Decimal(str(cn2an.cn2an(text, "smart")))
+        except (KeyError, ValueError) as exc:
+            raise ValueError(text) from exc
+
+
+def _digits(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _percent(value: Decimal) -> str | None:
+    """A fraction written as a percentage, when that is exact to six places."""
+    pct = value * 100
+    return _digits(pct) + "%" if pct == pct.quantize(Decimal("0.000001")) else None
+
+
+def _fraction(m: re.Match[str]) -> str | None:
+    try:
+        denominator, numerator = _cn(m.group("d")), _cn(m.group("n"))
+    except ValueError:
+        return None
+    if denominator == 0:
+        return None
+    q = (numerator / denominator).quantize(Decimal("1e-12"))
+    return _percent(q) if q * denominator == numerator else None  # 三分之一: no exact figure, left unread
+
+
+def _scaled(factor: str, unit: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: _digits(Decimal(m.group(1)) * Decimal(factor)) + unit
+
+
+# Each step rewrites one way of printing a figure into digits and a unit `figures` reads; in this order, as
+# each reads what the steps before it made (Chinese numerals become digits before 成 or 倍 is read).
+_STEPS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None]]] = [
+    (_GROUPED, lambda m: re.sub(r"\D", "", m.group())),
+    (_MIXED, lambda m: _digits(_cn(m.group()))),
+    (_BARE, lambda m: "1" + m.group()),
+    (re.compile(r"一半"), lambda m: "50%"),
+    (re.compile(r"(?<![\d" + _CN_DIGITS + r"])半(?=[万亿](?:元|美元))"), lambda m: "0.5"),
+    (_FRACTION, _fraction),
+]
+_AFTER_NUMERALS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None]]] = [
+    (re.compile(r"(\d+(?:\.\d+)?)成(?![本果员功立熟交绩型为])"), _scaled("10", "%")),  # 五成: 50%
+    (re.compile(r"(\d+(?:\.\d+)?)‰"), _scaled("0.1", "%")),  # 500‰: 50%
+    (re.compile(r"(\d+(?:\.\d+)?)个百分点"), lambda m: m.group(1) + "%"),  # 1.5个百分点: 1.5%
+    (re.compile(r"(\d+(?:\.\d+)?)倍"), _scaled("100", "%")),  # 1.5倍: 150% of the base
+    (re.compile(r"(\d+(?:\.\d+)?)[余多](?=[万亿]?(?:元|美元))"), lambda m: m.group(1)),  # 100余万元: 100万元
+]
+
+
+def _rewrite(
+    flat: str, origin: list[tuple[int, int]], steps: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None]]]
+) -> tuple[str, list[tuple[int, int]]]:
+    """Apply each step to the text, each replacement keeping the span of what it replaced."""
+    for pattern, replace in steps:
+        chars: list[str] = []
+        spans: list[tuple[int, int]] = []
+        done = 0
+        for m in pattern.finditer(flat):
+            try:
+                new = replace(m)
+            except ValueError:
+                new = None
+            if new is None or m.end() == m.start():
+                continue
+            chars += flat[done : m.start()]
+            spans += origin[done : m.start()]
+            chars += new
+            spans += [(origin[m.start()][0], origin[m.end() - 1][1])] * len(new)
+            done = m.end()
+        chars += flat[done:]
+        spans += origin[done:]
+        flat, origin = "".join(chars), spans
+    return flat, origin
 
 
 def arabic(text: str) -> tuple[str, list[tuple[int, int]]]:
     """The text with every figure in Arabic digits, and for each of its characters the span it came from.
 
-    Full-width digits (２０００万) are made plain by NFKC, 萬/億 become 万/亿, and Chinese and financial
-    numerals (一百万元, 壹佰万元, 百分之五十) are converted by cn2an: no way of printing a figure hides it.
+    Full-width digits (２０００万) are made plain by NFKC and every other script's decimal digits (٥٠٠, ५००)
+    by their value, 萬/億 become 万/亿, digit groups (1，000，000) are joined, and Chinese and financial
+    numerals (一百万元, 壹佰万元, 1千2百万, 百分之五十, 二分之一, 五成, 一半) are converted with cn2an:
+    no way of printing a figure hides it.
     """
-    import cn2an  # imported here: only `pol lint` needs it, and it is slow to import
-
     plain, origin = [], []
     for i, ch in enumerate(text):
-        if ch == "," and _THOUSANDS.match(text, i):
-            continue  # 3,000万元: an ASCII comma between digit groups separates thousands
-        for out in unicodedata.normalize("NFKC", ch).replace("萬", "万").replace("億", "亿"):
-            plain.append(out)
+        digit = unicodedata.decimal(ch, None)
+        for out in str(digit) if digit is not None else unicodedata.normalize("NFKC", ch):
+            plain.append(out.replace("萬", "万").replace("億", "亿"))
             origin.append((i, i + 1))
-    flat = "".join(plain)
-    chars: list[str] = []
-    spans: list[tuple[int, int]] = []
-    done = 0
-    for m in _CN_RUN.finditer(flat):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                number = cn2an.cn2an(m.group("n"), "smart")
-        except (ValueError, KeyError):
-            continue  # 万 or 亿 alone, or not a number: left as printed
-        digits = format(Decimal(str(number)).normalize(), "f") + ("%" if m.group("pct") else "")
-        chars += flat[done : m.start()]
-        spans += origin[done : m.start()]
-        chars += digits
-        spans += [(origin[m.start()][0], origin[m.end() - 1][1])] * len(digits)
-        done = m.end()
-    chars += flat[done:]
-    spans += origin[done:]
-    return "".join(chars), spans
+    flat, origin = _rewrite("".join(plain), origin, _STEPS)
+    flat, origin = _rewrite(flat, origin, [(_CN_RUN, _cn_run)])
+    return _rewrite(flat, origin, _AFTER_NUMERALS)
+
+
+def _cn_run(m: re.Match[str]) -> str | None:
+    try:
+        number = _cn(m.group("n"))
+    except ValueError:
+        return None  # 万 or 亿 alone, or not a number: left as printed
+    return _digits(number) + ("%" if m.group("pct") else "")
 
 
 # A number printed next to a unit of money or a percentage, in any script: each must be read as a figure.
@@ -122,11 +208,17 @@ def unreadable(text: str) -> list[str]:
     """The amounts and percentages printed in a text that `figures` cannot read, as printed."""
     read = [f.text for f in figures(text)]
     missed = []
-    for m in _APPARENT.finditer(text):
+    for m in [*_APPARENT.finditer(text), *_APPARENT_RATE.finditer(text)]:
         printed = m.group().lstrip(",，")
         if not any(printed in r or r in printed for r in read):
             missed.append(printed)
     return missed
+
+
+# After a bare 万 or 亿: a currency printed after a parenthesis, or after the end of the one the figure is in.
+_CURRENCY_LATER = re.compile(r"\s*(?:[(（][^()（）]{0,40}[)）]|[^()（）]{0,40}[)）])\s*美元")
+# Ways of printing a rate that `figures` reads only when exact: 三分之一 is no figure pol can compare.
+_APPARENT_RATE = re.compile(rf"(?:\d+|[{_NUMERAL}]+)分之(?:\d+|[{_NUMERAL}]+)")
 
 
 def figures(text: str) -> list[Figure]:
@@ -147,6 +239,8 @@ def figures(text: str) -> list[Figure]:
                 continue
             found.extend(f for f in (first, second) if f is not None)
         elif ua is not None:
+            if ua in ("万", "亿", "千万", "百万") and _CURRENCY_LATER.match(plain, m.end()):
+                ua += "美元"  # 500万(或进口1500万)美元: the currency printed after the parenthesis is theirs too
             f = _figure(a, ua, printed(m.start(), m.end()))
             if f is not None:
                 found.append(f)
@@ -301,6 +395,8 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
         used = _used(policy, p)
         # 年亩产税收 50 万元: the text leaves "per 亩" to the word 亩产; the rule writes 50万元/亩.
         used |= {(v, "money", cur, None) for v, kind, cur, _ in used if kind == "money_per_area"}
+        # A plain number uses the figure of its value: × 1.5 uses 1.5倍, `年度 <= 5` uses 5年内.
+        used |= {(v, k, None, None) for v, kind, _, _ in used if kind == "number" for k in ("ratio", "years")}
         reported: set[Key] = set()
         for f in printed:
             if kind == "measure" and f.kind not in ("money", "money_per_area"):

@@ -115,8 +115,8 @@ clause c "一" { original: """按费用的 20% 给予补助，最高壹仟萬元
 def test_a_figure_lint_cannot_read_is_an_error_not_skipped() -> None:
     source = '''policy p { title: "t" }
 input 费用: money
-clause c "一" { original: """按费用的 20% 给予补助，最高 5千元。""" grant 费用 × 20% }
+clause c "一" { original: """按费用的 20% 给予补助，不超过总投资的三分之一。""" grant 费用 × 20% }
 '''
     compiled = compile_text(source, "p.pol")
     found = [(d.code, d.severity, d.message) for d in lint(compiled.policy, compiled.source)]  # type: ignore[arg-type]
-    assert found == [("POL605", "error", "cannot read the figure '5千元' in the original of clause 'c'")]
+    assert found == [("POL605", "error", "cannot read the figure '三分之一' in the original of clause 'c'")]

@@ -77,11 +77,47 @@ def test_hidden_characters_in_texts_are_refused_where_they_are(hidden) -> None:
         ("五百平方米", "500", "area"),
         ("一千五百万元", "15000000", "money"),
         ("三年", "3", "years"),
+        ("五成", "0.5", "ratio"),
+        ("一半", "0.5", "ratio"),
+        ("二分之一", "0.5", "ratio"),
+        ("1.5倍", "1.5", "ratio"),
+        ("500‰", "0.5", "ratio"),
+        ("100余万元", "1000000", "money"),
+        ("半亿元", "50000000", "money"),
+        ("٥٠٠万元", "5000000", "money"),  # Arabic-Indic digits
+        ("५००万元", "5000000", "money"),  # Devanagari digits
+        ("1千2百万元", "12000000", "money"),
+        ("1，000，000元", "1000000", "money"),
+        ("1 000 000元", "1000000", "money"),
+        ("千万元", "10000000", "money"),
+        ("1.5个百分点", "0.015", "ratio"),
     ],
 )
 def test_lint_reads_a_figure_however_it_is_printed(printed, value, kind) -> None:
     # The figure keeps the text as printed, so the drafter finds it in the original.
     assert [(f.text, str(f.value), f.kind) for f in figures(f"给予{printed}奖励")] == [(printed, value, kind)]
+
+
+def test_a_figure_lint_cannot_read_exactly_is_reported_not_skipped() -> None:
+    from pol.compiler.lint import unreadable
+
+    assert unreadable("按投资额的三分之一给予补助") == ["三分之一"]
+    # A bare 万 takes the currency printed after the parenthesis; 一年期 is a loan's term, not a duration.
+    assert [(f.text, f.currency) for f in figures("投资500万(或进口1500万)美元")] == [
+        ("500万", "USD"),
+        ("1500万", "USD"),
+    ]
+    assert figures("一年期贷款市场报价利率") == []
+
+
+def test_a_plain_number_uses_a_multiple_or_a_number_of_years(tmp_path, capsys) -> None:
+    path = tmp_path / "p.pol"
+    path.write_text(
+        HEAD + 'input 年度: number\nclause c "1" {\n  original: """迁入后5年内，按1.5倍给予配套"""\n'
+        "  when 年度 <= 5\n  grant a × 1.5\n}\n",
+        encoding="utf-8",
+    )
+    assert main(["lint", str(path)]) == 0, capsys.readouterr().err
 
 
 def test_a_figure_in_chinese_numerals_the_rule_ignores_fails_lint(tmp_path, capsys) -> None:
