@@ -166,11 +166,14 @@ class Cli:
         for c in compiled:
             path = c.source.path
             name = _module_name(Path(path))
-            if (why := _unimportable(name)) is not None:
-                return self.fail(f"{path}: the evaluator would be written as {name}.py, which {why}; rename the file")
+            suffix = ".mjs" if args.target == "js" else ".py"
+            if (why := _unimportable(name, args.target)) is not None:
+                return self.fail(
+                    f"{path}: the evaluator would be written as {name}{suffix}, which {why}; rename the file"
+                )
             if name.casefold() in written:
                 return self.fail(
-                    f"{written[name.casefold()]} and {path} would both be written as {name}.py "
+                    f"{written[name.casefold()]} and {path} would both be written as {name}{suffix} "
                     "(names are compared as Python imports them, and ignoring case); rename one file"
                 )
             written[name.casefold()] = path
@@ -1024,12 +1027,31 @@ def _module_name(path: Path) -> str:
     return name if name and not name[0].isdigit() else f"policy_{name}"
 
 
-def _unimportable(name: str) -> str | None:
-    """Why a module of this name cannot sit beside the evaluators and be imported, or None."""
+def _unimportable(name: str, target: str = "python") -> str | None:
+    """Why an evaluator of this name cannot sit beside the others and be imported, or None.
+
+    A JavaScript module is imported by its path, so only the runtime's own files are in its way; a Python
+    module is imported by its name, so it must not hide a module Python or the installed packages (pol's own
+    API among them) would find first.
+    """
+    if target == "js":
+        from pol.compiler.backends import js as js_backend
+
+        taken = {Path(f).stem.casefold() for f in dict(js_backend.runtime_files())}
+        return "is a file of the runtime every evaluator imports" if name.casefold() in taken else None
     if name == RUNTIME_MODULE:
         return "is the runtime every evaluator imports"
     if name in sys.stdlib_module_names:
         return f"would hide Python's own module {name}"
     if keyword.iskeyword(name):
         return "is a Python keyword and cannot be imported"
+    if name in _installed_modules():
+        return f"would hide the installed module {name} (from {', '.join(_installed_modules()[name])})"
     return None
+
+
+def _installed_modules() -> dict[str, list[str]]:
+    """The top-level modules of the installed distributions (pol among them), each with its distributions."""
+    import importlib.metadata
+
+    return importlib.metadata.packages_distributions()

@@ -185,6 +185,8 @@ def test_two_policies_one_module_name_are_refused(tmp_path, capsys, names) -> No
         ("decimal", "would hide Python's own"),
         ("datetime", "would hide Python's own"),
         ("class", "is a Python keyword"),
+        ("pol", "would hide the installed module pol"),  # the API a script beside the evaluators imports
+        ("lark", "would hide the installed module lark"),
     ],
 )
 def test_a_policy_named_like_the_runtime_or_a_standard_module_is_refused(tmp_path, capsys, stem, why) -> None:
@@ -192,6 +194,17 @@ def test_a_policy_named_like_the_runtime_or_a_standard_module_is_refused(tmp_pat
     path.write_bytes((POLICIES / "xuzhou.pol").read_bytes())
     assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 2
     assert why in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("stem, refused", [("json", False), ("class", False), ("pol_runtime", True), ("Decimal", True)])
+def test_javascript_evaluators_are_refused_only_names_of_the_runtimes_files(tmp_path, capsys, stem, refused) -> None:
+    path = tmp_path / f"{stem}.pol"
+    path.write_bytes((POLICIES / "xuzhou.pol").read_bytes())
+    assert main(["build", str(path), "--target", "js", "--out", str(tmp_path / "out")]) == (2 if refused else 0)
+    if refused:
+        assert "is a file of the runtime" in capsys.readouterr().err and not (tmp_path / "out").exists()
+    else:
+        assert (tmp_path / "out" / f"{stem}.mjs").is_file()
 
 
 def test_two_policies_with_one_file_name_are_refused_wherever_policies_are_named(tmp_path, capsys) -> None:
