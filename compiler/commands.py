@@ -11,7 +11,7 @@ import socket
 import sys
 import tomllib
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -346,7 +346,7 @@ class Cli:
             try:
                 table = tomllib.loads(Path(args.columns).read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                return self.fail(f"--columns {args.columns}: {exc}")
+                return self.fail(f"--columns {args.columns}: {exc}{_bare_key_hint(Path(args.columns), exc)}")
             if not all(isinstance(v, str) for v in table.values()):
                 return self.fail(f'--columns {args.columns}: give input = "column" lines')
             columns = dict(table)
@@ -1016,6 +1016,17 @@ class Cli:
         return EXIT_OK
 
 
+def _bare_key_hint(path: Path, exc: Exception) -> str:
+    """A hint when a TOML line names a key in Chinese without quotes, which TOML's ASCII-only bare keys refuse."""
+    if not isinstance(exc, tomllib.TOMLDecodeError):
+        return ""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        key = line.split("=", 1)[0].strip()
+        if "=" in line and key and not key.startswith(("'", '"', "#")) and not key.isascii():
+            return f'; line {number}: a name in Chinese is quoted in TOML, as in "{key}" = "column"'
+    return ""
+
+
 def _as_of(args: argparse.Namespace) -> datetime.date | str:
     """The day of --as-of, today when it is not given, or the message saying it is not a date."""
     return date_or_error(args.as_of) if args.as_of else datetime.date.today()
@@ -1050,7 +1061,7 @@ def _unimportable(name: str, target: str = "python") -> str | None:
     return None
 
 
-def _installed_modules() -> dict[str, list[str]]:
+def _installed_modules() -> Mapping[str, list[str]]:
     """The top-level modules of the installed distributions (pol among them), each with its distributions."""
     import importlib.metadata
 

@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from pol.compiler import ir
+from pol.compiler.runtime import format_quantity
 from pol.dsl.units import UnitError, parse_quantity
 
 
@@ -124,13 +125,37 @@ def apply(program: ir.Program, changes: list[Change]) -> ir.Program:
         new = ir.Const(value, new_unit)
         if ch.figure == "cap":
             caps = tuple(_replace(c, match, new, counter) if c.worked else c for c in clause.caps)
-            clause = attrs.evolve(clause, caps=caps)
+            changed = attrs.evolve(clause, caps=caps)
         else:
-            clause = attrs.evolve(clause, **{name: _replace(part, match, new, counter) for name, part in parts.items()})
-        clauses[ch.clause] = clause
+            changed = attrs.evolve(
+                clause, **{name: _replace(part, match, new, counter) for name, part in parts.items()}
+            )
+        # The checker's rule for a policy holds for a reform of it: a share of money is at most the whole (POL203).
+        over = [r for r in _shares(changed) if r > 1] if new_unit[0] == "ratio" else []
+        if over:
+            problems.append(
+                f"{ch.where}: a rate of {format_quantity(over[0], 'ratio')} is above 100% (POL203): a grant "
+                "cannot exceed the base it is a share of"
+            )
+            continue
+        clauses[ch.clause] = changed
     if problems:
         raise ReformError(problems)
     return attrs.evolve(program, clauses=tuple(clauses[c.id] for c in program.clauses))
+
+
+def _shares(node: Any) -> list[Decimal]:
+    """The rates a clause multiplies money by: each constant rate beside money in a product."""
+    found: list[Decimal] = []
+    if isinstance(node, ir.Arith) and node.op == "*" and node.unit[0] in ("money", "money_per_area"):
+        for side in (node.left, node.right):
+            if isinstance(side, ir.Const) and side.unit[0] == "ratio" and isinstance(side.value, Decimal):
+                found.append(side.value)
+    if isinstance(node, tuple):
+        return [r for n in node for r in _shares(n)]
+    if attrs.has(type(node)):
+        found += [r for f in attrs.fields(type(node)) for r in _shares(getattr(node, f.name))]
+    return found
 
 
 def _constants(node: Any) -> list[ir.Const]:

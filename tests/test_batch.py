@@ -184,3 +184,13 @@ def test_the_sql_spark_runs_is_the_same_sql_translated_with_exact_types() -> Non
     assert "HUGEINT" in duck and "HUGEINT" not in spark and "INT128" not in spark
     assert "DECIMAL(38, 0)" in spark and " DIV " in spark  # 128-bit integer division, exactly, in Spark's words
     assert "`yantai`" not in spark and "`创新药研发.status`" in spark  # Chinese column names quoted Spark's way
+
+
+def test_a_columns_file_with_a_chinese_bare_key_says_to_quote_it(tmp_path, capsys) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("cost,新药类别,临床阶段\n100,一类新药,III期\n", encoding="utf-8")
+    mapping = tmp_path / "columns.toml"
+    mapping.write_text('# 列名\n临床研发费用 = "cost"\n', encoding="utf-8")
+    argv = ["batch", str(POLICIES / "yantai.pol"), "--input", str(source), "--out", str(tmp_path / "o.csv")]
+    assert main([*argv, "--columns", str(mapping)]) == 2
+    assert 'line 2: a name in Chinese is quoted in TOML, as in "临床研发费用" = "column"' in capsys.readouterr().err

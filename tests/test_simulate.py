@@ -44,13 +44,18 @@ def test_a_reform_that_does_not_fit_is_refused_naming_each_change() -> None:
                 Change("不存在", "rate", "30%", "--set a"),
                 Change("创新药研发", "rate", "30万", "--set b"),
                 Change("创新药研发", "55%", "30%", "--set c"),
+                Change("创新药研发", "rate", "1000%", "--set d"),  # the same rate in a policy is POL203
+                Change("创新药研发", "40%", "100.01%", "--set e"),
             ],
         )
     assert err.value.problems == [
         "--set a: 烟台市促进生物医药产业高质量发展的若干政策 has no clause 不存在",
         "--set b: '30万' is not of the same kind as the figure it replaces (ratio)",
         "--set c: clause 创新药研发 has no figure '55%' to change",
+        "--set d: a rate of 1000% is above 100% (POL203): a grant cannot exceed the base it is a share of",
+        "--set e: a rate of 100.01% is above 100% (POL203): a grant cannot exceed the base it is a share of",
     ]
+    assert apply(program, [Change("创新药研发", "rate", "100%", "--set f")])  # the whole base is a share
 
 
 @pytest.mark.long
