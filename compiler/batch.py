@@ -171,102 +171,105 @@ def run(
     """
     columns = columns or {}
     db = engine(on, progress)
-    # Read once: the checks, the facts and the row numbers all come from this table (DuckDB spills it to
-    # disk when it does not fit in memory; Spark caches it across its executors).
-    present = db.load(source, ROW)
-    if grants is not None:
-        past = db.load(grants, "__grant", "history_raw")
-        history.check_columns(present, past)
-        db.table("origins", history.origins(programs))
-        db.table("grants", history.grants(past, history.summed(programs)))
-        wrong = [row for (row,) in db.rows(history.BAD_GRANTS)]
-        if wrong:
+    try:
+        # Read once: the checks, the facts and the row numbers all come from this table (DuckDB spills it to
+        # disk when it does not fit in memory; Spark caches it across its executors).
+        present = db.load(source, ROW)
+        if grants is not None:
+            past = db.load(grants, "__grant", "history_raw")
+            history.check_columns(present, past)
+            db.table("origins", history.origins(programs))
+            db.table("grants", history.grants(past, history.summed(programs)))
+            wrong = [row for (row,) in db.rows(history.BAD_GRANTS)]
+            if wrong:
+                raise InputError(
+                    f"--history: grants {', '.join(map(str, wrong))} (counting from 1) have no readable date "
+                    "(2022-06-30) or amount (a non-negative number of 元)"
+                )
+        floats = sorted(name for name, t in present.items() if t in ("FLOAT", "DOUBLE", "REAL"))
+        if floats:
             raise InputError(
-                f"--history: grants {', '.join(map(str, wrong))} (counting from 1) have no readable date "
-                "(2022-06-30) or amount (a non-negative number of 元)"
+                f"the columns {', '.join(floats)} hold binary floating point; give exact decimals "
+                "(DECIMAL, integers, or text) so amounts stay exact"
             )
-    floats = sorted(name for name, t in present.items() if t in ("FLOAT", "DOUBLE", "REAL"))
-    if floats:
-        raise InputError(
-            f"the columns {', '.join(floats)} hold binary floating point; give exact decimals "
-            "(DECIMAL, integers, or text) so amounts stay exact"
-        )
-    inputs: dict[str, ir.Input] = {}
-    for program in programs.values():
-        for spec in program.inputs:
-            inputs.setdefault(spec.name, spec)
-    _columns_fit(present, inputs, columns, ignore, grants is not None)
-    typed, checks, joins = _read(db, present, inputs, columns)
-    keys: list[str] = []
-    if grants is not None:
-        keys = history.key_columns(present)
-        date = f"raw.{quote(history.DATE)}"
-        checks.append(_Check(history.DATE, None, date, f"TRY_CAST({date} AS DATE) IS NULL"))
-    bad_any = " OR ".join(f"COALESCE({c.bad}, FALSE)" for c in checks) or "FALSE"
-    # One pass over the input: each row's typed facts and whether any of its values is bad.
-    db.table(
-        "checked",
-        f"SELECT raw.{quote(ROW)}, {bad_any} AS __bad, {', '.join([*typed, *keys]) or 'NULL AS __none'} "
-        f"FROM raw {joins}",
-    )
-    fact_columns = [ROW, *inputs] if inputs else [ROW, "__none"]
-    if keys:
-        fact_columns += list(history.KEYS.values())
-    kept = ", ".join(quote(c) for c in fact_columns)
-    db.view("facts", f"SELECT {kept} FROM checked WHERE NOT __bad")
-    bad: list[BadValue] = []
-    [(bad_rows,)] = db.rows("SELECT count(*) FROM checked WHERE __bad")
-    if bad_rows:
-        # The first rows with a bad value, each bad value of them named by its column and said wrong as
-        # the evaluators say it.
-        cells_sql = ", ".join(f"CASE WHEN COALESCE({c.bad}, FALSE) THEN {c.shown} END" for c in checks)
-        first = f"SELECT {quote(ROW)} FROM checked WHERE __bad ORDER BY {quote(ROW)} LIMIT {MAX_REPORTED}"
-        found = db.rows(
-            f"SELECT raw.{quote(ROW)}, {cells_sql} FROM raw {joins} "
-            f"WHERE raw.{quote(ROW)} IN ({first}) ORDER BY raw.{quote(ROW)}"
-        )
-        for row, *values in found:
-            bad += [
-                BadValue(int(row), c.column, str(v), c.problem(v))
-                for c, v in zip(checks, values, strict=True)
-                if v is not None
-            ]
-    selects = [f"facts.{quote(ROW)} AS {quote('row')}"]
-    for key, program in programs.items():
-        gen = SqlGenerator(program)
-        if grants is None:
-            parts, amounts, maxima = gen.select(as_of, ROW)
-            # Materialised once: the totals and the output both read it.
-            db.table(quote("p_" + key), f"SELECT {parts} FROM facts")
-            facts = "facts"
-        else:
-            # Each application judged on its own date, against the grants before it.
-            parts, amounts, maxima = gen.select(as_of, ROW, day=history.APP_DATE)
-            facts = history.plan(key, program, fact_columns, parts, db.table, db.stage)
-        for clause in program.clauses:
-            n = clause.id
-            for field in ("status", "amount", "max_amount", "min_amount"):
-                cell = f"{quote('p_' + key)}.{quote(n + '.' + field)}"
-                # Every amount column typed, even one a clause never fills (a bare NULL has no type, and Spark
-                # writes no CSV column of none).
-                cell = cell if field == "status" else f"CAST({cell} AS {MONEY})"
-                selects.append(f"{cell} AS {quote(f'{key}.{n}.{field}')}")
-            if match:
-                status = f"{quote('p_' + key)}.{quote(n + '.status')}"
-                selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{n}.match')}")
-        totals = gen.totals(amounts, maxima)
-        # A limit may deduct what was already received, a fact: the totals read the facts beside the results.
+        inputs: dict[str, ir.Input] = {}
+        for program in programs.values():
+            for spec in program.inputs:
+                inputs.setdefault(spec.name, spec)
+        _columns_fit(present, inputs, columns, ignore, grants is not None)
+        typed, checks, joins = _read(db, present, inputs, columns)
+        keys: list[str] = []
+        if grants is not None:
+            keys = history.key_columns(present)
+            date = f"raw.{quote(history.DATE)}"
+            checks.append(_Check(history.DATE, None, date, f"TRY_CAST({date} AS DATE) IS NULL"))
+        bad_any = " OR ".join(f"COALESCE({c.bad}, FALSE)" for c in checks) or "FALSE"
+        # One pass over the input: each row's typed facts and whether any of its values is bad.
         db.table(
-            quote("t_" + key),
-            f"SELECT {quote(ROW)}, {', '.join(totals)} FROM {quote('p_' + key)} JOIN {facts} USING ({quote(ROW)})",
+            "checked",
+            f"SELECT raw.{quote(ROW)}, {bad_any} AS __bad, {', '.join([*typed, *keys]) or 'NULL AS __none'} "
+            f"FROM raw {joins}",
         )
-        selects += [
-            f"{quote('t_' + key)}.{quote('totals.' + w)} AS {quote(f'{key}.totals.{w}')}"
-            for w in ("determined", "maximum")
-        ]
-    joins = " ".join(f"JOIN {quote(v + key)} USING ({quote(ROW)})" for key in programs for v in ("p_", "t_"))
-    query = f"SELECT {', '.join(selects)} FROM facts {joins} ORDER BY facts.{quote(ROW)}"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    db.write(query, out)
-    [(rows,)] = db.rows("SELECT count(*) FROM facts")
-    return BatchResult(int(rows), bad[:MAX_REPORTED], int(bad_rows))
+        fact_columns = [ROW, *inputs] if inputs else [ROW, "__none"]
+        if keys:
+            fact_columns += list(history.KEYS.values())
+        kept = ", ".join(quote(c) for c in fact_columns)
+        db.view("facts", f"SELECT {kept} FROM checked WHERE NOT __bad")
+        bad: list[BadValue] = []
+        [(bad_rows,)] = db.rows("SELECT count(*) FROM checked WHERE __bad")
+        if bad_rows:
+            # The first rows with a bad value, each bad value of them named by its column and said wrong as
+            # the evaluators say it.
+            cells_sql = ", ".join(f"CASE WHEN COALESCE({c.bad}, FALSE) THEN {c.shown} END" for c in checks)
+            first = f"SELECT {quote(ROW)} FROM checked WHERE __bad ORDER BY {quote(ROW)} LIMIT {MAX_REPORTED}"
+            found = db.rows(
+                f"SELECT raw.{quote(ROW)}, {cells_sql} FROM raw {joins} "
+                f"WHERE raw.{quote(ROW)} IN ({first}) ORDER BY raw.{quote(ROW)}"
+            )
+            for row, *values in found:
+                bad += [
+                    BadValue(int(row), c.column, str(v), c.problem(v))
+                    for c, v in zip(checks, values, strict=True)
+                    if v is not None
+                ]
+        selects = [f"facts.{quote(ROW)} AS {quote('row')}"]
+        for key, program in programs.items():
+            gen = SqlGenerator(program)
+            if grants is None:
+                parts, amounts, maxima = gen.select(as_of, ROW)
+                # Materialised once: the totals and the output both read it.
+                db.table(quote("p_" + key), f"SELECT {parts} FROM facts")
+                facts = "facts"
+            else:
+                # Each application judged on its own date, against the grants before it.
+                parts, amounts, maxima = gen.select(as_of, ROW, day=history.APP_DATE)
+                facts = history.plan(key, program, fact_columns, parts, db.table, db.stage)
+            for clause in program.clauses:
+                n = clause.id
+                for field in ("status", "amount", "max_amount", "min_amount"):
+                    cell = f"{quote('p_' + key)}.{quote(n + '.' + field)}"
+                    # Every amount column typed, even one a clause never fills (a bare NULL has no type, and Spark
+                    # writes no CSV column of none).
+                    cell = cell if field == "status" else f"CAST({cell} AS {MONEY})"
+                    selects.append(f"{cell} AS {quote(f'{key}.{n}.{field}')}")
+                if match:
+                    status = f"{quote('p_' + key)}.{quote(n + '.status')}"
+                    selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{n}.match')}")
+            totals = gen.totals(amounts, maxima)
+            # A limit may deduct what was already received, a fact: the totals read the facts beside the results.
+            db.table(
+                quote("t_" + key),
+                f"SELECT {quote(ROW)}, {', '.join(totals)} FROM {quote('p_' + key)} JOIN {facts} USING ({quote(ROW)})",
+            )
+            selects += [
+                f"{quote('t_' + key)}.{quote('totals.' + w)} AS {quote(f'{key}.totals.{w}')}"
+                for w in ("determined", "maximum")
+            ]
+        joins = " ".join(f"JOIN {quote(v + key)} USING ({quote(ROW)})" for key in programs for v in ("p_", "t_"))
+        query = f"SELECT {', '.join(selects)} FROM facts {joins} ORDER BY facts.{quote(ROW)}"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        db.write(query, out)
+        [(rows,)] = db.rows("SELECT count(*) FROM facts")
+        return BatchResult(int(rows), bad[:MAX_REPORTED], int(bad_rows))
+    finally:
+        db.close()  # its spill folder too, whether the run ended or was stopped

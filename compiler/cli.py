@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -251,5 +252,13 @@ def main(argv: Sequence[str] | None = None, cli: Cli | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # so a stopped command tidies up as an interrupted one does: no staging left behind
+
+
 def entry() -> None:
+    # SIGTERM (a `kill`, a job scheduler's stop) would otherwise end the process at once, leaving what a
+    # command stages (an output not yet moved into place, an engine's spill folder) behind. DuckDB sees the
+    # pending signal and stops its query, so the command unwinds through its clean-up within a moment.
+    signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())

@@ -68,8 +68,21 @@ class DuckDBEngine:
 
         self.duckdb = duckdb
         self.con = duckdb.connect()
-        self.con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
-        self.con.execute("SET preserve_insertion_order = true")
+        # A folder of pol's own for what DuckDB spills to disk (by default `.tmp` in the current folder, left
+        # behind by a run that is stopped), removed by close().
+        self.spill = tempfile.mkdtemp(prefix="pol-batch-spill-")
+        self.con.execute(f"SET temp_directory = {string(self.spill)}")
+        self._execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+        self._execute("SET preserve_insertion_order = true")
+
+    def _execute(self, sql: str, *params: Any) -> Any:
+        try:
+            return self.con.execute(sql, *params)
+        except RuntimeError as exc:
+            # DuckDB stops a query when a signal arrives (Ctrl-C, SIGTERM) and says so in its own error.
+            if "interrupted" in str(exc).lower():
+                raise KeyboardInterrupt from None
+            raise
 
     def load(self, source: Path, row: str, name: str = "raw") -> dict[str, str]:
         """Read the input as the table `name`, each row numbered from 1 in `row`; each column's type."""
@@ -81,7 +94,7 @@ class DuckDBEngine:
             header = csv_header(source)
             if not header:  # applicants of a policy that reads no fact: only their number matters
                 rows = columnless_rows(source)
-                self.con.execute(f'CREATE TEMP TABLE {name} AS SELECT range + 1 AS "{row}" FROM range({rows})')
+                self._execute(f'CREATE TEMP TABLE {name} AS SELECT range + 1 AS "{row}" FROM range({rows})')
                 return {row: "BIGINT"}
             names = ", ".join(f"{string(h)}: 'VARCHAR'" for h in header)
             reader = (
@@ -89,23 +102,28 @@ class DuckDBEngine:
                 f"escape = '\"', strict_mode = true, null_padding = false, columns = {{{names}}})"
             )
         try:
-            self.con.execute(f'CREATE TEMP TABLE {name} AS SELECT row_number() OVER () AS "{row}", * FROM {reader}')
+            self._execute(f'CREATE TEMP TABLE {name} AS SELECT row_number() OVER () AS "{row}", * FROM {reader}')
         except self.duckdb.Error as exc:
             lines = str(exc).split("\n")
             # DuckDB's first line says where (CSV Error on Line: 3), the third what (Expected … Found …).
             where = lines[0].removeprefix("Invalid Input Error: ")
             what = next((x for x in lines if x.startswith("Expected Number of Columns")), "")
             raise InputError(f"{where}{'; ' + what if what else ''}") from None
-        return {r[0]: str(r[1]) for r in self.con.execute(f"DESCRIBE {name}").fetchall()}
+        return {r[0]: str(r[1]) for r in self._execute(f"DESCRIBE {name}").fetchall()}
 
     def table(self, name: str, select: str) -> None:
-        self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
+        self._execute(f"CREATE TEMP TABLE {name} AS {select}")
+
+    def close(self) -> None:
+        """Close the database and remove its spill folder."""
+        self.con.close()
+        shutil.rmtree(self.spill, ignore_errors=True)
 
     def values(self, name: str, columns: tuple[str, str, str], rows: list[tuple[int, str, str | None]]) -> None:
         """A small table of (integer, text, text) rows made in Python, as the table `name`."""
         i, t, v = columns
         lists = [list(x) for x in zip(*rows, strict=True)] if rows else [[], [], []]
-        self.con.execute(
+        self._execute(
             f"CREATE TEMP TABLE {name} AS SELECT unnest($1::INTEGER[]) AS {i}, unnest($2::VARCHAR[]) AS {t}, "
             f"unnest($3::VARCHAR[]) AS {v}",
             lists,
@@ -114,10 +132,10 @@ class DuckDBEngine:
     stage = table  # DuckDB keeps no plan behind a table
 
     def view(self, name: str, select: str) -> None:
-        self.con.execute(f"CREATE TEMP VIEW {name} AS {select}")
+        self._execute(f"CREATE TEMP VIEW {name} AS {select}")
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self.con.execute(sql).fetchall()]
+        return [tuple(r) for r in self._execute(sql).fetchall()]
 
     def write(self, query: str, out: Path) -> None:
         """Write the query's rows to `out` (Parquet or CSV), swapped in only when complete."""
@@ -125,7 +143,7 @@ class DuckDBEngine:
         fd, staging = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
         os.close(fd)
         try:
-            self.con.execute(f"COPY ({query}) TO {string(staging)} (FORMAT {fmt})")
+            self._execute(f"COPY ({query}) TO {string(staging)} (FORMAT {fmt})")
             os.replace(staging, out)  # readers never see half an output
         finally:
             if os.path.exists(staging):
@@ -257,6 +275,9 @@ class SparkEngine:
 
     def view(self, name: str, select: str) -> None:
         self.sql(select).createOrReplaceTempView(name.strip('"'))
+
+    def close(self) -> None:
+        """Nothing to remove: Spark keeps its files under spark.local.dir and stops with the process."""
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.sql(sql).collect()]

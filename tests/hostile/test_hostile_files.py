@@ -156,3 +156,39 @@ def test_fmt_keeps_a_continued_string_and_the_blank_lines_of_an_original_after_i
     path.write_text(source.replace("\n  grant 费用 × 10%", "\n        grant 费用 × 10%   "), encoding="utf-8")
     assert main(["fmt", str(path)]) == 0
     assert path.read_text(encoding="utf-8") == source
+
+
+def test_a_batch_stopped_by_sigterm_leaves_nothing_behind(tmp_path) -> None:
+    import signal
+    import time
+
+    import duckdb
+    from conftest import POLICIES
+
+    source = tmp_path / "many.parquet"
+    duckdb.sql(
+        "SELECT CASE WHEN range % 3 = 0 THEN '一类新药' ELSE '二类新药' END AS 新药类别, "
+        "CASE WHEN range % 2 = 0 THEN 'III期' ELSE 'II期' END AS 临床阶段, "
+        "CAST(range * 37 % 100000000 AS DECIMAL(18, 2)) AS 临床研发费用 FROM range(4000000)"
+    ).write_parquet(str(source))
+    work, spill_root = tmp_path / "work", tmp_path / "tmp"
+    work.mkdir()
+    spill_root.mkdir()
+    env = {**os.environ, "TMPDIR": str(spill_root)}
+    out = work / "out.parquet"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pol", "batch", str(POLICIES / "yantai.pol"), "--input", str(source), "--out", str(out)],
+        cwd=work,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(4)  # well into the run: the policies checked, the input loaded, the clauses computing
+    assert run.poll() is None, run.stderr.read() if run.stderr else ""
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 2, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert list(work.iterdir()) == []  # no output, no staging file, no `.tmp` spill folder
+    # The spill folder pol made is gone too (Lark's cache of the grammar's tables stays, as it is meant to).
+    assert [p.name for p in spill_root.iterdir() if not p.name.startswith(".lark_cache")] == []
