@@ -31,10 +31,22 @@ class BadValue:
 
 
 @attrs.frozen
+class ColumnRead:
+    """What was read of one input: from which column (None: no column, so missing in every row), how many values
+    were given, and how many of them were refused."""
+
+    input: str
+    column: str | None
+    given: int
+    refused: int
+
+
+@attrs.frozen
 class BatchResult:
     rows: int  # rows evaluated
     bad: list[BadValue]  # the first few bad values; `bad_rows` counts every row left out
     bad_rows: int
+    columns: list[ColumnRead] = attrs.Factory(list)  # for each input, what the input file gave of it
 
 
 # `--match`: how `pol match` groups a clause's result, by its status and whether the facts decide the amount.
@@ -85,6 +97,7 @@ class _Check:
     shown: str  # SQL of the value as the report fetches it
     bad: str
     exact: bool = False
+    empty: str = "FALSE"  # SQL: the cell is missing
 
     def problem(self, value: object) -> str:
         if self.spec is None:
@@ -147,8 +160,26 @@ def _read(
         value = f"(CASE WHEN {column.empty} THEN {default} WHEN {test} THEN {native}{lookup} END)"
         typed.append(f"{value} AS {quote(name)}")
         shown = column.raw if column.exact else column.text
-        checks.append(_Check(columns.get(name, name), spec, shown, f"({' AND '.join(refused)})", column.exact))
+        checks.append(
+            _Check(columns.get(name, name), spec, shown, f"({' AND '.join(refused)})", column.exact, column.empty)
+        )
     return typed, checks, " ".join(joins)
+
+
+def _summary(db: Engine, inputs: dict[str, ir.Input], checks: list[_Check], joins: str) -> list[ColumnRead]:
+    """For each input, the values its column gave and refused, counted in one pass over the input."""
+    by_input = {c.spec.name: c for c in checks if c.spec is not None}
+    counted = [c for c in by_input.values()]
+    counts: list[int] = []
+    if counted:
+        parts = [
+            f"count(*) FILTER (WHERE NOT COALESCE({c.empty}, FALSE)), count(*) FILTER (WHERE COALESCE({c.bad}, FALSE))"
+            for c in counted
+        ]
+        [row] = db.rows(f"SELECT {', '.join(parts)} FROM raw {joins}")
+        counts = [int(x) for x in row]
+    read = {c.spec.name: (c.column, counts[2 * i], counts[2 * i + 1]) for i, c in enumerate(counted) if c.spec}
+    return [ColumnRead(name, *read.get(name, (None, 0, 0))) for name in inputs]
 
 
 def run(
@@ -265,11 +296,11 @@ def run(
                 f"{quote('t_' + key)}.{quote('totals.' + w)} AS {quote(f'{key}.totals.{w}')}"
                 for w in ("determined", "maximum")
             ]
-        joins = " ".join(f"JOIN {quote(v + key)} USING ({quote(ROW)})" for key in programs for v in ("p_", "t_"))
-        query = f"SELECT {', '.join(selects)} FROM facts {joins} ORDER BY facts.{quote(ROW)}"
+        results = " ".join(f"JOIN {quote(v + key)} USING ({quote(ROW)})" for key in programs for v in ("p_", "t_"))
+        query = f"SELECT {', '.join(selects)} FROM facts {results} ORDER BY facts.{quote(ROW)}"
         out.parent.mkdir(parents=True, exist_ok=True)
         db.write(query, out)
         [(rows,)] = db.rows("SELECT count(*) FROM facts")
-        return BatchResult(int(rows), bad[:MAX_REPORTED], int(bad_rows))
+        return BatchResult(int(rows), bad[:MAX_REPORTED], int(bad_rows), _summary(db, inputs, checks, joins))
     finally:
         db.close()  # its spill folder too, whether the run ended or was stopped

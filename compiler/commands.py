@@ -390,6 +390,20 @@ class Cli:
             )
         if result.bad_rows > len({b.row for b in result.bad}):
             self.err.print(f"[yellow]…{result.bad_rows} row(s) left out in all[/]")
+        if not args.json:
+            read = [c for c in result.columns if c.column is not None]
+            table = Table(title="values read from each column", title_justify="left", box=None)
+            for heading in ("input", "column", "values", "refused"):
+                table.add_column(heading, justify="right" if heading in ("values", "refused") else "left")
+            for c in read:
+                refused = f"[yellow]{c.refused:,}[/]" if c.refused else "0"
+                table.add_row(escape(c.input), escape(c.column or ""), f"{c.given:,}", refused)
+            if read:
+                self.err.print(table)
+            absent = [c.input for c in result.columns if c.column is None]
+            if absent:
+                names = "、".join(absent[:12]) + (f" … and {len(absent) - 12} more" if len(absent) > 12 else "")
+                self.err.print(f"{len(absent)} input(s) have no column, so are missing in every row: {escape(names)}")
         self.err.print(
             f"[green]evaluated {result.rows} row(s) under {len(programs)} polic(ies) as of "
             f"{as_of.isoformat()}; wrote {escape(args.out)}[/]"
@@ -404,6 +418,7 @@ class Cli:
                         "rows_left_out": result.bad_rows,
                         "policies": list(programs),
                         "bad_values": [attrs.asdict(b) for b in result.bad],
+                        "columns": [attrs.asdict(c) for c in result.columns],
                     }
                 ),
                 markup=False,

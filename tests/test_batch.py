@@ -194,3 +194,22 @@ def test_a_columns_file_with_a_chinese_bare_key_says_to_quote_it(tmp_path, capsy
     argv = ["batch", str(POLICIES / "yantai.pol"), "--input", str(source), "--out", str(tmp_path / "o.csv")]
     assert main([*argv, "--columns", str(mapping)]) == 2
     assert 'line 2: a name in Chinese is quoted in TOML, as in "临床研发费用" = "column"' in capsys.readouterr().err
+
+
+def test_the_run_says_what_each_column_gave_and_which_inputs_had_none(tmp_path, capsys) -> None:
+    import json
+
+    source = tmp_path / "people.csv"
+    source.write_text(
+        "新药类别,临床阶段,临床研发费用\n一类新药,III期,1亿\n一类新药,IV期,\n,II期,abc\n", encoding="utf-8"
+    )
+    argv = ["batch", str(POLICIES / "yantai.pol"), "--input", str(source), "--out", str(tmp_path / "o.csv")]
+    assert main([*argv, "--format", "json"]) == 0
+    columns = {c["input"]: c for c in json.loads(capsys.readouterr().out)["columns"]}
+    assert columns["新药类别"] == {"input": "新药类别", "column": "新药类别", "given": 2, "refused": 0}
+    assert columns["临床阶段"] == {"input": "临床阶段", "column": "临床阶段", "given": 3, "refused": 1}
+    assert columns["临床研发费用"] == {"input": "临床研发费用", "column": "临床研发费用", "given": 2, "refused": 1}
+    assert columns["医疗器械类别"] == {"input": "医疗器械类别", "column": None, "given": 0, "refused": 0}
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "have no column, so are missing in every row: 该品种已获研发扶持、医疗器械类别" in err
