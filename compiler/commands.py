@@ -392,14 +392,14 @@ class Cli:
             self.err.print(f"[yellow]…{result.bad_rows} row(s) left out in all[/]")
         if not args.json:
             read = [c for c in result.columns if c.column is not None]
-            table = Table(title="values read from each column", title_justify="left", box=None)
+            summary = Table(title="values read from each column", title_justify="left", box=None)
             for heading in ("input", "column", "values", "refused"):
-                table.add_column(heading, justify="right" if heading in ("values", "refused") else "left")
+                summary.add_column(heading, justify="right" if heading in ("values", "refused") else "left")
             for c in read:
-                refused = f"[yellow]{c.refused:,}[/]" if c.refused else "0"
-                table.add_row(escape(c.input), escape(c.column or ""), f"{c.given:,}", refused)
+                refused_text = f"[yellow]{c.refused:,}[/]" if c.refused else "0"
+                summary.add_row(escape(c.input), escape(c.column or ""), f"{c.given:,}", refused_text)
             if read:
-                self.err.print(table)
+                self.err.print(summary)
             absent = [c.input for c in result.columns if c.column is None]
             if absent:
                 names = "、".join(absent[:12]) + (f" … and {len(absent) - 12} more" if len(absent) > 12 else "")
