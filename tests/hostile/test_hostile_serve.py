@@ -115,14 +115,15 @@ def _large(products: int) -> dict:
 def test_a_large_profile_computes_in_a_worker_process_that_is_killed_at_the_limit() -> None:
     from pol.api import load
 
-    app = create_app([str(ROOT / "policies")], time_limit=0.3, processes=1)
+    # A body limit of 16 MB lets the heavy profile take seconds, well past the limit of one, on any machine.
+    app = create_app([str(ROOT / "policies")], time_limit=1.0, processes=1, max_body=16 * 1024 * 1024)
     served = _serving(app)
     url = next(served)
     try:
         pool = app.state.service.workers
         first = pool.idle[0].process
-        status, body = _post(url + "/eval-profile", {"profile": _large(860)})  # about half a second of work
-        assert status == 503 and "took longer than 0.3 s" in body["detail"]
+        status, body = _post(url + "/eval-profile", {"profile": _large(8000)})  # about five seconds of work
+        assert status == 503 and "took longer than 1 s" in body["detail"]
         first.join(5)
         assert not first.is_alive()  # the work stopped with the answer
         medium = _large(60)
