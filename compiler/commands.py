@@ -132,6 +132,42 @@ class Cli:
             )
         return EXIT_POLICY_ERRORS if errors else EXIT_OK
 
+    def prove(self, args: argparse.Namespace) -> int:
+        """Each clause's properties, proved or broken with the facts that break them (compiler/prove.py)."""
+        try:
+            from pol.compiler import prove
+        except ImportError as exc:
+            return self.fail(f"pol prove needs {exc.name}: pip install 'pol[prove]'")
+        if not 0 < args.timeout <= 3600:
+            return self.fail(f"--timeout {args.timeout}: give the solver's seconds per question (0 to 3600)")
+        compiled = self.checked(args.paths)
+        if isinstance(compiled, int):
+            return compiled
+        results, diagnostics = {}, []
+        for c in compiled:
+            assert c.policy is not None
+            module = load_evaluator(python_source(c), _module_name(Path(c.source.path)))
+            prover = prove.Prover(c.policy, lower(c.policy, c.source.path), module, int(args.timeout * 1000))
+            findings = list(prover.findings())
+            results[c.source.path] = findings
+            diagnostics += prove.diagnostics(c.policy, findings, c.source)
+        errors = sum(d.severity == "error" for d in diagnostics)
+        if args.format == "json":
+            payload = {path: [f.to_json() for f in fs] for path, fs in results.items()}
+            self.out.print(to_json({"files": payload, "errors": errors}), markup=False, soft_wrap=True)
+            return EXIT_POLICY_ERRORS if errors else EXIT_OK
+        if diagnostics:
+            print_diagnostics(diagnostics, {c.source.path: c.source for c in compiled}, self.err)
+        counts = {
+            s: sum(f.status == s for fs in results.values() for f in fs) for s in ("proved", "broken", "undecided")
+        }
+        colour = "red" if errors else "yellow" if counts["broken"] or counts["undecided"] else "green"
+        self.err.print(
+            f"[{colour}]proved {counts['proved']} propert(ies) of {sum(len({f.clause for f in fs}) for fs in results.values())} "
+            f"clause(s); {counts['broken']} broken, {counts['undecided']} undecided (未能判定)[/]"
+        )
+        return EXIT_POLICY_ERRORS if errors else EXIT_OK
+
     def inventory(self, args: argparse.Namespace) -> int:
         from pol.compiler.inventory import KINDS, annual_text, inventory, inventory_markdown
 

@@ -45,6 +45,10 @@ CODES: dict[str, str] = {
     "POL604": "a threshold's boundary on the other side from the original's word (pol lint)",
     "POL605": "a figure in an original text that pol lint cannot read (pol lint)",
     "POL606": "a scope the original states that the rule does not bind (pol lint)",
+    "POL701": "a clause no facts can grant anything (pol prove)",
+    "POL702": "more of a money or area fact pays less (pol prove)",
+    "POL703": "a value between two tiers that falls in neither (pol prove)",
+    "POL704": "a cap that never binds (pol prove)",
 }
 
 

@@ -26,8 +26,21 @@ def test_bad_policy_gives_exactly_its_diagnostics(path: Path) -> None:
     if path.stem.startswith("POL6"):  # the fidelity codes come from `pol lint`
         assert compiled.ok and compiled.policy is not None
         diagnostics += lint(compiled.policy, compiled.source)
+    if path.stem.startswith("POL7") or "_prove_" in path.stem:  # the properties come from `pol prove`
+        assert compiled.ok and compiled.policy is not None
+        diagnostics += proved(compiled)
     got = [(d.code, d.span.line, d.span.column, d.message) for d in diagnostics]
     assert got == expectations(path)
+
+
+def proved(compiled) -> list:
+    from pol.compiler import prove
+    from pol.compiler.lower import lower
+    from pol.compiler.pipeline import load_evaluator, python_source
+
+    program = lower(compiled.policy, compiled.source.path)
+    prover = prove.Prover(compiled.policy, program, load_evaluator(python_source(compiled)))
+    return prove.diagnostics(compiled.policy, list(prover.findings()), compiled.source)
 
 
 def test_every_code_has_a_bad_policy() -> None:

@@ -1,0 +1,372 @@
+"""`pol prove`: properties of each clause decided by an SMT solver over every possible set of facts.
+
+For each clause the solver is asked for facts that break a property: a negative amount (POL305), no facts that
+grant anything (POL701), more of a money or area fact paying less (POL702), a value between two tiers that
+falls in neither (POL703), two banded tiers claiming one value (POL303), a cap that never binds (POL704).
+Facts it finds are run through the Python evaluator before they are reported, and written as an `example`
+block the drafter can paste; a property the solver cannot decide in its time, or that uses what the
+translation does not cover, is reported as 未能判定, never skipped. compiler/smt.py holds the translation.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import z3
+
+from pol.compiler import ir
+from pol.compiler.checker import CheckedPolicy
+from pol.compiler.runtime import format_quantity
+from pol.compiler.smt import SCALE, ClauseTerms, Facts, Translator, Unsupported, clause_terms, inputs_in
+from pol.dsl import ast
+from pol.dsl.diagnostics import Diagnostic, error, warning
+from pol.dsl.source import SourceFile, Span
+
+# Each property: its code, whether a counterexample is an error, and what it promises, in Chinese.
+# A negative amount and overlapping tiers are the checker's POL305 and POL303, which it finds where the bounds are
+# figures; the solver finds them wherever they are (through definitions, bounds that are facts).
+PROPERTIES = {
+    "POL305": (True, "非负：任何事实下条款金额都不小于零"),
+    "POL701": (True, "可达：存在能获得资助的事实"),
+    "POL702": (False, "单调：金额或面积更多，所得不会更少"),
+    "POL703": (True, "分档无缺口：两档之间的每个值都属于某一档"),
+    "POL303": (True, "分档不重叠：有上下限的两档不会同时包含同一个值"),
+    "POL704": (False, "上限起作用：每个上限在某些事实下会限制金额"),
+}
+TIMEOUT_MS = 5_000
+
+
+@attrs.frozen
+class Finding:
+    """One property of one clause: proved, broken (with the facts that break it), or undecided."""
+
+    clause: str
+    code: str
+    status: str  # "proved", "broken", "undecided"
+    message: str
+    example: str | None = None  # a worked example block showing the break, as the evaluator computes it
+    line: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "clause": self.clause,
+            "code": self.code,
+            "property": PROPERTIES[self.code][1],
+            "status": self.status,
+            "message": self.message,
+            "example": self.example,
+        }
+
+
+def _solve(timeout_ms: int, *constraints: Any) -> tuple[str, z3.ModelRef | None]:
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*constraints)
+    result = solver.check()
+    if result == z3.sat:
+        return "sat", solver.model()
+    return ("unsat" if result == z3.unsat else "unknown"), None
+
+
+def literal(spec: ir.Input, value: Any) -> str:
+    """A fact as a worked example writes it: 5000万元, 40%, 500平方米, III期, true, 2022-06-30."""
+    if spec.kind == "bool":
+        return "true" if value else "false"
+    if spec.kind == "enum":
+        return str(value)
+    if spec.kind == "date":
+        return value.isoformat()
+    if spec.kind == "number":
+        return format(Decimal(value).normalize(), "f")
+    return format_quantity(Decimal(value), spec.kind, spec.currency, spec.area)
+
+
+class Prover:
+    """The properties of every clause of one policy."""
+
+    def __init__(self, policy: CheckedPolicy, program: ir.Program, module: Any, timeout_ms: int = TIMEOUT_MS):
+        self.policy, self.program, self.module, self.timeout = policy, program, module, timeout_ms
+        self.inputs = {i.name: i for i in program.inputs}
+        self.as_of = program.effective or datetime.date.today()
+        if program.expires is not None and self.as_of > program.expires:
+            self.as_of = program.expires
+
+    def findings(self) -> Iterator[Finding]:
+        for clause in self.program.clauses:
+            yield from self.clause(clause)
+
+    def evaluate(self, clause: ir.Clause, facts: dict[str, Any]) -> tuple[str, Decimal | None]:
+        result = self.module.evaluate(facts, as_of=self.as_of, clauses=clause.id, validated=True).results[0]
+        return str(result.status), result.amount
+
+    def example(self, clause: ir.Clause, facts: dict[str, Any], name: str) -> str:
+        """The facts as an example block, with what the evaluator computes for them."""
+        status, amount = self.evaluate(clause, facts)
+        used = inputs_in((clause.conditions, clause.grant, clause.caps, clause.offsets))
+        used |= {n for let in used & set(self.program.let_inputs) for n in self.program.let_inputs[let]}
+        shown = [f"{n} = {literal(self.inputs[n], v)}" for n, v in facts.items() if n in used and n in self.inputs]
+        expect = format_quantity(amount, "money") if amount is not None and status == "granted" else "not_eligible"
+        return f'example "{name}" {{ ' + "  ".join(shown) + f"  expect {expect} }}"
+
+    def clause(self, clause: ir.Clause) -> Iterator[Finding]:
+        a = Facts(self.program, "a")
+        try:
+            ta = clause_terms(clause, Translator(a))
+        except Unsupported as exc:
+            for code in PROPERTIES:
+                yield Finding(
+                    clause.id, code, "undecided", f"未能判定：规则用到了尚不支持证明的写法（{exc}）", line=clause.line
+                )
+            return
+        yield self.nonnegative(clause, a, ta)
+        yield self.reachable(clause, a, ta)
+        yield from self.monotone(clause)
+        yield from self.tiers(clause)
+        yield from self.caps(clause, a, ta)
+
+    def _undecided(self, clause: ir.Clause, code: str, line: int = 0) -> Finding:
+        return Finding(
+            clause.id, code, "undecided", f"未能判定：求解器在 {self.timeout / 1000:g} 秒内没有结论", line=line
+        )
+
+    def nonnegative(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Finding:
+        if ta.amount is None:
+            return Finding(clause.id, "POL305", "proved", "一事一议，无金额", line=clause.line)
+        verdict, model = _solve(self.timeout, *a.bounds, ta.grants, ta.amount < 0)
+        if verdict == "unsat":
+            return Finding(clause.id, "POL305", "proved", "已证明", line=clause.line)
+        if verdict == "unknown" or model is None:
+            return self._undecided(clause, "POL305", clause.line)
+        facts = a.read(model)
+        _, amount = self.evaluate(clause, facts)
+        return Finding(
+            clause.id,
+            "POL305",
+            "broken",
+            f"以下事实下条款金额为负（{format_quantity(amount, 'money') if amount is not None else '无法计算'}）",
+            self.example(clause, facts, "金额为负"),
+            clause.line,
+        )
+
+    def reachable(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Finding:
+        positive = [ta.amount > 0] if clause.grant.mode != "case_by_case" and ta.amount is not None else []
+        verdict, _ = _solve(self.timeout, *a.bounds, ta.grants, *positive)
+        if verdict == "sat":
+            return Finding(clause.id, "POL701", "proved", "已证明", line=clause.line)
+        if verdict == "unknown":
+            return self._undecided(clause, "POL701", clause.line)
+        return Finding(
+            clause.id, "POL701", "broken", "任何事实下本条都不能获得资助：条件互相矛盾，或金额总为零", line=clause.line
+        )
+
+    def _pair(self, clause: ir.Clause, real: bool = False) -> tuple[Facts, Facts, ClauseTerms, ClauseTerms]:
+        a, b = Facts(self.program, "a", real), Facts(self.program, "b", real)
+        return a, b, clause_terms(clause, Translator(a)), clause_terms(clause, Translator(b))
+
+    def monotone(self, clause: ir.Clause) -> Iterator[Finding]:
+        for real in (False, True):  # whole numbers first; where the solver cannot say, over the reals
+            found = list(self._monotone(clause, real))
+            if not any(f.status == "undecided" for f in found):
+                break
+        yield from found
+
+    def _monotone(self, clause: ir.Clause, real: bool) -> Iterator[Finding]:
+        a, b, ta, tb = self._pair(clause, real)
+        if ta.amount is None:
+            yield Finding(clause.id, "POL702", "proved", "一事一议，无金额", line=clause.line)
+            return
+        reducing = _reducing(clause, self.program)
+        quantities = [
+            n
+            for n in clause.reads
+            if n in self.inputs and self.inputs[n].kind in ("money", "area") and n not in reducing
+        ]
+        undecided = None
+        # Whole numbers are tried briefly: a product of two facts is out of their reach, and the reals decide it.
+        timeout = self.timeout if real else min(self.timeout, 1000)
+        for name in quantities:
+            same = [a.vars[n] == b.vars[n] for n in a.vars if n != name]
+            verdict, model = _solve(
+                timeout, *a.bounds, *b.bounds, *same, b.vars[name] > a.vars[name], ta.grants, tb.grants,
+                tb.amount < ta.amount,
+            )  # fmt: skip
+            if verdict == "unsat":
+                continue
+            if verdict == "unknown" or model is None:
+                undecided = self._undecided(clause, "POL702", clause.line)
+                continue
+            less, more = a.read(model), b.read(model)
+            (sa, amount_a), (sb, amount_b) = self.evaluate(clause, less), self.evaluate(clause, more)
+            if not (sa == sb == "granted" and amount_a is not None and amount_b is not None and amount_b < amount_a):
+                # The solver's facts, rounded to steps a person writes, do not break it in the evaluator.
+                undecided = Finding(
+                    clause.id, "POL702", "undecided", "未能判定：求解器的反例未能在求值器中复现", line=clause.line
+                )
+                continue
+            yield Finding(
+                clause.id,
+                "POL702",
+                "broken",
+                f"{name} 从 {literal(self.inputs[name], less[name])} 增加到 {literal(self.inputs[name], more[name])}，"
+                f"所得却从 {format_quantity(amount_a, 'money')} 减少到 {format_quantity(amount_b, 'money')}",
+                self.example(clause, less, "较少时") + "\n" + self.example(clause, more, "较多时所得反而更少"),
+                clause.line,
+            )
+            return
+        yield undecided or Finding(clause.id, "POL702", "proved", "已证明", line=clause.line)
+
+    def tiers(self, clause: ir.Clause) -> Iterator[Finding]:
+        found = list(_tiers_in((clause.grant, clause.caps)))
+        if not found:
+            yield Finding(clause.id, "POL703", "proved", "没有分档", line=clause.line)
+            yield Finding(clause.id, "POL303", "proved", "没有分档", line=clause.line)
+            return
+        for node in found:
+            yield self.gap(clause, node)
+            yield self.overlap(clause, node)
+
+    def _holds(self, t: Translator, tier: ir.Tier) -> Any:
+        c = t.expr(tier.condition)
+        return z3.And(c.defined, c.value)
+
+    def overlap(self, clause: ir.Clause, node: ir.Tiers) -> Finding:
+        a = Facts(self.program, "a")
+        t = Translator(a)
+        for i, lower in enumerate(node.tiers):
+            for upper in node.tiers[i + 1 :]:
+                hi, lo = self._holds(t, upper), self._holds(t, lower)
+                # Only a band (a tier with an upper bound, false where a higher one holds) can overlap by mistake;
+                # thresholds (以上 each) overlap by design, the highest one paying.
+                band, _ = _solve(self.timeout, *a.bounds, hi, z3.Not(lo))
+                if band != "sat":
+                    continue
+                verdict, model = _solve(self.timeout, *a.bounds, hi, lo)
+                if verdict == "sat" and model is not None:
+                    facts = a.read(model)
+                    return Finding(
+                        clause.id,
+                        "POL303",
+                        "broken",
+                        f"第{lower.number}档（{lower.text}）与第{upper.number}档（{upper.text}）同时适用于以下事实，"
+                        "按最高一档计；请核对原文的以上、以下、超过、不满",
+                        self.example(clause, facts, "两档同时适用"),
+                        node.line,
+                    )
+        return Finding(clause.id, "POL303", "proved", "已证明", line=node.line)
+
+    def gap(self, clause: ir.Clause, node: ir.Tiers) -> Finding:
+        """A value of one quantity between two that fall in a tier, itself in none, the other facts the same."""
+        keys = sorted(set().union(*(inputs_in(t.condition) for t in node.tiers)) & set(self.inputs))
+        for key in [k for k in keys if self.inputs[k].kind in SCALE]:
+            sets = [Facts(self.program, tag) for tag in ("a", "g", "b")]
+            ts = [Translator(f) for f in sets]
+            a, g, b = sets
+            same = [x.vars[n] == g.vars[n] for x in (a, b) for n in g.vars if n != key]
+            held = [z3.Or(*[self._holds(t, tier) for tier in node.tiers]) for t in ts]
+            conditions = [z3.And(c.defined, c.value) for c in (ts[1].expr(c.expr) for c in clause.conditions)]
+            verdict, model = _solve(
+                self.timeout, *a.bounds, *g.bounds, *b.bounds, *same, a.vars[key] < g.vars[key],
+                g.vars[key] < b.vars[key], held[0], z3.Not(held[1]), held[2], *conditions,
+            )  # fmt: skip
+            if verdict == "unknown":
+                return self._undecided(clause, "POL703", node.line)
+            if verdict == "sat" and model is not None:
+                facts = g.read(model)
+                value = literal(self.inputs[key], facts[key])
+                return Finding(
+                    clause.id,
+                    "POL703",
+                    "broken",
+                    f"{key} 为 {value} 时不属于任何一档，而更少和更多时都有档可依；请核对原文的以上、以下、超过、不满",
+                    self.example(clause, facts, f"{key} {value} 落在两档之间"),
+                    node.line,
+                )
+        return Finding(clause.id, "POL703", "proved", "已证明", line=node.line)
+
+    def caps(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Iterator[Finding]:
+        if clause.grant.mode == "case_by_case":
+            yield Finding(clause.id, "POL704", "proved", "一事一议：上限即最高额", line=clause.line)
+            return
+        t = Translator(a)
+        clean = True
+        # A cap with a scope (每年, 单个项目 …) is there for the enterprise's grants together: it need not bind
+        # in one application.
+        written = {c.id: c for c in self.policy.clauses}[clause.id].caps
+        scoped = [bool(c.scopes) for c in written]
+        for cap, before, has_scope in zip(clause.caps, ta.before_caps, scoped, strict=True):
+            if cap.derived or has_scope:
+                continue
+            limit = t.expr(cap.value).value
+            verdict, _ = _solve(self.timeout, *a.bounds, ta.grants, before > z3.If(limit < 0, 0, limit))
+            if verdict != "sat":
+                clean = False
+                yield (
+                    self._undecided(clause, "POL704", cap.line)
+                    if verdict == "unknown"
+                    else Finding(
+                        clause.id,
+                        "POL704",
+                        "broken",
+                        "这个上限在任何事实下都不会限制金额：它不低于本条可能的最高额",
+                        line=cap.line,
+                    )
+                )
+        if clean:
+            yield Finding(clause.id, "POL704", "proved", "已证明", line=clause.line)
+
+
+def _tiers_in(node: Any) -> Iterator[ir.Tiers]:
+    if isinstance(node, ir.Tiers):
+        yield node
+    if isinstance(node, tuple):
+        for n in node:
+            yield from _tiers_in(n)
+    elif attrs.has(type(node)):
+        for f in attrs.fields(type(node)):
+            yield from _tiers_in(getattr(node, f.name))
+
+
+def _reducing(clause: ir.Clause, program: ir.Program) -> set[str]:
+    """Facts whose increase pays less by design: amounts already received, deducted or subtracted."""
+    out = {i.name for i in program.inputs if i.received is not None}
+    out |= inputs_in(clause.offsets)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, ir.Arith) and node.op in ("-", "/"):
+            out.update(inputs_in(node.right))
+        if isinstance(node, tuple):
+            for n in node:
+                walk(n)
+        elif attrs.has(type(node)):
+            for f in attrs.fields(type(node)):
+                walk(getattr(node, f.name))
+
+    walk((clause.conditions, clause.grant, clause.caps, program.lets))
+    return out
+
+
+def diagnostics(policy: CheckedPolicy, findings: list[Finding], source: SourceFile) -> list[Diagnostic]:
+    """The broken and undecided findings as diagnostics at the clause (or the tier or cap line) they are about."""
+    spans = {c.id: c.id_span for c in policy.clauses}
+    out = []
+    for f in findings:
+        if f.status == "proved":
+            continue
+        span = spans[f.clause]
+        if f.line and f.line != span.line:  # the line of the tiers or the cap: from its first word to its end
+            text = source.line_text(f.line)
+            start = len(text) - len(text.lstrip()) + 1
+            span = Span(file=span.file, line=f.line, column=start, end_line=f.line, end_column=len(text.rstrip()) + 1)
+        is_error, promise = PROPERTIES[f.code]
+        make: Callable[..., Diagnostic] = error if is_error and f.status == "broken" else warning
+        notes = [f"性质：{promise}"] + ([f"可粘贴的算例：\n{f.example}"] if f.example else [])
+        out.append(make(f.code, f"条款 '{f.clause}'：{f.message}", span, *notes))
+    return sorted(out, key=lambda d: (d.span.line, d.span.column, d.code))
+
+
+def clause_ids(policy: CheckedPolicy) -> list[str]:
+    return [c.id for c in policy.clauses if isinstance(c, ast.Clause)]
