@@ -91,6 +91,7 @@ def steps(project: Project) -> list[tuple[str, list[str]]]:
         ("check", ["check", *project.policies]),
         ("lint", ["lint", *project.policies]),
         ("test", ["test", *project.policies]),
+        ("prove", ["prove", *project.policies]),
         ("build", ["build", *project.policies, "--out", str(out / "evaluators")]),
         ("docs", docs),
     ]

@@ -2,7 +2,7 @@
 
 For each clause the solver is asked for facts that break a property: a negative amount (POL305), no facts that
 grant anything (POL701), more of a money or area fact paying less (POL702), a value between two tiers that
-falls in neither (POL703), two banded tiers claiming one value (POL303), a cap that never binds (POL704).
+falls in neither (POL703), two banded tiers claiming one value (POL303), a cap that never binds (POL304).
 Facts it finds are run through the Python evaluator before they are reported, and written as an `example`
 block the drafter can paste; a property the solver cannot decide in its time, or that uses what the
 translation does not cover, is reported as 未能判定, never skipped. compiler/smt.py holds the translation.
@@ -27,15 +27,15 @@ from pol.dsl.diagnostics import Diagnostic, error, warning
 from pol.dsl.source import SourceFile, Span
 
 # Each property: its code, whether a counterexample is an error, and what it promises, in Chinese.
-# A negative amount and overlapping tiers are the checker's POL305 and POL303, which it finds where the bounds are
-# figures; the solver finds them wherever they are (through definitions, bounds that are facts).
+# A negative amount, overlapping tiers and a cap that never binds are the checker's POL305, POL303 and POL304, which
+# it finds where the bounds are figures; the solver finds them wherever they are (through conditions, definitions).
 PROPERTIES = {
     "POL305": (True, "非负：任何事实下条款金额都不小于零"),
     "POL701": (True, "可达：存在能获得资助的事实"),
     "POL702": (False, "单调：金额或面积更多，所得不会更少"),
     "POL703": (True, "分档无缺口：两档之间的每个值都属于某一档"),
     "POL303": (True, "分档不重叠：有上下限的两档不会同时包含同一个值"),
-    "POL704": (False, "上限起作用：每个上限在某些事实下会限制金额"),
+    "POL304": (True, "上限起作用：每个上限在某些事实下会限制金额"),
 }
 TIMEOUT_MS = 5_000
 
@@ -289,7 +289,7 @@ class Prover:
 
     def caps(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Iterator[Finding]:
         if clause.grant.mode == "case_by_case":
-            yield Finding(clause.id, "POL704", "proved", "一事一议：上限即最高额", line=clause.line)
+            yield Finding(clause.id, "POL304", "proved", "一事一议：上限即最高额", line=clause.line)
             return
         t = Translator(a)
         clean = True
@@ -305,18 +305,18 @@ class Prover:
             if verdict != "sat":
                 clean = False
                 yield (
-                    self._undecided(clause, "POL704", cap.line)
+                    self._undecided(clause, "POL304", cap.line)
                     if verdict == "unknown"
                     else Finding(
                         clause.id,
-                        "POL704",
+                        "POL304",
                         "broken",
                         "这个上限在任何事实下都不会限制金额：它不低于本条可能的最高额",
                         line=cap.line,
                     )
                 )
         if clean:
-            yield Finding(clause.id, "POL704", "proved", "已证明", line=clause.line)
+            yield Finding(clause.id, "POL304", "proved", "已证明", line=clause.line)
 
 
 def _tiers_in(node: Any) -> Iterator[ir.Tiers]:

@@ -235,7 +235,7 @@ def test_pol_all_runs_the_pipeline_and_stops_at_the_first_failing_step(tmp_path)
         encoding="utf-8",
     )
     report = _json_of(["all", "--project", str(project), "--no-site", "--format", "json"])
-    assert report["ok"] and [s["step"] for s in report["steps"]] == ["check", "lint", "test", "build", "docs"]
+    assert report["ok"] and [s["step"] for s in report["steps"]] == ["check", "lint", "test", "prove", "build", "docs"]
     assert (tmp_path / "build" / "evaluators" / "yantai.py").is_file()
     assert (tmp_path / "build" / "site" / "mkdocs.yml").is_file()
     # A worked example that no longer holds stops the pipeline at `test`, before anything is written.
@@ -243,7 +243,7 @@ def test_pol_all_runs_the_pipeline_and_stops_at_the_first_failing_step(tmp_path)
     assert text != (POLICIES / "yantai.pol").read_text(encoding="utf-8")
     (tmp_path / "policies" / "yantai.pol").write_text(text, encoding="utf-8")
     code, _, err = run(["all", "--project", str(project), "--no-site"])
-    assert code == 1 and "✗ [3/5] test" in err and "FAIL" in err
+    assert code == 1 and "✗ [3/6] test" in err and "FAIL" in err
     project.write_text('polices = ["policies"]\n', encoding="utf-8")
     code, _, err = run(["all", "--project", str(project)])
     assert code == 2 and "unknown key(s) polices" in err
