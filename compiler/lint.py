@@ -223,7 +223,12 @@ _APPARENT_RATE = re.compile(rf"(?:\d+|[{_NUMERAL}]+)分之(?:\d+|[{_NUMERAL}]+)"
 
 def figures(text: str) -> list[Figure]:
     """Every money amount, percentage, area and duration printed in a text, in order, however it is written."""
-    found: list[Figure] = []
+    return [f for _, _, f in _placed_figures(text)[1]]
+
+
+def _placed_figures(text: str) -> tuple[str, list[tuple[int, int, Figure]]]:
+    """The text in Arabic digits, and each figure in it with where it is in that text."""
+    found: list[tuple[int, int, Figure]] = []
     plain, spans = arabic(text)
 
     def printed(start: int, end: int) -> str:
@@ -237,14 +242,16 @@ def figures(text: str) -> list[Figure]:
             second = _figure(b, ub, printed(m.start("b"), m.end()))
             if second is None or (ua is None and first is None):
                 continue
-            found.extend(f for f in (first, second) if f is not None)
+            if first is not None:
+                found.append((m.start(), first_end, first))
+            found.append((m.start("b"), m.end(), second))
         elif ua is not None:
             if ua in ("万", "亿", "千万", "百万") and _CURRENCY_LATER.match(plain, m.end()):
                 ua += "美元"  # 500万(或进口1500万)美元: the currency printed after the parenthesis is theirs too
             f = _figure(a, ua, printed(m.start(), m.end()))
             if f is not None:
-                found.append(f)
-    return found
+                found.append((m.start(), m.end(), f))
+    return plain, found
 
 
 # Whether a threshold word puts the boundary itself on the upper side: "2000万元以上" and "不满2000万元" do
@@ -526,3 +533,33 @@ def _bound_scopes(policy: CheckedPolicy, clause: ast.Clause) -> set[str]:
     if clause.exclusive is not None or policy.header.get("overlap") == "从优就高不重复":
         scopes.add("不可重复享受")
     return scopes
+
+
+# A ceiling on what a clause pays, as the text states it: 最高, 上限, 最多, or 不超过 not followed by 的 (which makes
+# the figure a condition: 投资额不超过1000万元的). A ceiling per physical unit (每平方米最高30元) is a price, not one.
+_STATED_CEILING = re.compile(r"(?:最高|上限为?|最多|不超过|不高于)[^，。；,;0-9]{0,6}$")
+_PER_UNIT = re.compile(
+    r"每(?:平方米|㎡|亩|人|名|户|吨|台|套|件|张|个?月|天|日|千瓦|小时|度|[1一]?种)[^，。；,;]{0,16}$"
+)
+
+
+def stated_ceilings(text: str) -> list[Figure]:
+    """The amounts an original text states as the most its clause pays (最高不超过1000万元, 上限500万元, and each
+    amount of a list after such a word: 最高100万元、200万元和400万元)."""
+    plain, placed = _placed_figures(text)
+    out: list[Figure] = []
+    listed_until = -1  # a list after a ceiling word goes on while only 、和或及 and spaces separate its amounts
+    for start, end, figure in placed:
+        before, after = plain[max(start - 12, 0) : start], plain[end : end + 8]
+        in_list = listed_until >= 0 and re.fullmatch(r"[\s、和或及]*", plain[listed_until:start]) is not None
+        words = _STATED_CEILING.search(before)
+        if figure.kind != "money" or not (in_list or words) or _PER_UNIT.search(plain[max(start - 24, 0) : start]):
+            listed_until = -1
+            continue
+        firm = in_list or (words is not None and not words.group().startswith(("不超过", "不高于")))
+        if not firm and re.match(r"\s*(?:[(（]含[)）])?\s*(?:的(?!补助|奖励|资助|补贴|支持|资金)|以[上下内])", after):
+            listed_until = -1
+            continue  # 不超过1000万元的: a condition on a fact, not a ceiling on the grant
+        out.append(figure)
+        listed_until = end
+    return out

@@ -2,7 +2,8 @@
 
 For each clause the solver is asked for facts that break a property: a negative amount (POL305), no facts that
 grant anything (POL701), more of a money or area fact paying less (POL702), a value between two tiers that
-falls in neither (POL703), two banded tiers claiming one value (POL303), a cap that never binds (POL304).
+falls in neither (POL703), two banded tiers claiming one value (POL303), a cap that never binds (POL304), more
+than the most the original states (POL704, the amounts after 最高, 上限, 不超过 in its text).
 Facts it finds are run through the Python evaluator before they are reported, and written as an `example`
 block the drafter can paste; a property the solver cannot decide in its time, or that uses what the
 translation does not cover, is reported as 未能判定, never skipped. compiler/smt.py holds the translation.
@@ -20,6 +21,7 @@ import z3
 
 from pol.compiler import ir
 from pol.compiler.checker import CheckedPolicy
+from pol.compiler.lint import stated_ceilings
 from pol.compiler.runtime import format_quantity
 from pol.compiler.smt import SCALE, ClauseTerms, Facts, Translator, Unsupported, clause_terms, inputs_in
 from pol.dsl import ast
@@ -36,8 +38,11 @@ PROPERTIES = {
     "POL703": (True, "分档无缺口：两档之间的每个值都属于某一档"),
     "POL303": (True, "分档不重叠：有上下限的两档不会同时包含同一个值"),
     "POL304": (True, "上限起作用：每个上限在某些事实下会限制金额"),
+    "POL704": (True, "守约：条款所得不超过原文写明的最高额"),
 }
 TIMEOUT_MS = 5_000
+HALF_FEN = Decimal("0.005")
+OFFERED = ("granted", "discretionary", "case_by_case")  # statuses that offer money, the most of which is the amount
 
 
 @attrs.frozen
@@ -72,6 +77,19 @@ def _solve(timeout_ms: int, *constraints: Any) -> tuple[str, z3.ModelRef | None]
     return ("unsat" if result == z3.unsat else "unknown"), None
 
 
+def expect_clause(result: Any) -> str:
+    """The `expect` a worked example states for a clause result: expect 200万元, up to, a range, not_eligible."""
+    money = lambda v: format_quantity(v, "money")  # noqa: E731
+    status = str(result.status)
+    if status == "granted" and result.amount is not None:
+        return money(result.amount)
+    if status == "discretionary" and result.max_amount is not None:
+        if result.min_amount is not None:
+            return f"{money(result.min_amount)} to {money(result.max_amount)}"
+        return f"up to {money(result.max_amount)}"
+    return {"case_by_case": "case_by_case"}.get(status, "not_eligible")
+
+
 def literal(spec: ir.Input, value: Any) -> str:
     """A fact as a worked example writes it: 5000万元, 40%, 500平方米, III期, true, 2022-06-30."""
     if spec.kind == "bool":
@@ -91,6 +109,7 @@ class Prover:
     def __init__(self, policy: CheckedPolicy, program: ir.Program, module: Any, timeout_ms: int = TIMEOUT_MS):
         self.policy, self.program, self.module, self.timeout = policy, program, module, timeout_ms
         self.inputs = {i.name: i for i in program.inputs}
+        self.written = {c.id: c for c in policy.clauses}
         self.as_of = program.effective or datetime.date.today()
         if program.expires is not None and self.as_of > program.expires:
             self.as_of = program.expires
@@ -100,16 +119,18 @@ class Prover:
             yield from self.clause(clause)
 
     def evaluate(self, clause: ir.Clause, facts: dict[str, Any]) -> tuple[str, Decimal | None]:
+        """The clause's status for the facts, and its amount (the most it can be, for an up-to grant), or None."""
         result = self.module.evaluate(facts, as_of=self.as_of, clauses=clause.id, validated=True).results[0]
-        return str(result.status), result.amount
+        status = "granted" if str(result.status) in OFFERED else str(result.status)
+        return status, result.amount if result.amount is not None else result.max_amount
 
     def example(self, clause: ir.Clause, facts: dict[str, Any], name: str) -> str:
         """The facts as an example block, with what the evaluator computes for them."""
-        status, amount = self.evaluate(clause, facts)
         used = inputs_in((clause.conditions, clause.grant, clause.caps, clause.offsets))
         used |= {n for let in used & set(self.program.let_inputs) for n in self.program.let_inputs[let]}
         shown = [f"{n} = {literal(self.inputs[n], v)}" for n, v in facts.items() if n in used and n in self.inputs]
-        expect = format_quantity(amount, "money") if amount is not None and status == "granted" else "not_eligible"
+        result = self.module.evaluate(facts, as_of=self.as_of, clauses=clause.id, validated=True).results[0]
+        expect = expect_clause(result)
         return f'example "{name}" {{ ' + "  ".join(shown) + f"  expect {expect} }}"
 
     def clause(self, clause: ir.Clause) -> Iterator[Finding]:
@@ -123,6 +144,7 @@ class Prover:
                 )
             return
         yield self.nonnegative(clause, a, ta)
+        yield self.within_stated(clause, a, ta)
         yield self.reachable(clause, a, ta)
         yield from self.monotone(clause)
         yield from self.tiers(clause)
@@ -136,7 +158,7 @@ class Prover:
     def nonnegative(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Finding:
         if ta.amount is None:
             return Finding(clause.id, "POL305", "proved", "一事一议，无金额", line=clause.line)
-        verdict, model = _solve(self.timeout, *a.bounds, ta.grants, ta.amount < 0)
+        verdict, model = _solve(self.timeout, *a.bounds, ta.grants, ta.amount <= -HALF_FEN)  # below 0 at the fen
         if verdict == "unsat":
             return Finding(clause.id, "POL305", "proved", "已证明", line=clause.line)
         if verdict == "unknown" or model is None:
@@ -149,6 +171,34 @@ class Prover:
             "broken",
             f"以下事实下条款金额为负（{format_quantity(amount, 'money') if amount is not None else '无法计算'}）",
             self.example(clause, facts, "金额为负"),
+            clause.line,
+        )
+
+    def within_stated(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Finding:
+        """The clause never pays more than the largest amount its original states as the most (最高, 上限 …)."""
+        written = self.written[clause.id]
+        stated = stated_ceilings(written.original.value) if written.original is not None else []
+        if not stated or ta.amount is None:
+            return Finding(clause.id, "POL704", "proved", "原文没有写明最高额", line=clause.line)
+        most = max(stated, key=lambda f: f.value)
+        # Past it by half a fen at least: what rounds back to the figure pays no more than the text says.
+        verdict, model = _solve(self.timeout, *a.bounds, ta.grants, ta.amount >= z3.RealVal(str(most.value + HALF_FEN)))
+        if verdict == "unsat":
+            return Finding(clause.id, "POL704", "proved", "已证明", line=clause.line)
+        if verdict == "unknown" or model is None:
+            return self._undecided(clause, "POL704", clause.line)
+        facts = a.read(model)
+        status, amount = self.evaluate(clause, facts)
+        if status != "granted" or amount is None or amount <= most.value:
+            return Finding(
+                clause.id, "POL704", "undecided", "未能判定：求解器的反例未能在求值器中复现", line=clause.line
+            )
+        return Finding(
+            clause.id,
+            "POL704",
+            "broken",
+            f"原文“{most.text}”是最高额，但以下事实应得 {format_quantity(amount, 'money')}",
+            self.example(clause, facts, f"超过原文的最高额{most.text}"),
             clause.line,
         )
 
@@ -192,7 +242,7 @@ class Prover:
             same = [a.vars[n] == b.vars[n] for n in a.vars if n != name]
             verdict, model = _solve(
                 timeout, *a.bounds, *b.bounds, *same, b.vars[name] > a.vars[name], ta.grants, tb.grants,
-                tb.amount < ta.amount,
+                tb.amount < ta.amount - z3.RealVal("0.01"),  # a fen less at least, after rounding
             )  # fmt: skip
             if verdict == "unsat":
                 continue
@@ -295,7 +345,7 @@ class Prover:
         clean = True
         # A cap with a scope (每年, 单个项目 …) is there for the enterprise's grants together: it need not bind
         # in one application.
-        written = {c.id: c for c in self.policy.clauses}[clause.id].caps
+        written = self.written[clause.id].caps
         scoped = [bool(c.scopes) for c in written]
         for cap, before, has_scope in zip(clause.caps, ta.before_caps, scoped, strict=True):
             if cap.derived or has_scope:
