@@ -195,14 +195,40 @@ class PolServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("pol", __version__)
         self.checked: dict[str, CheckedPolicy | None] = {}
+        # `pol prove`'s findings for a document, by the text they are about: shown while that text is unchanged.
+        self.proved: dict[str, tuple[str, list[Diagnostic]]] = {}
 
     def check(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
         compiled = compile_text(document.source, document.path or uri)
         self.checked[uri] = compiled.policy
+        text, proved = self.proved.get(uri, ("", []))
+        shown = [*compiled.diagnostics, *(proved if text == document.source else ())]
         self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(d) for d in compiled.diagnostics])
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(d) for d in shown])
         )
+
+    def prove(self, uri: str) -> None:
+        """Prove the saved document's clauses (seconds, so on save and in a thread), then show the findings."""
+        try:
+            from pol.compiler import prove
+        except ImportError:  # the prove extra is not installed: saving shows what typing shows
+            return
+        from pol.compiler.lower import lower
+        from pol.compiler.pipeline import load_evaluator, python_source
+
+        document = self.workspace.get_text_document(uri)
+        text = document.source
+        if self.proved.get(uri, ("",))[0] != text:
+            compiled = compile_text(text, document.path or uri)
+            if not compiled.ok or compiled.policy is None:
+                return
+            module = load_evaluator(python_source(compiled))
+            findings = list(
+                prove.Prover(compiled.policy, lower(compiled.policy, compiled.source.path), module).findings()
+            )
+            self.proved[uri] = (text, prove.diagnostics(compiled.policy, findings, compiled.source))
+        self.check(uri)
 
 
 server = PolServer()
@@ -216,6 +242,12 @@ def _opened(ls: PolServer, params: lsp.DidOpenTextDocumentParams) -> None:
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
 def _changed(ls: PolServer, params: lsp.DidChangeTextDocumentParams) -> None:
     ls.check(params.text_document.uri)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+@server.thread()
+def _saved(ls: PolServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    ls.prove(params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)

@@ -128,3 +128,51 @@ def test_hover_on_a_clause_reads_it_and_says_its_maximum() -> None:
     assert "读法：符合以下条件的机构：本市已备案的药物临床试验机构" in text
     assert "按单产品临床试验费用的10%给予资金支持，最高不超过200万元" in text
     assert "单次最高：200万元" in text
+
+
+GAP = """policy p { title: "分档缺口" }
+input 销售收入: money "销售收入"
+clause 奖励 "一" {
+  original: \"\"\"销售收入1亿元以上不满5亿元的，奖励50万元；超过5亿元的，奖励100万元。\"\"\"
+  grant tiers {
+    销售收入 >= 1亿 and 销售收入 < 5亿: 50万
+    销售收入 > 5亿: 100万
+  }
+}
+"""
+
+
+async def _saved_session() -> list[lsp.PublishDiagnosticsParams]:
+    client = BaseLanguageClient("pol-test", "1")
+    published: list[lsp.PublishDiagnosticsParams] = []
+    arrived = asyncio.Event()
+
+    @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def diagnostics(params: lsp.PublishDiagnosticsParams) -> None:
+        published.append(params)
+        arrived.set()
+
+    await client.start_io(sys.executable, "-m", "pol", "lsp")
+    try:
+        await client.initialize_async(lsp.InitializeParams(capabilities=lsp.ClientCapabilities()))
+        client.initialized(lsp.InitializedParams())
+        client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri=URI, language_id="pol", version=1, text=GAP))
+        )
+        await asyncio.wait_for(arrived.wait(), 60)
+        arrived.clear()
+        client.text_document_did_save(lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(uri=URI)))
+        await asyncio.wait_for(arrived.wait(), 120)
+        await client.shutdown_async(None)
+        client.exit(None)
+        return published
+    finally:
+        await client.stop()
+
+
+def test_saving_shows_what_pol_prove_finds_and_typing_keeps_it_off_the_typing_path() -> None:
+    opened, saved = asyncio.run(_saved_session())
+    assert list(opened.diagnostics) == []  # typing: the checker only
+    [d] = saved.diagnostics
+    assert (d.code, d.severity) == ("POL703", lsp.DiagnosticSeverity.Error)
+    assert "5亿元 时不属于任何一档" in d.message and 'example "销售收入 5亿元 落在两档之间"' in d.message
