@@ -921,10 +921,32 @@ class Cli:
 
         assert c.policy is not None
         module = load_evaluator(python_source(c), _module_name(Path(c.source.path)))
-        clauses = policy_coverage(c.policy, lower(c.policy, c.source.path), module)
-        thresholds = sum(x.thresholds for x in clauses)
+        program = lower(c.policy, c.source.path)
+        clauses = policy_coverage(c.policy, program, module)
+        # What no facts can exercise (proved with pol prove, when it is installed) is left out of the total.
+        impossible: dict[str, list[Any]] = {}
+        try:
+            from pol.compiler.prove import feasible
+        except ImportError:
+            feasible = None  # type: ignore[assignment]
+        if feasible is not None:
+            by_id = {x.id: x for x in program.clauses}
+            for x in clauses:
+                impossible[x.clause] = [g for g in x.gaps if feasible(program, by_id[x.clause], g.event) is False]
+        clauses = [
+            attrs.evolve(
+                x,
+                total=x.total - len(impossible.get(x.clause, [])),
+                gaps=tuple(g for g in x.gaps if g not in impossible.get(x.clause, [])),
+            )
+            for x in clauses
+        ]
+        thresholds = sum(
+            x.thresholds - sum(g.kind == "threshold" for g in impossible.get(x.clause, [])) for x in clauses
+        )
         return {
             "file": c.source.path,
+            "proved_impossible": sum(len(v) for v in impossible.values()),
             "covered": sum(x.covered for x in clauses),
             "total": sum(x.total for x in clauses),
             "thresholds": {
@@ -938,6 +960,7 @@ class Cli:
                     "covered": x.covered,
                     "total": x.total,
                     "gaps": [{"kind": g.kind, "what": g.what} for g in x.gaps],
+                    "impossible": [{"kind": g.kind, "what": g.what} for g in impossible.get(x.clause, [])],
                 }
                 for x in clauses
             ],
@@ -952,10 +975,13 @@ class Cli:
             sides = f"  门槛两侧 {t['covered']}/{t['total']}" if t["total"] else ""
             self.out.print(f"{policy['file']}  {policy['covered']}/{policy['total']}  {share}{sides}", markup=False)
             for x in policy["clauses"]:
+                where = f"{x['clause']} {x['article'] or ''}".strip()
                 if x["gaps"]:
-                    where = f"{x['clause']} {x['article'] or ''}".strip()
                     missing = "；".join(g["what"] for g in x["gaps"])
                     self.out.print(f"  {where}  {x['covered']}/{x['total']}  未覆盖：{missing}", markup=False)
+                if x["impossible"]:
+                    never = "；".join(g["what"] for g in x["impossible"])
+                    self.out.print(f"  {where}  不计入（pol prove 证明任何事实都不会出现）：{never}", markup=False)
 
     def all(self, args: argparse.Namespace) -> int:
         """Run every step of the project's pipeline, showing progress; stop at the first that fails, with its output."""

@@ -75,6 +75,10 @@ class Gap:
     clause: str
     kind: str  # threshold, condition, tier, row, cap
     what: str  # in Chinese
+    # What would exercise it, for `pol prove` to decide whether any facts can (prove.feasible): ("cond", index,
+    # holds), ("tier", tiers, number or None for below every tier), ("row", table, member values or None for a
+    # key in no row), ("cap", index, binds).
+    event: tuple[Any, ...] = attrs.field(default=(), eq=False)
 
 
 @attrs.frozen
@@ -123,18 +127,18 @@ def clause_coverage(clause: ir.Clause, events: set[Event]) -> ClauseCoverage:
     gaps: list[Gap] = []
     total = 0
 
-    def need(seen: bool, kind: str, what: str) -> None:
+    def need(seen: bool, kind: str, what: str, event: tuple[Any, ...] = ()) -> None:
         nonlocal total
         total += 1
         if not seen:
-            gaps.append(Gap(clause.id, kind, what))
+            gaps.append(Gap(clause.id, kind, what, event))
 
     thresholds = 0
-    for c in clause.conditions:
+    for i, c in enumerate(clause.conditions):
         kind = "threshold" if _is_threshold(c.expr) else "condition"
         thresholds += 2 if kind == "threshold" else 0
-        need(("cond", c.text, True) in events, kind, f"条件“{c.text}”成立")
-        need(("cond", c.text, False) in events, kind, f"条件“{c.text}”不成立")
+        need(("cond", c.text, True) in events, kind, f"条件“{c.text}”成立", ("cond", i, True))
+        need(("cond", c.text, False) in events, kind, f"条件“{c.text}”不成立", ("cond", i, False))
     roots = [
         clause.grant.value,
         clause.grant.low,
@@ -144,21 +148,29 @@ def clause_coverage(clause: ir.Clause, events: set[Event]) -> ClauseCoverage:
     for node in (n for root in roots for n in _walk(root)):
         if isinstance(node, ir.Tiers):
             for tier in node.tiers:
-                need(("tier", tier.text) in events, "tier", f"第{tier.number}档“{tier.text}”")
-            need(("note", node.none_text) in events, "tier", node.none_text)  # 未达到任何一档：…
+                need(
+                    ("tier", tier.text) in events,
+                    "tier",
+                    f"第{tier.number}档“{tier.text}”",
+                    ("tier", node, tier.number),
+                )
+            need(("note", node.none_text) in events, "tier", node.none_text, ("tier", node, None))  # 未达到任何一档：…
         elif isinstance(node, ir.Table):
             keys = {k for (kind, label, k) in (e for e in events if e[0] == "row") if label == node.key}
             for row in node.rows:
                 values = [k.value for k in row.keys]
-                need(any(v in keys for v in values), "row", f"{node.key}为{'、'.join(map(str, values))}的一行")
+                what = f"{node.key}为{'、'.join(map(str, values))}的一行"
+                need(any(v in keys for v in values), "row", what, ("row", node, tuple(row.keys)))
             if node.default is not None:
                 listed = {k.value for row in node.rows for k in row.keys}
-                need(any(k not in listed for k in keys), "row", f"{node.key}的“其他”一行")
-    for cap in (cap for cap in clause.caps if not cap.derived):  # a remainder is the ledger's, tested by profiles
+                need(any(k not in listed for k in keys), "row", f"{node.key}的“其他”一行", ("row", node, None))
+    for i, cap in enumerate(clause.caps):
+        if cap.derived:  # a remainder is the ledger's, tested by profiles
+            continue
         seen = [e for e in events if e[0] == "cap" and _label_matches(cap.label, e[1])]
         name = _cap_name(cap.label)
-        need(any(e[2] for e in seen), "cap", f"上限“{name}”起作用")
-        need(any(not e[2] for e in seen), "cap", f"上限“{name}”不起作用")
+        need(any(e[2] for e in seen), "cap", f"上限“{name}”起作用", ("cap", i, True))
+        need(any(not e[2] for e in seen), "cap", f"上限“{name}”不起作用", ("cap", i, False))
     return ClauseCoverage(clause.id, clause.article, total - len(gaps), total, tuple(gaps), thresholds)
 
 

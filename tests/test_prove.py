@@ -56,3 +56,14 @@ def test_a_counterexample_pasted_into_its_clause_passes_as_a_worked_example(path
         assert compiled.policy is not None
         outcomes = run_examples(compiled.policy, load_evaluator(python_source(compiled)))
         assert outcomes and all(o.passed for o in outcomes), [(o.expected, o.got) for o in outcomes if not o.passed]
+
+
+def test_coverage_leaves_out_what_no_facts_can_exercise_and_says_so(capsys) -> None:
+    assert main(["test", str(POLICIES / "yantai.pol"), "--coverage", "--format", "json"]) == 0
+    [coverage] = json.loads(capsys.readouterr().out)["coverage"]
+    clauses = {x["clause"]: x for x in coverage["clauses"]}
+    navigation = clauses["专利导航项目补助"]
+    # `grant up to 50万` with `cap 50万 per project`: in one application the cap can never bind.
+    assert {"kind": "cap", "what": "上限“单个项目上限”起作用"} in navigation["impossible"]
+    assert all(g["what"] != "上限“单个项目上限”起作用" for g in navigation["gaps"])
+    assert coverage["proved_impossible"] == sum(len(x["impossible"]) for x in coverage["clauses"]) > 0
