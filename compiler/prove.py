@@ -22,7 +22,7 @@ import z3
 from pol.compiler import ir
 from pol.compiler.checker import CheckedPolicy
 from pol.compiler.lint import stated_ceilings
-from pol.compiler.runtime import format_quantity
+from pol.compiler.runtime import CASH, format_quantity
 from pol.compiler.smt import SCALE, ClauseTerms, Facts, Translator, Unsupported, clause_terms, inputs_in
 from pol.dsl import ast
 from pol.dsl.diagnostics import Diagnostic, error, warning
@@ -39,9 +39,11 @@ PROPERTIES = {
     "POL303": (True, "分档不重叠：有上下限的两档不会同时包含同一个值"),
     "POL304": (True, "上限起作用：每个上限在某些事实下会限制金额"),
     "POL704": (True, "守约：条款所得不超过原文写明的最高额"),
+    "POL705": (False, "限额不低于单个条款：文件的限额不会削减一个条款单独应得的金额"),
 }
 TIMEOUT_MS = 5_000
 HALF_FEN = Decimal("0.005")
+BEYOND = 10**13  # 10万亿元: an amount a clause with a ceiling of its own never reaches
 OFFERED = ("granted", "discretionary", "case_by_case")  # statuses that offer money, the most of which is the amount
 
 
@@ -75,6 +77,19 @@ def _solve(timeout_ms: int, *constraints: Any) -> tuple[str, z3.ModelRef | None]
     if result == z3.sat:
         return "sat", solver.model()
     return ("unsat" if result == z3.unsat else "unknown"), None
+
+
+def _largest(timeout_ms: int, objective: Any, *constraints: Any) -> z3.ModelRef | None:
+    """A model of the constraints with the objective at its largest, when the solver finds one (a bounded
+    objective): a counterexample at the clause's own maximum reads better than one a fen past a figure."""
+    opt = z3.Optimize()
+    opt.set("timeout", timeout_ms)
+    opt.add(*constraints)
+    handle = opt.maximize(objective)
+    if opt.check() != z3.sat:
+        return None
+    bound = opt.upper(handle)
+    return opt.model() if z3.is_rational_value(bound) or z3.is_int_value(bound) else None
 
 
 def expect_clause(result: Any) -> str:
@@ -149,6 +164,7 @@ class Prover:
         yield from self.monotone(clause)
         yield from self.tiers(clause)
         yield from self.caps(clause, a, ta)
+        yield self.under_limits(clause, a, ta)
 
     def _undecided(self, clause: ir.Clause, code: str, line: int = 0) -> Finding:
         return Finding(
@@ -201,6 +217,52 @@ class Prover:
             self.example(clause, facts, f"超过原文的最高额{most.text}"),
             clause.line,
         )
+
+    def under_limits(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Finding:
+        """No document limit cuts what this clause pays on its own, with nothing received before."""
+        limits = [
+            lim
+            for lim in self.program.limits
+            if clause.support in CASH and (lim.clauses is None or clause.id in lim.clauses)
+        ]
+        if not limits or ta.amount is None:
+            return Finding(clause.id, "POL705", "proved", "没有限额约束本条", line=clause.line)
+        # A clause with no ceiling of its own (50万 per discipline) is meant to be bounded by the limit; one whose
+        # amount has a ceiling above the limit promises what the document then takes back.
+        unbounded, _ = _solve(self.timeout, *a.bounds, ta.grants, ta.amount > BEYOND)
+        if unbounded != "unsat":
+            return Finding(clause.id, "POL705", "proved", "本条金额没有自己的上限，由限额约束", line=clause.line)
+        t = Translator(a)
+        nothing_before = [a.vars[i.name] == 0 for i in self.program.inputs if i.received is not None]
+        for lim in limits:
+            try:
+                value = t.expr(lim.value)
+            except Unsupported as exc:
+                return Finding(clause.id, "POL705", "undecided", f"未能判定：限额用到了尚不支持证明的写法（{exc}）")
+            verdict, model = _solve(
+                self.timeout, *a.bounds, *nothing_before, ta.grants, value.defined,
+                ta.amount >= value.value + z3.RealVal(str(HALF_FEN)),
+            )  # fmt: skip
+            if verdict == "unknown":
+                return self._undecided(clause, "POL705", clause.line)
+            if verdict != "sat" or model is None:
+                continue
+            model = _largest(self.timeout, ta.amount, *a.bounds, *nothing_before, ta.grants) or model
+            facts = a.read(model)
+            ev = self.module.evaluate(facts, as_of=self.as_of, clauses=clause.id, validated=True)
+            status, amount = self.evaluate(clause, facts)
+            if status != "granted" or amount is None or ev.maximum >= amount:
+                return Finding(clause.id, "POL705", "undecided", "未能判定：求解器的反例未能在求值器中复现")
+            return Finding(
+                clause.id,
+                "POL705",
+                "broken",
+                f"本条单独应得 {format_quantity(amount, 'money')}，限额“{lim.label}”只允许 "
+                f"{format_quantity(ev.maximum, 'money')}：本条的承诺在以下事实下不能兑现",
+                self.example(clause, facts, "被限额削减"),
+                clause.line,
+            )
+        return Finding(clause.id, "POL705", "proved", "已证明", line=clause.line)
 
     def reachable(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Finding:
         positive = [ta.amount > 0] if clause.grant.mode != "case_by_case" and ta.amount is not None else []

@@ -49,6 +49,7 @@ CODES: dict[str, str] = {
     "POL702": "more of a money or area fact pays less (pol prove)",
     "POL703": "a value between two tiers that falls in neither (pol prove)",
     "POL704": "a clause that can pay more than the most its original states (pol prove)",
+    "POL705": "a document limit that cuts what one clause alone must pay (pol prove)",
 }
 
 
