@@ -40,6 +40,7 @@ PROPERTIES = {
     "POL304": (True, "上限起作用：每个上限在某些事实下会限制金额"),
     "POL704": (True, "守约：条款所得不超过原文写明的最高额"),
     "POL705": (False, "限额不低于单个条款：文件的限额不会削减一个条款单独应得的金额"),
+    "POL706": (False, "条件有两面：每个条件在某些事实下成立，在另一些事实下不成立"),
 }
 TIMEOUT_MS = 5_000
 HALF_FEN = Decimal("0.005")
@@ -165,6 +166,7 @@ class Prover:
         yield from self.tiers(clause)
         yield from self.caps(clause, a, ta)
         yield self.under_limits(clause, a, ta)
+        yield self.two_sided(clause, a)
 
     def _undecided(self, clause: ir.Clause, code: str, line: int = 0) -> Finding:
         return Finding(
@@ -263,6 +265,20 @@ class Prover:
                 clause.line,
             )
         return Finding(clause.id, "POL705", "proved", "已证明", line=clause.line)
+
+    def two_sided(self, clause: ir.Clause, a: Facts) -> Finding:
+        """Each condition can hold and can fail: one that cannot fail says nothing, one that cannot hold shuts the clause."""
+        t = Translator(a)
+        for c in clause.conditions:
+            term = t.expr(c.expr)
+            for holds in (True, False):
+                verdict, _ = _solve(self.timeout, *a.bounds, term.defined, term.value if holds else z3.Not(term.value))
+                if verdict == "unknown":
+                    return self._undecided(clause, "POL706", c.line)
+                if verdict == "unsat":
+                    said = "都不成立，本条不能获得资助" if holds else "都成立，等于没有这个条件；请核对原文的门槛"
+                    return Finding(clause.id, "POL706", "broken", f"条件“{c.text}”在任何事实下{said}", line=c.line)
+        return Finding(clause.id, "POL706", "proved", "已证明", line=clause.line)
 
     def reachable(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Finding:
         positive = [ta.amount > 0] if clause.grant.mode != "case_by_case" and ta.amount is not None else []

@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "POL703": "a value between two tiers that falls in neither (pol prove)",
     "POL704": "a clause that can pay more than the most its original states (pol prove)",
     "POL705": "a document limit that cuts what one clause alone must pay (pol prove)",
+    "POL706": "a condition that no facts can make true, or none false (pol prove)",
 }
 
 

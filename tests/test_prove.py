@@ -13,6 +13,7 @@ from conftest import POLICIES
 from pol.compiler import prove
 from pol.compiler.cli import main
 from pol.compiler.examples import run_examples
+from pol.compiler.jsrun import run_examples as js_examples
 from pol.compiler.lower import lower
 from pol.compiler.pipeline import compile_file, compile_text, load_evaluator, python_source
 
@@ -59,6 +60,9 @@ def test_a_counterexample_pasted_into_its_clause_passes_as_a_worked_example(path
         assert compiled.policy is not None
         outcomes = run_examples(compiled.policy, load_evaluator(python_source(compiled)))
         assert outcomes and all(o.passed for o in outcomes), [(o.expected, o.got) for o in outcomes if not o.passed]
+        # And in the JavaScript evaluator, as the site's calculator computes it.
+        in_js = js_examples(compiled)
+        assert in_js and all(o.passed for o in in_js), [(o.expected, o.got) for o in in_js if not o.passed]
 
 
 def test_coverage_leaves_out_what_no_facts_can_exercise_and_says_so(capsys) -> None:
