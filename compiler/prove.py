@@ -4,7 +4,8 @@ For each clause the solver is asked for facts that break a property: a negative 
 grant anything (POL701), more of a money or area fact paying less (POL702), a value between two tiers that
 falls in neither (POL703), two banded tiers claiming one value (POL303), a cap that never binds (POL304), more
 than the most the original states (POL704, the amounts after 最高, 上限, 不超过 in its text), a document limit below
-what the clause alone pays (POL705), a condition that cannot hold or cannot fail (POL706).
+what the clause alone pays (POL705), a condition that cannot hold or cannot fail (POL706), money outside the
+policy's dates (POL707).
 Facts it finds are run through the Python evaluator before they are reported, and written as an `example`
 block the drafter can paste; a property the solver cannot decide in its time, or that uses what the
 translation does not cover, is reported as 未能判定, never skipped. compiler/smt.py holds the translation.
@@ -42,6 +43,7 @@ PROPERTIES = {
     "POL704": (True, "守约：条款所得不超过原文写明的最高额"),
     "POL705": (False, "限额不低于单个条款：文件的限额不会削减一个条款单独应得的金额"),
     "POL706": (False, "条件有两面：每个条件在某些事实下成立，在另一些事实下不成立"),
+    "POL707": (True, "有效期：施行之前和失效之后不支付"),
 }
 TIMEOUT_MS = 5_000
 HALF_FEN = Decimal("0.005")
@@ -127,6 +129,7 @@ class Prover:
         self.policy, self.program, self.module, self.timeout = policy, program, module, timeout_ms
         self.inputs = {i.name: i for i in program.inputs}
         self.written = {c.id: c for c in policy.clauses}
+        self.granting: dict[str, dict[str, Any]] = {}  # facts that grant, by clause, found while proving it reachable
         self.as_of = program.effective or datetime.date.today()
         if program.expires is not None and self.as_of > program.expires:
             self.as_of = program.expires
@@ -168,6 +171,12 @@ class Prover:
         yield from self.caps(clause, a, ta)
         yield self.under_limits(clause, a, ta)
         yield self.two_sided(clause, a)
+        granting = self.granting.get(clause.id)
+        yield (
+            self.in_force_only(clause, granting)
+            if granting is not None
+            else Finding(clause.id, "POL707", "proved", "本条不能获得资助，有效期外亦然", line=clause.line)
+        )
 
     def _undecided(self, clause: ir.Clause, code: str, line: int = 0) -> Finding:
         return Finding(
@@ -281,10 +290,36 @@ class Prover:
                     return Finding(clause.id, "POL706", "broken", f"条件“{c.text}”在任何事实下{said}", line=c.line)
         return Finding(clause.id, "POL706", "proved", "已证明", line=clause.line)
 
+    def in_force_only(self, clause: ir.Clause, facts: dict[str, Any]) -> Finding:
+        """Facts that grant on a day in force grant nothing the day before it takes effect or after it expires.
+
+        The evaluators judge the date before any fact, so facts that grant on one day in force stand for all:
+        the property is decided by evaluating them on the two days outside.
+        """
+        days = []
+        if self.program.effective is not None:
+            days.append(self.program.effective - datetime.timedelta(days=1))
+        if self.program.expires is not None:
+            days.append(self.program.expires + datetime.timedelta(days=1))
+        for day in days:
+            result = self.module.evaluate(facts, as_of=day, clauses=clause.id, validated=True).results[0]
+            if str(result.status) in OFFERED:
+                return Finding(
+                    clause.id,
+                    "POL707",
+                    "broken",
+                    f"{day.isoformat()} 不在有效期内，以下事实却可获得资助",
+                    self.example(clause, facts, "有效期外"),
+                    clause.line,
+                )
+        said = "已证明" if days else "未写明施行和失效日期：任何日期都有效"
+        return Finding(clause.id, "POL707", "proved", said, line=clause.line)
+
     def reachable(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Finding:
         positive = [ta.amount > 0] if clause.grant.mode != "case_by_case" and ta.amount is not None else []
-        verdict, _ = _solve(self.timeout, *a.bounds, ta.grants, *positive)
-        if verdict == "sat":
+        verdict, model = _solve(self.timeout, *a.bounds, ta.grants, *positive)
+        if verdict == "sat" and model is not None:
+            self.granting[clause.id] = a.read(model)
             return Finding(clause.id, "POL701", "proved", "已证明", line=clause.line)
         if verdict == "unknown":
             return self._undecided(clause, "POL701", clause.line)

@@ -51,6 +51,7 @@ CODES: dict[str, str] = {
     "POL704": "a clause that can pay more than the most its original states (pol prove)",
     "POL705": "a document limit that cuts what one clause alone must pay (pol prove)",
     "POL706": "a condition that no facts can make true, or none false (pol prove)",
+    "POL707": "money granted on a day the policy is not in force (pol prove)",
 }
 
 

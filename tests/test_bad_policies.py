@@ -43,9 +43,14 @@ def proved(compiled) -> list:
     return prove.diagnostics(compiled.policy, list(prover.findings()), compiled.source)
 
 
+# Codes no policy text can produce: they guard what the evaluators do by construction, and their tests break
+# the evaluators on purpose instead (tests/test_prove.py: a date gate that lets money through).
+GUARDS = {"POL707"}
+
+
 def test_every_code_has_a_bad_policy() -> None:
     covered = {code for path in BAD.glob("*.pol") for code, *_ in expectations(path)}
-    assert covered == set(CODES)
+    assert covered == set(CODES) - GUARDS
 
 
 def test_each_file_is_named_for_the_code_it_shows() -> None:

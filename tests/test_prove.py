@@ -74,3 +74,24 @@ def test_coverage_leaves_out_what_no_facts_can_exercise_and_says_so(capsys) -> N
     assert {"kind": "cap", "what": "上限“单个项目上限”起作用"} in navigation["impossible"]
     assert all(g["what"] != "上限“单个项目上限”起作用" for g in navigation["gaps"])
     assert coverage["proved_impossible"] == sum(len(x["impossible"]) for x in coverage["clauses"]) > 0
+
+
+def test_money_outside_the_policys_dates_is_caught_when_an_evaluator_lets_it_through() -> None:
+    compiled = compile_file(POLICIES / "yantai.pol")
+    assert compiled.policy is not None
+    program = lower(compiled.policy, "yantai.pol")
+    module = load_evaluator(python_source(compiled))
+    assert program.effective is not None
+    real = module.evaluate
+
+    class Careless:
+        """The evaluator with its date gate broken: it evaluates every day as the day the policy took effect."""
+
+        def evaluate(self, facts, as_of=None, **kw):  # noqa: ANN001
+            return real(facts, as_of=program.effective, **kw)
+
+    good = [f for f in prove.Prover(compiled.policy, program, module).findings() if f.code == "POL707"]
+    bad = [f for f in prove.Prover(compiled.policy, program, Careless()).findings() if f.code == "POL707"]
+    assert {f.status for f in good} == {"proved"}
+    broken = [f for f in bad if f.status == "broken"]
+    assert broken and "不在有效期内，以下事实却可获得资助" in broken[0].message
