@@ -5,7 +5,7 @@ grant anything (POL701), more of a money or area fact paying less (POL702), a va
 falls in neither (POL703), two banded tiers claiming one value (POL303), a cap that never binds (POL304), more
 than the most the original states (POL704, the amounts after 最高, 上限, 不超过 in its text), a document limit below
 what the clause alone pays (POL705), a condition that cannot hold or cannot fail (POL706), money outside the
-policy's dates (POL707).
+policy's dates (POL707), two clauses for one subject both paid in full (POL708, checked with the ledger).
 Facts it finds are run through the Python evaluator before they are reported, and written as an `example`
 block the drafter can paste; a property the solver cannot decide in its time, or that uses what the
 translation does not cover, is reported as 未能判定, never skipped. compiler/smt.py holds the translation.
@@ -44,6 +44,7 @@ PROPERTIES = {
     "POL705": (False, "限额不低于单个条款：文件的限额不会削减一个条款单独应得的金额"),
     "POL706": (False, "条件有两面：每个条件在某些事实下成立，在另一些事实下不成立"),
     "POL707": (True, "有效期：施行之前和失效之后不支付"),
+    "POL708": (True, "不重复：同一事项的两个条款不会都足额支付（不可重复享受、从优就高）"),
 }
 TIMEOUT_MS = 5_000
 HALF_FEN = Decimal("0.005")
@@ -138,6 +139,17 @@ class Prover:
         for clause in self.program.clauses:
             yield from self.clause(clause)
 
+    def ledger(self, profile: dict[str, Any]) -> tuple[Decimal, Decimal] | None:
+        """The amounts the ledger pays the two events of a profile of this policy (keyed `p`), or None."""
+        from pol.compiler.profile import Policy, ProfileError, evaluate_profile
+
+        try:
+            entries = evaluate_profile(profile, {"p": Policy("p", self.policy, self.module)}, None).entries
+        except ProfileError:
+            return None
+        amounts = [e.amount if e.amount is not None else Decimal(0) for e in entries]
+        return (amounts[0], amounts[1]) if len(amounts) == 2 else None
+
     def evaluate(self, clause: ir.Clause, facts: dict[str, Any]) -> tuple[str, Decimal | None]:
         """The clause's status for the facts, and its amount (the most it can be, for an up-to grant), or None."""
         result = self.module.evaluate(facts, as_of=self.as_of, clauses=clause.id, validated=True).results[0]
@@ -171,6 +183,7 @@ class Prover:
         yield from self.caps(clause, a, ta)
         yield self.under_limits(clause, a, ta)
         yield self.two_sided(clause, a)
+        yield stacked(self, clause)
         granting = self.granting.get(clause.id)
         yield (
             self.in_force_only(clause, granting)
@@ -481,6 +494,63 @@ class Prover:
                 )
         if clean:
             yield Finding(clause.id, "POL304", "proved", "已证明", line=clause.line)
+
+
+def stacked(prover: Prover, clause: ir.Clause) -> Finding:
+    """Two clauses for the same subject (不可重复享受, 从优就高) are never both paid in full for one item.
+
+    The solver finds facts on which this clause and another of its subject both grant; the ledger then
+    evaluates an enterprise that applied for the other first and this one after, for the same item: this one
+    must pay nothing (不可重复享受) or at most the difference (从优就高).
+    """
+    program = prover.program
+    rule = "不可重复享受" if clause.exclusive else "从优就高不重复" if program.best_only and program.region else None
+    group = [c for c in program.clauses if c.subject and c.subject == clause.subject and c.id != clause.id]
+    if clause.subject is None or not group:
+        return Finding(clause.id, "POL708", "proved", "没有同一事项的其他条款", line=clause.line)
+    for other in group:
+        rule_here = rule or ("不可重复享受" if other.exclusive else None)
+        if rule_here is None:
+            continue
+        facts = Facts(program, "a")
+        t = Translator(facts)
+        try:
+            mine, theirs = clause_terms(clause, t), clause_terms(other, t)
+        except Unsupported as exc:
+            return Finding(clause.id, "POL708", "undecided", f"未能判定：规则用到了尚不支持证明的写法（{exc}）")
+        if mine.amount is None or theirs.amount is None:
+            continue
+        verdict, model = _solve(
+            prover.timeout, *facts.bounds, mine.grants, theirs.grants, mine.amount >= 1, theirs.amount >= 1
+        )  # a yuan at least each: amounts that round to nothing show nothing
+        if verdict != "sat" or model is None:
+            continue
+        given = {k: v for k, v in facts.read(model).items() if prover.inputs[k].received is None}
+        raw = {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in given.items()}
+        day = prover.as_of.isoformat()
+        profile = {
+            "enterprise": "同一企业",
+            "events": [
+                {"date": day, "policy": "p", "clause": c.id, "item": "同一事项", "facts": raw} for c in (other, clause)
+            ],
+            "items": {"同一事项": {"name": "同一事项", "facts": {}}},
+        }
+        entries = prover.ledger(profile)
+        if entries is None:
+            return Finding(clause.id, "POL708", "undecided", "未能判定：台账无法计算这组事实")
+        first, second = entries
+        _, alone = prover.evaluate(clause, given)
+        allowed = Decimal(0) if rule_here == "不可重复享受" else max((alone or Decimal(0)) - first, Decimal(0))
+        if second > allowed:
+            return Finding(
+                clause.id,
+                "POL708",
+                "broken",
+                f"同一事项已获“{other.id}” {format_quantity(first, 'money')}，本条按“{rule_here}”应至多支付 "
+                f"{format_quantity(allowed, 'money')}，台账却支付 {format_quantity(second, 'money')}",
+                line=clause.line,
+            )
+    return Finding(clause.id, "POL708", "proved", "已证明", line=clause.line)
 
 
 def feasible(

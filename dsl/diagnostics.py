@@ -52,6 +52,7 @@ CODES: dict[str, str] = {
     "POL705": "a document limit that cuts what one clause alone must pay (pol prove)",
     "POL706": "a condition that no facts can make true, or none false (pol prove)",
     "POL707": "money granted on a day the policy is not in force (pol prove)",
+    "POL708": "two clauses for one subject both paid in full for one item (pol prove)",
 }
 
 

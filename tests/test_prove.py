@@ -90,8 +90,47 @@ def test_money_outside_the_policys_dates_is_caught_when_an_evaluator_lets_it_thr
         def evaluate(self, facts, as_of=None, **kw):  # noqa: ANN001
             return real(facts, as_of=program.effective, **kw)
 
+        def __getattr__(self, name: str):  # noqa: ANN204
+            return getattr(module, name)
+
     good = [f for f in prove.Prover(compiled.policy, program, module).findings() if f.code == "POL707"]
     bad = [f for f in prove.Prover(compiled.policy, program, Careless()).findings() if f.code == "POL707"]
     assert {f.status for f in good} == {"proved"}
     broken = [f for f in bad if f.status == "broken"]
     assert broken and "不在有效期内，以下事实却可获得资助" in broken[0].message
+
+
+STACKED = """policy p { title: "不重复" effective: 2024-01-01 }
+input 研发费用: money "研发费用"
+clause 研发资助 "一" {
+  original: \"\"\"按研发费用的10%给予资助，最高100万元。\"\"\"
+  subject: 研发
+  grant 研发费用 × 10%
+  cap 100万
+}
+clause 研发奖励 "二" {
+  original: \"\"\"按研发费用的20%给予奖励，最高200万元，与第一条不可重复享受。\"\"\"
+  subject: 研发
+  exclusive "与第一条不可重复享受"
+  grant 研发费用 × 20%
+  cap 200万
+}
+"""
+
+
+def test_two_grants_for_one_subject_are_caught_when_the_ledger_pays_both(monkeypatch) -> None:
+    from pol.compiler import profile
+
+    compiled = compile_text(STACKED, "p.pol")
+    assert compiled.policy is not None
+    program = lower(compiled.policy, "p.pol")
+    module = load_evaluator(python_source(compiled))
+
+    def stacking(prover: prove.Prover) -> list[prove.Finding]:
+        return [f for f in prover.findings() if f.code == "POL708"]
+
+    assert {f.status for f in stacking(prove.Prover(compiled.policy, program, module))} == {"proved"}
+    monkeypatch.setattr(profile._Evaluator, "stack", lambda self, entry: None)  # a ledger that forgets 不重复
+    broken = [f for f in stacking(prove.Prover(compiled.policy, program, module)) if f.status == "broken"]
+    assert [f.clause for f in broken] == ["研发资助", "研发奖励"]
+    assert "按“不可重复享受”应至多支付 0元，台账却支付" in broken[1].message
