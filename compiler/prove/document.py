@@ -104,9 +104,11 @@ def stacked(prover: Prover, clause: ir.Clause) -> Finding:
     group = [c for c in program.clauses if c.subject and c.subject == clause.subject and c.id != clause.id]
     if clause.subject is None or not group:
         return Finding(clause.id, "POL708", "proved", "没有同一事项的其他条款", line=clause.line)
+    checked, unruled = 0, 0
     for other in group:
         rule_here = rule or ("不可重复享受" if other.exclusive else None)
         if rule_here is None:
+            unruled += 1
             continue
         facts = Facts(program, "a")
         t = Translator(facts)
@@ -131,6 +133,7 @@ def stacked(prover: Prover, clause: ir.Clause) -> Finding:
             ],
             "items": {"同一事项": {"name": "同一事项", "facts": {}}},
         }
+        checked += 1
         entries = prover.ledger(profile)
         if entries is None:
             return Finding(clause.id, "POL708", "undecided", "未能判定：台账无法计算这组事实")
@@ -146,4 +149,10 @@ def stacked(prover: Prover, clause: ir.Clause) -> Finding:
                 f"{format_quantity(allowed, 'money')}，台账却支付 {format_quantity(second, 'money')}",
                 line=clause.line,
             )
-    return Finding(clause.id, "POL708", "proved", "已证明", line=clause.line)
+    if checked:
+        said = "已证明（台账对同一事项先后两项只付一次）"
+    elif unruled == len(group):
+        said = "同一事项的其他条款没有不可重复享受或从优就高的规定"
+    else:
+        said = "同一事项的条款不会对同一事实都给予资助"
+    return Finding(clause.id, "POL708", "proved", said, line=clause.line)
