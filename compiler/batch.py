@@ -144,7 +144,9 @@ def _read(
     by_name = dict(read)
     for name, spec in inputs.items():
         column = by_name.get(name) or cells.Column(spec, "NULL", "VARCHAR")
-        default = column.cast(string(cells.value_text(spec.default.value))) if spec.default is not None else "NULL"
+        default = (
+            column.cast(string(cells.value_text(spec.default.value))) if spec.default is not None else column.missing
+        )
         if name not in by_name:
             typed.append(f"{default} AS {quote(name)}")
             continue

@@ -163,6 +163,13 @@ class Column:
         within = f"(CASE {value} END) < {int(MAX_VALUE)}"
         return f"(({test}) AND {within})", f"(CASE {value} END)"
 
+    @property
+    def missing(self) -> str:
+        """A missing value of the input's type: a bare NULL has no type, which Spark cannot compare or write."""
+        kind = self.spec.kind
+        sql_type = {"bool": "BOOLEAN", "date": "DATE", "enum": "VARCHAR"}.get(kind, NUM)
+        return f"CAST(NULL AS {sql_type})"
+
     def cast(self, text: str) -> str:
         """SQL turning the text read_fact's value was written as (`value_text`) back into the input's type."""
         kind = self.spec.kind
