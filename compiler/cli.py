@@ -121,6 +121,13 @@ def parser() -> argparse.ArgumentParser:
     )
     bt.add_argument("--columns", help='TOML lines "input" = "column" (keys quoted) when columns are named otherwise')
     bt.add_argument(
+        "--clause",
+        nargs="+",
+        default=[],
+        metavar="ID",
+        help="evaluate only these clauses (their columns and the totals over them); the others are not computed",
+    )
+    bt.add_argument(
         "--ignore",
         nargs="+",
         default=[],

@@ -19,7 +19,7 @@ import attrs
 from rich.console import Console
 from rich.table import Table
 
-from pol.compiler import runtime
+from pol.compiler import ir, runtime
 from pol.compiler.backends.python import RUNTIME_MODULE
 from pol.compiler.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY_ERRORS, date_or_error
 from pol.compiler.examples import Outcome, TotalOutcome, run_examples, run_policy_examples
@@ -397,6 +397,15 @@ class Cli:
             key: lower(c.policy, c.source.path)  # type: ignore[arg-type]
             for key, c in zip(keys, compiled, strict=True)
         }
+        ignore = list(args.ignore)
+        if args.clause:
+            chosen = _chosen_clauses(programs, args.clause)
+            if isinstance(chosen, str):
+                return self.fail(chosen)
+            # The columns of the clauses left out are the policies' inputs still: read past, not refused.
+            kept = {i.name for p in chosen.values() for i in p.inputs}
+            ignore += [columns.get(i.name, i.name) for p in programs.values() for i in p.inputs if i.name not in kept]
+            programs = chosen
         unknown = sorted(set(columns) - {i.name for p in programs.values() for i in p.inputs})
         if unknown:
             return self.fail(f"--columns {args.columns}: not inputs of the policies: {', '.join(unknown)}")
@@ -414,7 +423,7 @@ class Cli:
                 match=args.match,
                 on=args.engine,
                 grants=Path(args.history) if args.history else None,
-                ignore=tuple(args.ignore),
+                ignore=tuple(ignore),
             )
         except batch.InputError as exc:
             return self.fail(f"--input {args.input}: {exc}")
@@ -1091,6 +1100,52 @@ class Cli:
         config = uvicorn.Config(app, access_log=not args.no_access_log, log_level="info")
         uvicorn.Server(config).run(sockets=[sock])
         return EXIT_OK
+
+
+def _chosen_clauses(programs: dict[str, Any], ids: list[str]) -> dict[str, Any] | str:
+    """The programs with only the named clauses (and their limits, over those of them that remain), or what is
+    wrong: a name that is no clause of any policy, with the closest one."""
+    import difflib
+
+    import attrs
+
+    known = {c.id for p in programs.values() for c in p.clauses}
+    wrong = [i for i in ids if i not in known]
+    if wrong:
+        hints = []
+        for w in wrong:
+            close = difflib.get_close_matches(w, sorted(known), n=1)
+            hints.append(f"{w}" + (f" (did you mean {close[0]}?)" if close else ""))
+        return f"--clause: no clause {', '.join(hints)} in the policies"
+    out = {}
+    for key, program in programs.items():
+        clauses = tuple(c for c in program.clauses if c.id in ids)
+        if not clauses:
+            continue
+        kept = {c.id for c in clauses}
+        limits = []
+        for lim in program.limits:
+            if lim.clauses is None:
+                limits.append(lim)
+            elif set(lim.clauses) & kept:
+                limits.append(attrs.evolve(lim, clauses=tuple(c for c in lim.clauses if c in kept)))
+        # Only the definitions and facts the kept clauses and limits read: the run asks for no other column.
+        lets = {let.name: let for let in program.lets}
+        names = ir.inputs_in((clauses, tuple(limits)))
+        pending = [n for n in names if n in lets]
+        while pending:
+            for n in ir.inputs_in(lets[pending.pop()].value) - names:
+                names.add(n)
+                if n in lets:
+                    pending.append(n)
+        out[key] = attrs.evolve(
+            program,
+            clauses=clauses,
+            limits=tuple(limits),
+            lets=tuple(let for let in program.lets if let.name in names),
+            inputs=tuple(i for i in program.inputs if i.name in names),
+        )
+    return out
 
 
 def _bare_key_hint(path: Path, exc: Exception) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -274,3 +274,19 @@ class Program:
     events_from: datetime.date | None = None  # 项目认定时限: events before this day are not eligible
     region: str | None = None  # where it applies, for 从优就高不重复 with grants of the same region
     best_only: bool = False  # 从优、就高、不重复 with other grants of the same region for the same subject
+
+
+def inputs_in(node: Any) -> set[str]:
+    """The names of the facts an expression reads (definitions included, not followed)."""
+    found: set[str] = set()
+    if isinstance(node, Ref):
+        found.add(node.name)
+    elif isinstance(node, Table):
+        found.add(node.key)
+    if isinstance(node, tuple):
+        for n in node:
+            found |= inputs_in(n)
+    elif attrs.has(type(node)):
+        for f in attrs.fields(type(node)):
+            found |= inputs_in(getattr(node, f.name))
+    return found

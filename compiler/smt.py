@@ -240,19 +240,3 @@ def clause_terms(clause: ir.Clause, t: Translator) -> ClauseTerms:
         parts.append(o.defined)
         amount = z3.If(amount - o.value < 0, z3.RealVal(0), amount - o.value)
     return ClauseTerms(z3.And(*parts) if parts else z3.BoolVal(True), amount, tuple(before))
-
-
-def inputs_in(node: Any) -> set[str]:
-    """The names of the facts an expression reads (definitions included, not followed)."""
-    found: set[str] = set()
-    if isinstance(node, ir.Ref):
-        found.add(node.name)
-    elif isinstance(node, ir.Table):
-        found.add(node.key)
-    if isinstance(node, tuple):
-        for n in node:
-            found |= inputs_in(n)
-    elif attrs.has(type(node)):
-        for f in attrs.fields(type(node)):
-            found |= inputs_in(getattr(node, f.name))
-    return found

@@ -213,3 +213,30 @@ def test_the_run_says_what_each_column_gave_and_which_inputs_had_none(tmp_path, 
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert "have no column, so are missing in every row: 该品种已获研发扶持、医疗器械类别" in err
+
+
+def test_clause_evaluates_only_the_named_clauses_with_the_same_amounts(tmp_path, capsys) -> None:
+    compiled = compile_file(POLICIES / "yantai.pol")
+    program = lower(compiled.policy, "yantai.pol")  # type: ignore[arg-type]
+    policy = compiled.policy
+    assert policy is not None
+    examples = [example_facts(ex) for c in policy.clauses for ex in c.examples]
+    source = tmp_path / "all.csv"
+    _write(source, [i.name for i in program.inputs], examples)  # a file with every input's column
+    argv = ["batch", str(POLICIES / "yantai.pol"), "--input", str(source), "--as-of", "2022-06-30"]
+    assert main([*argv, "--out", str(tmp_path / "all.parquet")]) == 0
+    assert main([*argv, "--out", str(tmp_path / "two.parquet"), "--clause", "创新药研发", "研发型企业房租补贴"]) == 0
+    whole, two = (
+        pq.read_table(tmp_path / "all.parquet").to_pylist(),
+        pq.read_table(tmp_path / "two.parquet").to_pylist(),
+    )
+    assert [k for k in two[0] if k != "row"] == [
+        f"yantai.{c}.{f}"
+        for c in ("创新药研发", "研发型企业房租补贴")
+        for f in ("status", "amount", "max_amount", "min_amount")
+    ] + ["yantai.totals.determined", "yantai.totals.maximum"]
+    for a, b in zip(whole, two, strict=True):  # each clause as the whole run computes it
+        assert all(a[k] == v for k, v in b.items() if ".totals." not in k)
+    capsys.readouterr()
+    assert main([*argv, "--out", str(tmp_path / "x.csv"), "--clause", "创新药研法", "--format", "json"]) == 2
+    assert "no clause 创新药研法 (did you mean 创新药研发?)" in capsys.readouterr().err

@@ -14,6 +14,7 @@ import z3
 
 from pol.compiler import ir
 from pol.compiler.checker import CheckedPolicy
+from pol.compiler.ir import inputs_in
 from pol.compiler.lint import stated_ceilings
 from pol.compiler.prove.document import in_force_only, stacked, under_limits
 from pol.compiler.prove.findings import (
@@ -28,7 +29,7 @@ from pol.compiler.prove.findings import (
 )
 from pol.compiler.prove.tiers import tiers
 from pol.compiler.runtime import format_quantity
-from pol.compiler.smt import ClauseTerms, Facts, Translator, Unsupported, clause_terms, inputs_in
+from pol.compiler.smt import ClauseTerms, Facts, Translator, Unsupported, clause_terms
 
 
 class Prover:

@@ -9,8 +9,9 @@ import attrs
 import z3
 
 from pol.compiler import ir
+from pol.compiler.ir import inputs_in
 from pol.compiler.prove.findings import Finding, literal, solve
-from pol.compiler.smt import SCALE, Facts, Translator, inputs_in
+from pol.compiler.smt import SCALE, Facts, Translator
 
 if TYPE_CHECKING:
     from pol.compiler.prove.prover import Prover
