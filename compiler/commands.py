@@ -893,36 +893,43 @@ class Cli:
 
     def fmt(self, args: argparse.Namespace) -> int:
         """Lay out each file the one way; with --check, only say which are not."""
-        from pol.compiler.fmt import format_text
+        from pol.compiler.fmt import format_text, unparsed
 
         files = policy_files(args.paths)
         if not files:
             return self.fail("no .pol files found in " + ", ".join(args.paths))
-        changed = []
+        changed, broken = [], []
         for path in files:
             try:
                 text, bom = read_source(path, MAX_SOURCE_BYTES)
             except (OSError, UnicodeDecodeError) as exc:
                 return self.fail(f"{path}: cannot read it as UTF-8 text ({exc})")
+            if (error := unparsed(text, str(path))) is not None:
+                broken.append(str(path))
+                self.err.print(
+                    f"{escape(str(path))}:{error.span.line}:{error.span.column}: not formatted, it does not parse: "
+                    f"{escape(error.message)}",
+                    markup=False,
+                )
+                continue
             formatted = format_text(text)
             if formatted != text:
                 changed.append(str(path))
                 if not args.check:
                     # Staged beside the file and moved into place: its mode, BOM and symbolic link kept.
                     write_file(path, ("\ufeff" if bom else "") + formatted, like=path)
+        done = len(files) - len(changed) - len(broken)
+        unparsed_note = f", {len(broken)} not formatted (they do not parse)" if broken else ""
         if args.json:
-            self.out.print(
-                to_json({"checked": len(files), "changed" if not args.check else "unformatted": changed}), markup=False
-            )
+            key = "changed" if not args.check else "unformatted"
+            self.out.print(to_json({"checked": len(files), key: changed, "not_parsed": broken}), markup=False)
         elif args.check:
             for name in changed:
                 self.err.print(f"would reformat {escape(name)}")
-            self.err.print(
-                f"{len(files) - len(changed)} file(s) already formatted, {len(changed)} would be reformatted"
-            )
+            self.err.print(f"{done} file(s) already formatted, {len(changed)} would be reformatted{unparsed_note}")
         else:
-            self.err.print(f"reformatted {len(changed)} file(s), {len(files) - len(changed)} already formatted")
-        return EXIT_POLICY_ERRORS if args.check and changed else EXIT_OK
+            self.err.print(f"reformatted {len(changed)} file(s), {done} already formatted{unparsed_note}")
+        return EXIT_POLICY_ERRORS if broken or (args.check and changed) else EXIT_OK
 
     def coverage_of(self, c: Compiled) -> dict[str, Any]:
         """What of a policy its worked examples exercise (`pol test --coverage`), as JSON."""

@@ -14,6 +14,8 @@ import re
 
 import attrs
 
+from pol.dsl.diagnostics import Diagnostic
+
 INDENT = "  "
 _BLANK = " \t\r\u3000"  # what the lexer skips between tokens: the only characters layout may add or drop
 _CONTINUATIONS = ("received", "台账")
@@ -82,6 +84,17 @@ def _scan(text: str) -> list[_Line]:
         i += 1
     end_line(False)
     return lines
+
+
+def unparsed(text: str, path: str = "<string>") -> Diagnostic | None:
+    """The first error the parser reports in a text, or None: a text that does not parse is not formatted.
+
+    Where a declaration starts is where the parser recovers from an error, so re-indenting a broken file could
+    change what the rest of it is read as; like other formatters, pol leaves such a file as it is.
+    """
+    from pol.dsl.parser import parse
+
+    return next((d for d in parse(text, path).diagnostics if d.severity == "error"), None)
 
 
 def format_text(text: str) -> str:

@@ -16,7 +16,7 @@ from pygls.lsp.server import LanguageServer
 
 from pol import __version__
 from pol.compiler.checker import CheckedPolicy, names_in
-from pol.compiler.fmt import format_text
+from pol.compiler.fmt import format_text, unparsed
 from pol.compiler.pipeline import compile_text
 from pol.compiler.runtime import format_quantity
 from pol.dsl import ast
@@ -298,6 +298,8 @@ def _symbols(ls: PolServer, params: lsp.DocumentSymbolParams) -> list[lsp.Docume
 @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
 def _format(ls: PolServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit]:
     text = ls.workspace.get_text_document(params.text_document.uri).source
+    if unparsed(text) is not None:  # the diagnostics already say where it does not parse
+        return []
     formatted = format_text(text)
     if formatted == text:
         return []
