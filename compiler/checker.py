@@ -18,7 +18,7 @@ from pol.dsl.diagnostics import Diagnostic, error, warning
 from pol.dsl.parser import BROKEN_HEADER, ParseResult
 from pol.dsl.source import Span
 from pol.dsl.units import CNY, NUMBER, RATIO, Unit
-from pol.dsl.words import COMPARE_WORDS, KEYWORD_SPELLINGS, POSTFIX_WORDS
+from pol.dsl.words import COMPARE_WORDS, HEADER_WORDS, KEYWORD_SPELLINGS, POSTFIX_WORDS
 
 LEVELS = {
     "national": "国家级",
@@ -90,6 +90,9 @@ SUPPORT_KINDS = {
 # What a header's `url` may be: a web address with nothing that could end an HTML attribute or a
 # Markdown link, so the site can link to it.
 SAFE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[^\s<>\"'`\\{}|^\x00-\x1f\x7f]*)?")
+
+# Each header field's first Chinese name, for messages (dsl/words.py HEADER_WORDS reads them all).
+CHINESE_HEADER = {english: chinese for chinese, english in reversed(list(HEADER_WORDS.items()))}
 
 # Header fields: the kind of value each takes.
 HEADER_FIELDS = {
@@ -318,8 +321,9 @@ class _Checker:
                     "POL104",
                     f"unknown policy field '{f.key}'",
                     f.span,
-                    *_did_you_mean(f.key, HEADER_FIELDS),
-                    "policy fields: " + ", ".join(HEADER_FIELDS),
+                    *_did_you_mean(f.key, [*HEADER_FIELDS, *HEADER_WORDS]),
+                    "policy fields: "
+                    + ", ".join(f"{k} ({CHINESE_HEADER[k]})" if k in CHINESE_HEADER else k for k in HEADER_FIELDS),
                 )
                 continue
             if kind == "notes":

@@ -17,7 +17,7 @@ from pol.dsl.diagnostics import Diagnostic, error
 from pol.dsl.grammar import grammar_text
 from pol.dsl.source import HIDDEN_CHARACTERS, Span
 from pol.dsl.units import RangeError, UnitError, parse_quantity, split_threshold
-from pol.dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
+from pol.dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, HEADER_WORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
 
 BROKEN_HEADER = "<policy header>"  # in broken_names when the header failed to parse
 # A fact that begins as a figure in Chinese numerals does (三千万, 一千五百万元, 百分之四十, 十年).
@@ -388,7 +388,8 @@ class _Builder(Transformer[Token, Any]):
 
     def meta_field(self, meta: Any, c: list[Any]) -> ast.MetaField:
         key = c[0] if isinstance(c[0], str) and not isinstance(c[0], Token) else c[0].value
-        return ast.MetaField(key=key, values=tuple(c[1:]), span=self._span(meta))
+        # 标题, 发文机关 …: the Chinese name of a field is that field.
+        return ast.MetaField(key=HEADER_WORDS.get(key, key), values=tuple(c[1:]), span=self._span(meta))
 
     def note_key(self, meta: Any, c: list[Any]) -> str:
         return "note"

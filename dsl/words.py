@@ -29,6 +29,36 @@ COMPARE_WORDS: dict[str, CompareOp] = {
 # Words that are written after the number (50万元以上) rather than before it (超过 50万元).
 POSTFIX_WORDS = frozenset({"以上", "以下", "以内", "(含)以上", "(含)以下", "(含)以内"})
 
+# The policy header's fields in Chinese, as drafters name them: each is read as the field it names.
+HEADER_WORDS: dict[str, str] = {
+    "标题": "title",
+    "发文机关": "issuer",
+    "发文单位": "issuer",
+    "文号": "number",
+    "发文字号": "number",
+    "层级": "level",
+    "状态": "status",
+    "印发日期": "issued",
+    "发布日期": "issued",
+    "施行日期": "effective",
+    "生效日期": "effective",
+    "失效日期": "expires",
+    "有效期至": "expires",
+    "有效期": "term",
+    "来源": "source",
+    "资金承担": "paid_by",
+    "适用地区": "region",
+    "地区": "region",
+    "摘要": "summary",
+    "项目认定时限": "events_from",
+    "叠加": "overlap",
+    "取代": "supersedes",
+    "原文链接": "url",
+    "网址": "url",
+    "申报指南": "guide",
+    "联系方式": "contact",
+}
+
 # The items a clause may hold, for "did you mean" on a misspelt item.
 FIELD_KEYWORDS = [
     "title",

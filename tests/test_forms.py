@@ -82,3 +82,16 @@ def test_offset_lowers_the_maximum_and_never_goes_below_zero() -> None:
     assert ev.result("落地生产").max_amount == Decimal("20000000.00")
     ev = evaluate({"已获临床扶持": "6000万"})
     assert ev.result("落地生产").max_amount == Decimal("0.00")
+
+
+def test_the_header_takes_its_fields_chinese_names() -> None:
+    from pol.compiler.pipeline import compile_text
+
+    english = 'policy p {\n  title: "测试政策"\n  issuer: "某市人民政府"\n  number: "某政发〔2021〕1号"\n  effective: 2021-01-01\n}\n'
+    chinese = 'policy p {\n  标题: "测试政策"\n  发文机关: "某市人民政府"\n  文号: "某政发〔2021〕1号"\n  施行日期: 2021-01-01\n}\n'
+    a, b = compile_text(english, "p.pol"), compile_text(chinese, "p.pol")
+    assert a.ok and b.ok, [d.message for d in b.diagnostics]
+    assert a.policy is not None and b.policy is not None and a.policy.header == b.policy.header
+    wrong = compile_text(chinese.replace("发文机关", "发文机构"), "p.pol")
+    [d] = wrong.diagnostics
+    assert d.code == "POL104" and any("did you mean '发文机关'" in n for n in d.notes), d.notes
