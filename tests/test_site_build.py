@@ -392,10 +392,40 @@ def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tm
                 control.fill(value)
     page.wait_for_timeout(300)
     links = form.locator(".pol-self-check-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
-    shown = {(re.search(r"policies/([^/]+)\.html", h).group(1), unquote(h.split("#", 1)[1])) for h in links}
+    # Each result links to its clause's own page, not the policy's old address (whose redirect dropped the anchor).
+    shown = {tuple(unquote(p) for p in re.search(r"policies/([^/]+)/([^/]+)\.html$", h).groups()) for h in links}
     assert shown == expected
     assert ("yantai", "创新药研发") in shown
     page.screenshot(path=str(SCREENSHOTS / "calculator-self-check.png"), full_page=True)
+    # The first click opens the clause's page.
+    form.locator(".pol-self-check-results a", has_text="创新药").first.click()
+    page.wait_for_url(re.compile(r"/policies/yantai/.+\.html$"))
+    assert "创新药研发" in unquote(page.url) or page.locator("h1").first.inner_text()
+    page.close()
+
+
+def test_a_wrong_entry_clears_the_amount_and_money_fields_take_wan_and_yi(browser, served: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(served + "policies/yantai/创新药研发.html")
+    calc = page.locator('.pol-calculator[data-clause="创新药研发"]')
+    calc.get_by_label("新药类别").select_option("一类新药")
+    calc.get_by_label("本次申请对应的临床试验阶段").select_option("III期")
+    cost = calc.get_by_label("本阶段单品种临床研发费用")
+    cost.fill("1亿")
+    result = calc.locator(".pol-result")
+    result.get_by_text("应得 2000万元").first.wait_for(timeout=30_000)
+    assert cost.get_attribute("inputmode") is None  # a phone shows its full keyboard, with 万 and 亿
+    for wrong in ("2000万元整", "1,0000,0000", "abc"):
+        cost.fill(wrong)
+        result.get_by_text("请先改正上面标出的填写内容").wait_for(timeout=30_000)
+        assert "应得" not in result.inner_text(), wrong  # the last amount is not left beside a wrong entry
+    cost.fill("5000万")
+    result.get_by_text("应得 2000万元").first.wait_for(timeout=30_000)
+    page.goto(served + "calculator.html")
+    form = page.locator("#pol-self-check")
+    form.locator('[name="临床研发费用"]').first.fill("abc")
+    form.get_by_text("请先改正上面标出的填写内容").wait_for(timeout=30_000)
+    assert form.locator(".pol-self-check-results a").count() == 0
     page.close()
 
 

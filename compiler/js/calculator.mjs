@@ -53,13 +53,17 @@ function field(spec, onChange) {
     const labels = spec.kind === "bool" ? ["是", "否"] : spec.memberLabels || spec.members;
     values.forEach((v, i) => control.append(el("option", { value: v, text: labels[i] })));
   } else {
-    control = el("input", { id, name: spec.name, type: spec.kind === "date" ? "date" : "text", inputmode: "decimal",
+    // A figure with 万 or 亿, a rate with %, money per area with /: a phone's decimal pad has none of them, so
+    // only counts and years get it; the other fields keep the full keyboard.
+    const pad = spec.kind === "number" || spec.kind === "years" ? "decimal" : null;
+    control = el("input", { id, name: spec.name, type: spec.kind === "date" ? "date" : "text", inputmode: pad,
                             autocomplete: "off", "aria-describedby": `${id}-hint` });
     if (spec.default !== null && spec.default !== undefined) control.placeholder = "默认 " + String(spec.default);
   }
   const message = el("span", { class: "pol-field-error", id: `${id}-error`, role: "alert" });
-  control.addEventListener("input", onChange);
-  control.addEventListener("change", onChange);
+  // A text box reports each keystroke as `input`; its `change` comes when it loses focus, as when the visitor
+  // clicks a result: redrawing then would replace the link under the pointer, and the click would do nothing.
+  control.addEventListener(control.tagName === "SELECT" ? "change" : "input", onChange);
   const wrap = el("div", { class: "pol-field" }, label, control,
                   hint ? el("span", { class: "pol-hint", id: `${id}-hint`, text: hint }) : null, message);
   return { spec, control, message, wrap };
@@ -102,6 +106,8 @@ function verdict(r) {
   }
 }
 
+const INVALID = "请先改正上面标出的填写内容，再计算金额。";
+
 function showResult(box, r) {
   box.replaceChildren(el("p", { class: `pol-verdict pol-${r.status}`, text: verdict(r) }),
                       el("ol", { class: "pol-steps" }, ...r.explanation.map((s) => el("li", { text: s }))));
@@ -115,7 +121,10 @@ async function clauseCalculator(node) {
   const result = el("div", { class: "pol-result", "aria-live": "polite" });
   const update = () => {
     const { facts, ok } = read(fields);
-    if (!ok) return;
+    if (!ok) {  // no amount beside a wrong entry: the last one was computed from other facts
+      result.replaceChildren(el("p", { class: "pol-verdict pol-invalid", text: INVALID }));
+      return;
+    }
     showResult(result, mod.evaluate(facts, { asOf, clauses: [clause], validated: true }).results[0]);
   };
   for (const name of mod.CLAUSE_INPUTS[clause]) fields.push(field(mod.INPUTS[name], update));
@@ -179,6 +188,10 @@ async function selfCheck(node) {
 
   function render() {
     const groups = { auto: [], maybe: [], missing: [] };
+    if (!read([...fields.values()]).ok) {  // no list beside a wrong entry: it would be for other facts
+      results.replaceChildren(el("p", { class: "pol-verdict pol-invalid", text: INVALID }));
+      return;
+    }
     for (const p of loaded) {
       if (region.value && p.region && p.region !== region.value) continue;
       const own = [...fields.values()].filter((f) => f.policies.has(p.slug));
@@ -195,7 +208,8 @@ async function selfCheck(node) {
     const section = (title, items) => items.length ? el("section", {},
       el("h2", { text: `${title}（${items.length} 条）` }),
       el("ul", {}, ...items.map(({ p, r }) => el("li", {},
-        el("a", { href: new URL(`../policies/${p.slug}.html#${encodeURIComponent(r.id)}`, base).href, text: `${p.title} ${r.clause.article || ""} ${r.clause.title || r.id}` }),
+        el("a", { href: new URL(`../policies/${p.slug}/${encodeURIComponent(p.pages[r.id] || r.id)}.html`, base).href,
+                  text: `${p.title} ${r.clause.article || ""} ${r.clause.title || r.id}` }),
         el("span", { class: `pol-verdict pol-${r.status}`, text: "：" + verdict(r) }))))) : null;
     results.replaceChildren(
       section("可免申即享：数据齐全，金额可直接计算", groups.auto) || document.createTextNode(""),

@@ -9,6 +9,7 @@ import json
 from pol.compiler.backends import js
 from pol.compiler.checker import CheckedPolicy
 from pol.compiler.lower import lower
+from pol.compiler.site.paths import clause_stem
 from pol.compiler.validity import standing
 from pol.dsl import ast
 
@@ -46,7 +47,13 @@ def clause_form(slug: str, clause: ast.Clause, as_of: datetime.date) -> list[str
 def self_check_page(policies: list[tuple[str, CheckedPolicy]], as_of: datetime.date) -> str:
     """The 政策计算器 page: the enterprise's facts once, every clause in force it may qualify for."""
     in_force = [
-        {"slug": slug, "title": str(p.header.get("title", slug)), "region": p.header.get("region")}
+        {
+            "slug": slug,
+            "title": str(p.header.get("title", slug)),
+            "region": p.header.get("region"),
+            # Each clause's own page, so that a result opens at the clause (paths.clause_page).
+            "pages": {c.id: clause_stem(c.id) for c in p.clauses},
+        }
         for slug, p in policies
         if standing(p.header, as_of).in_force and p.header.get("status") != "征求意见稿"
     ]
