@@ -383,6 +383,7 @@ def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tm
     page.goto(served + "calculator.html")
     form = page.locator("#pol-self-check")
     form.locator("#pol-region").select_option("烟台市")
+    form.get_by_label("申请日期").fill(AS_OF)  # the day pol match judged, whatever today is
     for name, value in facts.items():
         for control in form.locator(f'[name="{name}"]').all():
             if control.evaluate("e => e.tagName") == "SELECT":
@@ -402,6 +403,30 @@ def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tm
     page.wait_for_url(re.compile(r"/policies/yantai/.+\.html$"))
     assert "创新药研发" in unquote(page.url) or page.locator("h1").first.inner_text()
     page.close()
+
+
+def test_the_calculators_judge_today_in_china_and_the_day_can_be_changed(browser, served: str) -> None:
+    """Jiangsu's policy is in force until 2024-12-31: the self-check lists its clauses on that day, not the next."""
+
+    def listed(page) -> bool:
+        page.locator("#pol-self-check .pol-self-check-results").wait_for(state="attached", timeout=30_000)
+        page.wait_for_timeout(300)
+        titles = page.locator("#pol-self-check .pol-self-check-results a").all_inner_texts()
+        return any("全省生物医药" in t for t in titles)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.clock.set_fixed_time("2024-12-31T23:30:00+08:00")  # already 2025-01-01 in UTC: China's day counts
+    page.goto(served + "calculator.html")
+    assert page.get_by_label("申请日期").input_value() == "2024-12-31"
+    assert listed(page)
+    page.clock.set_fixed_time("2025-01-01T00:30:00+08:00")
+    page.goto(served + "calculator.html")
+    assert page.get_by_label("申请日期").input_value() == "2025-01-01"
+    assert not listed(page)
+    page.get_by_label("申请日期").fill("2024-06-30")  # the visitor asks about an earlier day
+    assert listed(page)
+    context.close()
 
 
 def test_a_wrong_entry_clears_the_amount_and_money_fields_take_wan_and_yi(browser, served: str) -> None:

@@ -40,6 +40,23 @@ function unitHint(spec) {
 
 let counter = 0;
 
+/** Today in China (the policies' time zone), as YYYY-MM-DD: what the calculators judge validity and amounts on. */
+function today() {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" })
+    .format(new Date());
+}
+
+/** The 申请日期 field: the day to evaluate on, today unless the visitor changes it. */
+function dateField(onChange) {
+  const id = `pol-f${++counter}`;
+  const control = el("input", { id, name: "申请日期", type: "date", value: today(), autocomplete: "off" });
+  control.addEventListener("input", onChange);
+  control.addEventListener("change", onChange);
+  const wrap = el("div", { class: "pol-field pol-date" }, el("label", { for: id, text: "申请日期" }), control,
+                  el("span", { class: "pol-hint", text: "按此日期判断政策是否有效，默认为今天" }));
+  return { control, wrap, value: () => control.value || today() };
+}
+
 /** One form field for an input: a choice for an enumeration or yes/no, a text box that reads 3000万 otherwise. */
 function field(spec, onChange) {
   const id = `pol-f${++counter}`;
@@ -116,10 +133,10 @@ function showResult(box, r) {
 async function clauseCalculator(node) {
   const mod = await policy(node.dataset.policy);
   const clause = node.dataset.clause;
-  const asOf = node.dataset.asOf || null;
   const fields = [];
   const result = el("div", { class: "pol-result", "aria-live": "polite" });
   const update = () => {
+    const asOf = day.value();
     const { facts, ok } = read(fields);
     if (!ok) {  // no amount beside a wrong entry: the last one was computed from other facts
       result.replaceChildren(el("p", { class: "pol-verdict pol-invalid", text: INVALID }));
@@ -127,8 +144,10 @@ async function clauseCalculator(node) {
     }
     showResult(result, mod.evaluate(facts, { asOf, clauses: [clause], validated: true }).results[0]);
   };
+  const day = dateField(update);
   for (const name of mod.CLAUSE_INPUTS[clause]) fields.push(field(mod.INPUTS[name], update));
-  const form = el("form", { class: "pol-form", "aria-label": "计算器：填写情况，即时计算" }, ...fields.map((f) => f.wrap));
+  const form = el("form", { class: "pol-form", "aria-label": "计算器：填写情况，即时计算" },
+                  ...fields.map((f) => f.wrap), day.wrap);
   form.addEventListener("submit", (e) => e.preventDefault());
   node.replaceChildren(el("p", { class: "pol-calculator-title", text: "计算器：填写您的情况，金额随输入即时计算" }), form, result);
   update();
@@ -137,8 +156,7 @@ async function clauseCalculator(node) {
 // ---------------------------------------------------------------- the self-check page
 
 async function selfCheck(node) {
-  const config = JSON.parse(node.dataset.policies);  // [{slug, title, region}] of the policies in force
-  const asOf = node.dataset.asOf;
+  const config = JSON.parse(node.dataset.policies);  // [{slug, title, region, pages}] of the policies but drafts
   const loaded = await Promise.all(config.map(async (p) => ({ ...p, mod: await policy(p.slug) })));
   // One field per fact: shared by the policies that read it the same way, their own field otherwise.
   const fields = new Map();
@@ -179,9 +197,10 @@ async function selfCheck(node) {
                            download: "facts.json" });
     link.click();
   });
+  const day = dateField(update);
   const form = el("form", { class: "pol-form", "aria-label": "企业情况" },
                   el("div", { class: "pol-field" }, el("label", { for: "pol-region", text: "所在地区" }), region),
-                  ...[...fields.values()].map((f) => f.wrap));
+                  ...[...fields.values()].map((f) => f.wrap), day.wrap);
   form.addEventListener("submit", (e) => e.preventDefault());
   region.addEventListener("change", update);
   node.replaceChildren(form, el("p", {}, exportButton), results);
@@ -197,7 +216,7 @@ async function selfCheck(node) {
       const own = [...fields.values()].filter((f) => f.policies.has(p.slug));
       const { facts, ok } = read(own);
       if (!ok) continue;
-      const ev = p.mod.evaluate(facts, { asOf, validated: true });
+      const ev = p.mod.evaluate(facts, { asOf: day.value(), validated: true });
       for (const r of ev.results) {
         if (["not_eligible", "expired", "not_yet_effective"].includes(r.status)) continue;
         const mode = r.status === "granted" && p.mod.GRANT_MODES[r.id] === "exact" ? "auto"

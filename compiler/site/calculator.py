@@ -10,7 +10,6 @@ from pol.compiler.backends import js
 from pol.compiler.checker import CheckedPolicy
 from pol.compiler.lower import lower
 from pol.compiler.site.paths import clause_stem
-from pol.compiler.validity import standing
 from pol.dsl import ast
 
 # The folder of the site's own scripts, relative to docs/; the calculators import the evaluators from it.
@@ -46,7 +45,8 @@ def clause_form(slug: str, clause: ast.Clause, as_of: datetime.date) -> list[str
 
 def self_check_page(policies: list[tuple[str, CheckedPolicy]], as_of: datetime.date) -> str:
     """The 政策计算器 page: the enterprise's facts once, every clause in force it may qualify for."""
-    in_force = [
+    # Every policy but a draft: which are in force is judged in the browser, on the day the visitor gives.
+    offered = [
         {
             "slug": slug,
             "title": str(p.header.get("title", slug)),
@@ -55,15 +55,16 @@ def self_check_page(policies: list[tuple[str, CheckedPolicy]], as_of: datetime.d
             "pages": {c.id: clause_stem(c.id) for c in p.clauses},
         }
         for slug, p in policies
-        if standing(p.header, as_of).in_force and p.header.get("status") != "征求意见稿"
+        if p.header.get("status") not in ("draft", "征求意见稿")
     ]
-    config = html.escape(json.dumps(in_force, ensure_ascii=False), quote=True)
+    config = html.escape(json.dumps(offered, ensure_ascii=False), quote=True)
     return "\n".join(
         [
             "# 政策计算器",
             "",
-            f"填写企业的情况，即可看到 {as_of.isoformat()} 现行有效的政策中，哪些条款可能适用、能得多少。"
-            "排在前面的问题最能缩小范围；不知道的可以不填，结果会列出还缺哪些信息。",
+            "填写企业的情况，即可看到申请日期（默认为今天）现行有效的政策中，哪些条款可能适用、能得多少。"
+            "排在前面的问题最能缩小范围；不知道的可以不填，结果会列出还缺哪些信息。"
+            f"本站内容生成于 {as_of.isoformat()}。",
             "",
             "填写的内容只在您的浏览器中计算，不会发送到任何地方。“导出为 JSON”得到的文件可供 `pol eval`、`pol match` 使用。",
             "",
