@@ -9,6 +9,7 @@ being rounded to six).
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import os
 import re
@@ -67,19 +68,39 @@ class DuckDBEngine:
         import duckdb  # imported here: only `pol batch` needs it
 
         self.duckdb = duckdb
-        self.con = duckdb.connect()
+        # Every statement runs on one thread of its own while the calling thread waits, so that a signal
+        # (Ctrl-C, SIGTERM) is handled at once and stops the query (`interrupt`), instead of waiting for DuckDB
+        # to look for it between operators. DuckDB's connection is used by that one thread only.
+        self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pol-batch")
+        self.con = self.worker.submit(duckdb.connect).result()
         # A folder of pol's own for what DuckDB spills to disk (by default `.tmp` in the current folder, left
         # behind by a run that is stopped), removed by close().
         self.spill = tempfile.mkdtemp(prefix="pol-batch-spill-")
-        self.con.execute(f"SET temp_directory = {string(self.spill)}")
+        self._execute(f"SET temp_directory = {string(self.spill)}")
         self._execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
         self._execute("SET preserve_insertion_order = true")
 
-    def _execute(self, sql: str, *params: Any) -> Any:
+    def _execute(self, sql: str, *params: Any, fetch: bool = False) -> Any:
+        """Run a statement on the engine's thread (and fetch its rows there, with `fetch`); KeyboardInterrupt
+        when a signal stops it."""
+
+        def run() -> Any:
+            cursor = self.con.execute(sql, *params)
+            return cursor.fetchall() if fetch else None
+
+        future = self.worker.submit(run)
         try:
-            return self.con.execute(sql, *params)
+            while True:
+                try:
+                    return future.result(timeout=0.05)
+                except concurrent.futures.TimeoutError:
+                    continue
+        except KeyboardInterrupt:
+            self.con.interrupt()
+            concurrent.futures.wait([future])
+            raise
         except RuntimeError as exc:
-            # DuckDB stops a query when a signal arrives (Ctrl-C, SIGTERM) and says so in its own error.
+            # DuckDB stops a query when a signal arrives and says so in its own error.
             if "interrupted" in str(exc).lower():
                 raise KeyboardInterrupt from None
             raise
@@ -109,14 +130,15 @@ class DuckDBEngine:
             where = lines[0].removeprefix("Invalid Input Error: ")
             what = next((x for x in lines if x.startswith("Expected Number of Columns")), "")
             raise InputError(f"{where}{'; ' + what if what else ''}") from None
-        return {r[0]: str(r[1]) for r in self._execute(f"DESCRIBE {name}").fetchall()}
+        return {r[0]: str(r[1]) for r in self._execute(f"DESCRIBE {name}", fetch=True)}
 
     def table(self, name: str, select: str) -> None:
         self._execute(f"CREATE TEMP TABLE {name} AS {select}")
 
     def close(self) -> None:
         """Close the database and remove its spill folder."""
-        self.con.close()
+        self.worker.submit(self.con.close).result()
+        self.worker.shutdown()
         shutil.rmtree(self.spill, ignore_errors=True)
 
     def values(self, name: str, columns: tuple[str, str, str], rows: list[tuple[int, str, str | None]]) -> None:
@@ -135,7 +157,7 @@ class DuckDBEngine:
         self._execute(f"CREATE TEMP VIEW {name} AS {select}")
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self._execute(sql).fetchall()]
+        return [tuple(r) for r in self._execute(sql, fetch=True)]
 
     def write(self, query: str, out: Path) -> None:
         """Write the query's rows to `out` (Parquet or CSV), swapped in only when complete."""
