@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import keyword
 import os
 import re
@@ -1200,6 +1201,7 @@ def _unimportable(name: str, target: str = "python") -> str | None:
     return None
 
 
+@functools.cache
 def _installed_modules() -> Mapping[str, list[str]]:
     """The top-level modules of the installed distributions (pol among them), each with its distributions."""
     import importlib.metadata

@@ -54,6 +54,15 @@ def generated_cells(rng: random.Random, count: int) -> list[str]:
     return out
 
 
+def _write_cells(source: Path, columns: dict[str, list[str]]) -> Path:
+    """A CSV file with a column of cells per input of SPECS."""
+    with source.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([s.name for s in SPECS])
+        writer.writerows(zip(*(columns[s.name] for s in SPECS), strict=True))
+    return source
+
+
 def _engine_reads(db: DuckDBEngine, specs: list[ir.Input], present: dict[str, str]) -> list[tuple[Any, ...]]:
     """(row, value, refused) for every cell of every column, as pol batch reads them."""
     typed, checks, joins = batch._read(db, present, {s.name: s for s in specs}, {})
@@ -82,11 +91,7 @@ def _same(engine: Any, python: Any) -> bool:
 def test_text_cells_are_read_as_facts_files_read_them(tmp_path: Path) -> None:
     rng = random.Random(20261206)
     columns = {s.name: generated_cells(rng, 1500) for s in SPECS}
-    source = tmp_path / "cells.csv"
-    with source.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([s.name for s in SPECS])
-        writer.writerows(zip(*(columns[s.name] for s in SPECS), strict=True))
+    source = _write_cells(tmp_path / "cells.csv", columns)
     db = DuckDBEngine()
     present = db.load(source, "__row")
     disagree = []
@@ -155,11 +160,7 @@ def test_spark_reads_every_cell_as_duckdb_does(tmp_path: Path) -> None:
 
     rng = random.Random(7)
     columns = {s.name: generated_cells(rng, 400) for s in SPECS}
-    source = tmp_path / "cells.csv"
-    with source.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([s.name for s in SPECS])
-        writer.writerows(zip(*(columns[s.name] for s in SPECS), strict=True))
+    source = _write_cells(tmp_path / "cells.csv", columns)
     duck = DuckDBEngine()
     want = _engine_reads(duck, SPECS, duck.load(source, "__row"))
     spark = SparkEngine()

@@ -53,7 +53,7 @@ def under_limits(prover: Prover, clause: ir.Clause, a: Facts, ta: ClauseTerms) -
         ev = prover.module.evaluate(facts, as_of=prover.as_of, clauses=clause.id, validated=True)
         status, amount = prover.evaluate(clause, facts)
         if status != "granted" or amount is None or ev.maximum >= amount:
-            return Finding(clause.id, "POL705", "undecided", "未能判定：求解器的反例未能在求值器中复现")
+            return prover.unconfirmed(clause, "POL705")
         return Finding(
             clause.id,
             "POL705",

@@ -100,6 +100,10 @@ class Prover:
             else Finding(clause.id, "POL707", "proved", "本条不能获得资助，有效期外亦然", line=clause.line)
         )
 
+    def unconfirmed(self, clause: ir.Clause, code: str) -> Finding:
+        """Undecided: the solver's facts, rounded to steps a person writes, do not break it in the evaluator."""
+        return Finding(clause.id, code, "undecided", "未能判定：求解器的反例未能在求值器中复现", line=clause.line)
+
     def undecided(self, clause: ir.Clause, code: str, line: int = 0) -> Finding:
         return Finding(
             clause.id, code, "undecided", f"未能判定：求解器在 {self.timeout / 1000:g} 秒内没有结论", line=line
@@ -140,9 +144,7 @@ class Prover:
         facts = a.read(model)
         status, amount = self.evaluate(clause, facts)
         if status != "granted" or amount is None or amount <= most.value:
-            return Finding(
-                clause.id, "POL704", "undecided", "未能判定：求解器的反例未能在求值器中复现", line=clause.line
-            )
+            return self.unconfirmed(clause, "POL704")
         return Finding(
             clause.id,
             "POL704",
@@ -218,9 +220,7 @@ class Prover:
             (sa, amount_a), (sb, amount_b) = self.evaluate(clause, less), self.evaluate(clause, more)
             if not (sa == sb == "granted" and amount_a is not None and amount_b is not None and amount_b < amount_a):
                 # The solver's facts, rounded to steps a person writes, do not break it in the evaluator.
-                undecided = Finding(
-                    clause.id, "POL702", "undecided", "未能判定：求解器的反例未能在求值器中复现", line=clause.line
-                )
+                undecided = self.unconfirmed(clause, "POL702")
                 continue
             yield Finding(
                 clause.id,
