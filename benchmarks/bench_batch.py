@@ -28,9 +28,9 @@ import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from pol.compiler import batch  # noqa: E402
+from pol.compiler.evaluate.pipeline import compile_file, load_evaluator, python_source  # noqa: E402
 from pol.compiler.lower import lower  # noqa: E402
-from pol.compiler.pipeline import compile_file, load_evaluator, python_source  # noqa: E402
+from pol.compiler.population import batch  # noqa: E402
 
 CLAUSE = "创新药研发"
 STAGE_CAP = {

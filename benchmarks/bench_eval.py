@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pol.compiler import runtime  # noqa: E402
-from pol.compiler.pipeline import compile_file, load_evaluator, python_source  # noqa: E402
+from pol.compiler.evaluate.pipeline import compile_file, load_evaluator, python_source  # noqa: E402
 
 FACTS = {
     "新药类别": "一类新药",

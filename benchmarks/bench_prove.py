@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pol.compiler import prove  # noqa: E402
-from pol.compiler.examples import run_examples  # noqa: E402
+from pol.compiler.drafting import prove  # noqa: E402
+from pol.compiler.evaluate.examples import run_examples  # noqa: E402
+from pol.compiler.evaluate.pipeline import compile_text, load_evaluator, python_source  # noqa: E402
 from pol.compiler.lower import lower  # noqa: E402
-from pol.compiler.pipeline import compile_text, load_evaluator, python_source  # noqa: E402
 
 POLICIES = ROOT / "policies"
 CLAUSE = re.compile(r"^clause (\S+) .*?\{$(.*?)^\}$", re.M | re.S)

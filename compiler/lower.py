@@ -6,10 +6,19 @@ import datetime
 from pathlib import PurePath
 from typing import assert_never
 
-from pol.compiler import chinese, ir, validity
-from pol.compiler.checker import BENEFICIARIES, LEVEL_RANK, OVERLAP, SCOPES, SUPPORT_KINDS, CheckedPolicy, names_in
-from pol.compiler.scopes import RECEIVED_SCOPES, item_scope, period
-from pol.compiler.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
+from pol.compiler import ir
+from pol.compiler.check import chinese, validity
+from pol.compiler.check.checker import (
+    BENEFICIARIES,
+    LEVEL_RANK,
+    OVERLAP,
+    SCOPES,
+    SUPPORT_KINDS,
+    CheckedPolicy,
+    names_in,
+)
+from pol.compiler.check.scopes import RECEIVED_SCOPES, item_scope, period
+from pol.compiler.check.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 from pol.dsl import ast
 
 

@@ -7,15 +7,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pol.compiler import profile as _profile
-from pol.compiler.compare import Comparison
-from pol.compiler.compare import compare as _compare
-from pol.compiler.pipeline import compile_file, policy_files
-from pol.compiler.profile import Ledger, Match, ProfileError
-from pol.compiler.report import render_text
+from pol.compiler.check.report import render_text
+from pol.compiler.check.schema import input_schema, profile_schema
+from pol.compiler.check.validity import Standing, standing
+from pol.compiler.evaluate.pipeline import compile_file, policy_files
+from pol.compiler.ledger import profile as _profile
+from pol.compiler.ledger.compare import Comparison
+from pol.compiler.ledger.compare import compare as _compare
+from pol.compiler.ledger.profile import Ledger, Match, ProfileError
 from pol.compiler.runtime import Clause, ClauseResult, Evaluation, FactsError, Input, Status, UnknownClauseError
-from pol.compiler.schema import input_schema, profile_schema
-from pol.compiler.validity import Standing, standing
 from pol.dsl.diagnostics import Diagnostic
 
 __all__ = [

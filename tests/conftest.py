@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pol.compiler.pipeline import compile_file, load_evaluator, python_source
+from pol.compiler.evaluate.pipeline import compile_file, load_evaluator, python_source
 
 ROOT = Path(__file__).resolve().parent.parent
 # Cases tried by the fuzz and property suites, by what happened, reported at the end of the run.

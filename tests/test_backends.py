@@ -12,11 +12,12 @@ from decimal import Decimal
 import pytest
 from conftest import FUZZ_COUNTS, POLICIES
 
-from pol.compiler import ir, jsrun
-from pol.compiler.examples import example_date, example_facts
+from pol.compiler import ir
+from pol.compiler.evaluate import jsrun
+from pol.compiler.evaluate.examples import example_date, example_facts
+from pol.compiler.evaluate.pipeline import compile_file, load_evaluator, python_source
 from pol.compiler.lower import lower
-from pol.compiler.pipeline import compile_file, load_evaluator, python_source
-from pol.compiler.synth import STEP, thresholds
+from pol.compiler.population.synth import STEP, thresholds
 
 STEMS = sorted(p.stem for p in POLICIES.glob("*.pol"))
 # Generated fact sets per policy; the bundled policies make over 10,000 in all per run.

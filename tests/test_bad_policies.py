@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pol.compiler.lint import lint
-from pol.compiler.pipeline import compile_file
+from pol.compiler.drafting.lint import lint
+from pol.compiler.evaluate.pipeline import compile_file
 from pol.dsl.diagnostics import CODES
 
 BAD = Path(__file__).parent / "bad"
@@ -34,9 +34,9 @@ def test_bad_policy_gives_exactly_its_diagnostics(path: Path) -> None:
 
 
 def proved(compiled) -> list:
-    from pol.compiler import prove
+    from pol.compiler.drafting import prove
+    from pol.compiler.evaluate.pipeline import load_evaluator, python_source
     from pol.compiler.lower import lower
-    from pol.compiler.pipeline import load_evaluator, python_source
 
     program = lower(compiled.policy, compiled.source.path)
     prover = prove.Prover(compiled.policy, program, load_evaluator(python_source(compiled)))

@@ -12,13 +12,13 @@ import pytest
 from conftest import FUZZ_COUNTS, POLICIES
 from test_backends import generated
 
-from pol.compiler import batch
 from pol.compiler.cli import main
-from pol.compiler.examples import _matches, example_date, example_facts
-from pol.compiler.jsrun import JsonResult
+from pol.compiler.evaluate.examples import _matches, example_date, example_facts
+from pol.compiler.evaluate.jsrun import JsonResult
+from pol.compiler.evaluate.pipeline import compile_file, load_evaluator, python_source
 from pol.compiler.lower import lower
-from pol.compiler.pipeline import compile_file, load_evaluator, python_source
-from pol.compiler.synth import write_csv
+from pol.compiler.population import batch
+from pol.compiler.population.synth import write_csv
 
 pq = pytest.importorskip("pyarrow.parquet")
 STEMS = sorted(p.stem for p in POLICIES.glob("*.pol"))
@@ -175,7 +175,7 @@ def test_match_groups_every_row_as_pol_match_does(tmp_path, capsys) -> None:
 
 def test_the_sql_spark_runs_is_the_same_sql_translated_with_exact_types() -> None:
     from pol.compiler.backends.sql import SqlGenerator
-    from pol.compiler.engines import to_spark
+    from pol.compiler.population.engines import to_spark
 
     program = lower(compile_file(POLICIES / "yantai.pol").policy, "yantai.pol")
     parts, _, _ = SqlGenerator(program).select(datetime.date(2022, 6, 30), batch.ROW)

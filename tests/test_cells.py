@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from pol.compiler import batch, cells, ir
-from pol.compiler.engines import DuckDBEngine, InputError
+from pol.compiler import ir
+from pol.compiler.population import batch, cells
+from pol.compiler.population.engines import DuckDBEngine, InputError
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -156,7 +157,7 @@ def test_a_date_is_only_the_iso_calendar_form() -> None:
 @pytest.mark.long
 def test_spark_reads_every_cell_as_duckdb_does(tmp_path: Path) -> None:
     pytest.importorskip("pyspark")
-    from pol.compiler.engines import SparkEngine
+    from pol.compiler.population.engines import SparkEngine
 
     rng = random.Random(7)
     columns = {s.name: generated_cells(rng, 400) for s in SPECS}

@@ -11,7 +11,7 @@ from conftest import POLICIES, ROOT
 from rich.console import Console
 
 from pol.compiler.cli import main
-from pol.compiler.commands import Cli
+from pol.compiler.cli.commands import Cli
 
 YANTAI = str(POLICIES / "yantai.pol")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from conftest import POLICIES
 
 from pol.compiler.cli import main
-from pol.compiler.pipeline import compile_file, python_source
+from pol.compiler.evaluate.pipeline import compile_file, python_source
 
 GOLDEN = Path(__file__).parent / "golden" / "yantai.py"
 
@@ -130,7 +130,7 @@ def test_evaluator_is_in_force_for_the_term_and_not_a_day_longer() -> None:
     # 有效期3年 from 2021-07-28: the last day in force is 2024-07-27, as the site and the ledger read it.
     import datetime
 
-    from pol.compiler.pipeline import compile_text, load_evaluator
+    from pol.compiler.evaluate.pipeline import compile_text, load_evaluator
 
     compiled = compile_text(TERM_POLICY, "term.pol")
     assert compiled.ok, compiled.diagnostics

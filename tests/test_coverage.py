@@ -8,7 +8,7 @@ from conftest import POLICIES
 from rich.console import Console
 
 from pol.compiler.cli import main
-from pol.compiler.commands import Cli
+from pol.compiler.cli.commands import Cli
 
 POLICY = """policy p {
   title: "测试政策"

@@ -9,7 +9,7 @@ from conftest import POLICIES
 from rich.console import Console
 
 from pol.compiler.cli import main
-from pol.compiler.commands import Cli
+from pol.compiler.cli.commands import Cli
 
 
 def run(argv: list[str]) -> tuple[int, str]:

@@ -11,7 +11,7 @@ import pytest
 from conftest import POLICIES, ROOT
 from pygments.token import Comment, Keyword, Literal, Number, Operator, String
 
-from pol.compiler import jsrun
+from pol.compiler.evaluate import jsrun
 from pol.dsl.highlight import PolLexer
 from pol.dsl.textmate import grammar
 

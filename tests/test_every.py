@@ -9,9 +9,10 @@ import pytest
 from test_backends import _python_json
 from test_batch import _result, _write
 
-from pol.compiler import batch, jsrun
+from pol.compiler.evaluate import jsrun
+from pol.compiler.evaluate.pipeline import compile_text, load_evaluator, python_source
 from pol.compiler.lower import lower
-from pol.compiler.pipeline import compile_text, load_evaluator, python_source
+from pol.compiler.population import batch
 
 SOURCE = '''policy 外资 { title: "外资奖励" effective: 2022-01-01 }
 input 实际到位外资: money(美元) "实际到位外资"
@@ -68,7 +69,7 @@ def test_whole_increments_are_computed_and_explained(compiled) -> None:
 
 
 def test_the_reading_keeps_the_texts_wording(compiled) -> None:
-    from pol.compiler.chinese import Reading
+    from pol.compiler.check.chinese import Reading
 
     clause = next(c for c in compiled.policy.clauses if c.id == "外资奖励")
     assert Reading().expr(clause.grant.value) == "50万元 ＋ （实际到位外资 － 1000万美元）每满100万美元计5万元"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from pol.compiler.cli import main
-from pol.compiler.inventory import inventory
-from pol.compiler.lint import figures, lint
-from pol.compiler.pipeline import compile_file, compile_text
+from pol.compiler.drafting.lint import figures, lint
+from pol.compiler.evaluate.pipeline import compile_file, compile_text
+from pol.compiler.reading.inventory import inventory
 
 ROOT = Path(__file__).parent.parent
 POLICIES = sorted((ROOT / "policies").glob("*.pol"))

@@ -13,7 +13,7 @@ from hypothesis.extra.lark import from_lark
 from lark import Lark
 
 from pol.compiler.cli import main
-from pol.compiler.fmt import _scan, format_text, unparsed
+from pol.compiler.drafting.fmt import _scan, format_text, unparsed
 from pol.dsl import ast
 from pol.dsl.grammar import grammar_text
 from pol.dsl.parser import parse

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from pol.compiler.pipeline import compile_text, load_evaluator, python_source
+from pol.compiler.evaluate.pipeline import compile_text, load_evaluator, python_source
 
 SOURCE = """
 policy forms { title: "形式测试" effective: 2021-11-01 expires: 2024-12-31 }
@@ -85,7 +85,7 @@ def test_offset_lowers_the_maximum_and_never_goes_below_zero() -> None:
 
 
 def test_the_header_takes_its_fields_chinese_names() -> None:
-    from pol.compiler.pipeline import compile_text
+    from pol.compiler.evaluate.pipeline import compile_text
 
     english = 'policy p {\n  title: "测试政策"\n  issuer: "某市人民政府"\n  number: "某政发〔2021〕1号"\n  effective: 2021-01-01\n}\n'
     chinese = 'policy p {\n  标题: "测试政策"\n  发文机关: "某市人民政府"\n  文号: "某政发〔2021〕1号"\n  施行日期: 2021-01-01\n}\n'

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from pol.compiler.lint import lint
-from pol.compiler.pipeline import compile_text, python_source
-from pol.compiler.report import render_text
+from pol.compiler.check.report import render_text
+from pol.compiler.drafting.lint import lint
+from pol.compiler.evaluate.pipeline import compile_text, python_source
 from pol.dsl.grammar import grammar_text
 
 # Generated-case suite: run by `pytest -m long` (and by .ci/run), not by the default run.

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from conftest import FUZZ_COUNTS, POLICIES
 
-from pol.compiler import batch
+from pol.compiler.evaluate.pipeline import compile_file
+from pol.compiler.ledger.profile import evaluate_profile, load_policies
 from pol.compiler.lower import lower
-from pol.compiler.pipeline import compile_file
-from pol.compiler.profile import evaluate_profile, load_policies
+from pol.compiler.population import batch
 
 pq = pytest.importorskip("pyarrow.parquet")
 

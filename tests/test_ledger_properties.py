@@ -16,9 +16,9 @@ import pytest
 from conftest import FUZZ_COUNTS, POLICIES
 from test_backends import generated
 
-from pol.compiler.examples import example_date
+from pol.compiler.evaluate.examples import example_date
+from pol.compiler.evaluate.pipeline import compile_file, load_evaluator, python_source
 from pol.compiler.lower import lower
-from pol.compiler.pipeline import compile_file, load_evaluator, python_source
 from pol.compiler.runtime import CASH
 
 STEMS = sorted(p.stem for p in POLICIES.glob("*.pol"))
@@ -76,7 +76,7 @@ def test_a_used_up_limit_leaves_zero_in_every_runtime(tmp_path) -> None:
     evaluation = module.evaluate(facts, as_of=datetime.date(2022, 6, 30))
     assert evaluation.determined == 0 and evaluation.maximum == 0
     assert any("余额为 -2000万元，按 0元 计" in note for note in evaluation.notes)
-    from pol.compiler import jsrun
+    from pol.compiler.evaluate import jsrun
 
     case = {"module": "suzhou", "facts": facts, "as_of": datetime.date(2022, 6, 30), "clauses": None}
     import json
@@ -87,8 +87,8 @@ def test_a_used_up_limit_leaves_zero_in_every_runtime(tmp_path) -> None:
     # And in SQL: the same facts as a row of pol batch.
     import csv
 
-    from pol.compiler import batch
     from pol.compiler.lower import lower
+    from pol.compiler.population import batch
 
     rows = {"本年已获第六条临床资助": "50000000", "本年进入临床阶段": "III期", "在我市转化且符合第三条范围": "true"}
     with open(tmp_path / "in.csv", "w", newline="", encoding="utf-8") as fh:
@@ -106,7 +106,7 @@ def test_a_used_up_limit_leaves_zero_in_every_runtime(tmp_path) -> None:
 def test_nested_limits_cut_an_excess_once() -> None:
     # 8000万 a year for the document and 3000万 for 第六条's two clinical clauses: an excess over 3000万
     # cut by 第六条 is not cut again by the 8000万.
-    from pol.compiler.pipeline import compile_text
+    from pol.compiler.evaluate.pipeline import compile_text
 
     source = """policy p { title: "t" }
 input 甲: money

@@ -119,8 +119,8 @@ def test_definition_completion_symbols_and_formatting(session) -> None:
 
 
 def test_hover_on_a_clause_reads_it_and_says_its_maximum() -> None:
-    from pol.compiler.lsp import hover_text
-    from pol.compiler.pipeline import compile_file
+    from pol.compiler.drafting.lsp import hover_text
+    from pol.compiler.evaluate.pipeline import compile_file
 
     compiled = compile_file(POLICIES / "yantai.pol")
     text = hover_text(compiled.policy, "临床试验机构支持")

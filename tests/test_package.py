@@ -26,7 +26,7 @@ def test_help_imports_neither_the_parser_nor_the_commands() -> None:
     code = (
         "import sys; from pol.compiler.cli import parser; parser().format_help(); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lark', 'rich', 'duckdb', 'attrs') "
-        "or m.startswith('pol.compiler.commands')))"
+        "or m.startswith('pol.compiler.cli.commands')))"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"

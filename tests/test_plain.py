@@ -10,9 +10,9 @@ from conftest import FUZZ_COUNTS, POLICIES
 from test_backends import generated
 
 from pol.compiler import runtime as rt
-from pol.compiler.examples import example_date, example_facts
+from pol.compiler.evaluate.examples import example_date, example_facts
+from pol.compiler.evaluate.pipeline import compile_file, load_evaluator, python_source
 from pol.compiler.lower import lower
-from pol.compiler.pipeline import compile_file, load_evaluator, python_source
 
 STEMS = sorted(p.stem for p in POLICIES.glob("*.pol"))
 

@@ -11,8 +11,8 @@ import pytest
 from conftest import POLICIES, ROOT
 
 from pol.compiler.cli import main
-from pol.compiler.pipeline import compile_file, policy_files
-from pol.compiler.profile import ProfileError, evaluate_profile, load_policies
+from pol.compiler.evaluate.pipeline import compile_file, policy_files
+from pol.compiler.ledger.profile import ProfileError, evaluate_profile, load_policies
 
 PROFILES = ROOT / "examples" / "profiles"
 WAN = Decimal(10_000)
@@ -257,7 +257,7 @@ def test_eval_profile_command(tmp_path: Path, capsys) -> None:
 
 
 def test_match_lists_what_may_apply_and_what_is_missing(policies) -> None:
-    from pol.compiler.profile import match
+    from pol.compiler.ledger.profile import match
 
     raw = json.loads((PROFILES / "suzhou_over_limit.json").read_text(encoding="utf-8"))
     found = {(m.policy.key, m.clause.id): m for m in match(raw, policies, datetime.date(2022, 6, 30), "SZ-产业化")}
@@ -315,7 +315,7 @@ def test_provincial_matching_reads_the_local_grants_from_the_ledger(policies) ->
 
 
 def test_regions_keep_other_cities_policies_out(policies) -> None:
-    from pol.compiler.profile import match
+    from pol.compiler.ledger.profile import match
 
     raw = json.loads((PROFILES / "suzhou_provincial_matching.json").read_text(encoding="utf-8"))
     found = {m.policy.key for m in match(raw, policies, datetime.date(2022, 6, 1))}
@@ -376,7 +376,7 @@ def test_suzhou_phase_grant_is_paid_once_per_phase_and_product(policies) -> None
 
 
 def test_once_without_a_key_pays_a_clause_once_per_item() -> None:
-    from pol.compiler.pipeline import compile_text
+    from pol.compiler.evaluate.pipeline import compile_text
 
     compiled = compile_text(
         'policy p { title: "t" region: "甲市" }\ninput 认定: bool\nclause 奖励 "1" { when 认定  grant 50万  once }\n',
@@ -426,7 +426,7 @@ def test_a_first_crossing_is_read_from_earlier_years_in_the_ledger(policies) -> 
 
 
 def test_earlier_must_compare_an_input_with_a_figure() -> None:
-    from pol.compiler.pipeline import compile_text
+    from pol.compiler.evaluate.pipeline import compile_text
 
     source = """policy p { title: "t" }
 input 收入: money
@@ -440,7 +440,7 @@ input 曾达到: bool default false earlier 收入 > 已突破
 
 def test_a_quarterly_cap_binds_within_the_quarter() -> None:
     # 按季度兑现，每个季度不超过100万元: two applications in one quarter share 100万; the next quarter starts again.
-    from pol.compiler.pipeline import compile_text
+    from pol.compiler.evaluate.pipeline import compile_text
 
     source = """policy q { title: "季度兑现测试" }
 input 软件业务收入增量: money
@@ -466,7 +466,7 @@ clause 增量奖励 "一" {
 
 
 def test_received_of_a_fact_has_the_facts_kind() -> None:
-    from pol.compiler.pipeline import compile_text
+    from pol.compiler.evaluate.pipeline import compile_text
 
     source = """policy q { title: "t" }
 input 面积: area(平方米)

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pol.compiler import runtime as rt
-from pol.compiler.checker import names_in
+from pol.compiler.check.checker import names_in
 from pol.compiler.cli import main
-from pol.compiler.inventory import inventory
-from pol.compiler.pipeline import compile_file, compile_text, load_evaluator, python_source
+from pol.compiler.evaluate.pipeline import compile_file, compile_text, load_evaluator, python_source
+from pol.compiler.reading.inventory import inventory
 
 # Generated-case suite: run by `pytest -m long` (and by .ci/run), not by the default run.
 pytestmark = pytest.mark.long

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import POLICIES
 
-from pol.compiler import prove
 from pol.compiler.cli import main
-from pol.compiler.examples import run_examples
-from pol.compiler.jsrun import run_examples as js_examples
+from pol.compiler.drafting import prove
+from pol.compiler.evaluate.examples import run_examples
+from pol.compiler.evaluate.jsrun import run_examples as js_examples
+from pol.compiler.evaluate.pipeline import compile_file, compile_text, load_evaluator, python_source
 from pol.compiler.lower import lower
-from pol.compiler.pipeline import compile_file, compile_text, load_evaluator, python_source
 
 BAD = Path(__file__).parent / "bad"
 PROVED = sorted([*BAD.glob("POL70*.pol"), *BAD.glob("*_prove_*.pol")])
@@ -119,7 +119,7 @@ clause 研发奖励 "二" {
 
 
 def test_two_grants_for_one_subject_are_caught_when_the_ledger_pays_both(monkeypatch) -> None:
-    from pol.compiler import profile
+    from pol.compiler.ledger import profile
 
     compiled = compile_text(STACKED, "p.pol")
     assert compiled.policy is not None

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
+from pol.compiler.check.schema import input_schema, profile_schema
 from pol.compiler.cli import main
-from pol.compiler.pipeline import compile_file, policy_files
-from pol.compiler.profile import ProfileError, evaluate_profile, load_policies
-from pol.compiler.schema import input_schema, profile_schema
+from pol.compiler.evaluate.pipeline import compile_file, policy_files
+from pol.compiler.ledger.profile import ProfileError, evaluate_profile, load_policies
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ input 类别: 类
 
 @pytest.fixture(scope="module")
 def all_kinds():
-    from pol.compiler.pipeline import compile_text, load_evaluator, python_source
+    from pol.compiler.evaluate.pipeline import compile_text, load_evaluator, python_source
 
     compiled = compile_text(ALL_KINDS, "kinds.pol")
     assert compiled.ok, compiled.diagnostics

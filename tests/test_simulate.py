@@ -16,9 +16,9 @@ import pytest
 from conftest import POLICIES
 
 from pol.compiler.cli import main
+from pol.compiler.evaluate.pipeline import compile_file, load_evaluator, python_source
 from pol.compiler.lower import lower
-from pol.compiler.pipeline import compile_file, load_evaluator, python_source
-from pol.compiler.reform import Change, ReformError, apply
+from pol.compiler.population.reform import Change, ReformError, apply
 
 YANTAI = str(POLICIES / "yantai.pol")
 AS_OF = "2022-06-30"

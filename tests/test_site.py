@@ -15,15 +15,15 @@ from conftest import POLICIES, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pol.compiler.check.validity import end_of_term, standing
 from pol.compiler.cli import main
-from pol.compiler.examples import run_examples
-from pol.compiler.pipeline import compile_file, compile_text, load_evaluator, python_source
+from pol.compiler.evaluate.examples import run_examples
+from pol.compiler.evaluate.pipeline import compile_file, compile_text, load_evaluator, python_source
+from pol.compiler.reading.markdown import escape, fence, inline
+from pol.compiler.reading.prose import clause_reading
+from pol.compiler.reading.provision import how_to_apply
 from pol.compiler.site import paths
-from pol.compiler.site.markdown import escape, fence, inline
 from pol.compiler.site.policy_page import PolicyPage
-from pol.compiler.site.prose import clause_reading
-from pol.compiler.site.provision import how_to_apply
-from pol.compiler.validity import end_of_term, standing
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
 AS_OF = datetime.date(2026, 11, 22)

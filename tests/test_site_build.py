@@ -19,7 +19,7 @@ import pytest
 from conftest import POLICIES, ROOT
 
 from pol.compiler.cli import main
-from pol.compiler.pipeline import compile_file
+from pol.compiler.evaluate.pipeline import compile_file
 
 AS_OF = "2026-11-22"
 GUIDES = ["tutorial.md", "language.md", "developer.md"]

@@ -11,9 +11,9 @@ from conftest import FUZZ_COUNTS, POLICIES
 from test_batch import _result, _write, engine_agrees_with_python
 
 from pol.compiler.cli import main
-from pol.compiler.examples import _matches, example_date, example_facts
+from pol.compiler.evaluate.examples import _matches, example_date, example_facts
+from pol.compiler.evaluate.pipeline import compile_file
 from pol.compiler.lower import lower
-from pol.compiler.pipeline import compile_file
 
 pytestmark = pytest.mark.long
 pq = pytest.importorskip("pyarrow.parquet")

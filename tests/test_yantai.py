@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pol.compiler.examples import run_examples
+from pol.compiler.evaluate.examples import run_examples
 
 AS_OF = datetime.date(2022, 1, 1)
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from pol.api import PolicySet, ProfileError
-from pol.compiler.jsonfile import DuplicateField, loads
+from pol.compiler.evaluate.jsonfile import DuplicateField, loads
 from pol.compiler.runtime import ISO_DATE, shown_name
 
 # A profile's problem begins with the path of the field it is about: `events[2].date: …`, `facts.企业类型 (label): …`.

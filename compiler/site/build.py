@@ -11,9 +11,9 @@ from pathlib import Path
 
 import attrs
 
-from pol.compiler.checker import CheckedPolicy
-from pol.compiler.examples import Outcome
-from pol.compiler.inventory import inventory, inventory_markdown
+from pol.compiler.check.checker import CheckedPolicy
+from pol.compiler.evaluate.examples import Outcome
+from pol.compiler.reading.inventory import inventory, inventory_markdown
 from pol.compiler.site import calculator, indexes, paths
 from pol.compiler.site.policy_page import page
 from pol.compiler.site.source_page import source_page

@@ -7,7 +7,7 @@ import html
 import json
 
 from pol.compiler.backends import js
-from pol.compiler.checker import CheckedPolicy
+from pol.compiler.check.checker import CheckedPolicy
 from pol.compiler.lower import lower
 from pol.compiler.site.paths import clause_stem
 from pol.dsl import ast

@@ -5,19 +5,19 @@ from __future__ import annotations
 import datetime
 import html
 
-from pol.compiler.checker import CheckedPolicy
-from pol.compiler.examples import Outcome
-from pol.compiler.inventory import Entry
+from pol.compiler.check.checker import CheckedPolicy
+from pol.compiler.check.types import BoolT, DateT, EnumT, QuantityT
+from pol.compiler.check.validity import standing
+from pol.compiler.evaluate.examples import Outcome
 from pol.compiler.lower import reads
+from pol.compiler.reading.inventory import Entry
+from pol.compiler.reading.markdown import inline, paragraphs
+from pol.compiler.reading.prose import SiteReading, clause_reading
+from pol.compiler.reading.provision import example, heading, how_to_apply, limit_line, literal, tags, units
 from pol.compiler.runtime import format_money
 from pol.compiler.site import paths
 from pol.compiler.site.calculator import clause_form
-from pol.compiler.site.markdown import inline, paragraphs
-from pol.compiler.site.prose import SiteReading, clause_reading
-from pol.compiler.site.provision import example, heading, how_to_apply, limit_line, literal, tags, units
 from pol.compiler.site.search import aliases
-from pol.compiler.types import BoolT, DateT, EnumT, QuantityT
-from pol.compiler.validity import standing
 from pol.dsl import ast
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from pol.compiler.compare import Cell, Comparison, times
+from pol.compiler.ledger.compare import Cell, Comparison, times
+from pol.compiler.reading.markdown import Md, inline, link, paragraphs, table
+from pol.compiler.reading.provision import heading_title
 from pol.compiler.runtime import format_money
 from pol.compiler.site import paths
-from pol.compiler.site.markdown import Md, inline, link, paragraphs, table
-from pol.compiler.site.provision import heading_title
 
 # Where comparison pages sit under docs/, for their links.
 PAGE = "compare/project.md"

@@ -9,14 +9,14 @@ from decimal import Decimal
 
 import attrs
 
-from pol.compiler.checker import BENEFICIARIES, STAGES, CheckedPolicy
-from pol.compiler.inventory import KINDS, Entry, Inventory, annual_text, inventory
+from pol.compiler.check.checker import BENEFICIARIES, STAGES, CheckedPolicy
+from pol.compiler.check.validity import standing
+from pol.compiler.reading.inventory import KINDS, Entry, Inventory, annual_text, inventory
+from pol.compiler.reading.markdown import Md, inline, link, table
+from pol.compiler.reading.prose import clause_reading
+from pol.compiler.reading.provision import heading_title, maximum
 from pol.compiler.runtime import format_money
 from pol.compiler.site import paths
-from pol.compiler.site.markdown import Md, inline, link, table
-from pol.compiler.site.prose import clause_reading
-from pol.compiler.site.provision import heading_title, maximum
-from pol.compiler.validity import standing
 from pol.dsl import ast
 
 # How many clauses the table of the largest grants lists.

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime
 
-from pol.compiler.checker import BENEFICIARIES, CheckedPolicy
-from pol.compiler.examples import Outcome
-from pol.compiler.inventory import KINDS, inventory
+from pol.compiler.check.checker import BENEFICIARIES, CheckedPolicy
+from pol.compiler.check.validity import standing
+from pol.compiler.evaluate.examples import Outcome
+from pol.compiler.reading.inventory import KINDS, inventory
+from pol.compiler.reading.markdown import Md, indent, inline, link, paragraphs, table
+from pol.compiler.reading.prose import clause_reading
+from pol.compiler.reading.provision import heading, heading_title, limit_line, maximum, tags, units
 from pol.compiler.runtime import format_money
 from pol.compiler.site import paths
 from pol.compiler.site.clause_page import ClausePage
-from pol.compiler.site.markdown import Md, indent, inline, link, paragraphs, table
-from pol.compiler.site.prose import clause_reading
-from pol.compiler.site.provision import heading, heading_title, limit_line, maximum, tags, units
-from pol.compiler.validity import standing
 from pol.dsl import ast
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pol.compiler.diff import PolicyDiff
+from pol.compiler.drafting.diff import PolicyDiff
+from pol.compiler.reading.markdown import inline, table
 from pol.compiler.site import paths
-from pol.compiler.site.markdown import inline, table
 
 _KINDS = {"added": "新增", "removed": "删除", "changed": "修改"}
 

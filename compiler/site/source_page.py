@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from pol.compiler.checker import CheckedPolicy
+from pol.compiler.check.checker import CheckedPolicy
+from pol.compiler.reading.markdown import fence, inline
+from pol.compiler.reading.provision import heading
 from pol.compiler.site import paths
-from pol.compiler.site.markdown import fence, inline
-from pol.compiler.site.provision import heading
 from pol.dsl import ast
 from pol.dsl.source import SourceFile
 

@@ -88,7 +88,7 @@ def test_a_zero_divisor_says_so_instead_of_asking_for_facts_given(tmp_path, caps
 
 
 def test_a_division_by_zero_inside_a_grant_is_explained(tmp_path) -> None:
-    from pol.compiler.pipeline import compile_text, load_evaluator, python_source
+    from pol.compiler.evaluate.pipeline import compile_text, load_evaluator, python_source
 
     compiled = compile_text(
         'policy p { title: "t" }\ninput 总额: money\ninput 面积: area(亩)\n'

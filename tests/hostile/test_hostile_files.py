@@ -82,8 +82,8 @@ def test_the_javascript_evaluator_refuses_what_python_refuses() -> None:
 
     from conftest import POLICIES
 
-    from pol.compiler import jsrun
-    from pol.compiler.pipeline import compile_file
+    from pol.compiler.evaluate import jsrun
+    from pol.compiler.evaluate.pipeline import compile_file
 
     compiled = compile_file(POLICIES / "yantai.pol")
     cases = [

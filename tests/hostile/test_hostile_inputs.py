@@ -14,7 +14,7 @@ import pytest
 from conftest import POLICIES, ROOT
 
 from pol.compiler.cli import main
-from pol.compiler.pipeline import compile_text, load_evaluator, python_source
+from pol.compiler.evaluate.pipeline import compile_text, load_evaluator, python_source
 
 HOSTILE = (Path(__file__).parent / "codegen.pol").read_text(encoding="utf-8")
 
@@ -263,7 +263,7 @@ def test_a_failed_build_keeps_the_previous_output(tmp_path, capsys) -> None:
 
 
 def test_a_bug_in_pol_is_reported_as_such_without_a_traceback(capsys, monkeypatch) -> None:
-    from pol.compiler import commands
+    from pol.compiler.cli import commands
 
     def broken(self, args):
         raise ZeroDivisionError("boom")

@@ -1,0 +1,1 @@
+"""The checking stage: names, types and units, thresholds and limits of a parsed policy, and their diagnostics."""

@@ -1,0 +1,309 @@
+"""`pol batch`: a whole population of applicants evaluated at once, exactly, from the lowered form, on DuckDB or Spark."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+from pathlib import Path
+
+import attrs
+
+from pol.compiler import ir
+from pol.compiler.backends.sql import SqlGenerator, quote, string
+from pol.compiler.population import cells, history
+from pol.compiler.population.engines import Engine, InputError, engine
+
+ROW = "__row"  # the input's row number, from 1, kept in the output so results join back to the input
+MAX_REPORTED = 20
+MONEY = "DECIMAL(38, 2)"  # an amount in the output: rounded to the fen
+
+
+__all__ = ["BadValue", "BatchResult", "InputError", "run"]
+
+
+@attrs.frozen
+class BadValue:
+    """A value in the input that does not fit its input: the row (from 1), the column, the value and what is wrong."""
+
+    row: int
+    column: str
+    value: str
+    problem: str  # as the evaluators say it of the same fact in a facts file
+
+
+@attrs.frozen
+class ColumnRead:
+    """What was read of one input: from which column (None: no column, so missing in every row), how many values
+    were given, and how many of them were refused."""
+
+    input: str
+    column: str | None
+    given: int
+    refused: int
+
+
+@attrs.frozen
+class BatchResult:
+    rows: int  # rows evaluated
+    bad: list[BadValue]  # the first few bad values; `bad_rows` counts every row left out
+    bad_rows: int
+    columns: list[ColumnRead] = attrs.Factory(list)  # for each input, what the input file gave of it
+
+
+# `--match`: how `pol match` groups a clause's result, by its status and whether the facts decide the amount.
+MATCH = {"automatic": "免申即享", "maybe": "可能符合", "missing": "尚缺信息"}
+
+
+def _match(program: ir.Program, clause: ir.Clause, status: str) -> str:
+    """The `pol match` group of a clause's result, or NULL when it is ruled out or its policy is a draft."""
+    if program.draft:
+        return "NULL"
+    automatic = string(MATCH["automatic"]) if clause.grant.mode == "exact" else string(MATCH["maybe"])
+    return (
+        f"(CASE {status} WHEN 'granted' THEN {automatic} WHEN 'discretionary' THEN {string(MATCH['maybe'])} "
+        f"WHEN 'case_by_case' THEN {string(MATCH['maybe'])} WHEN 'needs_facts' THEN {string(MATCH['missing'])} END)"
+    )
+
+
+def _columns_fit(
+    present: dict[str, str], inputs: dict[str, ir.Input], columns: dict[str, str], ignore: tuple[str, ...], keys: bool
+) -> None:
+    """InputError naming every column that is no input (a misspelt header would leave its input missing on every
+    row) and every --columns entry naming no column, as pol eval refuses an unknown fact."""
+    mapped = {columns.get(name, name) for name in inputs}
+    known = mapped | set(ignore) | {ROW} | ({history.ENTERPRISE, history.DATE, history.ITEM} if keys else set())
+    problems = []
+    for col in present:
+        if col not in known:
+            close = difflib.get_close_matches(col, sorted(inputs), n=1)
+            problems.append(
+                f"column '{col}' is no input of the policies" + (f" (did you mean '{close[0]}'?)" if close else "")
+            )
+    for name, col in columns.items():
+        if col not in present:
+            problems.append(f"--columns maps {name} to '{col}', which is no column of the input")
+    if problems:
+        raise InputError(
+            "; ".join(problems[:MAX_REPORTED])
+            + "; rename the column, map it with --columns, or name columns that are no input with --ignore"
+        )
+
+
+@attrs.frozen
+class _Check:
+    """A column's test for a bad value, and how to say what is wrong with one."""
+
+    column: str
+    spec: ir.Input | None  # None: a key column of --history
+    shown: str  # SQL of the value as the report fetches it
+    bad: str
+    exact: bool = False
+    empty: str = "FALSE"  # SQL: the cell is missing
+
+    def problem(self, value: object) -> str:
+        if self.spec is None:
+            return f"{value!r} is not a date such as 2022-06-30"
+        return cells.problem(self.spec, value, self.exact)
+
+
+def _read(
+    db: Engine, present: dict[str, str], inputs: dict[str, ir.Input], columns: dict[str, str]
+) -> tuple[list[str], list[_Check], str]:
+    """SQL for each input's typed value, the checks for bad values, and the joins they need (compiler/cells.py).
+
+    Cells SQL reads itself are read in the engine; every other distinct text of a column is read once by the
+    evaluators' reader, and its value joined back from the table `cells`.
+    """
+    nested = sorted(col for col in (columns.get(n, n) for n in inputs) if cells.nested(present.get(col, "")))
+    if nested:
+        raise InputError(
+            f"the columns {', '.join(nested)} hold several values in a row "
+            f"({', '.join(present[c] for c in nested)}); an input takes one value per applicant"
+        )
+    read: list[tuple[str, cells.Column]] = []
+    for name, spec in inputs.items():
+        col = columns.get(name, name)
+        if col in present:
+            read.append((name, cells.Column(spec, f"raw.{quote(col)}", present[col])))
+    others = [
+        f"SELECT DISTINCT {k} AS __i, {c.text} AS __t FROM raw "
+        f"WHERE NOT {c.empty} AND NOT COALESCE({c.native()[0]}, FALSE)"
+        for k, (_, c) in enumerate(read)
+        if not c.exact
+    ]
+    found: dict[int, list[tuple[int, str, str | None]]] = {}
+    readers = [cells.runtime_input(c.spec) for _, c in read]
+    for k, text in db.rows(" UNION ALL ".join(others)) if others else []:
+        try:
+            value: str | None = cells.value_text(cells.read_cell(readers[k], text))
+        except ValueError:
+            value = None  # refused; the report says why
+        found.setdefault(k, []).append((k, text, value))
+    if found:
+        db.values("cells", ("__i", "__t", "__v"), [r for rows in found.values() for r in rows])
+    typed, checks, joins = [], [], []
+    by_name = dict(read)
+    for name, spec in inputs.items():
+        column = by_name.get(name) or cells.Column(spec, "NULL", "VARCHAR")
+        default = (
+            column.cast(string(cells.value_text(spec.default.value))) if spec.default is not None else column.missing
+        )
+        if name not in by_name:
+            typed.append(f"{default} AS {quote(name)}")
+            continue
+        k = read.index((name, column))
+        test, native = column.native()
+        refused = [f"NOT {column.empty}", f"NOT COALESCE({test}, FALSE)"]
+        lookup = ""
+        if k in found:
+            alias = f"__c{k}"
+            joins.append(f"LEFT JOIN cells AS {alias} ON {alias}.__i = {k} AND {alias}.__t = {column.text}")
+            lookup = f" WHEN {alias}.__t IS NOT NULL THEN {column.cast(f'{alias}.__v')}"
+            refused.append(f"{alias}.__v IS NULL")
+        value = f"(CASE WHEN {column.empty} THEN {default} WHEN {test} THEN {native}{lookup} END)"
+        typed.append(f"{value} AS {quote(name)}")
+        shown = column.raw if column.exact else column.text
+        checks.append(
+            _Check(columns.get(name, name), spec, shown, f"({' AND '.join(refused)})", column.exact, column.empty)
+        )
+    return typed, checks, " ".join(joins)
+
+
+def _summary(db: Engine, inputs: dict[str, ir.Input], checks: list[_Check], joins: str) -> list[ColumnRead]:
+    """For each input, the values its column gave and refused, counted in one pass over the input."""
+    by_input = {c.spec.name: c for c in checks if c.spec is not None}
+    counted = [c for c in by_input.values()]
+    counts: list[int] = []
+    if counted:
+        parts = [
+            f"count(*) FILTER (WHERE NOT COALESCE({c.empty}, FALSE)), count(*) FILTER (WHERE COALESCE({c.bad}, FALSE))"
+            for c in counted
+        ]
+        [row] = db.rows(f"SELECT {', '.join(parts)} FROM raw {joins}")
+        counts = [int(x) for x in row]
+    read = {c.spec.name: (c.column, counts[2 * i], counts[2 * i + 1]) for i, c in enumerate(counted) if c.spec}
+    return [ColumnRead(name, *read.get(name, (None, 0, 0))) for name in inputs]
+
+
+def run(
+    programs: dict[str, ir.Program],
+    source: Path,
+    out: Path,
+    as_of: datetime.date,
+    columns: dict[str, str] | None = None,
+    progress: bool = False,
+    match: bool = False,
+    on: str = "duckdb",
+    grants: Path | None = None,
+    ignore: tuple[str, ...] = (),
+) -> BatchResult:
+    """Evaluate every row of `source` (CSV or Parquet) under each program; write one row per applicant to `out`.
+
+    The statements are DuckDB's SQL; `on="spark"` runs them on Spark (compiler/engines.py translates them).
+    With `grants`, a table of earlier grants, each application is evaluated against its enterprise's
+    history as the ledger does (compiler/history.py).
+    """
+    columns = columns or {}
+    db = engine(on, progress)
+    try:
+        # Read once: the checks, the facts and the row numbers all come from this table (DuckDB spills it to
+        # disk when it does not fit in memory; Spark caches it across its executors).
+        present = db.load(source, ROW)
+        if grants is not None:
+            past = db.load(grants, "__grant", "history_raw")
+            history.check_columns(present, past)
+            db.table("origins", history.origins(programs))
+            db.table("grants", history.grants(past, history.summed(programs)))
+            wrong = [row for (row,) in db.rows(history.BAD_GRANTS)]
+            if wrong:
+                raise InputError(
+                    f"--history: grants {', '.join(map(str, wrong))} (counting from 1) have no readable date "
+                    "(2022-06-30) or amount (a non-negative number of 元)"
+                )
+        floats = sorted(name for name, t in present.items() if t in ("FLOAT", "DOUBLE", "REAL"))
+        if floats:
+            raise InputError(
+                f"the columns {', '.join(floats)} hold binary floating point; give exact decimals "
+                "(DECIMAL, integers, or text) so amounts stay exact"
+            )
+        inputs: dict[str, ir.Input] = {}
+        for program in programs.values():
+            for spec in program.inputs:
+                inputs.setdefault(spec.name, spec)
+        _columns_fit(present, inputs, columns, ignore, grants is not None)
+        typed, checks, joins = _read(db, present, inputs, columns)
+        keys: list[str] = []
+        if grants is not None:
+            keys = history.key_columns(present)
+            date = f"raw.{quote(history.DATE)}"
+            checks.append(_Check(history.DATE, None, date, f"TRY_CAST({date} AS DATE) IS NULL"))
+        bad_any = " OR ".join(f"COALESCE({c.bad}, FALSE)" for c in checks) or "FALSE"
+        # One pass over the input: each row's typed facts and whether any of its values is bad.
+        db.table(
+            "checked",
+            f"SELECT raw.{quote(ROW)}, {bad_any} AS __bad, {', '.join([*typed, *keys]) or 'NULL AS __none'} "
+            f"FROM raw {joins}",
+        )
+        fact_columns = [ROW, *inputs] if inputs else [ROW, "__none"]
+        if keys:
+            fact_columns += list(history.KEYS.values())
+        kept = ", ".join(quote(c) for c in fact_columns)
+        db.view("facts", f"SELECT {kept} FROM checked WHERE NOT __bad")
+        bad: list[BadValue] = []
+        [(bad_rows,)] = db.rows("SELECT count(*) FROM checked WHERE __bad")
+        if bad_rows:
+            # The first rows with a bad value, each bad value of them named by its column and said wrong as
+            # the evaluators say it.
+            cells_sql = ", ".join(f"CASE WHEN COALESCE({c.bad}, FALSE) THEN {c.shown} END" for c in checks)
+            first = f"SELECT {quote(ROW)} FROM checked WHERE __bad ORDER BY {quote(ROW)} LIMIT {MAX_REPORTED}"
+            found = db.rows(
+                f"SELECT raw.{quote(ROW)}, {cells_sql} FROM raw {joins} "
+                f"WHERE raw.{quote(ROW)} IN ({first}) ORDER BY raw.{quote(ROW)}"
+            )
+            for row, *values in found:
+                bad += [
+                    BadValue(int(row), c.column, str(v), c.problem(v))
+                    for c, v in zip(checks, values, strict=True)
+                    if v is not None
+                ]
+        selects = [f"facts.{quote(ROW)} AS {quote('row')}"]
+        for key, program in programs.items():
+            gen = SqlGenerator(program)
+            if grants is None:
+                parts, amounts, maxima = gen.select(as_of, ROW)
+                # Materialised once: the totals and the output both read it.
+                db.table(quote("p_" + key), f"SELECT {parts} FROM facts")
+                facts = "facts"
+            else:
+                # Each application judged on its own date, against the grants before it.
+                parts, amounts, maxima = gen.select(as_of, ROW, day=history.APP_DATE)
+                facts = history.plan(key, program, fact_columns, parts, db.table, db.stage)
+            for clause in program.clauses:
+                n = clause.id
+                for field in ("status", "amount", "max_amount", "min_amount"):
+                    cell = f"{quote('p_' + key)}.{quote(n + '.' + field)}"
+                    # Every amount column typed, even one a clause never fills (a bare NULL has no type, and Spark
+                    # writes no CSV column of none).
+                    cell = cell if field == "status" else f"CAST({cell} AS {MONEY})"
+                    selects.append(f"{cell} AS {quote(f'{key}.{n}.{field}')}")
+                if match:
+                    status = f"{quote('p_' + key)}.{quote(n + '.status')}"
+                    selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{n}.match')}")
+            totals = gen.totals(amounts, maxima)
+            # A limit may deduct what was already received, a fact: the totals read the facts beside the results.
+            db.table(
+                quote("t_" + key),
+                f"SELECT {quote(ROW)}, {', '.join(totals)} FROM {quote('p_' + key)} JOIN {facts} USING ({quote(ROW)})",
+            )
+            selects += [
+                f"{quote('t_' + key)}.{quote('totals.' + w)} AS {quote(f'{key}.totals.{w}')}"
+                for w in ("determined", "maximum")
+            ]
+        results = " ".join(f"JOIN {quote(v + key)} USING ({quote(ROW)})" for key in programs for v in ("p_", "t_"))
+        query = f"SELECT {', '.join(selects)} FROM facts {results} ORDER BY facts.{quote(ROW)}"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        db.write(query, out)
+        [(rows,)] = db.rows("SELECT count(*) FROM facts")
+        return BatchResult(int(rows), bad[:MAX_REPORTED], int(bad_rows), _summary(db, inputs, checks, joins))
+    finally:
+        db.close()  # its spill folder too, whether the run ended or was stopped
