@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pol import __version__
 
 if TYPE_CHECKING:
-    from pol.compiler.cli.commands import Cli
+    from pol.compiler.cli.base import Command
 
 EXIT_OK, EXIT_POLICY_ERRORS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -235,7 +235,7 @@ def _formats(sub: argparse._SubParsersAction) -> None:
             )
 
 
-def main(argv: Sequence[str] | None = None, cli: Cli | None = None) -> int:
+def main(argv: Sequence[str] | None = None, cli: Command | None = None) -> int:
     args = parser().parse_args(argv)
     if getattr(args, "json", False):
         args.format = "json"
