@@ -8,17 +8,10 @@ from typing import assert_never
 
 from pol.compiler import ir
 from pol.compiler.check import chinese, validity
-from pol.compiler.check.checker import (
-    BENEFICIARIES,
-    LEVEL_RANK,
-    OVERLAP,
-    SCOPES,
-    SUPPORT_KINDS,
-    CheckedPolicy,
-    names_in,
-)
-from pol.compiler.check.scopes import RECEIVED_SCOPES, item_scope, period
+from pol.compiler.check.checker import CheckedPolicy, names_in
+from pol.compiler.check.scopes import RECEIVED_SCOPES, SCOPES, item_scope, period
 from pol.compiler.check.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
+from pol.compiler.check.vocabulary import BENEFICIARIES, LEVEL_RANK, OVERLAP, SUPPORT_KINDS
 from pol.dsl import ast
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pol.compiler.check.checker import LEVELS, CheckedPolicy
+from pol.compiler.check.checker import CheckedPolicy
 from pol.compiler.check.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
+from pol.compiler.check.vocabulary import LEVELS
 from pol.compiler.runtime import AREA_NAMES, AREA_SPELLINGS, CN_INTEGER, CN_NUMBER, MAX_VALUE, MULTIPLIERS, PER_YEAR
 from pol.dsl import ast
 

@@ -12,8 +12,9 @@ from typing import Any
 import attrs
 
 from pol.compiler.check import validity
-from pol.compiler.check.checker import LEVEL_RANK, LEVELS, OVERLAP, RECEIVED_SCOPES, CheckedPolicy, names_in
-from pol.compiler.check.scopes import item_scope, period
+from pol.compiler.check.checker import CheckedPolicy, names_in
+from pol.compiler.check.scopes import RECEIVED_SCOPES, item_scope, period
+from pol.compiler.check.vocabulary import LEVEL_RANK, LEVELS, OVERLAP
 from pol.compiler.evaluate.pipeline import Compiled, load_evaluator, python_source
 from pol.compiler.runtime import (
     FEN,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import attrs
 
-from pol.compiler.check.checker import BENEFICIARIES, SCOPES, SUPPORT_KINDS, CheckedPolicy
+from pol.compiler.check.checker import CheckedPolicy
 from pol.compiler.check.chinese import Reading
-from pol.compiler.check.scopes import already
+from pol.compiler.check.scopes import SCOPES, already
 from pol.compiler.check.types import BoolT
+from pol.compiler.check.vocabulary import BENEFICIARIES, SUPPORT_KINDS
 from pol.compiler.reading.markdown import inline, table
 from pol.dsl import ast
 

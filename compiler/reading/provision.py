@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pol.compiler.check.checker import BENEFICIARIES, SAFE_URL, SCOPES, STAGES, CheckedPolicy
+from pol.compiler.check.checker import CheckedPolicy
 from pol.compiler.check.chinese import quantity
+from pol.compiler.check.scopes import SCOPES
+from pol.compiler.check.vocabulary import BENEFICIARIES, SAFE_URL, STAGES
 from pol.compiler.evaluate.examples import Outcome
 from pol.compiler.reading.inventory import KINDS, Entry
 from pol.compiler.reading.markdown import Md, indent, inline, web_link

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import attrs
 
-from pol.compiler.check.checker import BENEFICIARIES, STAGES, CheckedPolicy
+from pol.compiler.check.checker import CheckedPolicy
 from pol.compiler.check.validity import standing
+from pol.compiler.check.vocabulary import BENEFICIARIES, STAGES
 from pol.compiler.reading.inventory import KINDS, Entry, Inventory, annual_text, inventory
 from pol.compiler.reading.markdown import Md, inline, link, table
 from pol.compiler.reading.prose import clause_reading

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from pol.compiler.check.checker import BENEFICIARIES, CheckedPolicy
+from pol.compiler.check.checker import CheckedPolicy
 from pol.compiler.check.validity import standing
+from pol.compiler.check.vocabulary import BENEFICIARIES
 from pol.compiler.evaluate.examples import Outcome
 from pol.compiler.reading.inventory import KINDS, inventory
 from pol.compiler.reading.markdown import Md, indent, inline, link, paragraphs, table

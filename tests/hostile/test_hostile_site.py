@@ -115,7 +115,7 @@ def test_a_header_url_that_could_leave_its_link_is_refused_by_the_checker(tmp_pa
 
 
 def test_the_site_links_a_header_url_only_as_escaped_html() -> None:
-    from pol.compiler.check.checker import SAFE_URL
+    from pol.compiler.check.vocabulary import SAFE_URL
     from pol.compiler.reading.markdown import web_link
 
     for url in URL_PAYLOADS:
