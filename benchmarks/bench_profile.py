@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pol.compiler.evaluate.pipeline import compile_file  # noqa: E402
-from pol.compiler.ledger.profile import evaluate_profile, load_policies  # noqa: E402
+from pol.compiler.ledger.evaluation import evaluate_profile  # noqa: E402
+from pol.compiler.ledger.profile import load_policies  # noqa: E402
 
 
 def profile(events: int) -> dict:

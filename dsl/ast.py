@@ -188,7 +188,7 @@ class Cap:
     scopes: tuple[str, ...]
     label: str | None
     span: Span
-    derived: bool = False  # the remainder the compiler adds after a scoped cap (compiler/scopes.py)
+    derived: bool = False  # the remainder the compiler adds after a scoped cap (compiler/check/scopes.py)
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -362,7 +362,7 @@ class InputDecl:
     span: Span
     received: Received | None = None
     earlier: Earlier | None = None
-    derived: bool = False  # declared by the compiler for a cap's or limit's scope (compiler/scopes.py)
+    derived: bool = False  # declared by the compiler for a cap's or limit's scope (compiler/check/scopes.py)
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)

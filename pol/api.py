@@ -11,10 +11,14 @@ from pol.compiler.check.report import render_text
 from pol.compiler.check.schema import input_schema, profile_schema
 from pol.compiler.check.validity import Standing, standing
 from pol.compiler.evaluate.pipeline import compile_file, policy_files
-from pol.compiler.ledger import profile as _profile
+from pol.compiler.ledger import evaluation as _evaluation
+from pol.compiler.ledger import match as _match
+from pol.compiler.ledger import policies as _policies
 from pol.compiler.ledger.compare import Comparison
 from pol.compiler.ledger.compare import compare as _compare
-from pol.compiler.ledger.profile import Ledger, Match, ProfileError
+from pol.compiler.ledger.entries import Ledger
+from pol.compiler.ledger.match import Match
+from pol.compiler.ledger.policies import ProfileError
 from pol.compiler.runtime import Clause, ClauseResult, Evaluation, FactsError, Input, Status, UnknownClauseError
 from pol.dsl.diagnostics import Diagnostic
 
@@ -50,7 +54,7 @@ class PolicyError(Exception):
 class Policy:
     """One checked policy with its evaluator: its clauses, its inputs, and evaluation of facts."""
 
-    def __init__(self, loaded: _profile.Policy, path: Path):
+    def __init__(self, loaded: _policies.Policy, path: Path):
         self._loaded = loaded
         self.path = path
         self._module = loaded.module
@@ -131,18 +135,18 @@ class PolicySet(Mapping[str, Policy]):
     def __repr__(self) -> str:
         return f"<PolicySet {', '.join(self._policies)}>"
 
-    def _internal(self) -> dict[str, _profile.Policy]:
+    def _internal(self) -> dict[str, _policies.Policy]:
         return {key: p._loaded for key, p in self._policies.items()}
 
     def match(
         self, profile: Mapping[str, Any], *, as_of: datetime.date | None = None, item: str | None = None
     ) -> list[Match]:
         """Every clause in force that the enterprise (or one of its items) may qualify for, as `pol match`."""
-        return _profile.match(profile, self._internal(), as_of or datetime.date.today(), item)
+        return _match.match(profile, self._internal(), as_of or datetime.date.today(), item)
 
     def evaluate_profile(self, profile: Mapping[str, Any], *, as_of: datetime.date | None = None) -> Ledger:
         """The enterprise's ledger over the years, with the documents' combination rules, as `pol eval-profile`."""
-        return _profile.evaluate_profile(profile, self._internal(), as_of)
+        return _evaluation.evaluate_profile(profile, self._internal(), as_of)
 
     def compare(self, project: Mapping[str, Any], *, as_of: datetime.date | None = None) -> Comparison:
         """One project evaluated under each policy the project names, side by side, as `pol compare`."""
@@ -166,7 +170,7 @@ def load(*paths: str | Path) -> PolicySet:
     if errors:
         raise PolicyError(errors, render_text(errors, {c.source.path: c.source for c in compiled}))
     try:
-        loaded = _profile.load_policies(compiled)
+        loaded = _policies.load_policies(compiled)
     except ProfileError as exc:  # two files with the same stem
         raise PolicyError([], str(exc)) from None
     return PolicySet(Policy(loaded[Path(f).stem], Path(f)) for f in files)

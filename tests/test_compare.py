@@ -11,7 +11,7 @@ from conftest import POLICIES, ROOT
 from pol.compiler.cli import main
 from pol.compiler.evaluate.pipeline import compile_file
 from pol.compiler.ledger.compare import compare
-from pol.compiler.ledger.profile import ProfileError, load_policies
+from pol.compiler.ledger.policies import ProfileError, load_policies
 from pol.compiler.site.comparison import comparison_page
 
 PROJECT = ROOT / "examples" / "compare" / "class1_drug_phase3.json"

@@ -20,7 +20,8 @@ import pytest
 from conftest import FUZZ_COUNTS, POLICIES
 
 from pol.compiler.evaluate.pipeline import compile_file
-from pol.compiler.ledger.profile import evaluate_profile, load_policies
+from pol.compiler.ledger.evaluation import evaluate_profile
+from pol.compiler.ledger.policies import load_policies
 from pol.compiler.lower import lower
 from pol.compiler.population import batch
 

@@ -99,12 +99,15 @@ def test_the_generated_runtime_imports_nothing_of_the_package() -> None:
 
 def test_the_developer_map_names_every_folder() -> None:
     guide = (ROOT / "docs" / "developer.md").read_text(encoding="utf-8")
-    folders = {
-        p.relative_to(ROOT).as_posix() + "/" for p in (ROOT / "compiler").iterdir() if (p / "__init__.py").exists()
-    }
-    folders |= {"dsl/", "pol/"}
+    folders = {p.name + "/" for p in (ROOT / "compiler").iterdir() if (p / "__init__.py").exists() or p.name == "js"}
+    folders |= {"dsl/", "pol/", "compiler/"}
     mapped = set(re.findall(r"^\s*(\S+/)\s", guide.split("## ", 2)[1], re.M))
     assert sorted(folders - mapped) == []
+
+
+# The runtime is one file because generated evaluators import exactly one, pol_runtime.py, which is this module
+# copied byte for byte (its docstring says so); a comment here keeps the evaluators' bytes as they are.
+WHOLE = {"pol.compiler.runtime"}
 
 
 def test_modules_and_classes_stay_small() -> None:
@@ -112,7 +115,7 @@ def test_modules_and_classes_stay_small() -> None:
     large = []
     for name, path in modules().items():
         text = path.read_text(encoding="utf-8")
-        whole = "reads better whole" in text
+        whole = "reads better whole" in text or name in WHOLE
         if len(text.splitlines()) > 650 and not whole:
             large.append(f"{name}: {len(text.splitlines())} lines")
         for node in ast.walk(ast.parse(text)):

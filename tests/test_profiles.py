@@ -12,7 +12,8 @@ from conftest import POLICIES, ROOT
 
 from pol.compiler.cli import main
 from pol.compiler.evaluate.pipeline import compile_file, policy_files
-from pol.compiler.ledger.profile import ProfileError, evaluate_profile, load_policies
+from pol.compiler.ledger.evaluation import evaluate_profile
+from pol.compiler.ledger.policies import ProfileError, load_policies
 
 PROFILES = ROOT / "examples" / "profiles"
 WAN = Decimal(10_000)
@@ -257,7 +258,7 @@ def test_eval_profile_command(tmp_path: Path, capsys) -> None:
 
 
 def test_match_lists_what_may_apply_and_what_is_missing(policies) -> None:
-    from pol.compiler.ledger.profile import match
+    from pol.compiler.ledger.match import match
 
     raw = json.loads((PROFILES / "suzhou_over_limit.json").read_text(encoding="utf-8"))
     found = {(m.policy.key, m.clause.id): m for m in match(raw, policies, datetime.date(2022, 6, 30), "SZ-产业化")}
@@ -315,7 +316,7 @@ def test_provincial_matching_reads_the_local_grants_from_the_ledger(policies) ->
 
 
 def test_regions_keep_other_cities_policies_out(policies) -> None:
-    from pol.compiler.ledger.profile import match
+    from pol.compiler.ledger.match import match
 
     raw = json.loads((PROFILES / "suzhou_provincial_matching.json").read_text(encoding="utf-8"))
     found = {m.policy.key for m in match(raw, policies, datetime.date(2022, 6, 1))}

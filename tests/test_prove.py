@@ -119,7 +119,7 @@ clause 研发奖励 "二" {
 
 
 def test_two_grants_for_one_subject_are_caught_when_the_ledger_pays_both(monkeypatch) -> None:
-    from pol.compiler.ledger import profile
+    from pol.compiler.ledger import evaluation
 
     compiled = compile_text(STACKED, "p.pol")
     assert compiled.policy is not None
@@ -130,7 +130,7 @@ def test_two_grants_for_one_subject_are_caught_when_the_ledger_pays_both(monkeyp
         return [f for f in prover.findings() if f.code == "POL708"]
 
     assert {f.status for f in stacking(prove.Prover(compiled.policy, program, module))} == {"proved"}
-    monkeypatch.setattr(profile._Evaluator, "stack", lambda self, entry: None)  # a ledger that forgets 不重复
+    monkeypatch.setattr(evaluation._Evaluator, "stack", lambda self, entry: None)  # a ledger that forgets 不重复
     broken = [f for f in stacking(prove.Prover(compiled.policy, program, module)) if f.status == "broken"]
     assert [f.clause for f in broken] == ["研发资助", "研发奖励"]
     assert "按“不可重复享受”应至多支付 0元，台账却支付" in broken[1].message

@@ -14,7 +14,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pol.compiler.check.schema import input_schema, profile_schema
 from pol.compiler.cli import main
 from pol.compiler.evaluate.pipeline import compile_file, policy_files
-from pol.compiler.ledger.profile import ProfileError, evaluate_profile, load_policies
+from pol.compiler.ledger.evaluation import evaluate_profile
+from pol.compiler.ledger.policies import ProfileError, load_policies
 
 
 @pytest.fixture(scope="module")

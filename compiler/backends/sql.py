@@ -10,7 +10,7 @@ at most 6 decimals, so sums and products of two are exact, and each clause's amo
 to the fen, half up (ROUND on a non-negative decimal). A division is carried to 12 decimals in
 128-bit integers, since the engines divide decimals in floating point.
 
-The SQL is DuckDB's; `compiler/batch.py` runs it.
+The SQL is DuckDB's; `compiler/population/batch.py` runs it.
 """
 
 from __future__ import annotations

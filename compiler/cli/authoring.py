@@ -61,7 +61,7 @@ class Authoring(Command):
         return EXIT_POLICY_ERRORS if errors else EXIT_OK
 
     def prove(self, args: argparse.Namespace) -> int:
-        """Each clause's properties, proved or broken with the facts that break them (compiler/prove.py)."""
+        """Each clause's properties, proved or broken with the facts that break them (compiler/drafting/prove/)."""
         try:
             from pol.compiler.drafting import prove
         except ImportError as exc:

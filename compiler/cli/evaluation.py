@@ -15,15 +15,10 @@ from pol.compiler.cli.arguments import EXIT_BAD_INPUT, EXIT_OK, EXIT_POLICY_ERRO
 from pol.compiler.cli.base import Command, as_of_day
 from pol.compiler.evaluate.jsonfile import read_json
 from pol.compiler.files import write_file
-from pol.compiler.ledger.profile import (
-    LEDGER_STATUS,
-    Ledger,
-    ProfileError,
-    evaluate_profile,
-    load_policies,
-    match,
-    policy_keys,
-)
+from pol.compiler.ledger.entries import LEDGER_STATUS, Ledger
+from pol.compiler.ledger.evaluation import evaluate_profile
+from pol.compiler.ledger.match import match
+from pol.compiler.ledger.policies import ProfileError, load_policies, policy_keys
 
 
 class Evaluation(Command):

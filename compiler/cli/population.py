@@ -15,10 +15,7 @@ from pol.compiler.check.report import escape, to_json
 from pol.compiler.cli.arguments import EXIT_OK
 from pol.compiler.cli.base import Command, as_of_day
 from pol.compiler.files import overlapping, write_file
-from pol.compiler.ledger.profile import (
-    ProfileError,
-    policy_keys,
-)
+from pol.compiler.ledger.policies import ProfileError, policy_keys
 from pol.compiler.lower import lower
 
 

@@ -22,10 +22,7 @@ from pol.compiler.evaluate.pipeline import (
     python_source,
 )
 from pol.compiler.files import NotOurs, replace_folder
-from pol.compiler.ledger.profile import (
-    ProfileError,
-    load_policies,
-)
+from pol.compiler.ledger.policies import ProfileError, load_policies
 from pol.compiler.lower import lower
 
 

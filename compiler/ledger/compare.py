@@ -10,7 +10,7 @@ import attrs
 
 from pol.compiler.check.validity import standing
 from pol.compiler.evaluate.examples import OFFERED
-from pol.compiler.ledger.profile import Policy, ProfileError
+from pol.compiler.ledger.policies import Policy, ProfileError
 from pol.compiler.runtime import FEN, ClauseResult, Evaluation, FactsError, few, format_money, unknown_field
 from pol.dsl import ast
 

@@ -109,7 +109,7 @@ class _Check:
 def _read(
     db: Engine, present: dict[str, str], inputs: dict[str, ir.Input], columns: dict[str, str]
 ) -> tuple[list[str], list[_Check], str]:
-    """SQL for each input's typed value, the checks for bad values, and the joins they need (compiler/cells.py).
+    """SQL for each input's typed value, the checks for bad values, and the joins they need (compiler/population/cells.py).
 
     Cells SQL reads itself are read in the engine; every other distinct text of a column is read once by the
     evaluators' reader, and its value joined back from the table `cells`.
@@ -199,9 +199,9 @@ def run(
 ) -> BatchResult:
     """Evaluate every row of `source` (CSV or Parquet) under each program; write one row per applicant to `out`.
 
-    The statements are DuckDB's SQL; `on="spark"` runs them on Spark (compiler/engines.py translates them).
+    The statements are DuckDB's SQL; `on="spark"` runs them on Spark (compiler/population/engines.py translates them).
     With `grants`, a table of earlier grants, each application is evaluated against its enterprise's
-    history as the ledger does (compiler/history.py).
+    history as the ledger does (compiler/population/history.py).
     """
     columns = columns or {}
     db = engine(on, progress)

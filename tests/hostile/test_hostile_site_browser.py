@@ -20,7 +20,7 @@ from pol.dsl.parser import _lark
 
 pytestmark = pytest.mark.long
 
-# A web address the checker accepts (compiler/checker.py SAFE_URL) that tries to break out of a Markdown link.
+# A web address the checker accepts (compiler/check/vocabulary.py SAFE_URL) that tries to break out of a Markdown link.
 HOSTILE_URL = "https://zwgk.example.gov.cn/p?a=1&b=%3Cscript%3Ealert(1)%3C/script%3E#)](javascript:alert(2))"
 
 # Reports anything a payload makes run: a dialog, or the payload's own call, from the first script on a page.

@@ -12,7 +12,7 @@ translation does not cover, is reported as 未能判定, never skipped.
 
 The modules: `findings` (the properties and how a finding is shown), `prover` (one policy's clauses, the
 properties of an amount), `tiers`, `document` (limits, dates, the ledger), `feasible` (for coverage);
-compiler/smt.py translates the lowered form into Z3's terms.
+compiler/drafting/prove/smt.py translates the lowered form into Z3's terms.
 """
 
 from pol.compiler.drafting.prove.feasible import feasible

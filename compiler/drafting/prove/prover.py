@@ -50,7 +50,8 @@ class Prover:
 
     def ledger(self, profile: dict[str, Any]) -> tuple[Decimal, Decimal] | None:
         """The amounts the ledger pays the two events of a profile of this policy (keyed `p`), or None."""
-        from pol.compiler.ledger.profile import Policy, ProfileError, evaluate_profile
+        from pol.compiler.ledger.evaluation import evaluate_profile
+        from pol.compiler.ledger.policies import Policy, ProfileError
 
         try:
             entries = evaluate_profile(profile, {"p": Policy("p", self.policy, self.module)}, None).entries
