@@ -10,10 +10,12 @@ from typing import Any
 from lark import Token, Transformer, v_args
 
 from pol.dsl import ast
-from pol.dsl.diagnostics import Diagnostic, error
+from pol.dsl.diagnostics import Diagnostic, T, error
 from pol.dsl.source import Span
 from pol.dsl.units import RangeError, UnitError, parse_quantity, split_threshold
 from pol.dsl.words import COMPARE_WORDS, HEADER_WORDS
+
+WHAT_ZH = {"clause": "条款", "measure": "措施"}
 
 # A fact that begins as a figure in Chinese numerals does (三千万, 一千五百万元, 百分之四十, 十年).
 _CN_FACT = re.compile(r"(百分之)?[零〇一壹二贰两三叁四肆五伍六陆七柒八捌九玖十拾]")
@@ -128,7 +130,7 @@ class Builder(Transformer[Token, Any]):
             value, unit = parse_quantity(text)
         except UnitError as exc:
             code = "POL003" if isinstance(exc, RangeError) else "POL002"
-            self.diagnostics.append(error(code, str(exc), self._tspan(token)))
+            self.diagnostics.append(error(code, T(f"无法读取字面量“{text}”：{exc}", str(exc)), self._tspan(token)))
             value, unit = parse_quantity("0")
         return ast.Quantity(value=value, unit=unit, text=text, span=self._tspan(token))
 
@@ -261,9 +263,15 @@ class Builder(Transformer[Token, Any]):
                 self.diagnostics.append(
                     error(
                         "POL104",
-                        "'general' cannot appear in a clause; it marks a measure whose text every clause shares",
+                        T(
+                            "条款中不能写 general；它标记的是各条款共用其原文的措施",
+                            "'general' cannot appear in a clause; it marks a measure whose text every clause shares",
+                        ),
                         span,
-                        "put it on the measure that states the common conditions (支持对象, 适用范围)",
+                        T(
+                            "把它写在陈述共同条件（支持对象、适用范围）的措施上",
+                            "put it on the measure that states the common conditions (支持对象, 适用范围)",
+                        ),
                     )
                 )
                 continue
@@ -271,9 +279,15 @@ class Builder(Transformer[Token, Any]):
                 self.diagnostics.append(
                     error(
                         "POL104",
-                        f"'{kind}' cannot appear in a measure; a measure has no money rule",
+                        T(
+                            f"措施中不能写“{kind}”；措施没有资金规则",
+                            f"'{kind}' cannot appear in a measure; a measure has no money rule",
+                        ),
                         span,
-                        "write it as a clause if the text grants money or other support",
+                        T(
+                            "原文给予资金或其他支持时，写成条款（clause）",
+                            "write it as a clause if the text grants money or other support",
+                        ),
                     )
                 )
                 continue
@@ -282,7 +296,16 @@ class Builder(Transformer[Token, Any]):
             elif kind in many:
                 many[kind].extend(value) if isinstance(value, tuple) else many[kind].append(value)
             elif kind in single:
-                self.diagnostics.append(error("POL104", f"'{kind}' is given twice in {what} '{id_token.value}'", span))
+                self.diagnostics.append(
+                    error(
+                        "POL104",
+                        T(
+                            f"“{kind}”在{WHAT_ZH.get(what, what)}“{id_token.value}”中写了两次",
+                            f"'{kind}' is given twice in {what} '{id_token.value}'",
+                        ),
+                        span,
+                    )
+                )
             else:
                 single[kind] = value
         span = self._span(meta)
@@ -291,9 +314,15 @@ class Builder(Transformer[Token, Any]):
             self.diagnostics.append(
                 error(
                     "POL104",
-                    f"measure '{id_token.value}' is marked general but states nothing: it has no original",
+                    T(
+                        f"措施“{id_token.value}”标为 general（共同条件），却什么也没说：它没有原文",
+                        f"measure '{id_token.value}' is marked general but states nothing: it has no original",
+                    ),
                     general.span,
-                    'give its original, or say the common conditions plainly: general "…"',
+                    T(
+                        '请给出原文，或直接写出共同条件：general "…"',
+                        'give its original, or say the common conditions plainly: general "…"',
+                    ),
                 )
             )
         if measure:
@@ -507,7 +536,13 @@ class Builder(Transformer[Token, Any]):
         try:
             value = datetime.date.fromisoformat(token.value)
         except ValueError:
-            self.diagnostics.append(error("POL003", f"'{token.value}' is not a calendar date", self._tspan(token)))
+            self.diagnostics.append(
+                error(
+                    "POL003",
+                    T(f"“{token.value}”不是日历上的日期", f"'{token.value}' is not a calendar date"),
+                    self._tspan(token),
+                )
+            )
             value = datetime.date(1, 1, 1)
         return ast.DateLit(value=value, span=self._tspan(token))
 

@@ -9,6 +9,29 @@ import attrs
 from pol.dsl.source import Span
 
 Severity = Literal["error", "warning"]
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+
+@attrs.frozen
+class Text:
+    """A message in both languages pol speaks: Chinese for drafters (the default) and English (`--lang en`)."""
+
+    zh: str
+    en: str
+
+    def __add__(self, other: Text) -> Text:
+        return Text(self.zh + other.zh, self.en + other.en)
+
+    def __attrs_post_init__(self) -> None:
+        # A message shown to a drafter in English only would pass silently; every text carries both.
+        assert self.zh and self.en, (self.zh, self.en)
+
+    def get(self, lang: Lang) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+T = Text  # short, for the many call sites that build messages
 
 # Every code the front end and checker can report, with a one-line summary.
 # Codes are stable: tools and tests match on them, so never renumber.
@@ -55,40 +78,105 @@ CODES: dict[str, str] = {
     "POL708": "two clauses for one subject both paid in full for one item (pol prove)",
 }
 
+# The same summaries in Chinese, for drafters (docs/language.zh.md lists them).
+CODES_ZH: dict[str, str] = {
+    "POL001": "语法错误",
+    "POL002": "字面量中的单位无法识别",
+    "POL003": "字面量格式错误",
+    "POL004": "声明嵌套过深",
+    "POL101": "未知的名称",
+    "POL102": "名称重复定义",
+    "POL103": "条款编号重复",
+    "POL104": "未知或位置不对的字段",
+    "POL105": "未知的类型",
+    "POL106": "缺少必填字段",
+    "POL107": "字段的值无效",
+    "POL201": "单位不匹配",
+    "POL202": "币种不匹配",
+    "POL203": "比例超过 100%",
+    "POL204": "值的种类不对",
+    "POL205": "金额乘以金额",
+    "POL206": "金额乘以不带 % 的数（比例漏写了 %）",
+    "POL301": "类别表没有覆盖每个类别",
+    "POL302": "分档门槛没有递增",
+    "POL303": "分档重叠",
+    "POL304": "上限永远不起作用",
+    "POL305": "金额或上限为负",
+    "POL306": "区间上下限颠倒",
+    "POL307": "限额之间共用部分而非全部条款",
+    "POL401": "算例的事实与输入不符",
+    "POL501": "定义之间循环引用",
+    "POL601": "原文中的数额没有被规则用到（pol lint）",
+    "POL602": "条款或措施没有原文（pol lint）",
+    "POL603": "豁免的数额原文没有，或规则已用到（pol lint）",
+    "POL604": "门槛是否含本数与原文用词相反（pol lint）",
+    "POL605": "原文中有 pol lint 读不懂的数额（pol lint）",
+    "POL606": "原文写明的范围规则没有限定（pol lint）",
+    "POL701": "条款在任何事实下都得不到资助（pol prove）",
+    "POL702": "金额或面积更多，所得反而更少（pol prove）",
+    "POL703": "两档之间的某个值不属于任何一档（pol prove）",
+    "POL704": "条款所得可能超过原文写明的最高额（pol prove）",
+    "POL705": "文件限额削减了单个条款本应得的金额（pol prove）",
+    "POL706": "条件在任何事实下都成立或都不成立（pol prove）",
+    "POL707": "在政策施行前或失效后支付（pol prove）",
+    "POL708": "同一事项的两个条款都足额支付（pol prove）",
+}
+
 
 @attrs.frozen(kw_only=True)
 class Diagnostic:
-    """One problem found in a source file: a code, a message and where it is."""
+    """One problem found in a source file: a code, a message in both languages, and where it is."""
 
     code: str
-    message: str
+    text: Text
     span: Span
     severity: Severity = "error"
-    notes: tuple[str, ...] = ()
+    note_texts: tuple[Text, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         assert self.code in CODES, self.code
 
-    def to_json(self) -> dict[str, object]:
+    @property
+    def message(self) -> str:
+        """The message in English, as tools and the tests match on it."""
+        return self.text.en
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(n.en for n in self.note_texts)
+
+    def message_in(self, lang: Lang) -> str:
+        return self.text.get(lang)
+
+    def notes_in(self, lang: Lang) -> tuple[str, ...]:
+        return tuple(n.get(lang) for n in self.note_texts)
+
+    def to_json(self, lang: Lang = "zh") -> dict[str, object]:
         return {
             "code": self.code,
             "severity": self.severity,
-            "message": self.message,
+            "message": self.message_in(lang),
             "file": self.span.file,
             "line": self.span.line,
             "column": self.span.column,
             "end_line": self.span.end_line,
             "end_column": self.span.end_column,
-            "notes": list(self.notes),
+            "notes": list(self.notes_in(lang)),
+            "summary": summary(self.code, lang),
         }
 
 
-def error(code: str, message: str, span: Span, *notes: str) -> Diagnostic:
-    return Diagnostic(code=code, message=message, span=span, notes=tuple(notes))
+def summary(code: str, lang: Lang) -> str:
+    """What a code means, in one line."""
+    return CODES_ZH[code] if lang == "zh" else CODES[code]
 
 
-def warning(code: str, message: str, span: Span, *notes: str) -> Diagnostic:
-    return Diagnostic(code=code, message=message, span=span, severity="warning", notes=tuple(notes))
+def error(code: str, message: Text, span: Span, *notes: Text) -> Diagnostic:
+    return Diagnostic(code=code, text=message, span=span, note_texts=tuple(notes))
+
+
+def warning(code: str, message: Text, span: Span, *notes: Text) -> Diagnostic:
+    return Diagnostic(code=code, text=message, span=span, severity="warning", note_texts=tuple(notes))
 
 
 class PolicyError(Exception):

@@ -13,7 +13,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from pol.dsl import ast
 from pol.dsl.builder import Builder
-from pol.dsl.diagnostics import Diagnostic, error
+from pol.dsl.diagnostics import Diagnostic, T, Text, error
 from pol.dsl.grammar import grammar_text
 from pol.dsl.source import HIDDEN_CHARACTERS, Span
 from pol.dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
@@ -111,9 +111,15 @@ def _check_strings(tree: Any, builder: Builder) -> None:
         builder.diagnostics.append(
             error(
                 "POL003",
-                f"the string holds the invisible character U+{ord(m.group()):04X} ({name})",
+                T(
+                    f"字符串中有不可见字符 U+{ord(m.group()):04X}（{name}）",
+                    f"the string holds the invisible character U+{ord(m.group()):04X} ({name})",
+                ),
                 span,
-                "it can make the text read differently from what it says, or hide a figure from `pol lint`; delete it",
+                T(
+                    "它会让文字读起来与实际不同，或把一个数额藏起来不让 `pol lint` 看到；请删除",
+                    "it can make the text read differently from what it says, or hide a figure from `pol lint`; delete it",
+                ),
             )
         )
 
@@ -150,9 +156,9 @@ def _too_deep(builder: Builder, chunk: str, first_line: int) -> None:
     builder.diagnostics.append(
         error(
             "POL004",
-            f"this declaration is nested more than {MAX_NESTING} levels deep",
+            T(f"这个声明嵌套超过 {MAX_NESTING} 层", f"this declaration is nested more than {MAX_NESTING} levels deep"),
             span,
-            "split a long expression into named parts with `let`",
+            T("用 `let` 把长表达式拆成有名称的部分", "split a long expression into named parts with `let`"),
         )
     )
 
@@ -175,16 +181,28 @@ def _chunks(text: str) -> list[tuple[int, str]]:
     ]
 
 
-def _describe_terminal(name: str) -> str:
-    return TERMINAL_NAMES.get(name) or KEYWORD_SPELLINGS.get(name) or name.lower()
+# The grammar's terminals as a drafter would name them in Chinese; punctuation is shown as itself.
+_TERMINAL_ZH = {
+    "NAME": "名称",
+    "QUANTITY": "数",
+    "THRESHOLD": "门槛（如 50万元以上）",
+    "STRING": "字符串",
+    "DATE": "日期",
+}
 
 
-def _describe_token(token: Token) -> str:
+def _describe_terminal(name: str) -> Text:
+    en = TERMINAL_NAMES.get(name) or KEYWORD_SPELLINGS.get(name) or name.lower()
+    return T(_TERMINAL_ZH.get(name, en), en)
+
+
+def _describe_token(token: Token) -> Text:
     if token.type == "$END":
-        return "end of file"
+        return T("文件结尾", "end of file")
     if token.type in ("NAME", "QUANTITY", "STRING", "THRESHOLD", "DATE"):
-        return f"{_describe_terminal(token.type)} '{token.value}'"
-    return f"'{token.value}'"
+        kind = _describe_terminal(token.type)
+        return T(f"{kind.zh}“{token.value}”", f"{kind.en} '{token.value}'")
+    return T(f"“{token.value}”", f"'{token.value}'")
 
 
 # Full-width punctuation a Chinese input method gives, and the ASCII the grammar reads.
@@ -215,47 +233,64 @@ _FULL_WIDTH = {
 def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> Diagnostic:
     line = getattr(exc, "line", 1) or 1
     column = getattr(exc, "column", 1) or 1
-    notes: list[str] = []
+    notes: list[Text] = []
     if isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream or 0
         char = chunk[pos] if pos < len(chunk) else ""
-        message = f"unexpected character '{char}'"
+        message = T(f"意外的字符“{char}”", f"unexpected character '{char}'")
         if char in "“”":
-            notes.append('strings are written between straight quotes "…"')
+            notes.append(T('字符串写在直引号 "…" 之间', 'strings are written between straight quotes "…"'))
         elif char in _FULL_WIDTH:
             # A Chinese input method types these; the language's punctuation is ASCII.
-            notes.append(f"'{char}' is the full-width form; write the ASCII '{_FULL_WIDTH[char]}'")
+            ascii_form = _FULL_WIDTH[char]
+            notes.append(
+                T(
+                    f"“{char}”是全角形式；请写半角的“{'空格' if ascii_form == 'a space' else ascii_form}”",
+                    f"'{char}' is the full-width form; write the ASCII '{ascii_form}'",
+                )
+            )
         span = Span(file=path, line=line + offset, column=column, end_line=line + offset, end_column=column + 1)
         return error("POL001", message, span, *notes)
     if isinstance(exc, UnexpectedEOF):
         last = chunk.rstrip().split("\n")
         end_line = len(last) + offset
         span = Span(file=path, line=end_line, column=len(last[-1]) + 1, end_line=end_line, end_column=len(last[-1]) + 2)
-        return error("POL001", "unexpected end of the declaration; is a '}' missing?", span)
+        return error(
+            "POL001",
+            T("声明意外结束；是不是少了一个“}”？", "unexpected end of the declaration; is a '}' missing?"),
+            span,
+        )
     assert isinstance(exc, UnexpectedToken)
     token = exc.token
-    expected = sorted({_describe_terminal(t) for t in exc.expected if not t.startswith("__")})
+    expected_terms = sorted(
+        {_describe_terminal(t) for t in exc.expected if not t.startswith("__")}, key=lambda text: text.en
+    )
+    expected = [text.en for text in expected_terms]
     if token.type == "$END":
         lines = chunk.rstrip().split("\n")
         end_line = len(lines) + offset
         span = Span(
             file=path, line=end_line, column=len(lines[-1]) + 1, end_line=end_line, end_column=len(lines[-1]) + 2
         )
-        return error("POL001", "unexpected end of the declaration; is a '}' missing?", span)
+        return error(
+            "POL001",
+            T("声明意外结束；是不是少了一个“}”？", "unexpected end of the declaration; is a '}' missing?"),
+            span,
+        )
     end_column = token.end_column if token.end_line == token.line else column + 1
     span = Span(
         file=path, line=line + offset, column=column, end_line=line + offset, end_column=end_column or column + 1
     )
-    message = f"unexpected {_describe_token(token)}"
+    message = T("意外的", "unexpected ") + _describe_token(token)
     if token.type == "NAME" and "title" in expected and "grant" in expected and len(expected) > 8:
-        message = f"'{token.value}' is not a clause item"
+        message = T(f"“{token.value}”不是条款的项目", f"'{token.value}' is not a clause item")
         close = difflib.get_close_matches(token.value, FIELD_KEYWORDS, n=1)
         if close:
-            notes.append(f"did you mean '{close[0]}'?")
-        notes.append("a clause holds: " + ", ".join(FIELD_KEYWORDS))
-    elif expected:
-        shown = expected if len(expected) <= 8 else expected[:8] + ["…"]
-        message += "; expected " + ", ".join(shown)
+            notes.append(T(f"是不是“{close[0]}”？", f"did you mean '{close[0]}'?"))
+        notes.append(T("条款可包含：" + "、".join(FIELD_KEYWORDS), "a clause holds: " + ", ".join(FIELD_KEYWORDS)))
+    elif expected_terms:
+        shown = expected_terms if len(expected_terms) <= 8 else [*expected_terms[:8], T("…", "…")]
+        message += T("；应为" + "、".join(t.zh for t in shown), "; expected " + ", ".join(t.en for t in shown))
     if token.type in ("NAME", "QUANTITY"):
         glued = [
             w
@@ -263,8 +298,13 @@ def _syntax_error(exc: UnexpectedInput, chunk: str, path: str, offset: int) -> D
             if w in token.value and w != token.value and not w.isascii()
         ]
         if glued:
+            word = sorted(glued, key=len)[-1]
             notes.append(
-                f"'{token.value}' contains the keyword '{sorted(glued, key=len)[-1]}': Chinese keywords must be "
-                "separated from names and numbers by spaces, as in '年亩产税收 50万 以上'"
+                T(
+                    f"“{token.value}”中含有关键词“{word}”：中文关键词与名称、数字之间要用空格隔开，"
+                    "例如“年亩产税收 50万 以上”",
+                    f"'{token.value}' contains the keyword '{word}': Chinese keywords must be "
+                    "separated from names and numbers by spaces, as in '年亩产税收 50万 以上'",
+                )
             )
     return error("POL001", message, span, *notes)

@@ -168,7 +168,7 @@ def load(*paths: str | Path) -> PolicySet:
     compiled = [compile_file(f) for f in files]
     errors = [d for c in compiled for d in c.diagnostics if d.severity == "error"]
     if errors:
-        raise PolicyError(errors, render_text(errors, {c.source.path: c.source for c in compiled}))
+        raise PolicyError(errors, render_text(errors, {c.source.path: c.source for c in compiled}, "en"))
     try:
         loaded = _policies.load_policies(compiled)
     except ProfileError as exc:  # two files with the same stem

@@ -26,8 +26,12 @@ def test_check_clean_and_with_errors() -> None:
     assert run(["check", str(POLICIES)])[0] == 0
     code, _, err = run(["check", str(ROOT / "tests" / "bad" / "POL101_unknown_name.pol")])
     assert code == 1
-    assert "POL101_unknown_name.pol:11:9: error[POL101]: unknown name '费角'" in err
+    # Drafters read Chinese by default; the header keeps the form tools parse.
+    assert "POL101_unknown_name.pol:11:9: error[POL101]: 未知的名称“费角”" in err
     assert "^~" in err
+    code, _, err = run(["check", "--lang", "en", str(ROOT / "tests" / "bad" / "POL101_unknown_name.pol")])
+    assert code == 1
+    assert "POL101_unknown_name.pol:11:9: error[POL101]: unknown name '费角'" in err
 
 
 def test_check_json_format() -> None:
@@ -257,8 +261,8 @@ def test_full_width_punctuation_gets_the_ascii_it_should_be(tmp_path) -> None:
     )
     code, _, err = run(["check", str(path)])
     assert code == 1
-    assert "fw.pol:6:12: error[POL001]: unexpected character '（'" in err
-    assert "'（' is the full-width form; write the ASCII '('" in err
+    assert "fw.pol:6:12: error[POL001]: 意外的字符“（”" in err
+    assert "“（”是全角形式；请写半角的“(”" in err
 
 
 DOCUMENT_EXAMPLE = """policy p { title: "合计测试" }
@@ -291,7 +295,7 @@ def test_an_example_of_the_whole_document_tests_its_limits(tmp_path: Path, targe
 def test_an_example_of_the_whole_document_expects_a_total(tmp_path: Path) -> None:
     path = tmp_path / "p.pol"
     path.write_text(DOCUMENT_EXAMPLE.replace("EXPECTED", "100万 to 400万"), encoding="utf-8")
-    code, _, err = run(["check", str(path)])
+    code, _, err = run(["check", "--lang", "en", str(path)])
     assert code == 1
     assert "p.pol:7:35: error[POL107]: an example of the whole document expects a total" in err
 

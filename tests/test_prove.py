@@ -97,7 +97,7 @@ def test_money_outside_the_policys_dates_is_caught_when_an_evaluator_lets_it_thr
     bad = [f for f in prove.Prover(compiled.policy, program, Careless()).findings() if f.code == "POL707"]
     assert {f.status for f in good} == {"proved"}
     broken = [f for f in bad if f.status == "broken"]
-    assert broken and "不在有效期内，以下事实却可获得资助" in broken[0].message
+    assert broken and "不在有效期内，以下事实却可获得资助" in broken[0].message.zh
 
 
 STACKED = """policy p { title: "不重复" effective: 2024-01-01 }
@@ -133,4 +133,4 @@ def test_two_grants_for_one_subject_are_caught_when_the_ledger_pays_both(monkeyp
     monkeypatch.setattr(evaluation._Evaluator, "stack", lambda self, entry: None)  # a ledger that forgets 不重复
     broken = [f for f in stacking(prove.Prover(compiled.policy, program, module)) if f.status == "broken"]
     assert [f.clause for f in broken] == ["研发资助", "研发奖励"]
-    assert "按“不可重复享受”应至多支付 0元，台账却支付" in broken[1].message
+    assert "按“不可重复享受”应至多支付 0元，台账却支付" in broken[1].message.zh

@@ -14,7 +14,7 @@ from pol.compiler.check.state import Ref
 from pol.compiler.check.types import ERROR, EnumT, Ty, resolve_type
 from pol.dsl import ast
 from pol.dsl.ast import names_in  # re-exported: the checker's callers import it from here
-from pol.dsl.diagnostics import Diagnostic
+from pol.dsl.diagnostics import Diagnostic, T, Text
 from pol.dsl.parser import ParseResult
 from pol.dsl.source import Span
 
@@ -75,7 +75,12 @@ class _Checker(ClauseChecks, HeaderChecks):
         def declare(name: str, span: Span, names: dict[str, Span] = names) -> bool:
             if name in names:
                 prev = names[name]
-                self.err("POL102", f"'{name}' is defined twice", span, f"first defined at line {prev.line}")
+                self.err(
+                    "POL102",
+                    T(f"“{name}”定义了两次", f"'{name}' is defined twice"),
+                    span,
+                    T(f"第一次定义在第 {prev.line} 行", f"first defined at line {prev.line}"),
+                )
                 return False
             names[name] = span
             return True
@@ -86,7 +91,14 @@ class _Checker(ClauseChecks, HeaderChecks):
                 seen: set[str] = set()
                 for m in d.members:
                     if m.name in seen:
-                        self.err("POL102", f"'{m.name}' is listed twice in enum '{d.name}'", m.span)
+                        self.err(
+                            "POL102",
+                            T(
+                                f"“{m.name}”在枚举“{d.name}”中列了两次",
+                                f"'{m.name}' is listed twice in enum '{d.name}'",
+                            ),
+                            m.span,
+                        )
                     seen.add(m.name)
                 enum_ty = EnumT(d.name, tuple(m.name for m in d.members))
                 for member in enum_ty.members:
@@ -98,7 +110,9 @@ class _Checker(ClauseChecks, HeaderChecks):
                 if d.default is not None:
                     problem = literal_fits(d.default, ty)
                     if problem:
-                        self.err("POL107", f"default of '{d.name}': {problem}", d.default.span)
+                        self.err(
+                            "POL107", T(f"“{d.name}”的默认值：", f"default of '{d.name}': ") + problem, d.default.span
+                        )
             elif isinstance(d, ast.LetDecl) and declare(d.name, d.span):
                 self.let_decls[d.name] = d
         self.check_lets()
@@ -110,7 +124,10 @@ class _Checker(ClauseChecks, HeaderChecks):
             if isinstance(d, (ast.Clause, ast.Measure)):
                 if d.id in ids:
                     self.err(
-                        "POL103", f"clause id '{d.id}' is used twice", d.id_span, f"first used at line {ids[d.id].line}"
+                        "POL103",
+                        T(f"条款编号“{d.id}”用了两次", f"clause id '{d.id}' is used twice"),
+                        d.id_span,
+                        T(f"第一次用在第 {ids[d.id].line} 行", f"first used at line {ids[d.id].line}"),
                     )
                 ids[d.id] = d.id_span
                 self.check_stages(d)
@@ -134,8 +151,11 @@ class _Checker(ClauseChecks, HeaderChecks):
             if ex.expect.kind not in ("amount", "up_to", "not_eligible"):
                 self.err(
                     "POL107",
-                    "an example of the whole document expects a total: `expect 8000万`, `expect up to 1亿` or "
-                    "`expect not_eligible`",
+                    T(
+                        "整份文件的算例要写出总额：`expect 8000万`、`expect up to 1亿` 或 `expect not_eligible`",
+                        "an example of the whole document expects a total: `expect 8000万`, `expect up to 1亿` or "
+                        "`expect not_eligible`",
+                    ),
                     ex.expect.span,
                 )
         self.diags.sort(key=lambda d: (d.span.file, d.span.line, d.span.column))
@@ -159,7 +179,7 @@ class _Checker(ClauseChecks, HeaderChecks):
             d = self.enums[ref.name]
             return EnumT(d.name, tuple(m.name for m in d.members))
         ty = resolve_type(ref.name, ref.arg, ref.per)
-        if isinstance(ty, str):
+        if isinstance(ty, Text):
             from pol.compiler.check.types import SIMPLE_TYPES
 
             self.err("POL105", ty, ref.span, *did_you_mean(ref.name, list(SIMPLE_TYPES) + list(self.enums)))
@@ -171,9 +191,15 @@ class _Checker(ClauseChecks, HeaderChecks):
             decl = self.let_decls[deep]
             self.err(
                 "POL004",
-                f"definitions are built on each other more than {MAX_LET_DEPTH} deep (here '{deep}')",
+                T(
+                    f"定义层层相套超过 {MAX_LET_DEPTH} 层（此处为“{deep}”）",
+                    f"definitions are built on each other more than {MAX_LET_DEPTH} deep (here '{deep}')",
+                ),
                 decl.span,
-                "compute the value in fewer steps; no policy text needs such a chain",
+                T(
+                    "请用更少的步骤计算这个值；没有哪条政策原文需要这样长的链条",
+                    "compute the value in fewer steps; no policy text needs such a chain",
+                ),
             )
             self.lets.update({name: (ERROR, d) for name, d in self.let_decls.items()})
             return
@@ -185,7 +211,14 @@ class _Checker(ClauseChecks, HeaderChecks):
             decl = self.let_decls[name]
             if state.get(name) == "active":
                 cycle = stack[stack.index(name) :] + [name]
-                self.err("POL501", "definitions refer to each other in a cycle: " + " → ".join(cycle), decl.span)
+                self.err(
+                    "POL501",
+                    T(
+                        "定义之间循环引用：" + " → ".join(cycle),
+                        "definitions refer to each other in a cycle: " + " → ".join(cycle),
+                    ),
+                    decl.span,
+                )
                 self.lets[name] = (ERROR, decl)
                 return
             state[name] = "active"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pol.compiler.check.expressions import ExpressionChecks
 from pol.compiler.check.folding import (
     constant,
     did_you_mean,
@@ -12,20 +11,20 @@ from pol.compiler.check.folding import (
     money_text,
     upper_bound,
 )
-from pol.compiler.check.scopes import RECEIVED_SCOPES, SCOPES
-from pol.compiler.check.types import BOOL, ErrorT, QuantityT, Ty
+from pol.compiler.check.limits import LimitChecks
+from pol.compiler.check.scopes import SCOPES
+from pol.compiler.check.types import ErrorT
 from pol.compiler.check.vocabulary import (
     BENEFICIARIES,
-    LEVEL_RANK,
     STAGES,
     SUPPORT_KINDS,
 )
 from pol.dsl import ast
-from pol.dsl.ast import names_in  # re-exported: the checker's callers import it from here
+from pol.dsl.diagnostics import T
 from pol.dsl.units import CNY
 
 
-class ClauseChecks(ExpressionChecks):
+class ClauseChecks(LimitChecks):
     """Checks each provision and limit, on top of the expression checks."""
 
     def check_stages(self, p: ast.Clause | ast.Measure) -> None:
@@ -33,129 +32,89 @@ class ClauseChecks(ExpressionChecks):
             if s.id not in STAGES:
                 self.err(
                     "POL107",
-                    f"'{s.id}' is not a stage of a product's life",
+                    T(f"“{s.id}”不是产品生命周期的阶段", f"'{s.id}' is not a stage of a product's life"),
                     s.span,
                     *did_you_mean(s.id, STAGES),
-                    "stages: research, clinical, industrialisation, market, international",
+                    T(
+                        "阶段：research（研发）、clinical（临床）、industrialisation（产业化）、market（市场）、international（国际化）",
+                        "stages: research, clinical, industrialisation, market, international",
+                    ),
                 )
-
-    def check_received(self, decl: ast.InputDecl, ty: Ty, clause_ids: set[str]) -> None:
-        r = decl.received
-        assert r is not None
-        if r.of is not None:
-            # The sum of a fact over earlier grants: a quantity of the fact's own unit.
-            of = self.inputs.get(r.of.id)
-            if of is None:
-                self.err("POL101", f"'{r.of.id}' is not an input", r.of.span, *did_you_mean(r.of.id, self.inputs))
-            elif not isinstance(of[0], QuantityT) or of[0] != ty:
-                self.err(
-                    "POL201",
-                    f"'{decl.name}' sums '{r.of.id}' over earlier grants, so it must be of the same kind "
-                    f"({of[0].describe()}), not {ty.describe()}",
-                    r.span,
-                )
-            if r.local:
-                self.err(
-                    "POL107", "`received local … of` is not supported: other governments' grants hold no facts", r.span
-                )
-        elif not (isinstance(ty, QuantityT) and ty.unit.kind == "money"):
-            self.err("POL201", f"'{decl.name}' is filled from grants received, so it must be money", r.span)
-        for name in r.clauses:
-            if name.id not in clause_ids and name.id not in self.broken:  # a broken clause is reported once
-                self.err(
-                    "POL101", f"no clause '{name.id}' in this policy", name.span, *did_you_mean(name.id, clause_ids)
-                )
-        for s in r.scopes:
-            if s not in RECEIVED_SCOPES:
-                self.err(
-                    "POL107",
-                    f"'{s}' is not a scope of amounts received",
-                    r.span,
-                    *did_you_mean(s, RECEIVED_SCOPES),
-                    "scopes: per product, per project, per policy, per year, per quarter, per enterprise, total",
-                )
-        if r.local and LEVEL_RANK.get(str(self.header.get("level")), 99) >= LEVEL_RANK["区级"]:
-            self.err(
-                "POL106",
-                "`received local` sums grants of lower levels of government, so the policy needs "
-                "a level above district",
-                r.span,
-                "e.g. `level: province` in the policy header",
-            )
-
-    def check_earlier(self, decl: ast.InputDecl, ty: Ty) -> None:
-        e = decl.earlier
-        assert e is not None
-        if ty != BOOL:
-            self.err("POL201", f"'{decl.name}' is filled from earlier years' events, so it must be yes/no", e.span)
-        if isinstance(self.infer(e.condition), ErrorT):
-            return
-        # The ledger compares one fact of each earlier event with a figure, as 首次突破/首次达到 do.
-        c = e.condition
-        if not (
-            isinstance(c, ast.Compare)
-            and isinstance(c.left, ast.Name)
-            and c.left.id in self.inputs
-            and c.left.id != decl.name
-            and isinstance(c.right, ast.Quantity)
-        ):
-            self.err(
-                "POL107",
-                "`earlier` compares an input with a figure, as in `earlier 年销售收入 突破 10亿`",
-                c.span,
-            )
 
     def check_clause(self, c: ast.Clause) -> None:
         if c.subject is not None and self.subjects is not None and c.subject.id not in self.subjects:
             self.err(
                 "POL107",
-                f"'{c.subject.id}' is not a subject of the taxonomy",
+                T(f"“{c.subject.id}”不是分类表中的事项", f"'{c.subject.id}' is not a subject of the taxonomy"),
                 c.subject.span,
                 *did_you_mean(c.subject.id, self.subjects),
-                "subjects are listed in subjects.toml beside the policies",
+                T("事项列在政策旁边的 subjects.toml 中", "subjects are listed in subjects.toml beside the policies"),
             )
         if c.beneficiary and c.beneficiary.id not in BENEFICIARIES:
             self.err(
                 "POL107",
-                f"'{c.beneficiary.id}' is not a kind of beneficiary",
+                T(f"“{c.beneficiary.id}”不是一种支持对象", f"'{c.beneficiary.id}' is not a kind of beneficiary"),
                 c.beneficiary.span,
                 *did_you_mean(c.beneficiary.id, BENEFICIARIES),
-                "beneficiaries: enterprise, park, institution, platform, person",
+                T(
+                    "支持对象：enterprise（企业）、park（园区）、institution（机构）、platform（平台）、person（个人）",
+                    "beneficiaries: enterprise, park, institution, platform, person",
+                ),
             )
         for cond in c.conditions:
             self.expect_bool(cond)
         if c.grant is None:
             self.err(
                 "POL106",
-                f"clause '{c.id}' has no grant",
+                T(f"条款“{c.id}”没有 grant（给予）", f"clause '{c.id}' has no grant"),
                 c.id_span,
-                "write `grant …`, or make it a `measure` if the text gives no money or support",
+                T(
+                    "请写 `grant …`；原文不给资金或其他支持时，改写为 `measure`",
+                    "write `grant …`, or make it a `measure` if the text gives no money or support",
+                ),
             )
         else:
             self.check_grant(c, c.grant)
         for cap in c.caps:
-            self.expect_money(cap.value, "a cap")
+            self.expect_money(cap.value, T("上限", "a cap"))
             for s in cap.scopes:
                 if s not in SCOPES:
                     self.err(
                         "POL107",
-                        f"'{s}' is not a scope of a cap",
+                        T(f"“{s}”不是上限的范围", f"'{s}' is not a scope of a cap"),
                         cap.span,
                         *did_you_mean(s, SCOPES),
-                        "scopes: per year, per quarter, per product, per enterprise, per project, per policy, total",
+                        T(
+                            "范围：per year（每年）、per quarter（每季度）、per product（每个产品）、per enterprise（每家企业）、per project（每个项目）、per policy（本政策）、total（累计）",
+                            "scopes: per year, per quarter, per product, per enterprise, per project, per policy, total",
+                        ),
                     )
             low = constant(cap.value)
             if low is not None and low < 0:
-                self.err("POL305", f"the cap is negative ({money_text(low)})", cap.value.span)
+                self.err(
+                    "POL305",
+                    T(f"上限是负数（{money_text(low)}）", f"the cap is negative ({money_text(low)})"),
+                    cap.value.span,
+                )
         self.check_cap_binds(c)
         for off in c.offsets:
-            self.expect_money(off.value, "an amount already paid")
+            self.expect_money(off.value, T("已付金额", "an amount already paid"))
         if c.duration is not None and c.duration.unit.kind != "years":
-            self.err("POL204", f"a duration is a number of years such as 5年, not '{c.duration.text}'", c.duration.span)
+            self.err(
+                "POL204",
+                T(
+                    f"期限是年数，例如 5年，而不是“{c.duration.text}”",
+                    f"a duration is a number of years such as 5年, not '{c.duration.text}'",
+                ),
+                c.duration.span,
+            )
         if c.once is not None and c.once.key is not None and c.once.key.id not in self.inputs:
             self.err(
                 "POL101",
-                f"'{c.once.key.id}' is not an input: `once by` names the fact whose each value is paid once",
+                T(
+                    f"“{c.once.key.id}”不是输入：`once by` 指明每个取值只支付一次的事实",
+                    f"'{c.once.key.id}' is not an input: `once by` names the fact whose each value is paid once",
+                ),
                 c.once.key.span,
                 *did_you_mean(c.once.key.id, self.inputs),
             )
@@ -166,35 +125,44 @@ class ClauseChecks(ExpressionChecks):
         if g.support is not None and g.support not in SUPPORT_KINDS:
             self.err(
                 "POL107",
-                f"'{g.support}' is not a kind of support",
+                T(f"“{g.support}”不是一种支持方式", f"'{g.support}' is not a kind of support"),
                 g.span,
                 *did_you_mean(g.support, SUPPORT_KINDS),
-                "kinds: cash, equity, tax_refund, service",
+                T(
+                    "支持方式：cash（资金）、equity（股权）、tax_refund（税收返还）、service（服务）",
+                    "kinds: cash, equity, tax_refund, service",
+                ),
             )
         if g.mode == "case_by_case":
             return
         if g.mode == "range":
             assert g.low is not None and g.high is not None
-            self.expect_money(g.low, "the low end of a range")
-            self.expect_money(g.high, "the high end of a range")
+            self.expect_money(g.low, T("区间的下限", "the low end of a range"))
+            self.expect_money(g.high, T("区间的上限", "the high end of a range"))
             lo, hi = constant(g.low), constant(g.high)
             if lo is not None and hi is not None and lo > hi:
-                self.err("POL306", "the range's low end is above its high end", g.span)
+                self.err("POL306", T("区间的下限高于上限", "the range's low end is above its high end"), g.span)
             return
         assert g.value is not None
-        self.expect_money(g.value, "a grant")
+        self.expect_money(g.value, T("给予的金额", "a grant"))
         low = constant(g.value)
         if low is not None and low < 0:
-            self.err("POL305", "the grant is negative", g.value.span)
+            self.err("POL305", T("给予的金额是负数", "the grant is negative"), g.value.span)
         elif self.may_be_negative(g.value):
             # A negative grant would be reported as 予以支持 and subtract another clause's money from the
             # totals: what has been paid before is deducted with `offset` or `topup`, which stop at zero.
             self.err(
                 "POL305",
-                "the grant can be negative: a subtraction in it may take away more than there is",
+                T(
+                    "给予的金额可能为负：其中的减法可能减去比现有更多的数",
+                    "the grant can be negative: a subtraction in it may take away more than there is",
+                ),
                 g.value.span,
-                "deduct what was paid before with `offset …` (计入并扣除) or `topup …` (晋级补差), "
-                "which never go below zero; or bound it with max(…, 0元)",
+                T(
+                    "扣除以前已付的金额请用 `offset …`（计入并扣除）或 `topup …`（晋级补差），两者都不会低于零；或用 max(…, 0元) 限定",
+                    "deduct what was paid before with `offset …` (计入并扣除) or `topup …` (晋级补差), "
+                    "which never go below zero; or bound it with max(…, 0元)",
+                ),
             )
 
     def may_be_negative(self, e: ast.Expr) -> bool:
@@ -220,8 +188,11 @@ class ClauseChecks(ExpressionChecks):
                         if limit is not None and most is not None and limit >= most:
                             self.err(
                                 "POL304",
-                                f"the cap for {key_text(k)} ({money_text(limit)}) can never bind: "
-                                f"the grant for it is at most {money_text(most)}",
+                                T(
+                                    f"{key_text(k)} 的上限（{money_text(limit)}）永远不起作用：该项给予的金额最多为 {money_text(most)}",
+                                    f"the cap for {key_text(k)} ({money_text(limit)}) can never bind: "
+                                    f"the grant for it is at most {money_text(most)}",
+                                ),
                                 e.span,
                             )
                 continue
@@ -230,9 +201,15 @@ class ClauseChecks(ExpressionChecks):
             if limit is not None and most is not None and limit >= most and not cap.scopes:
                 self.err(
                     "POL304",
-                    f"the cap {money_text(limit)} can never bind: the grant is at most {money_text(most)}",
+                    T(
+                        f"上限 {money_text(limit)} 永远不起作用：给予的金额最多为 {money_text(most)}",
+                        f"the cap {money_text(limit)} can never bind: the grant is at most {money_text(most)}",
+                    ),
                     cap.span,
-                    "remove the cap, or check the amounts against the original text",
+                    T(
+                        "删去这个上限，或对照原文核对金额",
+                        "remove the cap, or check the amounts against the original text",
+                    ),
                 )
 
     def check_example(self, ex: ast.Example | ast.PolicyExample) -> None:
@@ -240,13 +217,21 @@ class ClauseChecks(ExpressionChecks):
         for fact in ex.facts:
             name = fact.name.id
             if name in seen:
-                self.err("POL401", f"fact '{name}' is given twice in the example", fact.span)
-            seen.add(name)
-            if name not in self.inputs:
-                what = "a definition, computed from inputs" if name in self.lets else "not an input"
                 self.err(
                     "POL401",
-                    f"'{name}' is {what}; an example gives inputs only",
+                    T(f"算例中事实“{name}”写了两次", f"fact '{name}' is given twice in the example"),
+                    fact.span,
+                )
+            seen.add(name)
+            if name not in self.inputs:
+                what = (
+                    T("定义，由输入算出", "a definition, computed from inputs")
+                    if name in self.lets
+                    else T("不是输入", "not an input")
+                )
+                self.err(
+                    "POL401",
+                    T(f"“{name}”是", f"'{name}' is ") + what + T("；算例只给输入", "; an example gives inputs only"),
                     fact.name.span,
                     *did_you_mean(name, self.inputs),
                 )
@@ -254,42 +239,15 @@ class ClauseChecks(ExpressionChecks):
             ty = self.inputs[name][0]
             problem = literal_fits(fact.value, ty)
             if problem:
-                self.err("POL401", f"fact '{name}': {problem}", fact.value.span)
+                self.err("POL401", T(f"事实“{name}”：", f"fact '{name}': ") + problem, fact.value.span)
         exp = ex.expect
         for q in (exp.amount, exp.low, exp.high):
             if q is not None and q.unit != CNY:
-                self.err("POL401", f"an expected amount is money in 元, not '{q.text}'", q.span)
-
-    def check_limit(self, lim: ast.Limit, clause_ids: set[str]) -> None:
-        self.expect_money(lim.value, "a limit")
-        for name in names_in(lim.value):
-            decl = self.inputs.get(name)
-            if decl is not None and decl[1].default is None:
-                # A limit applies to the totals, after every clause: it cannot wait for a missing fact.
                 self.err(
-                    "POL107",
-                    f"the limit uses '{name}', which has no default",
-                    lim.span,
-                    f"give it one, e.g. `input {name}: money default 0` for amounts already received",
+                    "POL401",
+                    T(
+                        f"期望金额是以元计的金额，而不是“{q.text}”",
+                        f"an expected amount is money in 元, not '{q.text}'",
+                    ),
+                    q.span,
                 )
-        for s in lim.scopes:
-            if s not in SCOPES:
-                self.err("POL107", f"'{s}' is not a scope of a limit", lim.span, *did_you_mean(s, SCOPES))
-        for ref in lim.clauses:
-            if ref.id not in clause_ids and ref.id not in self.broken:
-                self.err("POL101", f"no clause is called '{ref.id}'", ref.span, *did_you_mean(ref.id, clause_ids))
-
-    def check_limits_nest(self, limits: list[ast.Limit]) -> None:
-        """Limits are nested or apart: for two that share some clauses but not all, no order of cuts is right."""
-        sets = [(lim, frozenset(n.id for n in lim.clauses)) for lim in limits if lim.clauses]
-        for i, (lim, mine) in enumerate(sets):
-            for other, theirs in sets[:i]:
-                if mine & theirs and not (mine <= theirs or theirs <= mine):
-                    self.err(
-                        "POL307",
-                        "this limit shares some clauses with the limit at line "
-                        f"{other.span.line} but not all ({'、'.join(sorted(mine & theirs))})",
-                        lim.span,
-                        "limits must be nested (one on a part of the other's clauses) or apart, so that "
-                        "a cut is counted once; write the shared clauses' limit as its own `limit`",
-                    )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from pol.compiler.check.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 from pol.dsl import ast
+from pol.dsl.diagnostics import T, Text
 from pol.dsl.units import CNY, RATIO, Unit
 from pol.dsl.words import POSTFIX_WORDS
 
@@ -139,36 +140,49 @@ def percent_text(v: Decimal) -> str:
     return format_figure(v, RATIO)
 
 
-def literal_fits(value: ast.Expr, ty: Ty) -> str | None:
+def literal_fits(value: ast.Expr, ty: Ty) -> Text | None:
     """Why a literal fact cannot be a value of `ty`, or None when it can."""
     match ty:
         case ErrorT():
             return None
         case QuantityT(unit=unit):
             if not isinstance(value, ast.Quantity):
-                return f"expected {unit.describe()}, got {type(value).__name__.lower()}"
+                shown = type(value).__name__.lower()
+                return T(f"应为{unit.describe()}，却是 {shown}", f"expected {unit.describe()}, got {shown}")
             got = value.unit
             zero = got.kind == "number" and value.value == 0  # nothing is nothing in any unit
             if got == unit or zero or {got.kind, unit.kind} <= {"number", "years"}:
                 if unit.kind == "number" and value.value != value.value.to_integral_value():
-                    return f"a count must be a whole number, not {value.text}"
+                    return T(
+                        f"个数必须是整数，而不是 {value.text}", f"a count must be a whole number, not {value.text}"
+                    )
                 return None
-            return f"expected {unit.describe()}, got '{value.text}' which is {got.describe()}"
+            return T(
+                f"应为{unit.describe()}，却是“{value.text}”，即{got.describe()}",
+                f"expected {unit.describe()}, got '{value.text}' which is {got.describe()}",
+            )
         case DateT():
-            return None if isinstance(value, ast.DateLit) else "expected a date such as 2021-11-01"
+            if isinstance(value, ast.DateLit):
+                return None
+            return T("应为日期，例如 2021-11-01", "expected a date such as 2021-11-01")
         case BoolT():
-            return None if isinstance(value, ast.BoolLit) else "expected true or false (是/否)"
+            if isinstance(value, ast.BoolLit):
+                return None
+            return T("应为 true 或 false（是/否）", "expected true or false (是/否)")
         case EnumT(members=members):
             if isinstance(value, ast.Name) and value.id in members:
                 return None
             shown = value.id if isinstance(value, ast.Name) else getattr(value, "text", "?")
-            return f"'{shown}' is not one of {', '.join(members)}" + "".join(
-                " (" + n + ")" for n in did_you_mean(str(shown), members)
+            close = did_you_mean(str(shown), members)
+            return T(
+                f"“{shown}”不是{'、'.join(members)}之一" + "".join(f"（{n.zh}）" for n in close),
+                f"'{shown}' is not one of {', '.join(members)}" + "".join(f" ({n.en})" for n in close),
             )
         case _:
-            return "unexpected value"
+            return T("意外的值", "unexpected value")
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> tuple[str, ...]:
+def did_you_mean(word: str, candidates: Iterable[str]) -> tuple[Text, ...]:
+    """The closest known word as a note, if one is close enough."""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return (f"did you mean '{close[0]}'?",) if close else ()
+    return (T(f"是不是“{close[0]}”？", f"did you mean '{close[0]}'?"),) if close else ()

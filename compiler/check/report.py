@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape as escape_markup
 
-from pol.dsl.diagnostics import Diagnostic
+from pol.dsl.diagnostics import Diagnostic, Lang
 from pol.dsl.source import HIDDEN_CHARACTERS, SourceFile
 
 # What a terminal would act on rather than show; a carriage return too, which could overwrite a line.
@@ -48,12 +48,13 @@ def to_json(value: Any) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def render_text(diagnostics: Iterable[Diagnostic], sources: dict[str, SourceFile]) -> str:
+def render_text(diagnostics: Iterable[Diagnostic], sources: dict[str, SourceFile], lang: Lang = "zh") -> str:
     """Diagnostics as plain text: the header line, the source line with a margin, and `^~~~` under the span."""
     blocks = []
     for d in diagnostics:
         s = d.span
-        lines = [printable(f"{s.file}:{s.line}:{s.column}: {d.severity}[{d.code}]: {d.message}")]
+        # The header keeps the form tools parse (`path:line:col: error[CODE]: …`) in either language.
+        lines = [printable(f"{s.file}:{s.line}:{s.column}: {d.severity}[{d.code}]: {d.message_in(lang)}")]
         src = sources.get(s.file)
         text = src.line_text(s.line) if src else ""
         # Columns count characters of the line as written; each control shown as an escape widens it.
@@ -70,15 +71,17 @@ def render_text(diagnostics: Iterable[Diagnostic], sources: dict[str, SourceFile
             pad = cell_len(text[:start].replace("\t", " "))
             width = max(cell_len(text[start:end]), 1)
             lines.append(f"{' ' * len(margin)} | {' ' * pad}^{'~' * (width - 1)}")
-        for note in d.notes:
-            lines.append(f"  = note: {printable(note)}")
+        for note in d.notes_in(lang):
+            lines.append(f"  = {'提示' if lang == 'zh' else 'note'}: {printable(note)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
-def print_diagnostics(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], console: Console) -> None:
+def print_diagnostics(
+    diagnostics: list[Diagnostic], sources: dict[str, SourceFile], console: Console, lang: Lang = "zh"
+) -> None:
     """Print diagnostics with colour where the terminal supports it."""
-    for block in render_text(diagnostics, sources).split("\n\n"):
+    for block in render_text(diagnostics, sources, lang).split("\n\n"):
         styled = []
         for line in block.split("\n"):
             if ": error[" in line and not line.startswith(" "):
@@ -103,5 +106,5 @@ def print_diagnostics(diagnostics: list[Diagnostic], sources: dict[str, SourceFi
         console.print()
 
 
-def render_json(diagnostics: Iterable[Diagnostic]) -> str:
-    return to_json([d.to_json() for d in diagnostics])
+def render_json(diagnostics: Iterable[Diagnostic], lang: Lang = "zh") -> str:
+    return to_json([d.to_json(lang) for d in diagnostics])

@@ -7,7 +7,7 @@ import attrs
 from pol.compiler.check.scopes import bind
 from pol.compiler.check.types import EnumT, Ty
 from pol.dsl import ast
-from pol.dsl.diagnostics import Diagnostic, error, warning
+from pol.dsl.diagnostics import Diagnostic, Text, error, warning
 from pol.dsl.parser import ParseResult
 from pol.dsl.source import Span
 
@@ -39,8 +39,12 @@ class CheckerState:
         self.lets: dict[str, tuple[Ty, ast.LetDecl]] = {}
         self.header: dict[str, object] = {}
 
-    def err(self, code: str, message: str, span: Span, *notes: str) -> None:
+    def err(self, code: str, message: Text, span: Span, *notes: Text) -> None:
         self.diags.append(error(code, message, span, *notes))
 
-    def warn(self, code: str, message: str, span: Span, *notes: str) -> None:
+    def warn(self, code: str, message: Text, span: Span, *notes: Text) -> None:
         self.diags.append(warning(code, message, span, *notes))
+
+    def infer(self, e: ast.Expr, hint: Ty | None = None) -> Ty:
+        """The type of an expression; `ExpressionChecks` infers it, the checks below it in the chain call it."""
+        raise NotImplementedError

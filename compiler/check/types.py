@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from pol.dsl.diagnostics import T, Text
 from pol.dsl.units import AREA_NAMES, CNY, M2, MU, NUMBER, RATIO, USD, YEARS, Unit
 
 
@@ -82,31 +83,33 @@ SIMPLE_TYPES: dict[str, Ty] = {
 }
 
 
-def resolve_type(name: str, arg: str | None, per: str | None) -> Ty | str:
+def resolve_type(name: str, arg: str | None, per: str | None) -> Ty | Text:
     """The type a `TypeRef` names, or a message saying why it names none."""
     base = SIMPLE_TYPES.get(name)
     if base is None:
-        return f"unknown type '{name}'"
+        return T(f"未知的类型“{name}”", f"unknown type '{name}'")
     if not isinstance(base, QuantityT) or base.unit.kind not in ("money", "area"):
         if arg or per:
-            return f"type '{name}' takes no unit"
+            return T(f"类型“{name}”不带单位", f"type '{name}' takes no unit")
         return base
     if base.unit.kind == "area":
         if per:
-            return f"type '{name}' cannot be given per area"
+            return T(f"类型“{name}”不能按面积计", f"type '{name}' cannot be given per area")
         if arg is None:
             return base
         area = _AREA_ARGS.get(arg)
-        return QuantityT(MU if area == "mu" else M2) if area else f"unknown area unit '{arg}'; use 平方米 or 亩"
+        if area is None:
+            return T(f"未知的面积单位“{arg}”；请用平方米或亩", f"unknown area unit '{arg}'; use 平方米 or 亩")
+        return QuantityT(MU if area == "mu" else M2)
     currency = "CNY"
     if arg is not None:
         if arg not in _CURRENCY_ARGS:
-            return f"unknown currency '{arg}'; use 元 or 美元"
+            return T(f"未知的币种“{arg}”；请用元或美元", f"unknown currency '{arg}'; use 元 or 美元")
         currency = _CURRENCY_ARGS[arg]
     if per is None:
         return QuantityT(USD if currency == "USD" else CNY)
     if per not in _AREA_ARGS:
-        return f"unknown area unit '{per}'; use 平方米 or 亩"
+        return T(f"未知的面积单位“{per}”；请用平方米或亩", f"unknown area unit '{per}'; use 平方米 or 亩")
     return QuantityT(Unit("money_per_area", currency, _AREA_ARGS[per]))
 
 

@@ -224,8 +224,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _formats(sub: argparse._SubParsersAction) -> None:
-    """Give every command --format text|json, so tools read any command's outcome the same way."""
+    """Give every command --format text|json, so tools read any command's outcome the same way, and --lang."""
     for command in sub.choices.values():
+        command.add_argument(
+            "--lang",
+            choices=("zh", "en"),
+            default=os.environ.get("POL_LANG") if os.environ.get("POL_LANG") in ("zh", "en") else "zh",
+            help="the language of diagnostics about policies: zh (中文, the default) or en; POL_LANG sets the default",
+        )
         if not any("--format" in a.option_strings for a in command._actions):
             command.add_argument(
                 "--format",
@@ -244,6 +250,7 @@ def main(argv: Sequence[str] | None = None, cli: Command | None = None) -> int:
         from pol.compiler.cli.commands import Cli
 
         cli = Cli()
+    cli.lang = args.lang
     try:
         return int(getattr(cli, args.command.replace("-", "_"))(args))
     except KeyboardInterrupt:

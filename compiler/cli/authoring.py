@@ -48,9 +48,9 @@ class Authoring(Command):
         found = {c.source.path: lint(c.policy, c.source) for c in compiled}  # type: ignore[arg-type]
         diagnostics = [d for ds in found.values() for d in ds]
         if args.format == "json":
-            self.out.print(render_json(diagnostics), markup=False, highlight=False)
+            self.out.print(render_json(diagnostics, self.lang), markup=False, highlight=False)
         elif diagnostics:
-            print_diagnostics(diagnostics, {c.source.path: c.source for c in compiled}, self.err)
+            print_diagnostics(diagnostics, {c.source.path: c.source for c in compiled}, self.err, self.lang)
         errors = sum(d.severity == "error" for d in diagnostics)
         warnings = len(diagnostics) - errors
         if args.format == "text":
@@ -85,7 +85,7 @@ class Authoring(Command):
             self.out.print(to_json({"files": payload, "errors": errors}), markup=False, soft_wrap=True)
             return EXIT_POLICY_ERRORS if errors else EXIT_OK
         if diagnostics:
-            print_diagnostics(diagnostics, {c.source.path: c.source for c in compiled}, self.err)
+            print_diagnostics(diagnostics, {c.source.path: c.source for c in compiled}, self.err, self.lang)
         counts = {
             s: sum(f.status == s for fs in results.values() for f in fs) for s in ("proved", "broken", "undecided")
         }
@@ -314,7 +314,7 @@ class Authoring(Command):
                 broken.append(str(path))
                 self.err.print(
                     f"{escape(str(path))}:{error.span.line}:{error.span.column}: not formatted, it does not parse: "
-                    f"{escape(error.message)}",
+                    f"{escape(error.message_in(self.lang))}",
                     markup=False,
                 )
                 continue

@@ -27,6 +27,7 @@ from pol.compiler.evaluate.pipeline import (
     python_source,
 )
 from pol.compiler.files import overlapping
+from pol.dsl.diagnostics import Lang
 
 
 class Command:
@@ -35,6 +36,7 @@ class Command:
     def __init__(self, out: Console | None = None, err: Console | None = None):
         self.out = out or Console(highlight=False, soft_wrap=True)
         self.err = err or Console(stderr=True, highlight=False, soft_wrap=True)
+        self.lang: Lang = "zh"  # of diagnostics about policies; `--lang` sets it
 
     def fail(self, message: str) -> int:
         self.err.print(f"[bold red]error:[/] {escape(message)}")
@@ -53,9 +55,9 @@ class Command:
         compiled = [compile_file(p) for p in files]
         diagnostics = [d for c in compiled for d in c.diagnostics]
         if fmt == "json":
-            self.out.print(render_json(diagnostics), markup=False, highlight=False)
+            self.out.print(render_json(diagnostics, self.lang), markup=False, highlight=False)
         elif diagnostics:
-            print_diagnostics(diagnostics, {c.source.path: c.source for c in compiled}, self.err)
+            print_diagnostics(diagnostics, {c.source.path: c.source for c in compiled}, self.err, self.lang)
         return compiled, all(c.ok for c in compiled)
 
     def apart(self, out: str, inputs: Sequence[str | None], what: str) -> int | None:

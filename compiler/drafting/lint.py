@@ -13,9 +13,12 @@ import attrs
 
 from pol.compiler.check.checker import CheckedPolicy, names_in
 from pol.dsl import ast
-from pol.dsl.diagnostics import Diagnostic, error, warning
+from pol.dsl.diagnostics import Diagnostic, T, error, warning
 from pol.dsl.source import SourceFile, Span
 from pol.dsl.units import UnitError, parse_quantity
+
+KIND_ZH = {"clause": "条款", "measure": "措施"}
+WHERE_ZH = {"its rule": "它的规则", "any clause of the same article": "同一条的任何条款"}
 
 _NUM = r"\d+(?:\.\d+)?"
 # A unit as printed in the documents; 万/亿 alone (奖励 20 万) are money unless an area or 年 follows.
@@ -28,7 +31,7 @@ _FIGURE = re.compile(
     rf"(?<![\d.])(?P<a>{_NUM})\s*(?P<ua>{_UNIT})?(?:\s*[~～—–\-至到]\s*(?P<b>{_NUM})\s*(?P<ub>{_UNIT}))?"
 )
 
-T = TypeVar("T")
+Node = TypeVar("Node")
 
 # A figure or literal is compared by its value in base units and its kind, currency and area unit.
 Key = tuple[Decimal, str, str | None, str | None]
@@ -318,17 +321,23 @@ def threshold_slips(clause: ast.Clause, source: SourceFile) -> list[Diagnostic]:
                 out.append(
                     warning(
                         "POL604",
-                        f"the rule's '{c.word or op}' {'includes' if rule_above else 'excludes'} "
-                        f"{const.text} itself, but the original says '{printed}'",
+                        T(
+                            f"规则的“{c.word or op}”{'包含' if rule_above else '不包含'} {const.text} 本数，但原文写的是“{printed}”",
+                            f"the rule's '{c.word or op}' {'includes' if rule_above else 'excludes'} "
+                            f"{const.text} itself, but the original says '{printed}'",
+                        ),
                         c.span,
-                        f"the original, line {where.line}: '{printed}'; 以上/以下/以内/达到/不少于 include the number, "
-                        "超过/不满/低于/突破 exclude it",
+                        T(
+                            f"原文第 {where.line} 行：“{printed}”；以上/以下/以内/达到/不少于包含本数，超过/不满/低于/突破不包含",
+                            f"the original, line {where.line}: '{printed}'; 以上/以下/以内/达到/不少于 include the number, "
+                            "超过/不满/低于/突破 exclude it",
+                        ),
                     )
                 )
     return out
 
 
-def _find(node: object, cls: type[T]) -> Iterator[T]:
+def _find(node: object, cls: type[Node]) -> Iterator[Node]:
     """Every node of class `cls` inside a syntax node (examples and waivers left out: they are not the rule)."""
     if isinstance(node, cls):
         yield node
@@ -391,9 +400,9 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
             out.append(
                 warning(
                     "POL602",
-                    f"{kind} '{p.id}' has no original text",
+                    T(f"{KIND_ZH.get(kind, kind)}“{p.id}”没有原文", f"{kind} '{p.id}' has no original text"),
                     p.id_span,
-                    'quote the article verbatim: original: """…"""',
+                    T('请逐字引用条文：original: """…"""', 'quote the article verbatim: original: """…"""'),
                 )
             )
             continue
@@ -415,18 +424,30 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
             out.append(
                 error(
                     "POL601",
-                    f"'{f.text}' in the original of {kind} '{p.id}' is not used by {where}",
+                    T(
+                        f"{KIND_ZH.get(kind, kind)}“{p.id}”原文中的“{f.text}”没有被{WHERE_ZH.get(where, where)}用到",
+                        f"'{f.text}' in the original of {kind} '{p.id}' is not used by {where}",
+                    ),
                     _locate(source, p.original, f.text),
-                    "use the figure in the rule, or explain it: waive " + _literal(f) + ' "why it is not a grant"',
+                    T(
+                        "在规则中用上这个数额，或说明理由：waive " + _literal(f) + ' "为何不是资助"',
+                        "use the figure in the rule, or explain it: waive " + _literal(f) + ' "why it is not a grant"',
+                    ),
                 )
             )
         for printed_text in unreadable(p.original.value):
             out.append(
                 error(
                     "POL605",
-                    f"cannot read the figure '{printed_text}' in the original of {kind} '{p.id}'",
+                    T(
+                        f"无法读取{KIND_ZH.get(kind, kind)}“{p.id}”原文中的数额“{printed_text}”",
+                        f"cannot read the figure '{printed_text}' in the original of {kind} '{p.id}'",
+                    ),
                     _locate(source, p.original, printed_text),
-                    "write it as digits with a unit (3000万元, 40%) in the original, or report the form to pol's maintainers",
+                    T(
+                        "请在原文中写成带单位的数字（3000万元、40%），或把这种写法报告给 pol 的维护者",
+                        "write it as digits with a unit (3000万元, 40%) in the original, or report the form to pol's maintainers",
+                    ),
                 )
             )
         if isinstance(p, ast.Clause):
@@ -439,9 +460,12 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
                     out.append(
                         warning(
                             "POL603",
-                            f"'{word}' is waived but does not appear in the original of '{p.id}'",
+                            T(
+                                f"豁免了“{word}”，但它没有出现在“{p.id}”的原文中",
+                                f"'{word}' is waived but does not appear in the original of '{p.id}'",
+                            ),
                             w.span,
-                            "remove the stale waiver",
+                            T("删除这条过时的豁免", "remove the stale waiver"),
                         )
                     )
         for key, q in waived.items():
@@ -449,15 +473,24 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
                 out.append(
                     warning(
                         "POL603",
-                        f"'{q.text}' is waived but does not appear in the original of '{p.id}'",
+                        T(
+                            f"豁免了“{q.text}”，但它没有出现在“{p.id}”的原文中",
+                            f"'{q.text}' is waived but does not appear in the original of '{p.id}'",
+                        ),
                         q.span,
-                        "remove the stale waiver",
+                        T("删除这条过时的豁免", "remove the stale waiver"),
                     )
                 )
             elif key in used:
                 out.append(
                     warning(
-                        "POL603", f"'{q.text}' is waived but the rule of '{p.id}' uses it", q.span, "remove the waiver"
+                        "POL603",
+                        T(
+                            f"豁免了“{q.text}”，但“{p.id}”的规则用到了它",
+                            f"'{q.text}' is waived but the rule of '{p.id}' uses it",
+                        ),
+                        q.span,
+                        T("删除这条豁免", "remove the waiver"),
                     )
                 )
     return sorted(out, key=lambda d: (d.span.line, d.span.column))
@@ -503,10 +536,16 @@ def unbound_scopes(policy: CheckedPolicy, clause: ast.Clause, source: SourceFile
         out.append(
             warning(
                 "POL606",
-                f"the original of clause '{clause.id}' says '{word}', but its rule binds no such scope",
+                T(
+                    f"条款“{clause.id}”的原文写了“{word}”，但规则没有限定这个范围",
+                    f"the original of clause '{clause.id}' says '{word}', but its rule binds no such scope",
+                ),
                 _locate(source, clause.original, word),
-                f"clause '{clause.id}' is at line {clause.id_span.line}: write `{fix}` so the ledger enforces it "
-                f'across applications, or waive "{word}" "why the text is read otherwise"',
+                T(
+                    f'条款“{clause.id}”在第 {clause.id_span.line} 行：写 `{fix}`，让台账在多次申请之间执行它；或写 waive "{word}" "为何另作理解"',
+                    f"clause '{clause.id}' is at line {clause.id_span.line}: write `{fix}` so the ledger enforces it "
+                    f'across applications, or waive "{word}" "why the text is read otherwise"',
+                ),
             )
         )
     return out

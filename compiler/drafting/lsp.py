@@ -20,7 +20,7 @@ from pol.compiler.drafting.fmt import format_text, unparsed
 from pol.compiler.evaluate.pipeline import compile_text
 from pol.compiler.runtime import format_quantity
 from pol.dsl import ast
-from pol.dsl.diagnostics import Diagnostic
+from pol.dsl.diagnostics import Diagnostic, Lang
 from pol.dsl.grammar import keyword_spellings
 from pol.dsl.source import Span
 from pol.dsl.units import UnitError, parse_quantity
@@ -36,10 +36,10 @@ def _range(span: Span) -> lsp.Range:
     )
 
 
-def to_lsp(d: Diagnostic) -> lsp.Diagnostic:
-    """A pol diagnostic as the editor shows it: the same code, message and span."""
+def to_lsp(d: Diagnostic, lang: Lang = "zh") -> lsp.Diagnostic:
+    """A pol diagnostic as the editor shows it: the same code, message and span, in the editor's language."""
     severity = lsp.DiagnosticSeverity.Error if d.severity == "error" else lsp.DiagnosticSeverity.Warning
-    message = d.message + "".join(f"\n{note}" for note in d.notes)
+    message = d.message_in(lang) + "".join(f"\n{note}" for note in d.notes_in(lang))
     return lsp.Diagnostic(range=_range(d.span), message=message, severity=severity, code=d.code, source="pol")
 
 
@@ -197,6 +197,7 @@ class PolServer(LanguageServer):
         self.checked: dict[str, CheckedPolicy | None] = {}
         # `pol prove`'s findings for a document, by the text they are about: shown while that text is unchanged.
         self.proved: dict[str, tuple[str, list[Diagnostic]]] = {}
+        self.lang: Lang = "zh"  # the editor's locale, when it says one (English for en-*, Chinese otherwise)
 
     def check(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
@@ -205,7 +206,7 @@ class PolServer(LanguageServer):
         text, proved = self.proved.get(uri, ("", []))
         shown = [*compiled.diagnostics, *(proved if text == document.source else ())]
         self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(d) for d in shown])
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(d, self.lang) for d in shown])
         )
 
     def prove(self, uri: str) -> None:
@@ -232,6 +233,12 @@ class PolServer(LanguageServer):
 
 
 server = PolServer()
+
+
+@server.feature(lsp.INITIALIZE)
+def initialize(ls: PolServer, params: lsp.InitializeParams) -> None:
+    # Drafters work in Chinese: only an editor that says it speaks English gets English messages.
+    ls.lang = "en" if (params.locale or "").lower().startswith("en") else "zh"
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)

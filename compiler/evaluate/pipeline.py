@@ -14,7 +14,7 @@ from pol.compiler.backends.python import RUNTIME_MODULE, generate
 from pol.compiler.check.checker import CheckedPolicy, check
 from pol.compiler.files import read_source
 from pol.compiler.lower import lower
-from pol.dsl.diagnostics import Diagnostic, error
+from pol.dsl.diagnostics import Diagnostic, T, Text, error
 from pol.dsl.parser import parse
 from pol.dsl.source import SourceFile, Span
 
@@ -38,7 +38,7 @@ class Compiled:
         return self.policy is not None and not any(d.severity == "error" for d in self.diagnostics)
 
 
-def _file_error(path: str, message: str) -> Diagnostic:
+def _file_error(path: str, message: Text) -> Diagnostic:
     return error("POL001", message, Span(file=path, line=1, column=1, end_line=1, end_column=1))
 
 
@@ -48,9 +48,21 @@ def compile_file(path: str | Path) -> Compiled:
     try:
         text, _ = read_source(Path(path), MAX_SOURCE_BYTES)
     except UnicodeDecodeError as exc:
-        return Compiled(SourceFile(name, ""), None, [_file_error(name, f"the file is not UTF-8 text ({exc.reason})")])
+        return Compiled(
+            SourceFile(name, ""),
+            None,
+            [
+                _file_error(
+                    name, T(f"文件不是 UTF-8 文本（{exc.reason}）", f"the file is not UTF-8 text ({exc.reason})")
+                )
+            ],
+        )
     except OSError as exc:
-        return Compiled(SourceFile(name, ""), None, [_file_error(name, f"cannot read the file: {exc.strerror}")])
+        return Compiled(
+            SourceFile(name, ""),
+            None,
+            [_file_error(name, T(f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}"))],
+        )
     subjects = Path(path).parent / SUBJECTS_FILE
     if subjects.is_file():
         taxonomy = read_subjects(subjects)
@@ -72,12 +84,20 @@ def read_subjects(path: Path) -> dict[str, str] | Diagnostic:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        return _file_error(str(path), f"cannot read the subjects taxonomy: {exc}")
+        return _file_error(str(path), T(f"无法读取事项分类表：{exc}", f"cannot read the subjects taxonomy: {exc}"))
     except tomllib.TOMLDecodeError as exc:
-        return _file_error(str(path), f"the subjects taxonomy is not valid TOML: {exc}")
+        return _file_error(
+            str(path), T(f"事项分类表不是有效的 TOML：{exc}", f"the subjects taxonomy is not valid TOML: {exc}")
+        )
     table = data.get("subjects")
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-        return _file_error(str(path), 'the subjects taxonomy needs a [subjects] table of name = "description"')
+        return _file_error(
+            str(path),
+            T(
+                '事项分类表需要一个 [subjects] 表，每行 名称 = "说明"',
+                'the subjects taxonomy needs a [subjects] table of name = "description"',
+            ),
+        )
     return dict(table)
 
 

@@ -43,7 +43,7 @@ def test_thousands_of_chained_definitions_are_refused_with_a_diagnostic(tmp_path
     path = tmp_path / "lets.pol"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     run = subprocess.run(
-        [sys.executable, "-c", "from pol.compiler.cli import entry; entry()", "check", str(path)],
+        [sys.executable, "-c", "from pol.compiler.cli import entry; entry()", "check", "--lang", "en", str(path)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -127,7 +127,7 @@ def test_a_figure_in_chinese_numerals_the_rule_ignores_fails_lint(tmp_path, caps
     )
     assert main(["lint", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "'壹仟萬元' in the original of clause 'c' is not used" in err and "'800萬'" in err
+    assert "条款“c”原文中的“壹仟萬元”没有被它的规则用到" in err and "“800萬”" in err
 
 
 def test_escape_sequences_never_reach_the_terminal_raw(tmp_path, capsys) -> None:

@@ -13,7 +13,7 @@ import z3
 from pol.compiler import ir
 from pol.compiler.check.checker import CheckedPolicy
 from pol.compiler.runtime import format_quantity
-from pol.dsl.diagnostics import Diagnostic, error, warning
+from pol.dsl.diagnostics import CODES, Diagnostic, T, Text, error, warning
 from pol.dsl.source import SourceFile, Span
 
 # Each property: its code, whether a counterexample is an error, and what it promises, in Chinese.
@@ -45,7 +45,7 @@ class Finding:
     clause: str
     code: str
     status: str  # "proved", "broken", "undecided"
-    message: str
+    message: Text
     example: str | None = None  # a worked example block showing the break, as the evaluator computes it
     line: int = 0
 
@@ -55,7 +55,8 @@ class Finding:
             "code": self.code,
             "property": PROPERTIES[self.code][1],
             "status": self.status,
-            "message": self.message,
+            "message": self.message.zh,
+            "message_en": self.message.en,
             "example": self.example,
         }
 
@@ -123,6 +124,9 @@ def diagnostics(policy: CheckedPolicy, findings: list[Finding], source: SourceFi
             span = Span(file=span.file, line=f.line, column=start, end_line=f.line, end_column=len(text.rstrip()) + 1)
         is_error, promise = PROPERTIES[f.code]
         make: Callable[..., Diagnostic] = error if is_error and f.status == "broken" else warning
-        notes = [f"性质：{promise}"] + ([f"可粘贴的算例：\n{f.example}"] if f.example else [])
-        out.append(make(f.code, f"条款 '{f.clause}'：{f.message}", span, *notes))
+        notes = [T(f"性质：{promise}", f"property: {CODES[f.code].removesuffix(' (pol prove)')} must not happen")]
+        if f.example:
+            notes.append(T(f"可粘贴的算例：\n{f.example}", f"a worked example to paste:\n{f.example}"))
+        message = T(f"条款“{f.clause}”：", f"clause '{f.clause}': ") + f.message
+        out.append(make(f.code, message, span, *notes))
     return sorted(out, key=lambda d: (d.span.line, d.span.column, d.code))

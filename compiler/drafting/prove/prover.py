@@ -30,6 +30,7 @@ from pol.compiler.drafting.prove.smt import ClauseTerms, Facts, Translator, Unsu
 from pol.compiler.drafting.prove.tiers import tiers
 from pol.compiler.ir import inputs_in
 from pol.compiler.runtime import format_quantity
+from pol.dsl.diagnostics import T
 
 
 class Prover:
@@ -82,7 +83,14 @@ class Prover:
         except Unsupported as exc:
             for code in PROPERTIES:
                 yield Finding(
-                    clause.id, code, "undecided", f"未能判定：规则用到了尚不支持证明的写法（{exc}）", line=clause.line
+                    clause.id,
+                    code,
+                    "undecided",
+                    T(
+                        f"未能判定：规则用到了尚不支持证明的写法（{exc}）",
+                        f"undecided: the rule uses a form the prover does not cover yet ({exc})",
+                    ),
+                    line=clause.line,
                 )
             return
         yield self.nonnegative(clause, a, ta)
@@ -98,24 +106,52 @@ class Prover:
         yield (
             in_force_only(self, clause, granting)
             if granting is not None
-            else Finding(clause.id, "POL707", "proved", "本条不能获得资助，有效期外亦然", line=clause.line)
+            else Finding(
+                clause.id,
+                "POL707",
+                "proved",
+                T("本条不能获得资助，有效期外亦然", "the clause grants nothing, outside its dates too"),
+                line=clause.line,
+            )
         )
 
     def unconfirmed(self, clause: ir.Clause, code: str) -> Finding:
         """Undecided: the solver's facts, rounded to steps a person writes, do not break it in the evaluator."""
-        return Finding(clause.id, code, "undecided", "未能判定：求解器的反例未能在求值器中复现", line=clause.line)
+        return Finding(
+            clause.id,
+            code,
+            "undecided",
+            T(
+                "未能判定：求解器的反例未能在求值器中复现",
+                "undecided: the evaluator does not reproduce the solver's counterexample",
+            ),
+            line=clause.line,
+        )
 
     def undecided(self, clause: ir.Clause, code: str, line: int = 0) -> Finding:
         return Finding(
-            clause.id, code, "undecided", f"未能判定：求解器在 {self.timeout / 1000:g} 秒内没有结论", line=line
+            clause.id,
+            code,
+            "undecided",
+            T(
+                f"未能判定：求解器在 {self.timeout / 1000:g} 秒内没有结论",
+                f"undecided: the solver found no answer in {self.timeout / 1000:g} s",
+            ),
+            line=line,
         )
 
     def nonnegative(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Finding:
         if ta.amount is None:
-            return Finding(clause.id, "POL305", "proved", "一事一议，无金额", line=clause.line)
+            return Finding(
+                clause.id,
+                "POL305",
+                "proved",
+                T("一事一议，无金额", "decided case by case: no amount"),
+                line=clause.line,
+            )
         verdict, model = solve(self.timeout, *a.bounds, ta.grants, ta.amount <= -HALF_FEN)  # below 0 at the fen
         if verdict == "unsat":
-            return Finding(clause.id, "POL305", "proved", "已证明", line=clause.line)
+            return Finding(clause.id, "POL305", "proved", T("已证明", "proved"), line=clause.line)
         if verdict == "unknown" or model is None:
             return self.undecided(clause, "POL305", clause.line)
         facts = a.read(model)
@@ -124,7 +160,10 @@ class Prover:
             clause.id,
             "POL305",
             "broken",
-            f"以下事实下条款金额为负（{format_quantity(amount, 'money') if amount is not None else '无法计算'}）",
+            T(
+                f"以下事实下条款金额为负（{format_quantity(amount, 'money') if amount is not None else '无法计算'}）",
+                f"the amount is negative on these facts ({format_quantity(amount, 'money') if amount is not None else 'cannot be computed'})",
+            ),
             self.example(clause, facts, "金额为负"),
             clause.line,
         )
@@ -134,12 +173,18 @@ class Prover:
         written = self.written[clause.id]
         stated = stated_ceilings(written.original.value) if written.original is not None else []
         if not stated or ta.amount is None:
-            return Finding(clause.id, "POL704", "proved", "原文没有写明最高额", line=clause.line)
+            return Finding(
+                clause.id,
+                "POL704",
+                "proved",
+                T("原文没有写明最高额", "the original states no ceiling"),
+                line=clause.line,
+            )
         most = max(stated, key=lambda f: f.value)
         # Past it by half a fen at least: what rounds back to the figure pays no more than the text says.
         verdict, model = solve(self.timeout, *a.bounds, ta.grants, ta.amount >= z3.RealVal(str(most.value + HALF_FEN)))
         if verdict == "unsat":
-            return Finding(clause.id, "POL704", "proved", "已证明", line=clause.line)
+            return Finding(clause.id, "POL704", "proved", T("已证明", "proved"), line=clause.line)
         if verdict == "unknown" or model is None:
             return self.undecided(clause, "POL704", clause.line)
         facts = a.read(model)
@@ -150,7 +195,10 @@ class Prover:
             clause.id,
             "POL704",
             "broken",
-            f"原文“{most.text}”是最高额，但以下事实应得 {format_quantity(amount, 'money')}",
+            T(
+                f"原文“{most.text}”是最高额，但以下事实应得 {format_quantity(amount, 'money')}",
+                f"the original's ceiling is {most.text}, but these facts are due {format_quantity(amount, 'money')}",
+            ),
             self.example(clause, facts, f"超过原文的最高额{most.text}"),
             clause.line,
         )
@@ -165,20 +213,35 @@ class Prover:
                 if verdict == "unknown":
                     return self.undecided(clause, "POL706", c.line)
                 if verdict == "unsat":
-                    said = "都不成立，本条不能获得资助" if holds else "都成立，等于没有这个条件；请核对原文的门槛"
-                    return Finding(clause.id, "POL706", "broken", f"条件“{c.text}”在任何事实下{said}", line=c.line)
-        return Finding(clause.id, "POL706", "proved", "已证明", line=clause.line)
+                    said = (
+                        T("都不成立，本条不能获得资助", "holds on no facts: the clause grants nothing")
+                        if holds
+                        else T(
+                            "都成立，等于没有这个条件；请核对原文的门槛",
+                            "holds on all facts, as if it were not there; check the original's threshold",
+                        )
+                    )
+                    message = T(f"条件“{c.text}”在任何事实下", f"the condition '{c.text}' ") + said
+                    return Finding(clause.id, "POL706", "broken", message, line=c.line)
+        return Finding(clause.id, "POL706", "proved", T("已证明", "proved"), line=clause.line)
 
     def reachable(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Finding:
         positive = [ta.amount > 0] if clause.grant.mode != "case_by_case" and ta.amount is not None else []
         verdict, model = solve(self.timeout, *a.bounds, ta.grants, *positive)
         if verdict == "sat" and model is not None:
             self.granting[clause.id] = a.read(model)
-            return Finding(clause.id, "POL701", "proved", "已证明", line=clause.line)
+            return Finding(clause.id, "POL701", "proved", T("已证明", "proved"), line=clause.line)
         if verdict == "unknown":
             return self.undecided(clause, "POL701", clause.line)
         return Finding(
-            clause.id, "POL701", "broken", "任何事实下本条都不能获得资助：条件互相矛盾，或金额总为零", line=clause.line
+            clause.id,
+            "POL701",
+            "broken",
+            T(
+                "任何事实下本条都不能获得资助：条件互相矛盾，或金额总为零",
+                "no facts grant anything: the conditions contradict each other, or the amount is always zero",
+            ),
+            line=clause.line,
         )
 
     def _pair(self, clause: ir.Clause, real: bool = False) -> tuple[Facts, Facts, ClauseTerms, ClauseTerms]:
@@ -195,7 +258,13 @@ class Prover:
     def _monotone(self, clause: ir.Clause, real: bool) -> Iterator[Finding]:
         a, b, ta, tb = self._pair(clause, real)
         if ta.amount is None:
-            yield Finding(clause.id, "POL702", "proved", "一事一议，无金额", line=clause.line)
+            yield Finding(
+                clause.id,
+                "POL702",
+                "proved",
+                T("一事一议，无金额", "decided case by case: no amount"),
+                line=clause.line,
+            )
             return
         reducing = _reducing(clause, self.program)
         quantities = [
@@ -227,17 +296,28 @@ class Prover:
                 clause.id,
                 "POL702",
                 "broken",
-                f"{name} 从 {literal(self.inputs[name], less[name])} 增加到 {literal(self.inputs[name], more[name])}，"
-                f"所得却从 {format_quantity(amount_a, 'money')} 减少到 {format_quantity(amount_b, 'money')}",
+                T(
+                    f"{name} 从 {literal(self.inputs[name], less[name])} 增加到 {literal(self.inputs[name], more[name])}，"
+                    f"所得却从 {format_quantity(amount_a, 'money')} 减少到 {format_quantity(amount_b, 'money')}",
+                    f"{name} going up from {literal(self.inputs[name], less[name])} to "
+                    f"{literal(self.inputs[name], more[name])} brings the amount down from "
+                    f"{format_quantity(amount_a, 'money')} to {format_quantity(amount_b, 'money')}",
+                ),
                 self.example(clause, less, "较少时") + "\n" + self.example(clause, more, "较多时所得反而更少"),
                 clause.line,
             )
             return
-        yield undecided or Finding(clause.id, "POL702", "proved", "已证明", line=clause.line)
+        yield undecided or Finding(clause.id, "POL702", "proved", T("已证明", "proved"), line=clause.line)
 
     def caps(self, clause: ir.Clause, a: Facts, ta: ClauseTerms) -> Iterator[Finding]:
         if clause.grant.mode == "case_by_case":
-            yield Finding(clause.id, "POL304", "proved", "一事一议：上限即最高额", line=clause.line)
+            yield Finding(
+                clause.id,
+                "POL304",
+                "proved",
+                T("一事一议：上限即最高额", "decided case by case: the cap is the ceiling"),
+                line=clause.line,
+            )
             return
         t = Translator(a)
         clean = True
@@ -259,12 +339,15 @@ class Prover:
                         clause.id,
                         "POL304",
                         "broken",
-                        "这个上限在任何事实下都不会限制金额：它不低于本条可能的最高额",
+                        T(
+                            "这个上限在任何事实下都不会限制金额：它不低于本条可能的最高额",
+                            "this cap never limits the amount: it is not below the most the clause can pay",
+                        ),
                         line=cap.line,
                     )
                 )
         if clean:
-            yield Finding(clause.id, "POL304", "proved", "已证明", line=clause.line)
+            yield Finding(clause.id, "POL304", "proved", T("已证明", "proved"), line=clause.line)
 
 
 def _reducing(clause: ir.Clause, program: ir.Program) -> set[str]:

@@ -12,6 +12,7 @@ from pol.compiler import ir
 from pol.compiler.drafting.prove.findings import Finding, literal, solve
 from pol.compiler.drafting.prove.smt import SCALE, Facts, Translator
 from pol.compiler.ir import inputs_in
+from pol.dsl.diagnostics import T
 
 if TYPE_CHECKING:
     from pol.compiler.drafting.prove.prover import Prover
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
 def tiers(prover: Prover, clause: ir.Clause) -> Iterator[Finding]:
     found = list(tiers_in((clause.grant, clause.caps)))
     if not found:
-        yield Finding(clause.id, "POL703", "proved", "没有分档", line=clause.line)
-        yield Finding(clause.id, "POL303", "proved", "没有分档", line=clause.line)
+        yield Finding(clause.id, "POL703", "proved", T("没有分档", "no tiers"), line=clause.line)
+        yield Finding(clause.id, "POL303", "proved", T("没有分档", "no tiers"), line=clause.line)
         return
     for node in found:
         yield gap(prover, clause, node)
@@ -51,12 +52,16 @@ def overlap(prover: Prover, clause: ir.Clause, node: ir.Tiers) -> Finding:
                     clause.id,
                     "POL303",
                     "broken",
-                    f"第{lower.number}档（{lower.text}）与第{upper.number}档（{upper.text}）同时适用于以下事实，"
-                    "按最高一档计；请核对原文的以上、以下、超过、不满",
+                    T(
+                        f"第{lower.number}档（{lower.text}）与第{upper.number}档（{upper.text}）同时适用于以下事实，"
+                        "按最高一档计；请核对原文的以上、以下、超过、不满",
+                        f"tier {lower.number} ({lower.text}) and tier {upper.number} ({upper.text}) both apply to these "
+                        "facts, and the higher is paid; check the original's 以上, 以下, 超过, 不满",
+                    ),
                     prover.example(clause, facts, "两档同时适用"),
                     node.line,
                 )
-    return Finding(clause.id, "POL303", "proved", "已证明", line=node.line)
+    return Finding(clause.id, "POL303", "proved", T("已证明", "proved"), line=node.line)
 
 
 def gap(prover: Prover, clause: ir.Clause, node: ir.Tiers) -> Finding:
@@ -82,11 +87,14 @@ def gap(prover: Prover, clause: ir.Clause, node: ir.Tiers) -> Finding:
                 clause.id,
                 "POL703",
                 "broken",
-                f"{key} 为 {value} 时不属于任何一档，而更少和更多时都有档可依；请核对原文的以上、以下、超过、不满",
+                T(
+                    f"{key} 为 {value} 时不属于任何一档，而更少和更多时都有档可依；请核对原文的以上、以下、超过、不满",
+                    f"{key} = {value} falls in no tier, while less and more both do; check the original's 以上, 以下, 超过, 不满",
+                ),
                 prover.example(clause, facts, f"{key} {value} 落在两档之间"),
                 node.line,
             )
-    return Finding(clause.id, "POL703", "proved", "已证明", line=node.line)
+    return Finding(clause.id, "POL703", "proved", T("已证明", "proved"), line=node.line)
 
 
 def tiers_in(node: Any) -> Iterator[ir.Tiers]:
