@@ -40,10 +40,18 @@ def _lark() -> Lark:
 class ParseResult:
     """The module parsed from a file, the diagnostics found, and names whose declarations failed to parse."""
 
-    def __init__(self, module: ast.Module, diagnostics: list[Diagnostic], broken_names: set[str]):
+    def __init__(
+        self,
+        module: ast.Module,
+        diagnostics: list[Diagnostic],
+        broken_names: set[str],
+        layout: tuple[Diagnostic, ...] = (),
+    ):
         self.module = module
         self.diagnostics = diagnostics
         self.broken_names = broken_names
+        # Errors of layout alone, read as the drafter meant (an `example` at column 0 in a clause): `pol fmt` fixes them.
+        self.layout = layout
 
 
 def parse(text: str, path: str = "<string>") -> ParseResult:
@@ -51,7 +59,10 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
     decls: list[ast.Decl] = []
     diagnostics: list[Diagnostic] = []
     broken: set[str] = set()
-    for first_line, chunk in _chunks(text):
+    layout: list[Diagnostic] = []
+    chunks = _chunks(text)
+    while chunks:
+        first_line, chunk = chunks.pop(0)
         builder = Builder(path, first_line - 1)
         failed = False
         try:
@@ -59,6 +70,11 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
             _check_strings(tree, builder)
             parsed = builder.transform(tree)
         except UnexpectedInput as exc:
+            if (joined := _example_at_column_0(exc, chunk, chunks, path)) is not None:
+                chunks[0] = (first_line, joined[0])  # parse the clause whole, once, with the example in it
+                diagnostics.append(joined[1])
+                layout.append(joined[1])
+                continue
             diagnostics.append(_syntax_error(exc, chunk, path, first_line - 1))
             parsed, failed = [], True
         except VisitError as exc:  # a builder callback failed in a way it did not report
@@ -82,7 +98,44 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
                 broken.add(BROKEN_HEADER)
             continue
         decls.extend(parsed)
-    return ParseResult(ast.Module(path=path, decls=tuple(decls)), diagnostics, broken)
+    return ParseResult(ast.Module(path=path, decls=tuple(decls)), diagnostics, broken, tuple(layout))
+
+
+def _example_at_column_0(
+    exc: UnexpectedInput, chunk: str, rest: list[tuple[int, str]], path: str
+) -> tuple[str, Diagnostic] | None:
+    """A clause cut short by an `example` written at column 0: the two chunks joined, and the one error to report.
+
+    Column 0 starts a declaration, so such an example reads as the document's own and ends the clause above,
+    which then reports a missing '}' and leaves a stray one after the example. Joined, the clause parses whole.
+    """
+    if not isinstance(exc, UnexpectedEOF | UnexpectedToken) or not rest:
+        return None
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        return None
+    line, following = rest[0]
+    if not re.match(r"(example|示例)[\s{]", following) or not re.match(r"\s*(clause|条款|measure|措施)\b", chunk):
+        return None
+    joined = chunk + "\n" + following
+    try:
+        _lark().parse(joined)
+    except UnexpectedInput:
+        return None
+    word = following.split(None, 1)[0].split("{")[0]
+    span = Span(file=path, line=line, column=1, end_line=line, end_column=len(word) + 1)
+    return joined, error(
+        "POL001",
+        T(
+            f"第 {line} 行的 {word} 从第 1 列写起，被读作整份文件的算例，于是提前结束了上面的条款",
+            f"the {word} on line {line} starts at column 0, so it reads as the document's own and ends the clause above",
+        ),
+        span,
+        T(
+            "它属于上面的条款：像条款的其他项目一样缩进两格，或运行 `pol fmt` 把它缩进",
+            "it belongs to the clause above: indent it by two spaces like the clause's other items, "
+            "or run `pol fmt`, which does",
+        ),
+    )
 
 
 # Characters a string may not hold: controls other than tab and newline, and the invisible format

@@ -323,3 +323,32 @@ def test_example_facts_are_read_as_people_write_them(tmp_path: Path, target: str
     code, out, err = run(["test", "-v", "--target", target, str(path)])
     assert code == 0, out + err
     assert "3 passed, 0 failed" in out
+
+
+def test_no_silent_defaults_a_policy_without_status_or_examples_is_told(tmp_path: Path) -> None:
+    path = tmp_path / "p.pol"
+    path.write_text(
+        'policy p {\n  title: "测试政策"\n}\ninput a: money\nclause c "一" {\n  grant a × 10%\n}\n', encoding="utf-8"
+    )
+    code, _, err = run(["lint", str(path)])
+    assert "warning[POL106]: 政策“p”没有写明状态，网站显示为“状态未知”" in err
+    code, out, err = run(["test", str(path)])
+    assert code == 0 and "0 passed, 0 failed" in out
+    assert "p.pol: 没有算例" in err
+    code, out, _ = run(["test", "--format", "json", str(path)])
+    assert json.loads(out)["files_without_examples"] == [str(path)]
+    empty = tmp_path / "empty.pol"
+    empty.write_text("", encoding="utf-8")
+    code, _, err = run(["check", str(empty)])
+    assert code == 1 and "error[POL106]" in err
+
+
+def test_a_policy_without_status_is_not_called_in_force() -> None:
+    import datetime
+
+    from pol.compiler.check.validity import standing
+
+    day = datetime.date(2022, 1, 1)
+    assert standing({}, day).label == "状态未知"
+    assert standing({"status": "状态未知"}, day).label == "状态未知"
+    assert standing({"status": "现行有效"}, day).label == "现行有效"

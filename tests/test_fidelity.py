@@ -39,7 +39,7 @@ def test_figures_are_read_as_printed() -> None:
 
 
 def test_a_figure_the_rule_forgets_is_reported() -> None:
-    source = '''policy p { title: "t" }
+    source = '''policy p { title: "t" status: in_force }
 input 费用: money
 clause c "一" { original: """按费用的 20% 资助，最高 300 万元。""" grant 费用 × 20% }
 '''
@@ -100,7 +100,7 @@ def test_figures_in_any_script_are_read() -> None:
 
 
 def test_a_figure_quoted_in_financial_numerals_and_not_used_fails_lint() -> None:
-    source = '''policy p { title: "t" }
+    source = '''policy p { title: "t" status: in_force }
 input 费用: money
 clause c "一" { original: """按费用的 20% 给予补助，最高壹仟萬元；首台套另奖 800萬。""" grant 费用 × 20% }
 '''
@@ -113,7 +113,7 @@ clause c "一" { original: """按费用的 20% 给予补助，最高壹仟萬元
 
 
 def test_a_figure_lint_cannot_read_is_an_error_not_skipped() -> None:
-    source = '''policy p { title: "t" }
+    source = '''policy p { title: "t" status: in_force }
 input 费用: money
 clause c "一" { original: """按费用的 20% 给予补助，不超过总投资的三分之一。""" grant 费用 × 20% }
 '''

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 import pytest
-from conftest import POLICIES
+from conftest import POLICIES, ROOT
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
@@ -178,3 +178,17 @@ def test_a_file_that_does_not_parse_is_left_alone(tmp_path, capsys) -> None:
     assert "p.pol:" in err and "not formatted, it does not parse" in err and "1 not formatted" in err
     assert path.read_text(encoding="utf-8") == text
     assert main(["fmt", "--check", str(path)]) == 1
+
+
+def test_an_example_at_column_0_in_a_clause_is_one_error_that_fmt_fixes(tmp_path, capsys) -> None:
+    # Column 0 starts a declaration, so the example would end the clause; the parser reads it as meant, says so
+    # once (no stray '}' after it), and formatting indents it into the clause, after which the file checks clean.
+    path = tmp_path / "p.pol"
+    bad = (ROOT / "tests" / "bad" / "POL001_example_at_column_0.pol").read_text(encoding="utf-8")
+    path.write_text(bad.split("\n# The diagnostics")[0] + "\n", encoding="utf-8")
+    [d] = parse(path.read_text(encoding="utf-8"), str(path)).diagnostics
+    assert d.code == "POL001" and "pol fmt" in d.notes[0]
+    assert main(["fmt", str(path)]) == 0
+    assert '\n  example "一百万"' in path.read_text(encoding="utf-8")
+    assert main(["check", str(path)]) == 0 and main(["test", str(path)]) == 0
+    assert "1 passed, 0 failed" in capsys.readouterr().out

@@ -78,4 +78,6 @@ def standing(header: dict[str, object], as_of: datetime.date) -> Standing:
         return Standing(f"已失效（{_day(end)}到期）", words, False)
     if isinstance(start, datetime.date) and as_of < start:
         return Standing(f"尚未施行（{_day(start)}起施行）", words, False)
+    if stated in ("状态未知", None):  # the dates allow it, but nobody has said it is in force
+        return Standing("状态未知", words, True)
     return Standing("现行有效", words, True)

@@ -25,10 +25,12 @@ STATUSES = {
     "draft": "征求意见稿",
     "expired": "已失效",
     "repealed": "已废止",
+    "unknown": "状态未知",  # said explicitly when the text does not show it; dates still decide what is paid
     "现行有效": "现行有效",
     "征求意见稿": "征求意见稿",
     "已失效": "已失效",
     "已废止": "已废止",
+    "状态未知": "状态未知",
 }
 
 

@@ -125,9 +125,13 @@ class Authoring(Command):
         passed = failed = 0
         report: list[dict[str, Any]] = []
         coverage: list[dict[str, Any]] = []
+        untested: list[str] = []  # policies without one worked example: "0 failed" would say nothing of them
         for c in compiled:
             if not c.ok:
                 continue
+            assert c.policy is not None
+            if not c.policy.examples and not any(cl.examples for cl in c.policy.clauses):
+                untested.append(c.source.path)
             if args.coverage:
                 coverage.append(self.coverage_of(c))
             outcomes: list[Outcome | TotalOutcome]
@@ -178,6 +182,7 @@ class Authoring(Command):
                         "passed": passed,
                         "failed": failed,
                         "files_with_errors": broken,
+                        "files_without_examples": untested,
                         "target": args.target,
                         "examples": report,
                         **({"coverage": coverage} if args.coverage else {}),
@@ -188,6 +193,15 @@ class Authoring(Command):
             return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
         if args.coverage:
             self.print_coverage(coverage)
+        for path in untested:
+            self.err.print(
+                f"[bold yellow]warning:[/] {escape(path)}: "
+                + (
+                    "没有算例：在条款中写 `example`，用原文的数字手算期望金额"
+                    if self.lang == "zh"
+                    else "no worked examples: write an `example` in the clauses, with amounts computed by hand"
+                )
+            )
         summary = f"{passed} passed, {failed} failed"
         if broken:
             summary += f", {broken} file(s) with errors"

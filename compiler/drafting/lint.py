@@ -391,9 +391,29 @@ def _locate(source: SourceFile, text: ast.Text, printed: str) -> Span:
     return text.span
 
 
+def missing_status(policy: CheckedPolicy) -> list[Diagnostic]:
+    """A header that does not say whether the text is in force: shown as 状态未知, never as 现行有效."""
+    header = next((d for d in policy.module.decls if isinstance(d, ast.PolicyHeader)), None)
+    if header is None or any(f.key == "status" for f in header.fields):
+        return []
+    return [
+        warning(
+            "POL106",
+            T(f"政策“{header.name}”没有写明状态，网站显示为“状态未知”", f"policy '{header.name}' states no status"),
+            header.span,
+            T(
+                "写 `status: in_force`（现行有效）、`draft`（征求意见稿）、`expired`（已失效）或 `repealed`（已废止）；"
+                "原文看不出时写 `status: unknown`（状态未知）",
+                "write `status: in_force`, `draft`, `expired` or `repealed`; if the text does not say, "
+                "`status: unknown`; until then the site shows 状态未知",
+            ),
+        )
+    ]
+
+
 def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
     """The fidelity problems of one checked policy, in document order."""
-    out: list[Diagnostic] = []
+    out: list[Diagnostic] = [*missing_status(policy)]
     for p in policy.provisions:
         kind = "clause" if isinstance(p, ast.Clause) else "measure"
         if p.original is None:
