@@ -120,3 +120,15 @@ clause c "一" { original: """按费用的 20% 给予补助，不超过总投资
     compiled = compile_text(source, "p.pol")
     found = [(d.code, d.severity, d.message) for d in lint(compiled.policy, compiled.source)]  # type: ignore[arg-type]
     assert found == [("POL605", "error", "cannot read the figure '三分之一' in the original of clause 'c'")]
+
+
+def test_a_measure_whose_rate_and_period_are_explained_passes_lint() -> None:
+    source = '''policy p { title: "t" status: in_force }
+measure m "一" {
+  original: """对新引进企业，5年内给予不超过60%的奖励，具体办法另行制定。"""
+  waive 5年, 60% "奖励办法另行制定，原文未写可计算的金额"
+}
+'''
+    compiled = compile_text(source, "p.pol")
+    assert compiled.ok and compiled.policy is not None
+    assert lint(compiled.policy, compiled.source) == []

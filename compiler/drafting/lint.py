@@ -435,8 +435,10 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
         used |= {(v, k, None, None) for v, kind, _, _ in used if kind == "number" for k in ("ratio", "years")}
         reported: set[Key] = set()
         for f in printed:
-            if kind == "measure" and f.kind not in ("money", "money_per_area"):
-                continue  # a measure has no rule; only money in it needs explaining
+            if kind == "measure" and f.kind not in ("money", "money_per_area", "ratio", "years"):
+                # A measure has no rule: its money, rates and periods need explaining (a money sentence without an
+                # amount, 不超过60%的奖励 or 5年内, must not be dropped silently); counts and areas describe.
+                continue
             if f.key in used or f.key in waived or f.key in reported:
                 continue
             reported.add(f.key)
