@@ -73,3 +73,17 @@ def test_the_chinese_tutorials_error_example_is_what_pol_check_prints(tmp_path, 
     )
     assert main(["check", str(folder)]) == 1
     assert shown.replace("mypolicies/", f"{folder}/") in capsys.readouterr().err
+
+
+def test_the_complete_policies_of_the_chinese_reference_check_and_pass_their_examples(tmp_path, capsys) -> None:
+    # The forms the reference teaches by a whole file (先扣除后封顶, 分档取大, a table in a definition, 或 in a tier)
+    # are computed as it says.
+    wholes = [b for b in blocks("docs/language.zh.md") if complete(b)]
+    assert wholes
+    for number, whole in enumerate(wholes):
+        path = tmp_path / f"reference_{number}.pol"
+        path.write_text(whole, encoding="utf-8")
+        assert main(["check", str(path)]) == 0
+        assert main(["test", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert " 0 failed" in out and not out.startswith("0 passed"), out

@@ -177,3 +177,35 @@ def test_saving_shows_what_pol_prove_finds_and_typing_keeps_it_off_the_typing_pa
     [d] = saved.diagnostics
     assert (d.code, d.severity) == ("POL703", lsp.DiagnosticSeverity.Error)
     assert "销售收入 = 5亿元 falls in no tier" in d.message and 'example "销售收入 5亿元 落在两档之间"' in d.message
+
+
+def _yantai():
+    from pol.compiler.evaluate.pipeline import compile_text
+
+    policy = compile_text(TEXT, "yantai.pol").policy
+    assert policy is not None
+    return policy
+
+
+def test_completion_is_ranked_by_what_may_follow() -> None:
+    from pol.compiler.drafting.lsp import completions
+
+    policy = _yantai()
+    top = lambda before, n=3: [i.label for i in completions(policy, before)[:n]]  # noqa: E731
+    facts = set(policy.inputs)
+    # After `when `: the facts first, not the keywords.
+    assert set(top("  when ", 10)) <= facts | set(policy.lets)
+    # After a fact in a condition: the comparison words; after a figure: 以上/以下/以内.
+    assert top("  when 临床研发费用 ") == ["超过", "达到", "不满"]
+    assert top("  when 临床研发费用 超过 1亿 ") == ["以上", "以下", "以内"]
+    # After `grant `: the grant forms, then the facts.
+    assert top("  grant ", 1) == ["up to"] and set(top("  grant ", 12)) & facts
+    # Anywhere else the keywords come first, as before.
+    assert completions(policy, "")[0].kind == lsp.CompletionItemKind.Keyword
+
+
+def test_hover_on_an_enum_member_says_its_enumeration_and_uses() -> None:
+    from pol.compiler.drafting.lsp import hover_text
+
+    text = hover_text(_yantai(), "一类新药")
+    assert text is not None and "枚举" in text and "二类新药" in text and "创新药研发" in text

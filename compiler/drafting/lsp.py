@@ -88,6 +88,14 @@ def hover_text(policy: CheckedPolicy, word: str) -> str | None:
     if word in policy.enums:
         members = "、".join(m.name for m in policy.enums[word].members)
         return f"**枚举 {word}**：{members}"
+    owners = [e for e in policy.enums.values() if any(m.name == word for m in e.members)]
+    if owners:
+        uses = [c.id for c in policy.clauses if word in names_in((c.conditions, c.grant, c.caps, c.offsets))]
+        lines = [f"**{word}**：枚举 {'、'.join(e.name for e in owners)} 的取值"]
+        lines.append("同类取值：" + "、".join(m.name for e in owners for m in e.members))
+        if uses:
+            lines.append("用于：" + "、".join(uses))
+        return "\n\n".join(lines)
     if word[:1].isdigit():
         try:
             value, unit = parse_quantity(word)
@@ -133,11 +141,57 @@ def references(policy: CheckedPolicy, word: str, include_declaration: bool) -> l
     return sorted(set(spans), key=lambda s: (s.line, s.column))
 
 
-def completions(policy: CheckedPolicy | None) -> list[lsp.CompletionItem]:
-    """Keywords in English and Chinese, then the policy's inputs, enumeration members, clauses and units."""
+# Words that open a condition, after which a fact is what comes next; and what may follow a fact or a figure there.
+_CONDITION_OPENERS = {"when", "当", "且", "或", "and", "or", "not", "不", "tiers", "分档", "{"}
+_AFTER_FACT = ["超过", "达到", "不满", "低于", "不少于", "不低于", "不超过", "突破", "in", "="]
+_AFTER_FIGURE = ["以上", "以下", "以内", "(含)以上", "(含)以下", "且", "或", ":"]
+_AFTER_GRANT = ["up to", "最高", "by", "tiers", "一事一议"]
+
+
+def _context(policy: CheckedPolicy | None, before: str) -> str:
+    """What may come at the cursor, from the line before it: a fact, a word after a fact or figure, or anything."""
+    words = before.split()
+    if before and not before[-1].isspace():
+        words = words[:-1]  # the word being typed
+    if not words:
+        return "any"
+    last = words[-1]
+    in_condition = any(w in ("when", "当") for w in words) or before.startswith((" " * 4, "\t\t"))
+    if last in _CONDITION_OPENERS:
+        return "fact"
+    if last in ("grant", "给予"):
+        return "grant"
+    if in_condition and last[:1].isdigit():
+        return "figure"
+    if in_condition and policy is not None and last in policy.inputs:
+        return "compare"
+    return "any"
+
+
+def completions(policy: CheckedPolicy | None, before: str = "") -> list[lsp.CompletionItem]:
+    """Keywords in English and Chinese, units, and the policy's inputs, enumeration members and clauses, ranked by
+    what may follow the text before the cursor: after `when ` the facts, after a fact 超过/达到…, after a figure
+    以上/以下…, after `grant ` the facts and the grant forms."""
+    context = _context(policy, before)
     spellings = {w for ws in keyword_spellings().values() for w in ws if w.strip()}
-    items = [lsp.CompletionItem(label=k, kind=lsp.CompletionItemKind.Keyword) for k in sorted(spellings)]
-    items += [lsp.CompletionItem(label=u, kind=lsp.CompletionItemKind.Unit) for u in UNITS]
+    first = {"figure": _AFTER_FIGURE, "compare": _AFTER_FACT, "grant": _AFTER_GRANT}.get(context, [])
+
+    def rank(label: str, kind: str) -> str:
+        if label in first:
+            return f"0{first.index(label):02d}"
+        order = {
+            "fact": {"input": "1", "let": "2", "member": "3"},
+            "grant": {"input": "1", "let": "2", "unit": "3"},
+            "compare": {"member": "1", "unit": "2"},
+            "figure": {"unit": "1"},
+        }.get(context, {"keyword": "1", "unit": "2", "input": "3", "let": "4", "member": "5", "clause": "6"})
+        return order.get(kind, "8") + label
+
+    items = [
+        lsp.CompletionItem(label=k, kind=lsp.CompletionItemKind.Keyword, sort_text=rank(k, "keyword"))
+        for k in sorted(spellings | set(first))
+    ]
+    items += [lsp.CompletionItem(label=u, kind=lsp.CompletionItemKind.Unit, sort_text=rank(u, "unit")) for u in UNITS]
     if policy is not None:
         for name, (ty, decl) in policy.inputs.items():
             items.append(
@@ -145,18 +199,32 @@ def completions(policy: CheckedPolicy | None) -> list[lsp.CompletionItem]:
                     label=name,
                     kind=lsp.CompletionItemKind.Variable,
                     detail=f"{ty.describe()}{'：' + decl.label if decl.label else ''}",
+                    sort_text=rank(name, "input"),
                 )
             )
+        items += [
+            lsp.CompletionItem(
+                label=name, kind=lsp.CompletionItemKind.Variable, detail="定义", sort_text=rank(name, "let")
+            )
+            for name in policy.lets
+        ]
         for enum in policy.enums.values():
             items += [
-                lsp.CompletionItem(label=m.name, kind=lsp.CompletionItemKind.EnumMember, detail=enum.name)
+                lsp.CompletionItem(
+                    label=m.name,
+                    kind=lsp.CompletionItemKind.EnumMember,
+                    detail=enum.name,
+                    sort_text=rank(m.name, "member"),
+                )
                 for m in enum.members
             ]
         items += [
-            lsp.CompletionItem(label=c.id, kind=lsp.CompletionItemKind.Function, detail=c.article or "")
+            lsp.CompletionItem(
+                label=c.id, kind=lsp.CompletionItemKind.Function, detail=c.article or "", sort_text=rank(c.id, "clause")
+            )
             for c in policy.clauses
         ]
-    return items
+    return sorted(items, key=lambda item: item.sort_text or item.label)
 
 
 def symbols(policy: CheckedPolicy) -> list[lsp.DocumentSymbol]:
@@ -293,7 +361,11 @@ def _references(ls: PolServer, params: lsp.ReferenceParams) -> list[lsp.Location
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION)
 def _complete(ls: PolServer, params: lsp.CompletionParams) -> lsp.CompletionList:
-    return lsp.CompletionList(is_incomplete=False, items=completions(ls.checked.get(params.text_document.uri)))
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    lines = document.source.split("\n")
+    line = lines[params.position.line] if params.position.line < len(lines) else ""
+    before = line[: params.position.character]
+    return lsp.CompletionList(is_incomplete=False, items=completions(ls.checked.get(params.text_document.uri), before))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
