@@ -11,6 +11,7 @@ template per kind (see `compiler/runtime.py` `_explain`, and its JavaScript twin
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -289,4 +290,35 @@ def inputs_in(node: Any) -> set[str]:
     elif attrs.has(type(node)):
         for f in attrs.fields(type(node)):
             found |= inputs_in(getattr(node, f.name))
+    return found
+
+
+def walk(node: Any) -> Iterator[Any]:
+    """Every node of the lowered form at or below `node`."""
+    yield node
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            yield from walk(item)
+    elif attrs.has(type(node)):
+        for field in attrs.fields(type(node)):
+            yield from walk(getattr(node, field.name))
+
+
+def compared(node: Any, lets: Mapping[str, Expr] | None = None) -> dict[str, set[Any]]:
+    """The values each fact is compared with at or below `node`, and the keys of its tables: where its answer
+    can change. With `lets`, the definitions the node reads are followed too."""
+    found: dict[str, set[Any]] = {}
+    seen: set[str] = set()
+    pending = [node]
+    while pending:
+        for n in walk(pending.pop()):
+            if isinstance(n, Compare):
+                for a, b in ((n.left, n.right), (n.right, n.left)):
+                    if isinstance(a, Ref) and isinstance(b, Const):
+                        found.setdefault(a.name, set()).add(b.value)
+            elif isinstance(n, Table):
+                found.setdefault(n.key, set()).update(k.value for row in n.rows for k in row.keys)
+            elif isinstance(n, Ref) and lets is not None and n.name in lets and n.name not in seen:
+                seen.add(n.name)
+                pending.append(lets[n.name])
     return found

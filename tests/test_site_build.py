@@ -352,7 +352,8 @@ def test_a_clause_calculator_computes_as_the_evaluator_does(browser, served: str
     calc.get_by_label("本阶段单品种临床研发费用").fill("1亿")
     result = calc.locator(".pol-result")
     result.get_by_text("应得 2000万元").first.wait_for(timeout=30_000)
-    steps = result.locator("li").all_inner_texts()
+    steps = result.locator(".pol-steps li").all_inner_texts()
+    assert result.locator(".pol-why-not li").count() == 0  # at its most: nothing would give more
     assert steps == [
         "临床研发费用 1亿元 × 40% = 4000万元",
         "4000万元 超过本阶段上限 2000万元，按 2000万元 计",
@@ -361,6 +362,10 @@ def test_a_clause_calculator_computes_as_the_evaluator_does(browser, served: str
     # What people type: full-width digits and separators are read; a wrong unit is said beside the field.
     calc.get_by_label("本阶段单品种临床研发费用").fill("３,０００万")
     result.get_by_text("应得 1200万元").first.wait_for(timeout=30_000)
+    # Below its cap, the calculator says what would give more, as `pol eval --why-not` does.
+    assert result.locator(".pol-why-not li").all_inner_texts() == [
+        "本阶段单品种临床研发费用达到 5000万元 时可获得 2000万元，为本条在其他情况不变时的最高额"
+    ]
     calc.get_by_label("本阶段单品种临床研发费用").fill("一千五百万")
     result.get_by_text("应得 600万元").first.wait_for(timeout=30_000)
     calc.get_by_label("本阶段单品种临床研发费用").fill("3000平方米")

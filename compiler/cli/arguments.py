@@ -84,6 +84,11 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="every fact a clause needs must be given: exit 2 naming what is missing, as --clause does",
     )
+    e.add_argument(
+        "--why-not",
+        action="store_true",
+        help="for each clause not granted or not at its most, the nearest change of one fact that gives more",
+    )
     e.add_argument("--json", action="store_true", help="print the result as JSON (the same as --format json)")
     i = sub.add_parser("inputs", help="print a JSON Schema of the facts a policy needs, or of a profile")
     i.add_argument("paths", nargs="+", metavar="POLICY", help="one .pol file; with --profile, files or folders")

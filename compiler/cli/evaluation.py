@@ -19,6 +19,7 @@ from pol.compiler.ledger.entries import LEDGER_STATUS, Ledger
 from pol.compiler.ledger.evaluation import evaluate_profile
 from pol.compiler.ledger.match import match
 from pol.compiler.ledger.policies import ProfileError, load_policies, policy_keys
+from pol.compiler.lower import lower
 
 
 class Evaluation(Command):
@@ -44,10 +45,25 @@ class Evaluation(Command):
             evaluation = module.evaluate(facts, as_of=as_of, clauses=wanted)
         except runtime.FactsError as exc:
             return self.fail_all(f"the facts in {args.facts} do not fit the policy:", exc.problems)
+        changes: dict[str, list[dict[str, Any]]] = {}
+        if args.why_not:
+            from pol.compiler.evaluate.why_not import hints, why_not
+
+            assert compiled.policy is not None
+            hint = hints(lower(compiled.policy, compiled.source.path))
+            for r in evaluation.results:
+                changes[r.id] = [c.to_json() for c in why_not(module, facts, r.id, hint[r.id], as_of)]
         if args.json:
-            self.out.print(to_json(evaluation.to_json()), markup=False, soft_wrap=True)
+            payload = evaluation.to_json()
+            if args.why_not:
+                for clause in payload["clauses"]:
+                    clause["why_not"] = changes.get(clause["id"], [])
+            self.out.print(to_json(payload), markup=False, soft_wrap=True)
         else:
             self.print_evaluation(evaluation)
+            for cid, found in changes.items():
+                for change in found:
+                    self.out.print(f"[bold]{escape(cid)}[/]：{escape(change['text'])}")
         if wanted or args.complete:
             # Asked for particular clauses, or for a complete answer: a missing fact is the caller's error.
             lacking = [r for r in evaluation.results if r.status == "needs_facts"]

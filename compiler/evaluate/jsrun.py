@@ -81,6 +81,7 @@ def run(compiled: list[Compiled], cases: list[dict[str, Any]]) -> list[str]:
         modules = write_modules(compiled, Path(tmp))
         request = {
             "modules": modules,
+            "runtime": str(Path(tmp) / "pol_runtime.mjs"),
             "cases": [
                 {
                     **c,

@@ -2,7 +2,7 @@
 // (#pol-self-check), both computed in the browser by the policies' own JavaScript evaluators.
 // Nothing typed leaves the page: there is no request but for the site's own files.
 
-import { readFact, formatMoney } from "./pol_runtime.mjs";
+import { readFact, formatMoney, whyNot } from "./pol_runtime.mjs";
 
 const base = new URL("./", import.meta.url);
 const modules = new Map();
@@ -143,7 +143,14 @@ async function clauseCalculator(node) {
       return;
     }
     showResult(result, mod.evaluate(facts, { asOf, clauses: [clause], validated: true }).results[0]);
+    // What would change the answer: the nearest change of one fact that gives more, computed by the rule itself.
+    const changes = whyNot(mod, facts, clause, hint, asOf, true).slice(0, 3);
+    if (changes.length) {
+      result.append(el("p", { class: "pol-why-not-title", text: "怎样能得到更多" }),
+                    el("ul", { class: "pol-why-not" }, ...changes.map((c) => el("li", { text: c.text }))));
+    }
   };
+  const hint = JSON.parse(node.dataset.whyNot || "{}");
   const day = dateField(update);
   for (const name of mod.CLAUSE_INPUTS[clause]) fields.push(field(mod.INPUTS[name], update));
   const form = el("form", { class: "pol-form", "aria-label": "计算器：填写情况，即时计算" },

@@ -569,3 +569,95 @@ export function least1(values) {
   values.forEach(known);
   return values.reduce((a, b) => (b.lt(a) ? b : a));
 }
+
+// ---------------------------------------------------------------- what would change the answer
+// The same search as compiler/evaluate/why_not.py, step for step, so both give the same changes in the same order.
+
+const NUMERIC = new Set(["money", "money_per_area", "area", "ratio", "years", "number"]);
+const WHY_STEP = { money: "0.01", money_per_area: "0.01", area: "0.01", ratio: "0.0001", years: "1", number: "1" };
+const MOST_STEP = { money: "1", money_per_area: "1", area: "1", number: "1" };
+const HIGHEST = D("1e13");
+const PLATEAU = D("1e10");
+const places = (step) => Math.max(0, -D(step).e);
+
+const worth = (r) => {
+  const v = r.status === "granted" ? r.amount : r.maxAmount;
+  return v === null || v === undefined ? D(0) : v;
+};
+const offered = (r) => r.status === "granted" || r.status === "discretionary";
+const better = (r, base) => offered(r) && (!offered(base) || worth(r).gt(worth(base)));
+
+/** The nearest change of each fact that makes `clause` give more than it does for `raw`, nearest first. */
+export function whyNot(module, raw, clause, hint, asOf = null, validated = false) {
+  let facts;
+  try {
+    facts = validated ? withDefaults(module.INPUTS, raw) : readFacts(module.INPUTS, raw);
+  } catch (e) { if (e instanceof FactsError) return []; throw e; }
+  const run = (name = null, value = null) => {
+    const varied = name === null ? facts : Object.assign(Object.create(null), facts, { [name]: value });
+    return module.evaluate(varied, { asOf, clauses: [clause], validated: true }).results[0];
+  };
+  const base = run();
+  if (!["granted", "discretionary", "not_eligible"].includes(base.status)) return [];
+  const order = Object.keys(module.INPUTS);
+  const found = [];
+  const thresholds = hint.thresholds || {};
+  const every = hint.every || {};
+  const named = [...new Set([...Object.keys(thresholds), ...Object.keys(every)])];
+  for (const name of named.sort((a, b) => order.indexOf(a) - order.indexOf(b))) {
+    const spec = module.INPUTS[name];
+    const value = facts[name];
+    if (!(value instanceof Dec)) continue;
+    const step = D(WHY_STEP[spec.kind]);
+    const seen = new Set();
+    const candidates = [];
+    const add = (c) => {
+      const key = c.toString();
+      if (c.gte(0) && !c.eq(value) && !seen.has(key)) { seen.add(key); candidates.push(c); }
+    };
+    for (const t of (thresholds[name] || []).map(D)) for (const c of [t.minus(step), t, t.plus(step)]) add(c);
+    for (const e of (every[name] || []).map(D)) add(value.div(e).floor().plus(1).mul(e));  // 每满: one step more
+    candidates.sort((a, b) => a.minus(value).abs().cmp(b.minus(value).abs()) || a.cmp(b));
+    for (const to of candidates) {
+      const result = run(name, to);
+      if (better(result, base)) { found.push([distance(value, to, step), order.indexOf(name), change(spec, "threshold", value, to, result)]); break; }
+    }
+  }
+  if (base.status === "granted") {
+    for (const name of (hint.bases || []).filter((n) => Object.hasOwn(module.INPUTS, n)).sort((a, b) => order.indexOf(a) - order.indexOf(b))) {
+      const spec = module.INPUTS[name];
+      const value = facts[name];
+      if (!(value instanceof Dec) || value.gte(HIGHEST)) continue;
+      const top = run(name, HIGHEST);
+      if (!(top.status === "granted" && worth(top).gt(worth(base)))) continue;
+      if (!worth(run(name, Dec.max(PLATEAU, value))).eq(worth(top))) continue;
+      const step = D(MOST_STEP[spec.kind]);
+      let lo = value, hi = HIGHEST;
+      while (hi.minus(lo).gt(step)) {
+        const mid = lo.plus(hi).div(2).toDecimalPlaces(places(MOST_STEP[spec.kind]), Decimal.ROUND_FLOOR);
+        if (mid.lte(lo)) break;
+        const result = run(name, mid);
+        if (result.status === "granted" && worth(result).gte(worth(top))) hi = mid; else lo = mid;
+      }
+      if (found.some(([, , c]) => c.input === name && D(c.to).eq(hi))) continue;
+      found.push([distance(value, hi, step), order.indexOf(name), change(spec, "most", value, hi, run(name, hi))]);
+    }
+  }
+  found.sort((a, b) => compareDistance(a[0], b[0]) || a[1] - b[1] || (a[2].kind < b[2].kind ? -1 : a[2].kind > b[2].kind ? 1 : 0));
+  return found.map(([, , c]) => c);
+}
+
+// A distance is the fraction |to − value| / max(|value|, step), kept as its two parts and compared exactly.
+const distance = (value, to, step) => [to.minus(value).abs(), Dec.max(value.abs(), step)];
+const compareDistance = ([a, b], [c, d]) => a.mul(d).cmp(c.mul(b));
+
+function change(spec, kind, value, to, result) {
+  const show = (v) => formatQuantity(v, spec.kind, spec.currency, spec.area);
+  const amount = worth(result);
+  const gets = (result.status === "discretionary" ? "最高可获得 " : "可获得 ") + formatQuantity(amount, "money");
+  let text;
+  if (kind === "most") text = `${spec.label}达到 ${show(to)} 时${gets}，为本条在其他情况不变时的最高额`;
+  else if (to.gt(value)) text = `${spec.label}再增加 ${show(to.minus(value))}（达到 ${show(to)}）即${gets}`;
+  else text = `${spec.label}减少 ${show(value.minus(to))}（降到 ${show(to)}）即${gets}`;
+  return { input: spec.name, kind, from: value.toString(), to: to.toString(), status: result.status, amount: amount.toString(), text };
+}

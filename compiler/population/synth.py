@@ -26,28 +26,9 @@ STEP = {
 }
 
 
-def walk(node: Any) -> Iterator[Any]:
-    """Every node of the lowered form at or below `node`."""
-    yield node
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            yield from walk(item)
-    elif hasattr(type(node), "__attrs_attrs__"):
-        for field in type(node).__attrs_attrs__:
-            yield from walk(getattr(node, field.name))
-
-
 def thresholds(program: ir.Program) -> dict[str, set[Any]]:
     """The values each fact is compared with anywhere in the policy, and the keys of its tables."""
-    found: dict[str, set[Any]] = {}
-    for node in walk(program.clauses + program.lets + program.limits):
-        if isinstance(node, ir.Compare):
-            for a, b in ((node.left, node.right), (node.right, node.left)):
-                if isinstance(a, ir.Ref) and isinstance(b, ir.Const):
-                    found.setdefault(a.name, set()).add(b.value)
-        elif isinstance(node, ir.Table):
-            found.setdefault(node.key, set()).update(k.value for row in node.rows for k in row.keys)
-    return found
+    return ir.compared(program.clauses + program.lets + program.limits)
 
 
 def _realistic(rng: random.Random, spec: ir.Input) -> Any:

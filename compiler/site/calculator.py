@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import html
 import json
+from typing import Any
 
 from pol.compiler.backends import js
 from pol.compiler.check.checker import CheckedPolicy
@@ -31,11 +32,14 @@ def script_files(policies: list[tuple[str, CheckedPolicy, str]]) -> dict[str, by
     return files
 
 
-def clause_form(slug: str, clause: ast.Clause, as_of: datetime.date) -> list[str]:
-    """The place of a clause's calculator on its page: empty without JavaScript, a form with it."""
+def clause_form(slug: str, clause: ast.Clause, as_of: datetime.date, hint: dict[str, Any] | None = None) -> list[str]:
+    """The place of a clause's calculator on its page: empty without JavaScript, a form with it.
+
+    `hint` is what the calculator needs to say what would change the answer (compiler/evaluate/why_not.py)."""
+    why = html.escape(json.dumps(hint or {}, ensure_ascii=False, sort_keys=True), quote=True)
     attrs = (
         f'class="pol-calculator" data-policy="{html.escape(slug)}" data-clause="{html.escape(clause.id)}" '
-        f'data-as-of="{as_of.isoformat()}"'
+        f'data-as-of="{as_of.isoformat()}" data-why-not="{why}"'
     )
     return [
         f"<div {attrs}><noscript>启用浏览器的 JavaScript 后，可在此填写情况、即时计算本条金额。</noscript></div>",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import html
+from typing import Any
 
 from pol.compiler.check.checker import CheckedPolicy
 from pol.compiler.check.types import BoolT, DateT, EnumT, QuantityT
@@ -32,8 +33,10 @@ class ClausePage:
         outcomes: dict[int, Outcome],
         as_of: datetime.date,
         slug: str,
+        hint: dict[str, Any] | None = None,
     ):
         self.policy = policy
+        self.hint = hint  # for the calculator's "what would change the answer"
         self.clause = clause
         self.entry = entry
         self.outcomes = outcomes  # by id() of the worked example they ran
@@ -60,7 +63,7 @@ class ClausePage:
             lines += [
                 '## 算一算 {#算一算 .pol-calculator-heading data-search-exclude=""}',
                 "",
-                *clause_form(self.slug, c, self.as_of),
+                *clause_form(self.slug, c, self.as_of, self.hint),
             ]
         if c.examples:
             lines += ['## 举例 {#举例 data-search-exclude=""}', "", '<div class="pol-examples" markdown>', ""]

@@ -8,6 +8,8 @@ from pol.compiler.check.checker import CheckedPolicy
 from pol.compiler.check.validity import standing
 from pol.compiler.check.vocabulary import BENEFICIARIES
 from pol.compiler.evaluate.examples import Outcome
+from pol.compiler.evaluate.why_not import hints
+from pol.compiler.lower import lower
 from pol.compiler.reading.inventory import KINDS, inventory
 from pol.compiler.reading.markdown import Md, indent, inline, link, paragraphs, table
 from pol.compiler.reading.prose import clause_reading
@@ -38,8 +40,9 @@ class PolicyPage:
     def clause_pages(self) -> dict[str, str]:
         """Each clause's own page, by its path under docs/."""
         out = {}
+        found = hints(lower(self.policy, self.slug))
         for c in self.policy.clauses:
-            page = ClausePage(self.policy, c, self.entries[c.id], self.examples, self.as_of, self.slug)
+            page = ClausePage(self.policy, c, self.entries[c.id], self.examples, self.as_of, self.slug, found[c.id])
             out[page.path] = page.render()
         return out
 
