@@ -352,6 +352,7 @@ def test_a_clause_calculator_computes_as_the_evaluator_does(browser, served: str
     calc.get_by_label("本阶段单品种临床研发费用").fill("1亿")
     result = calc.locator(".pol-result")
     result.get_by_text("应得 2000万元").first.wait_for(timeout=30_000)
+    assert calc.locator(".pol-from-disk").count() == 0  # served, the calculator replaced the from-disk notice
     steps = result.locator(".pol-steps li").all_inner_texts()
     assert result.locator(".pol-why-not li").count() == 0  # at its most: nothing would give more
     assert steps == [
@@ -567,6 +568,15 @@ def test_the_site_opened_from_disk_links_and_searches(browser, site: Path) -> No
         ".some(a => (a.getAttribute('href') || '').includes('policies/yantai/'))",
         timeout=60_000,
     )
+    # A calculator opened from disk cannot run (no module script from file://): it says so, and how to serve the site.
+    page.goto((site / "policies" / "yantai" / "创新药研发.html").as_uri())
+    notice = page.locator(".pol-calculator .pol-from-disk")
+    page.wait_for_function(
+        "() => { const n = document.querySelector('.pol-calculator .pol-from-disk');"
+        " return n && getComputedStyle(n).visibility === 'visible'; }",
+        timeout=10_000,
+    )
+    assert "python3 -m http.server" in notice.inner_text()
     page.close()
     assert requests and all(url.startswith("file://") for url in requests), [
         u for u in requests if not u.startswith("file://")

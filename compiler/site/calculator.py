@@ -32,6 +32,14 @@ def script_files(policies: list[tuple[str, CheckedPolicy, str]]) -> dict[str, by
     return files
 
 
+# Browsers run no module script from a page opened as a file (file://), so the calculator would stay an empty box.
+# This line says why and what to do; it shows only if the calculator has not replaced it within two seconds.
+FROM_DISK = (
+    '<p class="pol-from-disk">计算器要通过网址打开本站才能运行（直接打开文件时，浏览器不允许运行计算用的脚本）：'
+    "在站点文件夹中运行 <code>python3 -m http.server</code>，再用浏览器访问 http://localhost:8000/。</p>"
+)
+
+
 def clause_form(slug: str, clause: ast.Clause, as_of: datetime.date, hint: dict[str, Any] | None = None) -> list[str]:
     """The place of a clause's calculator on its page: empty without JavaScript, a form with it.
 
@@ -42,7 +50,7 @@ def clause_form(slug: str, clause: ast.Clause, as_of: datetime.date, hint: dict[
         f'data-as-of="{as_of.isoformat()}" data-why-not="{why}"'
     )
     return [
-        f"<div {attrs}><noscript>启用浏览器的 JavaScript 后，可在此填写情况、即时计算本条金额。</noscript></div>",
+        f"<div {attrs}><noscript>启用浏览器的 JavaScript 后，可在此填写情况、即时计算本条金额。</noscript>{FROM_DISK}</div>",
         "",
     ]
 
@@ -73,7 +81,8 @@ def self_check_page(policies: list[tuple[str, CheckedPolicy]], as_of: datetime.d
             "填写的内容只在您的浏览器中计算，不会发送到任何地方。“导出为 JSON”得到的文件可供 `pol eval`、`pol match` 使用。",
             "",
             f'<div id="pol-self-check" data-policies="{config}" data-as-of="{as_of.isoformat()}">'
-            "<noscript>政策计算器需要浏览器启用 JavaScript。各条款的条件和金额也写在各政策页面上。</noscript></div>",
+            "<noscript>政策计算器需要浏览器启用 JavaScript。各条款的条件和金额也写在各政策页面上。</noscript>"
+            f"{FROM_DISK}</div>",
             "",
         ]
     )
