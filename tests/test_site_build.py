@@ -404,6 +404,18 @@ def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tm
     assert shown == expected
     assert ("yantai", "创新药研发") in shown
     page.screenshot(path=str(SCREENSHOTS / "calculator-self-check.png"), full_page=True)
+    # The export is an enterprise profile that pol match, pol eval-profile and pol eval all accept.
+    with page.expect_download() as download:
+        form.get_by_role("button", name="导出为 JSON").click()
+    exported = tmp_path / "exported.json"
+    download.value.save_as(exported)
+    assert main(["match", str(exported), "--policies", str(POLICIES), "--as-of", AS_OF, "--json"]) == 0
+    assert {(m["policy"], m["clause"]) for m in json.loads(capsys.readouterr().out)["matches"]} == expected
+    assert main(["eval-profile", str(exported), "--policies", str(POLICIES)]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(POLICIES / "yantai.pol"), "--facts", str(exported), "--as-of", AS_OF, "--json"]) == 0
+    [drug] = [c for c in json.loads(capsys.readouterr().out)["clauses"] if c["id"] == "创新药研发"]
+    assert drug["amount"] == "20000000.00"
     # The first click opens the clause's page.
     form.locator(".pol-self-check-results a", has_text="创新药").first.click()
     page.wait_for_url(re.compile(r"/policies/yantai/.+\.html$"))

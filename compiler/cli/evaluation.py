@@ -19,6 +19,7 @@ from pol.compiler.ledger.entries import LEDGER_STATUS, Ledger
 from pol.compiler.ledger.evaluation import evaluate_profile
 from pol.compiler.ledger.match import match
 from pol.compiler.ledger.policies import ProfileError, load_policies, policy_keys
+from pol.compiler.ledger.profile import PROFILE_FIELDS
 from pol.compiler.lower import lower
 
 
@@ -33,6 +34,10 @@ class Evaluation(Command):
         facts = read_json(args.facts)
         if isinstance(facts, str):
             return self.fail(facts)
+        # An enterprise profile (as the site's 政策计算器 exports it) gives its facts; items and events are the
+        # business of `pol eval-profile` and `pol match`.
+        if isinstance(facts, dict) and isinstance(facts.get("facts"), dict) and set(facts) <= set(PROFILE_FIELDS):
+            facts = facts["facts"]
         as_of = as_of_day(args)
         if isinstance(as_of, str):
             return self.fail(as_of)

@@ -200,7 +200,9 @@ async function selfCheck(node) {
     const spec = (name) => [...fields.values()].find((f) => f.spec.name === name).spec;
     const plain = Object.fromEntries(Object.entries(facts).map(([k, v]) => [k,
       typeof v !== "object" ? v : spec(k).kind === "ratio" ? `${v.mul(100).toString()}%` : v.toString()]));
-    const link = el("a", { href: URL.createObjectURL(new Blob([JSON.stringify(plain, null, 2)], { type: "application/json" })),
+    // An enterprise profile: `pol match` and `pol eval-profile` read it as it is, `pol eval` reads its facts.
+    const profile = { enterprise: "政策计算器自查", regions: region.value ? [region.value] : [], facts: plain };
+    const link = el("a", { href: URL.createObjectURL(new Blob([JSON.stringify(profile, null, 2)], { type: "application/json" })),
                            download: "facts.json" });
     link.click();
   });

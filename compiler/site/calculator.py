@@ -78,7 +78,7 @@ def self_check_page(policies: list[tuple[str, CheckedPolicy]], as_of: datetime.d
             "排在前面的问题最能缩小范围；不知道的可以不填，结果会列出还缺哪些信息。"
             f"本站内容生成于 {as_of.isoformat()}。",
             "",
-            "填写的内容只在您的浏览器中计算，不会发送到任何地方。“导出为 JSON”得到的文件可供 `pol eval`、`pol match` 使用。",
+            "填写的内容只在您的浏览器中计算，不会发送到任何地方。“导出为 JSON”得到的企业档案可供 `pol match`、`pol eval-profile` 和 `pol eval` 使用。",
             "",
             f'<div id="pol-self-check" data-policies="{config}" data-as-of="{as_of.isoformat()}">'
             "<noscript>政策计算器需要浏览器启用 JavaScript。各条款的条件和金额也写在各政策页面上。</noscript>"
