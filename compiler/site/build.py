@@ -14,7 +14,7 @@ import attrs
 from pol.compiler.check.checker import CheckedPolicy
 from pol.compiler.evaluate.examples import Outcome
 from pol.compiler.reading.inventory import inventory, inventory_markdown
-from pol.compiler.site import calculator, indexes, paths
+from pol.compiler.site import calculator, indexes, paths, search
 from pol.compiler.site.policy_page import page
 from pol.compiler.site.source_page import source_page
 from pol.dsl import ast
@@ -137,6 +137,7 @@ def mkdocs_yml(site_name: str, nav: Nav, site_url: str | None = None) -> str:
         "extra_javascript:",
         f"  - path: {calculator.JS_DIR}/calculator.mjs",
         "    type: module",
+        f"  - {calculator.JS_DIR}/search_paste.js  # a pasted query searches too",
         "validation:",
         "  omitted_files: warn",
         "  absolute_links: warn",
@@ -212,7 +213,7 @@ def site_files(
     drafting.append(("政策代码", [(d.title, paths.source_page(d.slug)) for d in docs]))
     nav.append(("起草与开发", drafting))
     files["mkdocs.yml"] = mkdocs_yml(site_name, nav, site_url)
-    files["hooks/pol_pages.py"] = PAGES_HOOK
+    files["hooks/pol_pages.py"] = PAGES_HOOK.replace("GENERIC_WORDS = ()", f"GENERIC_WORDS = {search.generic()!r}", 1)
     return files
 
 
@@ -245,6 +246,7 @@ def _nav_title(c: ast.Clause) -> str:
 # index.md, a name a plugin excludes) is an error, even under `mkdocs build -q`, which hides warnings.
 PAGES_HOOK = '''"""Written by pol docs: fail the build when a page pol wrote is left out, and mark pages as zh-CN."""
 
+import json
 import re
 from pathlib import Path
 
@@ -296,12 +298,27 @@ _LATIN_HAN_FIX = (
 )
 
 
+# Words every clause is about (补贴, 资助 …; synonyms.toml's `generic`): in a query with other words they say nothing
+# of which clause is meant, yet pages with one in their title would rank first, so the query leaves them out.
+GENERIC_WORDS = ()
+_GENERIC_FIX = ('return r.has("")?new Set([t]):r}', 'return r.has("")?new Set([t]):polSpecific(r)}')
+# Two or more words of two or more characters each (国际注册 → 国际, 注册) are all required, so the clause that has
+# them all comes first; a query with single characters in it (房租能补多少) keeps any-word matching.
+_GENERIC_FUNCTION = (
+    "function polSpecific(r){const g=new Set(%s);const k=[...r].filter(w=>!g.has(w));"
+    "if(k.length>1&&k.every(w=>w.length>1))return new Set(k.map(w=>'+'+w));"
+    "return k.length?new Set(k):r}\\n"
+)
+
+
 def on_post_build(config):
     for worker in (Path(config.site_dir) / "assets" / "javascripts" / "workers").glob("search.*.min.js"):
         text = worker.read_text(encoding="utf-8")
-        for old, new in (_WHOLE_WORD_FIX, _LATIN_HAN_FIX):
+        for old, new in (_WHOLE_WORD_FIX, _LATIN_HAN_FIX, _GENERIC_FIX):
             if old in text:
                 text = text.replace(old, new, 1)
+        if "polSpecific(r)" in text:
+            text = _GENERIC_FUNCTION % json.dumps(list(GENERIC_WORDS), ensure_ascii=False) + text
         worker.write_text(text, encoding="utf-8")
 
 

@@ -15,7 +15,7 @@ from pol.dsl import ast
 
 # The folder of the site's own scripts, relative to docs/; the calculators import the evaluators from it.
 JS_DIR = "js"
-CALCULATOR_FILES = ("calculator.mjs", "calculator.css")
+CALCULATOR_FILES = ("calculator.mjs", "calculator.css", "search_paste.js")
 
 
 def script_files(policies: list[tuple[str, CheckedPolicy, str]]) -> dict[str, bytes | str]:

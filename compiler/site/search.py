@@ -1,36 +1,61 @@
-"""Other ways people write the terms of a clause (三期 for III期, 房租 for 租金), so the site's search finds it.
+"""Other ways people write the terms of a clause (三期 for III期, 房租 for 租金, 技改 for 技术改造), so the site's
+search finds it.
 
-Search runs in the reader's browser on an index MkDocs builds, where jieba cuts the text into words; a
-query is matched against those words. A clause that prints III期 is not found by 三期, so each clause page
-carries, hidden, the other spellings of the terms it prints.
+Search runs in the reader's browser on an index MkDocs builds, where jieba cuts the text into words; a query is
+matched against those words. A clause that prints III期 is not found by 三期, nor 责任保险 by 保险 (jieba keeps it
+one word), so each clause page carries, hidden, the other words of each group of synonyms.toml it prints, and
+the printed word itself where jieba would not index it alone.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
+from pathlib import Path
 
-# (as printed, as people also write it)
-ALIASES = (
-    ("III期", "三期"),
-    ("II期", "二期"),
-    ("I期", "一期"),
-    ("Ⅲ期", "三期"),
-    ("Ⅱ期", "二期"),
-    ("租金", "房租"),
-    ("房租", "租金"),
-    ("首台（套）", "首台套"),
-    ("首台(套)", "首台套"),
-    ("特殊医学用途配方食品", "特医食品"),
-    ("外商投资", "外资"),
-    ("注册证书", "注册证"),
-)
+SYNONYMS = Path(__file__).with_name("synonyms.toml")
+
+
+@functools.cache
+def groups() -> tuple[tuple[str, ...], ...]:
+    """The groups of words that mean the same, from synonyms.toml."""
+    data = tomllib.loads(SYNONYMS.read_text(encoding="utf-8"))
+    return tuple(tuple(str(w) for w in group) for group in data["groups"])
+
+
+@functools.cache
+def generic() -> tuple[str, ...]:
+    """Words every clause is about (补贴, 资助 …): the search leaves them out of a query that has other words."""
+    data = tomllib.loads(SYNONYMS.read_text(encoding="utf-8"))
+    return tuple(str(w) for w in data.get("generic", ()))
+
+
+def _printed(word: str, text: str) -> bool:
+    # II期 inside III期 is not II期: a word that starts with a Roman numeral counts only as a whole.
+    return re.search(r"(?<![A-Za-zⅠ-Ⅻ])" + re.escape(word), text) is not None
+
+
+def _indexed(text: str) -> set[str]:
+    """The words the search index holds for a text, as jieba cuts it (none known without jieba)."""
+    try:
+        import jieba  # type: ignore[import-untyped]
+    except ImportError:
+        return set()
+    jieba.setLogLevel(60)  # no "Building prefix dict" lines in pol's output
+    return set(jieba.lcut(text))
 
 
 def aliases(text: str) -> list[str]:
     """The other spellings of the terms printed in a text, for the clause's hidden search terms."""
-    found = []
-    for printed, alias in ALIASES:
-        # II期 inside III期 is not II期: a Roman numeral counts only as a whole.
-        if re.search(r"(?<![A-Za-z])" + re.escape(printed), text) and alias not in text and alias not in found:
-            found.append(alias)
+    indexed = _indexed(text)
+    found: list[str] = []
+    for group in groups():
+        printed = [w for w in group if _printed(w, text)]
+        if not printed:
+            continue
+        for word in group:
+            # A word of the group not in the text, or in it only inside a longer word jieba keeps whole.
+            if (word not in printed or word not in indexed) and word not in found:
+                found.append(word)
     return found
