@@ -389,7 +389,8 @@ def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tm
     page.goto(served + "calculator.html")
     form = page.locator("#pol-self-check")
     form.locator("#pol-region").select_option("烟台市")
-    form.get_by_label("申请日期").fill(AS_OF)  # the day pol match judged, whatever today is
+    page.get_by_label("申请日期").fill(AS_OF)  # the day pol match judged, whatever today is
+    form.get_by_role("button", name=re.compile("显示全部")).click()  # every question, not only the next ones
     for name, value in facts.items():
         for control in form.locator(f'[name="{name}"]').all():
             if control.evaluate("e => e.tagName") == "SELECT":
@@ -398,7 +399,7 @@ def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tm
             else:
                 control.fill(value)
     page.wait_for_timeout(300)
-    links = form.locator(".pol-self-check-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    links = page.locator(".pol-self-check-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     # Each result links to its clause's own page, not the policy's old address (whose redirect dropped the anchor).
     shown = {tuple(unquote(p) for p in re.search(r"policies/([^/]+)/([^/]+)\.html$", h).groups()) for h in links}
     assert shown == expected
@@ -417,10 +418,102 @@ def test_the_self_check_page_lists_what_pol_match_lists(browser, served: str, tm
     [drug] = [c for c in json.loads(capsys.readouterr().out)["clauses"] if c["id"] == "创新药研发"]
     assert drug["amount"] == "20000000.00"
     # The first click opens the clause's page.
-    form.locator(".pol-self-check-results a", has_text="创新药").first.click()
+    page.locator(".pol-self-check-results a", has_text="创新药").first.click()
     page.wait_for_url(re.compile(r"/policies/yantai/.+\.html$"))
     assert "创新药研发" in unquote(page.url) or page.locator("h1").first.inner_text()
     page.close()
+
+
+# Three enterprises as the self-check meets them: where they are, and what they know of themselves.
+ENTERPRISES = {
+    "烟台一类新药研发企业": (
+        "烟台市",
+        "新药 临床",
+        {
+            "新药类别": "一类新药",
+            "临床阶段": "III期",
+            "临床研发费用": "1亿",
+            "企业类型": "研发型企业",
+            "该品种已获研发扶持": "0",
+        },
+    ),
+    "苏州医疗器械企业": (
+        "苏州市",
+        "三类医疗器械",
+        {
+            "新取得注册证类别": "第三类",
+            "该产品实际研发费用": "2000万",
+            "取得二三类医疗器械注册证并在苏州产业化": "是",
+            "项目总投资": "8000万",
+            "项目实际投入": "6000万",
+        },
+    ),
+    "烟台CDMO": (
+        "烟台市",
+        "CDMO",
+        {"委托经认定的本市CMO或CDMO": "是", "与受托方无投资关系": "是", "首次实际交易合同金额": "5000万"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ENTERPRISES)
+def test_the_self_check_narrows_to_what_pol_match_finds_within_8_answers(
+    browser, served: str, tmp_path: Path, capsys, name: str
+) -> None:
+    where, need, facts = ENTERPRISES[name]
+    profile = tmp_path / "profile.json"
+    profile.write_text(
+        json.dumps({"enterprise": name, "regions": [where], "facts": facts}, ensure_ascii=False), "utf-8"
+    )
+    assert main(["match", str(profile), "--policies", str(POLICIES), "--as-of", AS_OF, "--json"]) == 0
+    # What pol match determines from the enterprise's facts (not what it still waits on) must be determined on the
+    # page (可免申即享 or 可能符合) within 8 answers.
+    matches = json.loads(capsys.readouterr().out)["matches"]
+    expected = {f"{m['policy']}/{m['clause']}" for m in matches if m["status"] != "needs_facts"}
+    assert expected, matches
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    page.goto(served + "calculator.html")
+    form = page.locator("#pol-self-check")
+    form.locator("#pol-region").wait_for(timeout=30_000)
+    # Keyboard: after the skip link, the first Tab stop is the first question; hidden questions take none.
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Enter")  # to the content
+    page.keyboard.press("Tab")
+    first_stop = page.evaluate(
+        "() => document.activeElement && (document.activeElement.id || document.activeElement.outerHTML.slice(0, 120))"
+    )
+    page.get_by_label("申请日期").fill(AS_OF)
+    form.locator("#pol-region").select_option(where)
+    form.locator("#pol-need").fill(need)
+    form.locator("#pol-need").dispatch_event("change")
+    answers = 2
+
+    def shown() -> set[str]:
+        page.wait_for_timeout(150)
+        hrefs = page.locator(".pol-self-check-results .pol-found a").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))"
+        )
+        return {"/".join(unquote(p) for p in re.search(r"policies/([^/]+)/([^/]+)\.html$", h).groups()) for h in hrefs}
+
+    while not expected <= shown() and answers < 8:
+        question = form.locator(".pol-questions .pol-field:not([hidden])").first
+        control = question.locator("select, input").first
+        value = facts.get(control.get_attribute("name") or "")
+        if value is None:
+            question.locator(".pol-skip").evaluate("b => b.click()")
+        elif control.evaluate("e => e.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+            control.dispatch_event("change")
+        answers += 1
+    assert expected <= shown(), (name, answers, expected - shown())
+    # The first result is on the first screen of a phone.
+    first = page.locator(".pol-self-check-results li").first
+    assert first.bounding_box()["y"] + 20 < 844, first.bounding_box()
+    assert page.locator(".pol-questions [hidden] select, .pol-questions [hidden] input").count() == 0
+    page.close()
+    assert first_stop == "pol-region", first_stop
 
 
 def test_the_calculators_judge_today_in_china_and_the_day_can_be_changed(browser, served: str) -> None:
@@ -466,6 +559,7 @@ def test_a_wrong_entry_clears_the_amount_and_money_fields_take_wan_and_yi(browse
     result.get_by_text("应得 2000万元").first.wait_for(timeout=30_000)
     page.goto(served + "calculator.html")
     form = page.locator("#pol-self-check")
+    form.get_by_role("button", name=re.compile("显示全部")).click()  # the question may not be among the next ones
     form.locator('[name="临床研发费用"]').first.fill("abc")
     form.get_by_text("请先改正上面标出的填写内容").wait_for(timeout=30_000)
     assert form.locator(".pol-self-check-results a").count() == 0

@@ -161,43 +161,76 @@ async function clauseCalculator(node) {
 }
 
 // ---------------------------------------------------------------- the self-check page
+// Questions that narrow: where the enterprise is registered first, then only the facts of clauses still possible,
+// the most decisive first (the facts the most remaining clauses wait on, choices before figures), three at a time.
+// Results come from the first answer, above the answered questions; a question not known can be skipped.
+
+const SHOWN = 3;  // questions asked at a time
 
 async function selfCheck(node) {
   const config = JSON.parse(node.dataset.policies);  // [{slug, title, region, pages}] of the policies but drafts
   const loaded = await Promise.all(config.map(async (p) => ({ ...p, mod: await policy(p.slug) })));
   // One field per fact: shared by the policies that read it the same way, their own field otherwise.
-  const fields = new Map();
   const uses = new Map();
   for (const p of loaded) {
-    for (const [clause, names] of Object.entries(p.mod.CLAUSE_INPUTS)) {
-      names.forEach((name, i) => {
+    for (const names of Object.values(p.mod.CLAUSE_INPUTS)) {
+      for (const name of names) {
         const spec = p.mod.INPUTS[name];
         const key = JSON.stringify([name, spec.kind, spec.currency, spec.area, spec.members]);
-        if (!uses.has(key)) uses.set(key, { spec, policies: new Set(), weight: 0 });
-        const u = uses.get(key);
-        u.policies.add(p.slug);
-        u.weight += i === 0 ? 3 : 1;  // a clause's first condition rules most out
-      });
+        if (!uses.has(key)) uses.set(key, { spec, policies: new Set() });
+        uses.get(key).policies.add(p.slug);
+      }
     }
   }
   const byName = new Map();
-  for (const [key, u] of uses) byName.set(u.spec.name, (byName.get(u.spec.name) || 0) + 1);
-  const region = el("select", { id: "pol-region", name: "region" }, el("option", { value: "", text: "（全部地区）" }),
-                    ...[...new Set(loaded.map((p) => p.region).filter(Boolean))].map((r) => el("option", { value: r, text: r })));
-  const results = el("div", { class: "pol-self-check-results", "aria-live": "polite" });
-  const update = () => render();
-  const ordered = [...uses.entries()].sort((a, b) => b[1].weight - a[1].weight);
-  for (const [key, u] of ordered) {
+  for (const u of uses.values()) byName.set(u.spec.name, (byName.get(u.spec.name) || 0) + 1);
+  const fields = [];
+  let moved = false;  // a question was just answered or skipped: where the keyboard goes next
+  const changed = () => { moved = true; ask(); render(); };
+  for (const [key, u] of uses) {
     const spec = byName.get(u.spec.name) > 1
       ? { ...u.spec, label: `${u.spec.label}（${[...u.policies].map((s) => loaded.find((p) => p.slug === s).title).join("、")}）` }
       : u.spec;
-    fields.set(key, { ...field(spec, update), policies: u.policies });
+    const f = { ...field(spec, render), policies: u.policies, key, skipped: false };
+    // Text answers are taken into the order of questions when complete (on change), choices at once.
+    f.control.addEventListener("change", changed);
+    const skip = el("button", { type: "button", class: "pol-skip", text: "不知道，跳过" });
+    skip.addEventListener("click", () => { f.skipped = true; changed(); });
+    f.wrap.append(skip);
+    fields.push(f);
   }
+  const regions = [...new Set(loaded.map((p) => p.region).filter(Boolean))];
+  const region = el("select", { id: "pol-region", name: "region" }, el("option", { value: "", text: "（全部地区）" }),
+                    ...regions.map((r) => el("option", { value: r, text: r })));
+  const regionWrap = el("div", { class: "pol-field" }, el("label", { for: "pol-region", text: "企业注册在哪个地区" }), region);
+  region.addEventListener("change", changed);
+  // The need, in the visitor's words (临床试验, 医疗器械 产业化, CDMO): clauses whose text has them ask first.
+  const need = el("input", { id: "pol-need", name: "need", type: "text", autocomplete: "off",
+                             "aria-describedby": "pol-need-hint" });
+  const needWrap = el("div", { class: "pol-field" }, el("label", { for: "pol-need", text: "想申请哪方面的支持" }), need,
+                      el("span", { class: "pol-hint", id: "pol-need-hint", text: "可写几个词，如：临床试验、医疗器械 产业化、房租" }));
+  need.addEventListener("change", changed);
+  /** How well a clause answers the need: 1000 when its title has every word, 100 its text, 10 some, else 1. */
+  const wanted = (p, id) => {
+    const words = need.value.split(/[\s,，、;；]+/).filter((w) => w.length > 1);
+    const [title, text] = (p.about && p.about[id]) || ["", ""];
+    const found = words.filter((w) => text.includes(w)).length;
+    if (!words.length || !found) return 1;
+    if (words.every((w) => title.includes(w))) return 1000;
+    return found === words.length ? 100 : 10;
+  };
+  const day = dateField(changed);
+  const questions = el("div", { class: "pol-questions" });
+  const more = el("button", { type: "button", class: "pol-more" });
+  const summary = el("p", { class: "pol-answered" });
+  let showAll = false;
+  more.addEventListener("click", () => { showAll = !showAll; ask(); });
+  const results = el("div", { class: "pol-self-check-results", "aria-live": "polite" });
   const exportButton = el("button", { type: "button", class: "md-button", text: "导出为 JSON" });
   exportButton.addEventListener("click", () => {
-    const { facts } = read([...fields.values()]);
+    const { facts } = read(fields);
     // As `pol eval` and `pol match` read facts: a ratio with %, other figures in the input's own unit.
-    const spec = (name) => [...fields.values()].find((f) => f.spec.name === name).spec;
+    const spec = (name) => fields.find((f) => f.spec.name === name).spec;
     const plain = Object.fromEntries(Object.entries(facts).map(([k, v]) => [k,
       typeof v !== "object" ? v : spec(k).kind === "ratio" ? `${v.mul(100).toString()}%` : v.toString()]));
     // An enterprise profile: `pol match` and `pol eval-profile` read it as it is, `pol eval` reads its facts.
@@ -206,44 +239,95 @@ async function selfCheck(node) {
                            download: "facts.json" });
     link.click();
   });
-  const day = dateField(update);
-  const form = el("form", { class: "pol-form", "aria-label": "企业情况" },
-                  el("div", { class: "pol-field" }, el("label", { for: "pol-region", text: "所在地区" }), region),
-                  ...[...fields.values()].map((f) => f.wrap), day.wrap);
+  const form = el("form", { class: "pol-form", "aria-label": "企业情况" }, regionWrap, needWrap, questions, summary, more);
   form.addEventListener("submit", (e) => e.preventDefault());
-  region.addEventListener("change", update);
-  node.replaceChildren(form, el("p", {}, exportButton), results);
+  node.replaceChildren(form, results, el("div", { class: "pol-form pol-self-check-day" }, day.wrap), el("p", {}, exportButton));
+
+  const answered = (f) => f.skipped || f.control.value.trim() !== "";
+  const inRegion = (p) => !region.value || !p.region || p.region === region.value;
+
+  /** Each policy's results for the facts so far (a policy whose facts do not read is left out). */
+  function evaluations() {
+    const out = [];
+    for (const p of loaded) {
+      if (!inRegion(p)) continue;
+      const { facts, ok } = read(fields.filter((f) => f.policies.has(p.slug)));
+      if (!ok) continue;
+      out.push({ p, ev: p.mod.evaluate(facts, { asOf: day.value(), validated: true }) });
+    }
+    return out;
+  }
+
+  /** Show the next questions: those the most clauses still possible wait on, choices first. */
+  function ask() {
+    const weight = new Map();
+    for (const { p, ev } of evaluations()) {
+      for (const r of ev.results) {
+        if (r.status !== "needs_facts") continue;
+        const names = p.mod.CLAUSE_INPUTS[r.id] || [];
+        // A clause waiting on a fact the visitor does not know cannot be decided: its questions wait too.
+        if (r.missing.some((name) => fields.some((g) => g.skipped && g.spec.name === name && g.policies.has(p.slug)))) {
+          continue;
+        }
+        for (const name of r.missing) {
+          const f = fields.find((g) => g.spec.name === name && g.policies.has(p.slug));
+          if (!f) continue;
+          const first = names.indexOf(name) === 0 ? 2 : 1;  // a clause's first condition decides the most
+          const choice = f.spec.kind === "enum" || f.spec.kind === "bool" ? 2 : 1;
+          // The clauses of the need the visitor wrote come first; a clause one answer from decided, before others.
+          const near = r.missing.length === 1 ? 5 : 1;
+          weight.set(f, (weight.get(f) || 0) + first * choice * near * wanted(p, r.id));
+        }
+      }
+    }
+    const open = fields.filter((f) => !answered(f) && weight.has(f))
+      .sort((a, b) => weight.get(b) - weight.get(a) || fields.indexOf(a) - fields.indexOf(b));
+    const done = fields.filter((f) => answered(f));
+    // Only the next questions are on screen, so the results stay near the top on a phone; the answered ones and
+    // the rest on request. A hidden question takes no Tab stop.
+    const shown = showAll ? [...done, ...open, ...fields.filter((f) => !answered(f) && !open.includes(f))]
+      : open.slice(0, SHOWN);
+    for (const f of fields) f.wrap.hidden = !shown.includes(f);
+    questions.replaceChildren(...shown.map((f) => f.wrap));
+    summary.textContent = done.length ? `已回答或跳过 ${done.length} 个问题。` : "";
+    more.textContent = showAll ? "只显示接下来的问题" : `显示全部 ${fields.length} 个问题（可修改已回答的）`;
+    const focused = document.activeElement;
+    if (moved && (!focused || focused === document.body || focused.closest("[hidden]")) && shown.length) {
+      shown[0].control.focus();  // an answer taken away from under the keyboard: on to the next question
+    }
+    moved = false;
+  }
 
   function render() {
-    const groups = { auto: [], maybe: [], missing: [] };
-    if (!read([...fields.values()]).ok) {  // no list beside a wrong entry: it would be for other facts
+    if (!read(fields).ok) {  // no list beside a wrong entry: it would be for other facts
       results.replaceChildren(el("p", { class: "pol-verdict pol-invalid", text: INVALID }));
       return;
     }
-    for (const p of loaded) {
-      if (region.value && p.region && p.region !== region.value) continue;
-      const own = [...fields.values()].filter((f) => f.policies.has(p.slug));
-      const { facts, ok } = read(own);
-      if (!ok) continue;
-      const ev = p.mod.evaluate(facts, { asOf: day.value(), validated: true });
+    const groups = { auto: [], maybe: [], near: [], missing: [] };
+    for (const { p, ev } of evaluations()) {
       for (const r of ev.results) {
         if (["not_eligible", "expired", "not_yet_effective"].includes(r.status)) continue;
         const mode = r.status === "granted" && p.mod.GRANT_MODES[r.id] === "exact" ? "auto"
-          : r.status === "needs_facts" ? "missing" : "maybe";
+          : r.status !== "needs_facts" ? "maybe" : r.missing.length === 1 ? "near" : "missing";
         groups[mode].push({ p, r });
       }
     }
-    const section = (title, items) => items.length ? el("section", {},
-      el("h2", { text: `${title}（${items.length} 条）` }),
-      el("ul", {}, ...items.map(({ p, r }) => el("li", {},
-        el("a", { href: new URL(`../policies/${p.slug}/${encodeURIComponent(p.pages[r.id] || r.id)}.html`, base).href,
-                  text: `${p.title} ${r.clause.article || ""} ${r.clause.title || r.id}` }),
-        el("span", { class: `pol-verdict pol-${r.status}`, text: "：" + verdict(r) }))))) : null;
-    results.replaceChildren(
-      section("可免申即享：数据齐全，金额可直接计算", groups.auto) || document.createTextNode(""),
-      section("可能符合：需申请，由主管部门审定", groups.maybe) || document.createTextNode(""),
-      section("尚缺信息", groups.missing) || document.createTextNode(""));
+    const item = ({ p, r }) => el("li", {},
+      el("a", { href: new URL(`../policies/${p.slug}/${encodeURIComponent(p.pages[r.id] || r.id)}.html`, base).href,
+                text: `${p.title} ${r.clause.article || ""} ${r.clause.title || r.id}` }),
+      el("span", { class: `pol-verdict pol-${r.status}`, text: "：" + verdict(r) }));
+    const section = (title, items, kind) => items.length
+      ? el("section", { class: kind }, el("h2", { text: `${title}（${items.length} 条）` }), el("ul", {}, ...items.map(item)))
+      : null;
+    results.replaceChildren(...[
+      section("可免申即享：数据齐全，金额可直接计算", groups.auto, "pol-found"),
+      section("可能符合：需申请，由主管部门审定", groups.maybe, "pol-found"),
+      section("可能还能获得：再回答一个问题即可判断", groups.near, "pol-near"),
+      section("尚缺信息：还需回答两个以上的问题", groups.missing, "pol-waiting"),
+    ].filter(Boolean));
+    if (!results.childElementCount) results.append(el("p", { text: "回答上面的问题，这里会列出可能获得的支持。" }));
   }
+  ask();
   render();
 }
 

@@ -325,7 +325,10 @@ def on_post_build(config):
 def on_post_page(output, page, config):
     # The theme's language is zh; the pages are Simplified Chinese as written in China, which screen
     # readers and translation tools read from the html element.
-    return output.replace('<html lang="zh"', '<html lang="zh-CN"', 1)
+    output = output.replace('<html lang="zh"', '<html lang="zh-CN"', 1)
+    # A permalink to the page's own title is no use, and it would be the first Tab stop after the skip link,
+    # before the page's content (the 政策计算器's first question).
+    return re.sub(r'(<h1 id="[^"]*">.*?)<a class="headerlink" href="[^"]*" title="[^"]*">(?:¶|&para;)</a>(</h1>)', r"\\1\\2", output, count=1)
 
 
 def on_post_template(output_content, template_name, config):

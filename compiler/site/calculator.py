@@ -65,6 +65,8 @@ def self_check_page(policies: list[tuple[str, CheckedPolicy]], as_of: datetime.d
             "region": p.header.get("region"),
             # Each clause's own page, so that a result opens at the clause (paths.clause_page).
             "pages": {c.id: clause_stem(c.id) for c in p.clauses},
+            # What each clause is about, in the document's words: the need a visitor types puts its questions first.
+            "about": {c.id: _about(c) for c in p.clauses},
         }
         for slug, p in policies
         if p.header.get("status") not in ("draft", "征求意见稿")
@@ -86,3 +88,10 @@ def self_check_page(policies: list[tuple[str, CheckedPolicy]], as_of: datetime.d
             "",
         ]
     )
+
+
+def _about(c: ast.Clause) -> list[str]:
+    """A clause's title, and its title with subject and original: the words a visitor's need is matched against."""
+    title = c.title.value if c.title else c.id
+    parts = [title, c.subject.id if c.subject else "", c.original.value if c.original else ""]
+    return [title, " ".join(p for p in parts if p)]
