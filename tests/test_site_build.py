@@ -347,6 +347,10 @@ def test_a_clause_calculator_computes_as_the_evaluator_does(browser, served: str
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(served + "policies/yantai/创新药研发.html")
     calc = page.locator('.pol-calculator[data-clause="创新药研发"]')
+    # Before any answer it says what it needs by the questions' words, not the facts' names in the policy file.
+    waiting = calc.locator(".pol-verdict")
+    waiting.wait_for(timeout=30_000)
+    assert waiting.inner_text() == "尚缺信息：本阶段单品种临床研发费用"  # the fact's name is 临床研发费用
     calc.get_by_label("新药类别").select_option("一类新药")
     calc.get_by_label("本次申请对应的临床试验阶段").select_option("III期")
     calc.get_by_label("本阶段单品种临床研发费用").fill("1亿")

@@ -108,7 +108,7 @@ function read(fields) {
 }
 
 /** A result in words that keep 应得 (determined) apart from 最高可得, 区间 and 一事一议. */
-function verdict(r) {
+function verdict(r, inputs = {}) {
   switch (r.status) {
     case "granted": return `应得 ${formatMoney(r.amount)}`;
     case "discretionary":
@@ -116,7 +116,8 @@ function verdict(r) {
       return r.minAmount !== null ? `区间：${formatMoney(r.minAmount)} 至 ${formatMoney(r.maxAmount)}，由主管部门确定`
         : `最高可得 ${formatMoney(r.maxAmount)}，具体金额由主管部门确定`;
     case "case_by_case": return "一事一议" + (r.maxAmount !== null ? `，最高 ${formatMoney(r.maxAmount)}` : "");
-    case "needs_facts": return "尚缺信息：" + r.missing.join("、");
+    // The questions as the form asks them, not the facts' names in the policy file.
+    case "needs_facts": return "尚缺信息：" + r.missing.map((name) => (inputs[name] && inputs[name].label) || name).join("、");
     case "expired": return "政策已失效";
     case "not_yet_effective": return "政策尚未施行";
     default: return "不符合条件";
@@ -125,8 +126,8 @@ function verdict(r) {
 
 const INVALID = "请先改正上面标出的填写内容，再计算金额。";
 
-function showResult(box, r) {
-  box.replaceChildren(el("p", { class: `pol-verdict pol-${r.status}`, text: verdict(r) }),
+function showResult(box, r, inputs) {
+  box.replaceChildren(el("p", { class: `pol-verdict pol-${r.status}`, text: verdict(r, inputs) }),
                       el("ol", { class: "pol-steps" }, ...r.explanation.map((s) => el("li", { text: s }))));
 }
 
@@ -142,7 +143,7 @@ async function clauseCalculator(node) {
       result.replaceChildren(el("p", { class: "pol-verdict pol-invalid", text: INVALID }));
       return;
     }
-    showResult(result, mod.evaluate(facts, { asOf, clauses: [clause], validated: true }).results[0]);
+    showResult(result, mod.evaluate(facts, { asOf, clauses: [clause], validated: true }).results[0], mod.INPUTS);
     // What would change the answer: the nearest change of one fact that gives more, computed by the rule itself.
     const changes = whyNot(mod, facts, clause, hint, asOf, true).slice(0, 3);
     if (changes.length) {
@@ -315,7 +316,7 @@ async function selfCheck(node) {
     const item = ({ p, r }) => el("li", {},
       el("a", { href: new URL(`../policies/${p.slug}/${encodeURIComponent(p.pages[r.id] || r.id)}.html`, base).href,
                 text: `${p.title} ${r.clause.article || ""} ${r.clause.title || r.id}` }),
-      el("span", { class: `pol-verdict pol-${r.status}`, text: "：" + verdict(r) }));
+      el("span", { class: `pol-verdict pol-${r.status}`, text: "：" + verdict(r, p.mod.INPUTS) }));
     const section = (title, items, kind) => items.length
       ? el("section", { class: kind }, el("h2", { text: `${title}（${items.length} 条）` }), el("ul", {}, ...items.map(item)))
       : null;
