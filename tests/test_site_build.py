@@ -460,6 +460,7 @@ ENTERPRISES = {
 }
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("name", ENTERPRISES)
 def test_the_self_check_narrows_to_what_pol_match_finds_within_8_answers(
     browser, served: str, tmp_path: Path, capsys, name: str
@@ -785,7 +786,9 @@ EVERYDAY = {
 }
 
 
-@pytest.mark.parametrize("queries", [QUERIES, EVERYDAY], ids=["terms", "everyday"])
+@pytest.mark.parametrize(
+    "queries", [QUERIES, pytest.param(EVERYDAY, marks=pytest.mark.long)], ids=["terms", "everyday"]
+)
 def test_citizens_queries_find_the_right_clause_among_the_first_three(browser, served: str, queries) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(served)
