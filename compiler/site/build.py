@@ -326,6 +326,12 @@ def on_post_page(output, page, config):
     # The theme's language is zh; the pages are Simplified Chinese as written in China, which screen
     # readers and translation tools read from the html element.
     output = output.replace('<html lang="zh"', '<html lang="zh-CN"', 1)
+    # The theme's search is a dialog without a name; a screen reader announces it as "dialog" alone.
+    output = output.replace(
+        '<div class="md-search" data-md-component="search" role="dialog">',
+        '<div class="md-search" data-md-component="search" role="dialog" aria-label="搜索">',
+        1,
+    )
     # A permalink to the page's own title is no use, and it would be the first Tab stop after the skip link,
     # before the page's content (the 政策计算器's first question).
     return re.sub(r'(<h1 id="[^"]*">.*?)<a class="headerlink" href="[^"]*" title="[^"]*">(?:¶|&para;)</a>(</h1>)', r"\\1\\2", output, count=1)
@@ -333,5 +339,5 @@ def on_post_page(output, page, config):
 
 def on_post_template(output_content, template_name, config):
     # The pages MkDocs renders from the theme alone, such as 404.html.
-    return output_content.replace('<html lang="zh"', '<html lang="zh-CN"', 1)
+    return on_post_page(output_content, None, config)
 '''
