@@ -304,21 +304,27 @@ def walk(node: Any) -> Iterator[Any]:
             yield from walk(getattr(node, field.name))
 
 
-def compared(node: Any, lets: Mapping[str, Expr] | None = None) -> dict[str, set[Any]]:
-    """The values each fact is compared with at or below `node`, and the keys of its tables: where its answer
-    can change. With `lets`, the definitions the node reads are followed too."""
-    found: dict[str, set[Any]] = {}
+def reached(node: Any, lets: Mapping[str, Expr] | None = None) -> Iterator[Any]:
+    """Every node at or below `node`, and with `lets` those of each definition it reads (each once)."""
     seen: set[str] = set()
     pending = [node]
     while pending:
         for n in walk(pending.pop()):
-            if isinstance(n, Compare):
-                for a, b in ((n.left, n.right), (n.right, n.left)):
-                    if isinstance(a, Ref) and isinstance(b, Const):
-                        found.setdefault(a.name, set()).add(b.value)
-            elif isinstance(n, Table):
-                found.setdefault(n.key, set()).update(k.value for row in n.rows for k in row.keys)
-            elif isinstance(n, Ref) and lets is not None and n.name in lets and n.name not in seen:
+            yield n
+            if isinstance(n, Ref) and lets is not None and n.name in lets and n.name not in seen:
                 seen.add(n.name)
                 pending.append(lets[n.name])
+
+
+def compared(node: Any, lets: Mapping[str, Expr] | None = None) -> dict[str, set[Any]]:
+    """The values each fact is compared with at or below `node`, and the keys of its tables: where its answer
+    can change. With `lets`, the definitions the node reads are followed too."""
+    found: dict[str, set[Any]] = {}
+    for n in reached(node, lets):
+        if isinstance(n, Compare):
+            for a, b in ((n.left, n.right), (n.right, n.left)):
+                if isinstance(a, Ref) and isinstance(b, Const):
+                    found.setdefault(a.name, set()).add(b.value)
+        elif isinstance(n, Table):
+            found.setdefault(n.key, set()).update(k.value for row in n.rows for k in row.keys)
     return found

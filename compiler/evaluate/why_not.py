@@ -59,7 +59,7 @@ def hints(program: ir.Program) -> dict[str, dict[str, Any]]:
             },
             "bases": sorted(
                 name
-                for name in _reads(clause.grant.value, lets, set())
+                for name in _reads(clause.grant.value, lets)
                 if kinds.get(name) in ("money", "money_per_area", "area", "number")
             ),
         }
@@ -69,28 +69,18 @@ def hints(program: ir.Program) -> dict[str, dict[str, Any]]:
 def _steps(node: Any, lets: dict[str, ir.Expr]) -> dict[str, set[Decimal]]:
     """The step of each `每满`/`每增加` counted over a fact: the next whole step is where the amount grows."""
     found: dict[str, set[Decimal]] = {}
-    seen: set[str] = set()
-    pending = [node]
-    while pending:
-        for n in ir.walk(pending.pop()):
-            if isinstance(n, ir.Arith) and n.op == "every" and isinstance(n.left, ir.Ref):
-                if isinstance(n.right, ir.Const) and isinstance(n.right.value, Decimal) and n.right.value > 0:
-                    found.setdefault(n.left.name, set()).add(n.right.value)
-            elif isinstance(n, ir.Ref) and n.name in lets and n.name not in seen:
-                seen.add(n.name)
-                pending.append(lets[n.name])
+    for n in ir.reached(node, lets):
+        if isinstance(n, ir.Arith) and n.op == "every" and isinstance(n.left, ir.Ref):
+            if isinstance(n.right, ir.Const) and isinstance(n.right.value, Decimal) and n.right.value > 0:
+                found.setdefault(n.left.name, set()).add(n.right.value)
     return found
 
 
-def _reads(node: Any, lets: dict[str, ir.Expr], seen: set[str]) -> set[str]:
+def _reads(node: Any, lets: dict[str, ir.Expr]) -> set[str]:
     """The facts an expression is computed from, through its definitions."""
-    found: set[str] = set()
-    for name in ir.inputs_in(node):
-        if name in lets and name not in seen:
-            found |= _reads(lets[name], lets, seen | {name})
-        else:
-            found.add(name)
-    return found
+    return {n.name for n in ir.reached(node, lets) if isinstance(n, ir.Ref) and n.name not in lets} | {
+        n.key for n in ir.reached(node, lets) if isinstance(n, ir.Table)
+    }
 
 
 @attrs.frozen
