@@ -614,6 +614,8 @@ def test_search_results_have_no_serious_accessibility_violations(browser, served
     _open_search(page)
     _search(page, "临床试验")
     page.wait_for_function("() => !!document.querySelector('.md-search-result__link')", timeout=60_000)
+    # Why this was flaky: the theme fades results in, and axe measured contrast on text still half transparent.
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')", timeout=30_000)
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(AXE_RUN)
     assert found == [], found
