@@ -163,6 +163,7 @@ class Cap:
     worked: bool
     line: int
     derived: bool = False  # the remainder of a scoped cap after what its scope already received
+    after_offsets: bool = False  # applied after the offsets (扣除后封顶) rather than before them
 
 
 @attrs.frozen
@@ -172,6 +173,16 @@ class Offset:
     value: Expr
     label: str
     kind: Literal["offset", "topup"]
+    line: int
+
+
+@attrs.frozen
+class Obligation:
+    """承诺: what the enterprise keeps for `years` after each payment; the ledger claws back a grant it breaks."""
+
+    years: int
+    label: str  # in Chinese: 承诺在本市经营满5年
+    expr: Expr
     line: int
 
 
@@ -203,6 +214,15 @@ class Clause:
     schedule: Schedule | None = None  # once and duration, which the ledger enforces across events
     subject: str | None = None  # what it pays for: grants for the same subject and item may not stack
     exclusive: bool = False  # 不可重复享受: nothing when the same subject and item was granted before
+    obligations: tuple[Obligation, ...] = ()  # 承诺: kept after payment, or the ledger claws the grant back
+
+    def adjustments(self) -> tuple[Cap | Offset, ...]:
+        """The caps and offsets in the order they apply: caps, then offsets, then caps `after offsets`."""
+        return (
+            *(c for c in self.caps if not c.after_offsets),
+            *self.offsets,
+            *(c for c in self.caps if c.after_offsets),
+        )
 
 
 @attrs.frozen
@@ -213,7 +233,7 @@ class Received:
     clauses: tuple[str, ...] | None
     levels: tuple[str, ...] | None  # for `received local`: the lower levels whose grants count
     same_item: bool
-    period: Literal["year", "quarter"] | None
+    period: Literal["year", "quarter", "month"] | None
     of: str | None = None  # the fact summed over the earlier grants, when not their amounts
 
 
@@ -237,6 +257,7 @@ class Input:
     default: Const | None
     member_labels: tuple[str, ...] | None = None  # how a form shows each member (一类新药, 完成I期…)
     received: Received | None = None  # filled from the ledger, when a history of grants is given
+    ordinal: bool = False  # a rank among peers (第几名): a whole number from 1, not from 0
 
 
 @attrs.frozen

@@ -9,9 +9,10 @@ from typing import assert_never
 from pol.compiler import ir
 from pol.compiler.check import chinese, validity
 from pol.compiler.check.checker import CheckedPolicy, names_in
+from pol.compiler.check.ranks import RANK_TYPES
 from pol.compiler.check.scopes import RECEIVED_SCOPES, SCOPES, item_scope, period
 from pol.compiler.check.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
-from pol.compiler.check.vocabulary import BENEFICIARIES, LEVEL_RANK, OVERLAP, SUPPORT_KINDS
+from pol.compiler.check.vocabulary import BENEFICIARIES, OVERLAP, SUPPORT_KINDS, other_levels
 from pol.dsl import ast
 
 
@@ -70,6 +71,10 @@ class Lowering:
                 ref = self.p.ref(e)
                 if ref is not None and ref.kind == "member":
                     return ir.Const(i, ("enum", None, None))
+                if ref is not None and ref.kind == "let" and self.counts_steps(i):
+                    # A definition that counts whole steps (每满) is computed in place, so the explanation
+                    # shows its steps ("2999平方米 每满 1000平方米，计 2 份") rather than only its value.
+                    return self.expr(self.p.lets[i][1].expr)
                 return ir.Ref(i, self.unit(e))
             case ast.BinOp(op=op, left=left, right=right, form=form):
                 if op == "*" and form == "of":  # `40% of X` is shown as `X × 40%`
@@ -148,6 +153,7 @@ class Lowering:
                 not isinstance(cap.value, ast.ByTable),
                 cap.span.line,
                 cap.derived,
+                cap.after_offsets,
             )
             for cap in c.caps
         )
@@ -173,6 +179,15 @@ class Lowering:
             reads=reads(self.p, (c.conditions, c.grant, c.caps, c.offsets)),
             subject=c.subject.id if c.subject is not None else None,
             exclusive=c.exclusive is not None,
+            obligations=tuple(
+                ir.Obligation(
+                    int(ob.term.value),
+                    ob.label or f"{int(ob.term.value)}年内须保持：{chinese.expr(ob.condition)}",
+                    self.expr(ob.condition),
+                    ob.span.line,
+                )
+                for ob in c.obligations
+            ),
             schedule=(
                 ir.Schedule(
                     once=c.once is not None and c.once.key is None,
@@ -185,6 +200,20 @@ class Lowering:
         )
 
     # ------------------------------------------------------------ the program
+
+    def counts_steps(self, let_name: str) -> bool:
+        """Whether a definition counts whole steps (`every`), itself or through a definition it uses."""
+        expr = self.p.lets[let_name][1].expr
+        stack: list[object] = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.BinOp) and node.op == "every":
+                return True
+            if isinstance(node, tuple):
+                stack.extend(node)
+            elif (fields := ast.field_names(type(node))) is not None:
+                stack.extend(getattr(node, f) for f in fields)
+        return any(n in self.p.lets and self.counts_steps(n) for n in names_in(expr))
 
     def inputs_of(self, let_name: str) -> set[str]:
         out: set[str] = set()
@@ -202,15 +231,14 @@ class Lowering:
             return None
         scopes = {RECEIVED_SCOPES[s] for s in r.scopes if s in RECEIVED_SCOPES}
         levels = None
-        if r.local:
-            own = LEVEL_RANK.get(str(self.p.header.get("level") or ""), 99)
-            levels = tuple(level for level, rank in LEVEL_RANK.items() if rank > own)
+        if r.local or r.higher:
+            levels = other_levels(str(self.p.header.get("level") or ""), r.higher)
         when = period(scopes)
         return ir.Received(
-            clauses=None if r.local or not r.clauses else tuple(n.id for n in r.clauses),
+            clauses=None if r.local or r.higher or not r.clauses else tuple(n.id for n in r.clauses),
             levels=levels,
             same_item=item_scope(scopes) is not None,
-            period={"每年": "year", "每季度": "quarter"}.get(when or ""),  # type: ignore[arg-type]
+            period={"每年": "year", "每季度": "quarter", "每月": "month"}.get(when or ""),  # type: ignore[arg-type]
             of=r.of.id if r.of is not None else None,
         )
 
@@ -236,6 +264,7 @@ class Lowering:
                     default,
                     labels,
                     self.received(decl),
+                    decl.type.name in RANK_TYPES,
                 )
             )
         limits = []

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from typing import Any
 
-RUNTIME_VERSION = 2
+RUNTIME_VERSION = 3
 CONTEXT = Context(prec=50, rounding=ROUND_HALF_UP)
 FEN = Decimal("0.01")
 ZERO = Decimal(0)
@@ -220,7 +220,7 @@ def format_value(value: Any, unit: tuple[str, str | None, str | None]) -> str:
 class Input:
     """A fact an evaluator needs: its name, kind, unit, Chinese label and, for enumerations, its members."""
 
-    __slots__ = ("name", "kind", "currency", "area", "label", "members", "default", "plain", "as_written")
+    __slots__ = ("name", "kind", "currency", "area", "label", "members", "default", "ordinal", "plain", "as_written")
 
     def __init__(
         self,
@@ -231,9 +231,11 @@ class Input:
         label: str,
         members: tuple[str, ...] | None = None,
         default: Any = None,
+        ordinal: bool = False,
     ):
         self.name, self.kind, self.currency, self.area = name, kind, currency, area
         self.label, self.members, self.default = label, members, default
+        self.ordinal = ordinal  # a rank among peers: a whole number from 1
         # What read_fact takes without the general parser, worked out once: the plain written form of a
         # figure for this input, and the members that read as themselves.
         self.plain = _plain_figure(kind, currency, area)
@@ -248,7 +250,7 @@ class Input:
             "money_per_area": f'money per {AREA_NAMES.get(self.area or "m2")}, such as "3万元/{AREA_NAMES.get(self.area or "m2")}"',
             "ratio": 'a percentage such as "40%"',
             "years": "a number of years",
-            "number": "a whole number",
+            "number": "a place counted from 1" if self.ordinal else "a whole number",
             "date": 'a date such as "2021-11-01"',
             "bool": "true or false",
         }[self.kind]
@@ -412,6 +414,8 @@ def read_general(spec: Input, raw: Any) -> Any:
     value = bounded(value, raw)
     if kind == "number" and value != value.to_integral_value():
         raise ValueError(f"expected a whole number, got {shown(raw)}")
+    if spec.ordinal and value < 1:
+        raise ValueError(f"a rank counts from 1 (the first place), got {shown(raw)}")
     return value
 
 
@@ -1125,3 +1129,16 @@ class Evaluator:
             else:
                 results = [out_of_force(clause, standing) for clause, _ in selected]
             return Evaluation(self.policy, self.title, as_of, results, self.limits(f))
+
+    def keeps(self, facts: Mapping[str, Any], tests: Iterable[Callable[[dict[str, Any]], Any]]) -> list[bool | None]:
+        """Whether raw facts keep each obligation's condition: True, False, or None when a fact it reads is missing."""
+        f = read_facts(self.inputs, facts, self.defaults)
+        out: list[bool | None] = []
+        with localcontext(CONTEXT):
+            self.lets(f)
+            for test in tests:
+                try:
+                    out.append(bool(test(f)))
+                except (KeyError, NoRow, Undefined):
+                    out.append(None)
+        return out

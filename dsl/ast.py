@@ -189,6 +189,7 @@ class Cap:
     label: str | None
     span: Span
     derived: bool = False  # the remainder the compiler adds after a scoped cap (compiler/check/scopes.py)
+    after_offsets: bool = False  # applies after the clause's offsets (扣除后封顶), not before them
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -277,8 +278,19 @@ class Clause:
     span: Span
     id_span: Span
     once: Once | None = None  # 一次性: paid once per item, or once per value of a fact
+    obligations: tuple[Obligation, ...] = ()  # 承诺: kept after payment, or the grant is clawed back
     # How to apply, as the text states it: (materials, procedure, window, office or contact, the text).
     application: tuple[tuple[str, Text], ...] = ()
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class Obligation:
+    """承诺: a condition the enterprise keeps for `term` years after each payment, or the grant is clawed back."""
+
+    term: Quantity
+    condition: Expr
+    label: str | None
+    span: Span
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -344,11 +356,12 @@ class TypeRef:
 class Received:
     """`received 创新药研发 per product`: the input is filled from a profile's ledger of earlier grants."""
 
-    clauses: tuple[Name, ...]  # empty: every clause of the policy (or, with `local`, every lower level's grant)
+    clauses: tuple[Name, ...]  # empty: every clause of the policy (or every lower or higher level's grant)
     scopes: tuple[str, ...]
     local: bool  # grants of lower levels of government (地方), not this policy's own
     span: Span
     of: Name | None = None  # the sum is of this fact over the earlier grants, not of their amounts
+    higher: bool = False  # grants of higher levels of government (上级), not this policy's own
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)

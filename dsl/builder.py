@@ -36,7 +36,7 @@ APPLY_KEYS = {
 }
 
 
-# What the `received_local` rule becomes, so that `received` can tell it from clause names.
+# What `received_local` and `received_higher` become, so that `received` can tell them from clause names.
 
 _COMPARE_SYMBOLS: dict[str, ast.CompareOp] = {
     ">=": ">=",
@@ -51,6 +51,7 @@ _COMPARE_SYMBOLS: dict[str, ast.CompareOp] = {
 }
 
 LOCAL = object()
+HIGHER = object()
 
 
 # The words written after a threshold (50万元以上), with the comparison the legal reading gives them.
@@ -69,6 +70,7 @@ _CLAUSE_ONLY = (
     "topup",
     "duration",
     "once",
+    "obligation",
     "example",
     "apply",
 )
@@ -181,13 +183,18 @@ class Builder(Transformer[Token, Any]):
         names = tuple(ast.Name(id=t.value, span=self._tspan(t)) for t in c if isinstance(t, Token) and t.type == "NAME")
         scopes = tuple(x[1] for x in c if isinstance(x, tuple))
         of = next((x for x in c if isinstance(x, ast.Name)), None)
-        return ast.Received(clauses=names, scopes=scopes, local=LOCAL in c, span=self._span(meta), of=of)
+        return ast.Received(
+            clauses=names, scopes=scopes, local=LOCAL in c, higher=HIGHER in c, span=self._span(meta), of=of
+        )
 
     def received_of(self, meta: Any, c: list[Any]) -> ast.Name:
         return ast.Name(id=c[0].value, span=self._tspan(c[0]))
 
     def received_local(self, meta: Any, c: list[Any]) -> object:
         return LOCAL
+
+    def received_higher(self, meta: Any, c: list[Any]) -> object:
+        return HIGHER
 
     def default_value(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
         return ("default", c[0])
@@ -253,6 +260,7 @@ class Builder(Transformer[Token, Any]):
                 "when",
                 "cap",
                 "offset",
+                "obligation",
                 "example",
                 "apply",
             )
@@ -363,6 +371,7 @@ class Builder(Transformer[Token, Any]):
             span=span,
             id_span=self._tspan(id_token),
             once=single.get("once"),
+            obligations=tuple(many["obligation"]),
             application=tuple(many["apply"]),
         )
 
@@ -462,8 +471,12 @@ class Builder(Transformer[Token, Any]):
     def cap(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         scopes = tuple(x[1] for x in c[1:] if x[0] == "scope")
         label = next((x[1] for x in c[1:] if x[0] == "label"), None)
+        after = any(x[0] == "after_offsets" for x in c[1:])
         span = self._span(meta)
-        return ("cap", ast.Cap(value=c[0], scopes=scopes, label=label, span=span), span)
+        return ("cap", ast.Cap(value=c[0], scopes=scopes, label=label, span=span, after_offsets=after), span)
+
+    def after_offsets(self, meta: Any, c: list[Any]) -> tuple[str, bool]:
+        return ("after_offsets", True)
 
     def offset(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         span = self._span(meta)
@@ -477,6 +490,11 @@ class Builder(Transformer[Token, Any]):
         key = ast.Name(id=c[0].value, span=self._tspan(c[0])) if c else None
         span = self._span(meta)
         return ("once", ast.Once(key=key, span=span), span)
+
+    def obligation(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        label = next((x[1] for x in c[2:] if isinstance(x, tuple) and x[0] == "label"), None)
+        span = self._span(meta)
+        return ("obligation", ast.Obligation(term=self._quantity(c[0]), condition=c[1], label=label, span=span), span)
 
     def duration(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("duration", self._quantity(c[0]), self._span(meta))
@@ -611,6 +629,12 @@ class Builder(Transformer[Token, Any]):
             word=("(含)" if explicit else "") + word,
             span=self._span(meta),
         )
+
+    def cmp_rank(self, meta: Any, c: list[Any]) -> ast.Compare:
+        left, token = c
+        digits = "".join(ch for ch in unicodedata.normalize("NFKC", token.value) if ch.isdigit())
+        right = self._quantity(token, digits)
+        return ast.Compare(op="<=", left=left, right=right, word="前", span=self._span(meta))
 
     def in_set(self, meta: Any, c: list[Any]) -> ast.InSet:
         return ast.InSet(subject=c[0], options=tuple(c[1:]), span=self._span(meta))

@@ -80,6 +80,7 @@ FIELD_KEYWORDS = [
     "topup",
     "duration",
     "once",
+    "obligation",
     "example",
 ]
 
@@ -116,6 +117,8 @@ KEYWORD_SPELLINGS: dict[str, str] = {
     "_TOPUP": "topup",
     "_DURATION": "duration",
     "_ONCE": "once",
+    "_OBLIGATION": "obligation",
+    "_AFTER_OFFSETS": "after offsets",
     "_CASE": "case_by_case",
     "_AS": "as",
     "_LABEL": "label",

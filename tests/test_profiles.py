@@ -218,7 +218,7 @@ def test_profile_problems_are_named_by_their_place(policies) -> None:
     with pytest.raises(ProfileError) as err:
         evaluate_profile(raw, policies)
     problems = err.value.problems
-    assert "colour: not a field of a profile (enterprise, regions, facts, items, events, received)" in problems
+    assert "colour: not a field of a profile (enterprise, regions, facts, items, events, received, changes)" in problems
     assert "received: expected a list of grants received elsewhere" in problems
     assert "events[0].date: expected a date such as 2022-05-10, got '2022-13-01'" in problems
     assert any(p.startswith("events[1].policy: 'nowhere' is not one of the policies") for p in problems)

@@ -171,16 +171,17 @@ class JavaScriptGenerator(Generator):
                 out.line(f"lo = {self.expr(g.low, MAIN)};")
             assert g.value is not None
             out.line(f"v = {self.expr(g.value, MAIN)};")
-            for cap in c.caps:
-                out.line(self.where(cap.line, "cap"))
-                if not cap.worked:
-                    out.line(f"v = t.cap(v, {self.expr(cap.value, QUIET)}, {self.cap_label(cap.label)});")
+            for step in c.adjustments():
+                if isinstance(step, ir.Offset):
+                    out.line(self.where(step.line, step.kind))
+                    out.line(f"v = t.offset(v, {self.expr(step.value, MAIN)}, {js(step.label)}, {js(step.kind)});")
+                    continue
+                out.line(self.where(step.line, "cap"))
+                if not step.worked:
+                    out.line(f"v = t.cap(v, {self.expr(step.value, QUIET)}, {self.cap_label(step.label)});")
                 else:  # how the cap was worked out is worth showing only when it binds
                     out.line("ct = new rt.Trace();")
-                    out.line(f"v = t.cap(v, {self.expr(cap.value, WORKED)}, {self.cap_label(cap.label)}, ct);")
-            for off in c.offsets:
-                out.line(self.where(off.line, off.kind))
-                out.line(f"v = t.offset(v, {self.expr(off.value, MAIN)}, {js(off.label)}, {js(off.kind)});")
+                    out.line(f"v = t.cap(v, {self.expr(step.value, WORKED)}, {self.cap_label(step.label)}, ct);")
         out.outdent()
         out.line("} catch (e) {")
         out.line("  if (e instanceof rt.Missing) return rt.needsFacts(c, t, rt.underlying([e.name_], _LET_INPUTS));")
@@ -238,7 +239,7 @@ class JavaScriptGenerator(Generator):
             default = f", {self.expr(i.default, QUIET)}" if i.default is not None else ", null"
             head.line(
                 f"  {js(i.name)}: new rt.Input({js(i.name)}, {js(i.kind)}, {js(i.currency)}, {js(i.area)}, "
-                f"{js(i.label)}, {js(i.members)}{default}, {js(i.member_labels)}),"
+                f"{js(i.label)}, {js(i.members)}{default}, {js(i.member_labels)}{', true' if i.ordinal else ''}),"
             )
         head.line("};")
         head.line()

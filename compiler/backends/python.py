@@ -144,16 +144,17 @@ class PythonGenerator(Generator):
                 low = "lo"
             assert g.value is not None
             out.line(f"v = {self.expr(g.value, MAIN)}")
-            for cap in c.caps:
-                out.line(self.where(cap.line, "cap"))
-                if not cap.worked:
-                    out.line(f"v = t.cap(v, {self.expr(cap.value, QUIET)}, {self.cap_label(cap.label)})")
+            for step in c.adjustments():
+                if isinstance(step, ir.Offset):
+                    out.line(self.where(step.line, step.kind))
+                    out.line(f"v = t.offset(v, {self.expr(step.value, MAIN)}, {step.label!r}, {step.kind!r})")
+                    continue
+                out.line(self.where(step.line, "cap"))
+                if not step.worked:
+                    out.line(f"v = t.cap(v, {self.expr(step.value, QUIET)}, {self.cap_label(step.label)})")
                 else:  # how the cap was worked out is worth showing only when it binds
                     out.line("ct = t.worked()")
-                    out.line(f"v = t.cap(v, {self.expr(cap.value, WORKED)}, {self.cap_label(cap.label)}, ct)")
-            for off in c.offsets:
-                out.line(self.where(off.line, off.kind))
-                out.line(f"v = t.offset(v, {self.expr(off.value, MAIN)}, {off.label!r}, {off.kind!r})")
+                    out.line(f"v = t.cap(v, {self.expr(step.value, WORKED)}, {self.cap_label(step.label)}, ct)")
         out.outdent()
         out.line("except KeyError as e:")
         out.line("    return rt.needs_facts(c, t, rt.underlying({e.args[0]}, _LET_INPUTS))")
@@ -166,12 +167,24 @@ class PythonGenerator(Generator):
         out.line()
         return name
 
+    def obligations(self, c: ir.Clause) -> str:
+        """The clause's entry in OBLIGATIONS, each test a helper of the facts."""
+        tests = []
+        for ob in c.obligations:
+            name = self.helper_name("obligation")
+            self.helpers.append(
+                [f"def {name}(f):", "    " + self.where(ob.line), f"    return {self.expr(ob.expr, QUIET)}"]
+            )
+            tests.append(f"({ob.years}, {ob.label!r}, {name})")
+        return f"    {c.id!r}: (" + "".join(t + ", " for t in tests) + "),"
+
     # ------------------------------------------------------------ the module
 
     def generate(self) -> str:
         p = self.prog
         body = Emitter()
         functions = [(f"_C{c.index}", self.clause(c, body)) for c in p.clauses]
+        obligations = [self.obligations(c) for c in p.clauses if c.obligations]
         lets = Emitter()
         lets.line("def _lets(f):")
         lets.indent()
@@ -211,9 +224,10 @@ class PythonGenerator(Generator):
         head.line("INPUTS = {")
         for i in p.inputs:
             default = f", {self.expr(i.default, QUIET)}" if i.default is not None else ""
+            ordinal = ", ordinal=True" if i.ordinal else ""
             head.line(
                 f"    {i.name!r}: rt.Input({i.name!r}, {i.kind!r}, {i.currency!r}, {i.area!r}, "
-                f"{i.label!r}, {i.members!r}{default}),"
+                f"{i.label!r}, {i.members!r}{default}{ordinal}),"
             )
         head.line("}")
         head.line()
@@ -234,6 +248,11 @@ class PythonGenerator(Generator):
         tail.line('    """The document\'s limits for one applicant (a limit may deduct what was already received)."""')
         tail.line("    return (" + "".join(x + ", " for x in limits) + ")")
         tail.line()
+        tail.line("# 承诺: each clause's obligations, (years, what is promised, the test of the facts).")
+        tail.line("OBLIGATIONS = {")
+        tail.lines += obligations
+        tail.line("}")
+        tail.line()
         tail.line("CLAUSES = (")
         for clause, fn in functions:
             tail.line(f"    ({clause}, {fn}),")
@@ -250,6 +269,15 @@ class PythonGenerator(Generator):
         tail.line("    `validated=True` takes facts already converted by rt.read_facts, skipping their validation.")
         tail.line('    """')
         tail.line("    return _EVALUATOR.evaluate(facts, as_of, clauses, validated)")
+        tail.line()
+        tail.line()
+        tail.line("def kept(facts, clause):")
+        tail.line(
+            '    """Each obligation of `clause` as (years, what is promised, True/False, or None when a fact is missing)."""'
+        )
+        tail.line("    obligations = OBLIGATIONS.get(clause, ())")
+        tail.line("    found = _EVALUATOR.keeps(facts, [test for _, _, test in obligations])")
+        tail.line("    return [(years, label, k) for (years, label, _), k in zip(obligations, found)]")
         module = Emitter()
         module.lines = head.lines[:prelude_end] + [""] + consts.lines + head.lines[prelude_end:] + [""]
         for helper in self.helpers:

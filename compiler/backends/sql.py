@@ -257,14 +257,13 @@ class SqlGenerator:
             v = self.expr(g.value)
             steps.append(v)
             amount = v.value
-            for cap in c.caps:
-                k = self.expr(cap.value)
+            for step in c.adjustments():
+                k = self.expr(step.value)
                 steps.append(k)
-                amount = f"LEAST({amount}, GREATEST({k.value}, CAST(0 AS {NUM})))"
-            for off in c.offsets:
-                k = self.expr(off.value)
-                steps.append(k)
-                amount = f"GREATEST(CAST(({amount}) - ({k.value}) AS {NUM}), CAST(0 AS {NUM}))"
+                if isinstance(step, ir.Offset):
+                    amount = f"GREATEST(CAST(({amount}) - ({k.value}) AS {NUM}), CAST(0 AS {NUM}))"
+                else:
+                    amount = f"LEAST({amount}, GREATEST({k.value}, CAST(0 AS {NUM})))"
         grant_state = first_state(*(k.state for k in steps))
         amount = f"ROUND({amount}, 2)" if amount != "NULL" else "NULL"
         low = f"ROUND({low}, 2)" if low != "NULL" else "NULL"

@@ -10,6 +10,7 @@ from pol.compiler.check.folding import (
     literal_fits,
 )
 from pol.compiler.check.header import HeaderChecks
+from pol.compiler.check.ranks import RANK_TYPES, misused_ranks
 from pol.compiler.check.state import Ref
 from pol.compiler.check.types import ERROR, EnumT, Ty, resolve_type
 from pol.dsl import ast
@@ -137,6 +138,11 @@ class _Checker(ClauseChecks, HeaderChecks):
                 else:
                     measures.append(d)
         limits = [d for d in decls if isinstance(d, ast.Limit)]
+        ranks = {n for n, (_, decl) in self.inputs.items() if decl.type.name in RANK_TYPES}
+        rules = tuple((c.conditions, c.grant, c.caps, c.offsets, c.obligations) for c in clauses)
+        lets = tuple(decl.expr for _, decl in self.lets.values())
+        for span, message in misused_ranks(ranks, (rules, lets, tuple(lim.value for lim in limits))):
+            self.err("POL204", message, span)
         for lim in limits:
             self.check_limit(lim, {c.id for c in clauses})
         self.check_limits_nest(limits)

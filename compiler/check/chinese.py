@@ -46,6 +46,8 @@ class Reading:
                 which = "较小者" if func == "min" else "较大者"
                 return "、".join(self.expr(a) for a in args) + f"中的{which}"
             case ast.Compare(left=left, right=right, word=word, op=op):
+                if word == "前":  # a rank: 全市排名前10名
+                    return f"{self.expr(left)}前{self.expr(right)}名"
                 if word in POSTFIX_WORDS:
                     return f"{self.expr(left)}{self.expr(right)}{word}"
                 spoken = word if word in COMPARE_WORDS else _SYMBOL_WORDS[op]
@@ -58,8 +60,10 @@ class Reading:
                 return "，且".join(self.expr(i) for i in items)
             case ast.Or(items=items):
                 return "，或".join(self.expr(i) for i in items)
+            case ast.Not(item=ast.Name() as item):
+                return f"{self.expr(item)}为否"  # a yes/no fact: 用地已转让为否
             case ast.Not(item=item):
-                return f"不属于“{self.expr(item)}”"
+                return f"不符合“{self.expr(item)}”"
             case ast.ByTable() | ast.Tiers():
                 return self.table(e)
             case _:

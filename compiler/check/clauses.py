@@ -85,8 +85,8 @@ class ClauseChecks(LimitChecks):
                         cap.span,
                         *did_you_mean(s, SCOPES),
                         T(
-                            "范围：per year（每年）、per quarter（每季度）、per product（每个产品）、per enterprise（每家企业）、per project（每个项目）、per policy（本政策）、total（累计）",
-                            "scopes: per year, per quarter, per product, per enterprise, per project, per policy, total",
+                            "范围：per year（每年）、per quarter（每季度）、per month（每月）、per product（每个产品）、per enterprise（每家企业）、per project（每个项目）、per policy（本政策）、total（累计）",
+                            "scopes: per year, per quarter, per month, per product, per enterprise, per project, per policy, total",
                         ),
                     )
             low = constant(cap.value)
@@ -97,8 +97,42 @@ class ClauseChecks(LimitChecks):
                     cap.value.span,
                 )
         self.check_cap_binds(c)
+        for cap in c.caps:
+            if (
+                cap.after_offsets
+                and not cap.derived
+                and (not c.offsets or (c.grant and c.grant.mode == "case_by_case"))
+            ):
+                self.err(
+                    "POL308",
+                    T(
+                        "这个上限写了“扣除后”（after offsets），但条款没有扣除项",
+                        "this cap is `after offsets`, but the clause deducts nothing",
+                    )
+                    if not c.offsets
+                    else T(
+                        "一事一议的条款不扣除已获金额，“扣除后”无从谈起",
+                        "a case-by-case clause deducts nothing, so `after offsets` has nothing to follow",
+                    ),
+                    cap.span,
+                    T(
+                        "原文“剔除已获支持后兑现，最高不超过…”：写 `offset 已获金额` 和 `cap … after offsets`；否则删去“扣除后”",
+                        "for 'deduct what was received, then at most …' write `offset …` and `cap … after offsets`; otherwise drop `after offsets`",
+                    ),
+                )
         for off in c.offsets:
             self.expect_money(off.value, T("已付金额", "an amount already paid"))
+        for ob in c.obligations:
+            self.expect_bool(ob.condition)
+            if ob.term.unit.kind != "years" or ob.term.value <= 0 or ob.term.value != ob.term.value.to_integral():
+                self.err(
+                    "POL204",
+                    T(
+                        f"承诺的期限是整年数，例如 5年，而不是“{ob.term.text}”",
+                        f"an obligation's term is a whole number of years such as 5年, not '{ob.term.text}'",
+                    ),
+                    ob.term.span,
+                )
         if c.duration is not None and c.duration.unit.kind != "years":
             self.err(
                 "POL204",

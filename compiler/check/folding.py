@@ -129,6 +129,8 @@ def show_value(c: ast.Compare) -> str:
 
 def show_compare(c: ast.Compare) -> str:
     value = show_value(c)
+    if c.word == "前":
+        return f"前{value}名"
     return f"{value}{c.word}" if c.word in POSTFIX_WORDS else f"{c.word} {value}"
 
 

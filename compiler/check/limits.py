@@ -42,12 +42,12 @@ class LimitChecks(ExpressionChecks):
                     ),
                     r.span,
                 )
-            if r.local:
+            if r.local or r.higher:
                 self.err(
                     "POL107",
                     T(
-                        "不支持 `received local … of`：其他政府的资助没有事实可读",
-                        "`received local … of` is not supported: other governments' grants hold no facts",
+                        "不支持 `received local/higher … of`：其他政府的资助没有事实可读",
+                        "`received local/higher … of` is not supported: other governments' grants hold no facts",
                     ),
                     r.span,
                 )
@@ -76,8 +76,8 @@ class LimitChecks(ExpressionChecks):
                     r.span,
                     *did_you_mean(s, RECEIVED_SCOPES),
                     T(
-                        "范围：per product（每个产品）、per project（每个项目）、per policy（本政策）、per year（每年）、per quarter（每季度）、per enterprise（每家企业）、total（累计）",
-                        "scopes: per product, per project, per policy, per year, per quarter, per enterprise, total",
+                        "范围：per product（每个产品）、per project（每个项目）、per policy（本政策）、per year（每年）、per quarter（每季度）、per month（每月）、per enterprise（每家企业）、total（累计）",
+                        "scopes: per product, per project, per policy, per year, per quarter, per month, per enterprise, total",
                     ),
                 )
         if r.local and LEVEL_RANK.get(str(self.header.get("level")), 99) >= LEVEL_RANK["区级"]:
@@ -90,6 +90,17 @@ class LimitChecks(ExpressionChecks):
                 ),
                 r.span,
                 T("例如在政策头部写 `level: province`", "e.g. `level: province` in the policy header"),
+            )
+        if r.higher and LEVEL_RANK.get(str(self.header.get("level")), 0) == 0:
+            self.err(
+                "POL106",
+                T(
+                    "`received higher` 汇总上级政府的资助，所以政策要写明低于国家级的层级",
+                    "`received higher` sums grants of higher levels of government, so the policy needs "
+                    "a level below the state's",
+                ),
+                r.span,
+                T("例如在政策头部写 `level: city`", "e.g. `level: city` in the policy header"),
             )
 
     def check_earlier(self, decl: ast.InputDecl, ty: Ty) -> None:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from pol.compiler.check.checker import CheckedPolicy
+from pol.compiler.check.ranks import RANK_TYPES
 from pol.compiler.check.types import BoolT, DateT, EnumT, ErrorT, QuantityT, Ty
 from pol.compiler.check.vocabulary import LEVELS
 from pol.compiler.runtime import AREA_NAMES, AREA_SPELLINGS, CN_INTEGER, CN_NUMBER, MAX_VALUE, MULTIPLIERS, PER_YEAR
@@ -51,6 +52,14 @@ def _spellings(member: str) -> list[str]:
 def _text(body: str) -> dict[str, str]:
     """A string holding one quantity, spaces around it allowed, as the evaluators read it."""
     return {"type": "string", "pattern": f"^\\s*{body}\\s*$"}
+
+
+def _ranked(prop: dict[str, Any], decl: ast.InputDecl) -> dict[str, Any]:
+    """A rank's property: a whole number from 1 (第几名), not from 0."""
+    if decl.type.name not in RANK_TYPES:
+        return prop
+    number = {**prop["anyOf"][0], "minimum": 1}
+    return {**prop, "description": "名次，第一名为 1", "anyOf": [number, *prop["anyOf"][1:]], "x-pol-kind": "rank"}
 
 
 def _property(ty: Ty, label: str) -> dict[str, Any]:
@@ -132,7 +141,8 @@ def input_schema(policy: CheckedPolicy) -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            name: _with_default(_property(ty, decl.label or name), decl) for name, (ty, decl) in policy.inputs.items()
+            name: _with_default(_ranked(_property(ty, decl.label or name), decl), decl)
+            for name, (ty, decl) in policy.inputs.items()
         },
     }
 

@@ -23,6 +23,7 @@ from pol.dsl.units import CNY
 SCOPES = {
     "year": "每年",
     "quarter": "每季度",
+    "month": "每月",
     "product": "单品种",
     "enterprise": "单个企业",
     "project": "单个项目",
@@ -30,6 +31,8 @@ SCOPES = {
     "total": "累计",
     "每年": "每年",
     "每季度": "每季度",
+    "每月": "每月",
+    "每个月": "每月",
     "单品种": "单品种",
     "每个品种": "单品种",
     "单个企业": "单个企业",
@@ -47,6 +50,7 @@ RECEIVED_SCOPES = {
     "policy": "单个保单",
     "year": "每年",
     "quarter": "每季度",
+    "month": "每月",
     "total": "累计",
     "enterprise": "单个企业",
     "单品种": "单品种",
@@ -56,19 +60,21 @@ RECEIVED_SCOPES = {
     "单个保单": "单个保单",
     "每年": "每年",
     "每季度": "每季度",
+    "每月": "每月",
+    "每个月": "每月",
     "累计": "累计",
     "单个企业": "单个企业",
     "每家企业": "单个企业",
 }
 # Scopes that keep the event's own item (product, project, insurance policy), and the periods.
 ITEM_SCOPES = {"单品种": "该品种", "单个项目": "该项目", "单个保单": "该保单"}
-PERIOD_SCOPES = {"每季度": "本季度", "每年": "本年"}
+PERIOD_SCOPES = {"每月": "本月", "每季度": "本季度", "每年": "本年"}  # finest first
 # How a label names the period and item an amount already received is counted in.
-_PERIOD_WORDS = {"每季度": "本季度", "每年": "本年度"}
+_PERIOD_WORDS = {"每月": "本月", "每季度": "本季度", "每年": "本年度"}
 
 
 def period(scopes: set[str]) -> str | None:
-    """The period a set of canonical scopes counts in: 每季度, 每年, or None for all time."""
+    """The period a set of canonical scopes counts in: 每月, 每季度, 每年, or None for all time."""
     return next((p for p in PERIOD_SCOPES if p in scopes), None)
 
 
@@ -82,7 +88,7 @@ def already(scopes: tuple[str, ...]) -> str:
     canon = {SCOPES[s] for s in scopes if s in SCOPES}
     item, when = item_scope(canon), period(canon)
     words = {"单品种": "同一品种", "单个项目": "同一项目", "单个保单": "同一保单"}.get(item or "", "")
-    words += {"每年": "同一年度", "每季度": "同一季度"}.get(when or "", "")
+    words += {"每年": "同一年度", "每季度": "同一季度", "每月": "同一月份"}.get(when or "", "")
     return words or "累计"
 
 

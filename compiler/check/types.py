@@ -72,6 +72,10 @@ SIMPLE_TYPES: dict[str, Ty] = {
     "ratio": QuantityT(RATIO),
     "比例": QuantityT(RATIO),
     "count": QuantityT(NUMBER),
+    # A rank among peers (第几名, 1 for the first): a whole number, only compared (compiler/check/ranks.py).
+    "rank": QuantityT(NUMBER),
+    "排名": QuantityT(NUMBER),
+    "名次": QuantityT(NUMBER),
     "number": QuantityT(NUMBER),
     "数量": QuantityT(NUMBER),
     "years": QuantityT(YEARS),

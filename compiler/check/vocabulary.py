@@ -70,8 +70,15 @@ STAGES = {
 MAX_TERM_YEARS = 100
 
 
-# Levels of government from the centre outwards; `received local` sums grants of the levels below.
+# Levels of government from the centre outwards; `received local` sums grants of the levels below,
+# `received higher` those of the levels above.
 LEVEL_RANK = {"国家级": 0, "省级": 1, "市级": 2, "区级": 3, "县级": 3}
+
+
+def other_levels(own: str | None, higher: bool) -> tuple[str, ...]:
+    """The levels of government above (`higher`) or below a policy's own level, whose grants the ledger sums."""
+    rank = LEVEL_RANK.get(own or "", 99)
+    return tuple(level for level, r in LEVEL_RANK.items() if (r < rank if higher else r > rank))
 
 
 OVERLAP = {"best": "从优就高不重复", "从优就高不重复": "从优就高不重复", "stack": "可叠加", "可叠加": "可叠加"}

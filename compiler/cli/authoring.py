@@ -22,6 +22,7 @@ from pol.compiler.evaluate.pipeline import (
 )
 from pol.compiler.files import read_source, write_file
 from pol.compiler.lower import lower
+from pol.dsl.diagnostics import T
 
 
 class Authoring(Command):
@@ -33,10 +34,10 @@ class Authoring(Command):
             errors = sum(d.severity == "error" for c in compiled for d in c.diagnostics)
             if not compiled:
                 return self.fail("no .pol files found in " + ", ".join(args.paths))
-            if ok:
-                self.err.print(f"[green]checked {len(compiled)} file(s): no errors[/]")
-            else:
-                self.err.print(f"[red]{errors} error(s) in {len(compiled)} file(s)[/]")
+            n = len(compiled)
+            said = T(f"已检查 {n} 个文件：没有错误", f"checked {n} file(s): no errors") if ok else None
+            said = said or T(f"{n} 个文件中有 {errors} 个错误", f"{errors} error(s) in {n} file(s)")
+            self.err.print(f"[{'green' if ok else 'red'}]{said.get(self.lang)}[/]")
         return EXIT_OK if ok else EXIT_POLICY_ERRORS
 
     def lint(self, args: argparse.Namespace) -> int:
@@ -55,9 +56,11 @@ class Authoring(Command):
         warnings = len(diagnostics) - errors
         if args.format == "text":
             colour = "red" if errors else "yellow" if warnings else "green"
-            self.err.print(
-                f"[{colour}]linted {len(compiled)} file(s): {errors} unexplained figure(s), {warnings} warning(s)[/]"
+            said = T(
+                f"已检查 {len(compiled)} 个文件的原文：{errors} 个错误，{warnings} 个警告",
+                f"linted {len(compiled)} file(s): {errors} error(s), {warnings} warning(s)",
             )
+            self.err.print(f"[{colour}]{said.get(self.lang)}[/]")
         return EXIT_POLICY_ERRORS if errors else EXIT_OK
 
     def prove(self, args: argparse.Namespace) -> int:

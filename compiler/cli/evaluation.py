@@ -239,6 +239,13 @@ class Evaluation(Command):
             if most:
                 line += f"；另有待主管部门审定的，最高 {runtime.format_money(most)}"
             self.out.print(line + "\n")
+        for c in ledger.clawbacks:
+            o = c.entry.origin
+            self.out.print(
+                f"[bold red]应收回[/] {escape(o.name)} {escape(o.clause.id if o.clause else '')}"
+                f"（{c.entry.date.isoformat()} 获得）{runtime.format_money(c.amount)}："
+                f"{c.date.isoformat()} 起不再符合“{escape(c.promise)}”"
+            )
 
     def print_evaluation(self, ev: runtime.Evaluation) -> None:
         table = Table(title=f"{ev.title}（评估日期 {ev.as_of.isoformat()}）", show_lines=True)

@@ -12,6 +12,7 @@ from typing import TypeVar
 import attrs
 
 from pol.compiler.check.checker import CheckedPolicy, names_in
+from pol.compiler.drafting.deduction import deduct_then_cap
 from pol.dsl import ast
 from pol.dsl.diagnostics import Diagnostic, T, error, warning
 from pol.dsl.source import SourceFile, Span
@@ -364,7 +365,7 @@ def _used(policy: CheckedPolicy, provision: ast.Clause | ast.Measure) -> set[Key
     )
     parts: list[object] = []
     for clause in rules:
-        parts += [clause.conditions, clause.grant, clause.caps, clause.offsets, clause.duration]
+        parts += [clause.conditions, clause.grant, clause.caps, clause.offsets, clause.duration, clause.obligations]
     if rules:
         names = set(names_in(tuple(parts)))
         seen: set[str] = set()
@@ -475,6 +476,7 @@ def lint(policy: CheckedPolicy, source: SourceFile) -> list[Diagnostic]:
         if isinstance(p, ast.Clause):
             out += threshold_slips(p, source)
             out += unbound_scopes(policy, p, source)
+            out += deduct_then_cap(p, source, _locate)
         in_text = {f.key for f in printed}
         for w in p.waivers:
             for word in w.words:
@@ -532,6 +534,7 @@ _CEILING = r"[^，。；,;]{0,12}?(?:最高|不超过|不高于|累计|上限|�
 _SCOPE_WORDS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("每年", re.compile(rf"(?:每年|每个年度|年度)(?={_CEILING})"), "cap … per year"),
     ("每季度", re.compile(rf"(?:每季度|每个季度)(?={_CEILING})"), "cap … per quarter"),
+    ("每月", re.compile(rf"(?:每月|每个月)(?={_CEILING})"), "cap … per month"),
     ("单个项目", re.compile(rf"(?:单个项目|每个项目|同一项目)(?={_CEILING})"), "cap … per project"),
     ("单品种", re.compile(rf"(?:单品种|单个品种|每个品种|同一品种|分品种)(?={_CEILING}|予以)"), "cap … per product"),
     ("单个保单", re.compile(rf"(?:单个保单|每个保单)(?={_CEILING})"), "cap … per policy"),
@@ -539,6 +542,13 @@ _SCOPE_WORDS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("一次性", re.compile(r"一次性"), "once"),
     ("期限", re.compile(r"(?:期限|连续)\s*\d+\s*(?:个)?年"), "duration N年"),
     ("不可重复享受", re.compile(r"不(?:可|得|再)?重复(?:享受|支持|给予|资助|奖励)|从优[、，,]?\s*就高"), "exclusive"),
+    (
+        "承诺",
+        re.compile(
+            r"承诺[^，。；,;]{0,15}?满\s*\d+\s*年|\d+\s*年内不得|(?:收回|追回|退回)[^，。；,;]{0,6}?(?:资金|奖励|补助|补贴)"
+        ),
+        "obligation N年: …",
+    ),
 )
 
 
@@ -591,6 +601,8 @@ def _bound_scopes(policy: CheckedPolicy, clause: ast.Clause) -> set[str]:
         scopes.add("一次性")
     if clause.duration is not None:
         scopes.add("期限")
+    if clause.obligations:
+        scopes.add("承诺")
     if clause.exclusive is not None or policy.header.get("overlap") == "从优就高不重复":
         scopes.add("不可重复享受")
     return scopes

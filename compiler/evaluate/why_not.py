@@ -204,6 +204,8 @@ def _change(spec: Any, kind: str, value: Decimal, to: Decimal, result: Any, base
     gets = ("最高可获得 " if result.status == "discretionary" else "可获得 ") + format_quantity(amount, "money")
     if kind == "most":
         text = f"{spec.label}达到 {show(to)} 时{gets}，为本条在其他情况不变时的最高额"
+    elif spec.ordinal and to < value:  # a rank rises as its number falls: 第11名 → 前10名
+        text = f"{spec.label}提升 {show(value - to)} 位（进入前 {show(to)} 名）即{gets}"
     elif to > value:
         text = f"{spec.label}再增加 {show(to - value)}（达到 {show(to)}）即{gets}"
     else:

@@ -246,8 +246,8 @@ function explain(step) {
 // ---------------------------------------------------------------- inputs and facts
 
 export class Input {
-  constructor(name, kind, currency, area, label, members = null, defaultValue = null, memberLabels = null) {
-    Object.assign(this, { name, kind, currency, area, label, members, default: defaultValue, memberLabels });
+  constructor(name, kind, currency, area, label, members = null, defaultValue = null, memberLabels = null, ordinal = false) {
+    Object.assign(this, { name, kind, currency, area, label, members, default: defaultValue, memberLabels, ordinal });
   }
 }
 
@@ -376,6 +376,7 @@ export function readFact(spec, raw) {
   }
   value = bounded(value, raw);
   if (spec.kind === "number" && !value.isInteger()) throw new Error("请填写整数");
+  if (spec.ordinal && value.lt(1)) throw new Error("名次从 1 起计（第一名为 1）");
   return value;
 }
 
@@ -657,6 +658,7 @@ function change(spec, kind, value, to, result) {
   const gets = (result.status === "discretionary" ? "最高可获得 " : "可获得 ") + formatQuantity(amount, "money");
   let text;
   if (kind === "most") text = `${spec.label}达到 ${show(to)} 时${gets}，为本条在其他情况不变时的最高额`;
+  else if (spec.ordinal && to.lt(value)) text = `${spec.label}提升 ${show(value.minus(to))} 位（进入前 ${show(to)} 名）即${gets}`;
   else if (to.gt(value)) text = `${spec.label}再增加 ${show(to.minus(value))}（达到 ${show(to)}）即${gets}`;
   else text = `${spec.label}减少 ${show(value.minus(to))}（降到 ${show(to)}）即${gets}`;
   return { input: spec.name, kind, from: value.toString(), to: to.toString(), status: result.status, amount: amount.toString(), text };

@@ -112,12 +112,36 @@ class Entry:
         }
 
 
+@attrs.frozen
+class Clawback:
+    """A grant whose obligation (承诺) a later change broke within its term: the amount to be recovered."""
+
+    entry: Entry
+    date: datetime.date  # the day the facts first broke it
+    promise: str  # what was promised, in Chinese
+    amount: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        o = self.entry.origin
+        return {
+            "event": self.entry.index,
+            "policy": o.policy.key if o.policy else None,
+            "clause": o.clause.id if o.clause else None,
+            "granted_on": self.entry.date.isoformat(),
+            "broken_on": self.date.isoformat(),
+            "promise": self.promise,
+            "amount": fen_text(self.amount),
+        }
+
+
 @attrs.define
 class Ledger:
-    """Every event of a profile, in date order, with the amount each gets after the combination rules."""
+    """Every event of a profile, in date order, with the amount each gets after the combination rules, and the
+    grants to claw back because a promise was broken."""
 
     enterprise: str
     entries: list[Entry]
+    clawbacks: list[Clawback] = attrs.Factory(list)
 
     def years(self) -> list[int]:
         return sorted({e.year for e in self.entries})
@@ -129,6 +153,7 @@ class Ledger:
         return {
             "enterprise": self.enterprise,
             "entries": [e.to_json() for e in self.entries],
+            "clawbacks": [c.to_json() for c in self.clawbacks],
             "years": {
                 str(y): {
                     "granted": fen_text(self.total(y, "granted")),

@@ -10,8 +10,8 @@ from typing import Any
 from pol.compiler.check import validity
 from pol.compiler.check.checker import names_in
 from pol.compiler.check.scopes import RECEIVED_SCOPES, item_scope, period
-from pol.compiler.check.vocabulary import LEVEL_RANK
-from pol.compiler.ledger.entries import ZERO, Entry, Ledger, Origin
+from pol.compiler.check.vocabulary import other_levels
+from pol.compiler.ledger.entries import ZERO, Clawback, Entry, Ledger, Origin
 from pol.compiler.ledger.policies import Policy, ProfileError
 from pol.compiler.ledger.profile import Event, External, Profile, read_money, read_profile
 from pol.compiler.runtime import (
@@ -26,8 +26,8 @@ _ANY = object()  # in _Sums: any item, or any year
 
 
 def _periods(day: datetime.date) -> tuple[Any, ...]:
-    """The periods a day counts in for scoped sums: its year, its quarter, and all time."""
-    return (day.year, (day.year, (day.month - 1) // 3 + 1), _ANY)
+    """The periods a day counts in for scoped sums: its year, its quarter, its month, and all time."""
+    return (day.year, (day.year, "Q", (day.month - 1) // 3 + 1), (day.year, "M", day.month), _ANY)
 
 
 class _Sums:
@@ -108,16 +108,13 @@ class _Evaluator:
         assert r is not None
         wanted = {n.id for n in r.clauses} or None
         scopes = {RECEIVED_SCOPES[s] for s in r.scopes}  # the checker accepted every spelling
-        own_rank = LEVEL_RANK.get(pol.level or "", 99)
         item = ev.item if item_scope(scopes) else _ANY
-        year, quarter, _ = _periods(ev.date)
-        year = {"每年": year, "每季度": quarter}.get(period(scopes) or "", _ANY)
-        if r.local:
-            # 地方: a lower level of government's grant (a city's or district's for a province's matching).
-            return sum(
-                (self.sums.get(("level", level), item, year) for level, rank in LEVEL_RANK.items() if rank > own_rank),
-                ZERO,
-            )
+        year, quarter, month, _ = _periods(ev.date)
+        year = {"每年": year, "每季度": quarter, "每月": month}.get(period(scopes) or "", _ANY)
+        if r.local or r.higher:
+            # 地方: a lower level of government's grant (a city's or district's for a province's matching);
+            # 上级: a higher level's (the state's or province's, for a city's 配套 or 就高不重复).
+            return sum((self.sums.get(("level", lv), item, year) for lv in other_levels(pol.level, r.higher)), ZERO)
         if r.of is not None:  # a fact summed over the earlier grants, such as the area already subsidised
             if wanted is None:
                 return self.sums.get(("of", id(pol), r.of.id), item, year)
@@ -176,7 +173,7 @@ class _Evaluator:
     def facts_for(self, ev: Event) -> tuple[dict[str, Any], list[str]]:
         inputs = ev.policy.module.INPUTS
         p = self.profile
-        merged = {**p.facts, **(p.items.get(ev.item, {}) if ev.item else {}), **ev.facts}
+        merged = {**p.facts_on(ev.date, ev.item), **ev.facts}
         mine = {k: v for k, v in merged.items() if k in inputs}
         notes = []
         used = self.used(ev)
@@ -382,4 +379,41 @@ def evaluate_profile(raw: Any, policies: dict[str, Policy], as_of: datetime.date
             )
         else:
             ev.append(ev.run(h))
-    return Ledger(profile.enterprise, ev.entries)
+    return Ledger(profile.enterprise, ev.entries, clawbacks(profile, ev.entries, as_of))
+
+
+def _anniversary(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` later (28 February for a 29 February with no match)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def clawbacks(profile: Profile, entries: list[Entry], as_of: datetime.date | None) -> list[Clawback]:
+    """The grants whose obligations (承诺) a later change of the enterprise's facts broke before their term ended.
+
+    A grant is checked on the day of every later change (of the enterprise, or of the grant's item): the first
+    day on which an obligation's condition is false claws the grant back. A fact not known is not a breach.
+    """
+    out = []
+    for entry in entries:
+        clause, pol = entry.origin.clause, entry.origin.policy
+        if not entry.counts or clause is None or pol is None or clause.id not in pol.module.OBLIGATIONS:
+            continue
+        ends = [_anniversary(entry.date, years) for years, _, _ in pol.module.OBLIGATIONS[clause.id]]
+        for change in profile.changes:
+            if change.date <= entry.date or change.date >= max(ends) or (as_of is not None and change.date > as_of):
+                continue
+            if change.item is not None and change.item != entry.item:
+                continue
+            facts = {k: v for k, v in profile.facts_on(change.date, entry.item).items() if k in pol.module.INPUTS}
+            try:
+                kept = pol.module.kept(facts, clause.id)
+            except FactsError:
+                continue  # the profile's reading already names a bad fact
+            broken = [label for (_, label, k), end in zip(kept, ends, strict=True) if k is False and change.date < end]
+            if broken:
+                out.append(Clawback(entry, change.date, broken[0], entry.amount))
+                break
+    return out

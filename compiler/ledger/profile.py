@@ -54,6 +54,16 @@ class Event:
 
 
 @attrs.frozen
+class Change:
+    """A dated change of the enterprise's (or one item's) facts: 迁出, 转让, 停产; later events and obligations see it."""
+
+    index: int
+    date: datetime.date
+    item: str | None
+    facts: dict[str, Any]
+
+
+@attrs.frozen
 class External:
     """A grant received from a policy outside the bundle, which stacking rules and `received local` still see."""
 
@@ -74,13 +84,25 @@ class Profile:
     items: dict[str, dict[str, Any]]
     events: list[Event]
     externals: list[External]
+    changes: list[Change] = attrs.Factory(list)
+
+    def facts_on(self, day: datetime.date, item: str | None) -> dict[str, Any]:
+        """The enterprise's facts (and the item's) as they stood on a day, after the changes up to it."""
+        merged = {**self.facts, **(self.items.get(item, {}) if item else {})}
+        for ch in self.changes:
+            if ch.date > day:
+                break
+            if ch.item is None or ch.item == item:
+                merged.update(ch.facts)
+        return merged
 
     def covers(self, pol: Policy) -> bool:
         """Whether the policy's region is one the enterprise is in (always, when either does not say)."""
         return not self.regions or pol.region is None or pol.region in self.regions
 
 
-PROFILE_FIELDS = ("enterprise", "regions", "facts", "items", "events", "received")
+PROFILE_FIELDS = ("enterprise", "regions", "facts", "items", "events", "received", "changes")
+CHANGE_FIELDS = ("date", "item", "facts", "note")
 
 
 EVENT_FIELDS = ("date", "policy", "clause", "item", "facts", "awarded", "note")
@@ -202,6 +224,17 @@ def read_profile(raw: Any, policies: dict[str, Policy]) -> Profile:
         )
         if day is not None:
             profile.externals.append(External(i, day, item, amount, origin))
+    for i, ch in enumerate(_list(raw, "changes", "a list of dated changes of facts", problems)):
+        where = f"changes[{i}]"
+        ch = _object(ch, where, problems)
+        _fields(ch, CHANGE_FIELDS, "a change", f"{where}.", problems)
+        day = _date(ch.get("date"), f"{where}.date", problems)
+        item = _item(ch.get("item"), items, f"{where}.item", problems)
+        own = _object(ch.get("facts"), f"{where}.facts", problems)
+        unknown(own, f"{where}.facts")
+        if day is not None:
+            profile.changes.append(Change(i, day, item, own))
+    profile.changes.sort(key=lambda c: (c.date, c.index))
     if problems:
         raise ProfileError(few(problems))
     return profile

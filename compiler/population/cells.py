@@ -56,7 +56,7 @@ _BLANK_CELL = r"^[ \t\r\n]*\z"
 
 def runtime_input(spec: ir.Input) -> Input:
     """The runtime's description of an input, as the generated evaluators build it."""
-    return Input(spec.name, spec.kind, spec.currency, spec.area, spec.label, spec.members)
+    return Input(spec.name, spec.kind, spec.currency, spec.area, spec.label, spec.members, ordinal=spec.ordinal)
 
 
 def cell_fact(text: str) -> Any:
@@ -145,6 +145,8 @@ class Column:
             refused = [f"{r} < 0", f"{r} >= {int(MAX_VALUE)}", f"{r} <> round({r}, {MAX_PLACES})"]
             if spec.kind == "number":
                 refused.append(f"{r} <> round({r}, 0)")
+            if spec.ordinal:
+                refused.append(f"{r} < 1")  # a rank counts from the first place
             if spec.kind == "ratio" and integer:
                 refused.append("TRUE")  # a whole number for a rate is ambiguous, as in a facts file
             return f"NOT ({' OR '.join(refused)})", f"TRY_CAST({r} AS {NUM})"
@@ -161,6 +163,8 @@ class Column:
         value = " ".join(f"WHEN regexp_matches({t}, {string(p)}) THEN {v}" for p, v in patterns)
         # A figure of 15 digits and 亿 goes past what pol reads: read_fact refuses it, so it is not native.
         within = f"(CASE {value} END) < {int(MAX_VALUE)}"
+        if spec.ordinal:
+            within += f" AND (CASE {value} END) >= 1"  # a rank counts from the first place
         return f"(({test}) AND {within})", f"(CASE {value} END)"
 
     @property

@@ -5,7 +5,7 @@ applications with a table of past grants, as `pol eval-profile` applies them to 
 
 - an amount already received (every scoped cap's remainder, every `received` input) is the applicant's
   stated value plus the history's grants of those clauses (or of lower levels, for `received local`)
-  for the same enterprise, of the same item and in the same year or quarter where the scope says so;
+  for the same enterprise, of the same item and in the same year, quarter or month where the scope says so;
 - 一次性 (`once` without a key) pays nothing when the history holds a grant of the clause for the same
   enterprise and item; 期限N年 pays nothing from the N-th year after the first year the clause paid it;
 - 不可重复享受 pays nothing, and 从优就高不重复 only what exceeds, the grants for the same subject and item
@@ -139,6 +139,8 @@ def received(key: str, spec: ir.Input, facts: str) -> str:
         where.append(f"year(g.date) = year(f.{APP_DATE})")
     if r.period == "quarter":
         where.append(f"quarter(g.date) = quarter(f.{APP_DATE})")
+    if r.period == "month":
+        where.append(f"month(g.date) = month(f.{APP_DATE})")
     what = "g.amount" if r.of is None else f"g.{quote('q.' + r.of)}"
     return f"SELECT f.__row, SUM({what}) AS s {_earlier(facts, *where, same_item=r.same_item)}"
 

@@ -47,6 +47,8 @@ def _realistic(rng: random.Random, spec: ir.Input) -> Any:
         return Decimal(rng.randrange(50, 20_000))
     if kind == "ratio":
         return Decimal(rng.randrange(0, 101)) / 100
+    if spec.ordinal:  # a rank among peers: from the first place
+        return Decimal(rng.randrange(1, 51))
     return Decimal(rng.randrange(0, 11))  # years, counts
 
 
@@ -64,7 +66,8 @@ def applicant(
             continue
         numeric = sorted(e for e in edges.get(spec.name, ()) if isinstance(e, Decimal))
         if numeric and spec.kind in STEP and rng.random() < at_edges:
-            facts[spec.name] = max(rng.choice(numeric) + rng.choice((-1, 0, 1)) * STEP[spec.kind], Decimal(0))
+            lowest = Decimal(1) if spec.ordinal else Decimal(0)
+            facts[spec.name] = max(rng.choice(numeric) + rng.choice((-1, 0, 1)) * STEP[spec.kind], lowest)
         else:
             facts[spec.name] = _realistic(rng, spec)
     return facts

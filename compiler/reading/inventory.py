@@ -7,6 +7,7 @@ from decimal import Decimal
 import attrs
 
 from pol.compiler.check.checker import CheckedPolicy
+from pol.compiler.check.scopes import SCOPES
 from pol.compiler.check.types import QuantityT
 from pol.compiler.reading.markdown import inline
 from pol.compiler.runtime import format_money
@@ -32,6 +33,7 @@ class Entry:
     beneficiary: str | None
     maximum: Decimal | None
     support: str | None
+    annual: Decimal | None = None  # the most in one year: a quarterly clause pays four times (None when unbounded)
 
 
 @attrs.frozen
@@ -46,7 +48,9 @@ class Inventory:
     entries: tuple[Entry, ...]
     articles: tuple[str, ...]
     annual_limit: Decimal | None  # a document-wide 单个企业每年 limit, when the text sets one
-    sum_of_maxima: Decimal | None  # every enterprise clause granted once at its maximum; None if one is unbounded
+    # Every enterprise clause granted at its yearly maximum, clauses whose conditions exclude one another (one
+    # enterprise type or another) counted once, at the larger; None if one is unbounded.
+    sum_of_maxima: Decimal | None
     unbounded: tuple[str, ...]  # enterprise clauses without a maximum
 
     def count(self, kind: str) -> int:
@@ -80,6 +84,7 @@ class Inventory:
                     "kind": e.kind,
                     "beneficiary": e.beneficiary,
                     "maximum": money(e.maximum),
+                    "annual": money(e.annual),
                     "support": e.support,
                 }
                 for e in self.entries
@@ -97,14 +102,16 @@ def inventory(policy: CheckedPolicy) -> Inventory:
             continue
         g = p.grant
         kind = "computable" if g is None or g.mode == "exact" else g.mode
+        most = bounds.clause(p)
         entries.append(
             Entry(
                 p.id,
                 p.article,
                 kind,
                 p.beneficiary.id if p.beneficiary else None,
-                bounds.clause(p),
+                most,
                 g.support if g else None,
+                bounds.annual(p, most),
             )
         )
     articles: list[str] = []
@@ -124,8 +131,9 @@ def inventory(policy: CheckedPolicy) -> Inventory:
         and e.beneficiary in (None, "enterprise", "企业")
         and e.support in (None, "cash", "资金")
     ]
-    unbounded = tuple(e.id for e in enterprise if e.maximum is None)
-    total = None if unbounded else sum((e.maximum for e in enterprise if e.maximum is not None), Decimal(0))
+    unbounded = tuple(e.id for e in enterprise if e.annual is None)
+    clauses = {c.id: c for c in policy.clauses}
+    total = None if unbounded else _most_together(enterprise, [clauses[e.id] for e in enterprise])
     h = policy.header
     return Inventory(
         name=str(h.get("name", "")),
@@ -167,6 +175,20 @@ class _Bounds:
             if limit is not None:
                 best = limit if best is None else min(best, limit)
         return None if best is None else max(best, Decimal(0))
+
+    def annual(self, c: ast.Clause, most: Decimal | None) -> Decimal | None:
+        """The most a clause pays one enterprise in a year: once, or once a quarter or month where its caps are
+        per quarter or per month, and never above a cap per year."""
+        if most is None:
+            return None
+        scopes = {SCOPES.get(s) for cap in c.caps for s in cap.scopes}
+        times = 12 if "每月" in scopes else 4 if "每季度" in scopes else 1
+        annual = most * times
+        for cap in c.caps:
+            limit = self.upper(cap.value)
+            if limit is not None and any(SCOPES.get(s) == "每年" for s in cap.scopes):
+                annual = min(annual, max(limit, Decimal(0)))
+        return annual
 
     def upper(self, e: ast.Expr | None) -> Decimal | None:
         match e:
@@ -221,6 +243,94 @@ class _Bounds:
         return None
 
 
+def _constraints(c: ast.Clause) -> dict[str, object]:
+    """What each `when` of a clause requires of one input: a set of members, or an interval (low, high)."""
+    out: dict[str, object] = {}
+    for cond in c.conditions:
+        for item in cond.items if isinstance(cond, ast.And) else (cond,):
+            match item:
+                case ast.InSet(subject=ast.Name(id=name), options=options) if all(
+                    isinstance(o, ast.Name) for o in options
+                ):
+                    out[name] = frozenset(o.id for o in options if isinstance(o, ast.Name))
+                case ast.Compare(op="==", left=ast.Name(id=name), right=ast.Name(id=member)):
+                    out[name] = frozenset({member})
+                case ast.Name(id=name):
+                    out[name] = frozenset({"true"})
+                case ast.Not(item=ast.Name(id=name)):
+                    out[name] = frozenset({"false"})
+                case ast.Compare(op=op, left=ast.Name(id=name), right=ast.Quantity(value=v)) if op in _INTERVALS:
+                    out[name] = _INTERVALS[op](v)
+    return out
+
+
+# A comparison with a figure as an interval (low, low included, high, high included); None is unbounded.
+_INTERVALS = {
+    ">=": lambda v: (v, True, None, False),
+    ">": lambda v: (v, False, None, False),
+    "<=": lambda v: (None, False, v, True),
+    "<": lambda v: (None, False, v, False),
+}
+
+
+def _apart(a: object, b: object) -> bool:
+    """Whether two requirements on one input cannot both hold."""
+    if isinstance(a, frozenset) and isinstance(b, frozenset):
+        return not (a & b)
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        for lo, hi in ((a, b), (b, a)):  # lo's lower end above hi's upper end
+            low, low_in, high, high_in = lo[0], lo[1], hi[2], hi[3]
+            if low is not None and high is not None and (low > high or (low == high and not (low_in and high_in))):
+                return True
+    return False
+
+
+def _most_together(entries: list[Entry], clauses: list[ast.Clause]) -> Decimal:
+    """The largest sum of yearly maxima over clauses one enterprise can meet together: clauses whose conditions
+    exclude one another (研发型企业 or 工业企业; 超过 1亿 or 不满 1亿) are never both paid."""
+    needs = [_constraints(c) for c in clauses]
+    n = len(entries)
+    apart = [
+        {j for j in range(n) if j != i and any(k in needs[j] and _apart(v, needs[j][k]) for k, v in needs[i].items())}
+        for i in range(n)
+    ]
+    values = [e.annual or Decimal(0) for e in entries]
+    # Clauses apart from none are always paid; the rest are solved one connected group at a time, where an
+    # exhaustive search over a handful of clauses is quick.
+    seen: set[int] = set()
+    total = Decimal(0)
+    for start in range(n):
+        if start in seen:
+            continue
+        group, stack = [], [start]
+        while stack:
+            i = stack.pop()
+            if i not in seen:
+                seen.add(i)
+                group.append(i)
+                stack.extend(apart[i])
+        total += _best_group(sorted(group), apart, values)
+    return total
+
+
+def _best_group(group: list[int], apart: list[set[int]], values: list[Decimal]) -> Decimal:
+    """The largest sum over clauses of a group no two of which exclude one another (branch and bound)."""
+    best = Decimal(0)
+
+    def search(k: int, chosen: frozenset[int], total: Decimal, rest: Decimal) -> None:
+        nonlocal best
+        if k == len(group) or total + rest <= best:
+            best = max(best, total)
+            return  # done, or even every clause left could not beat the best found
+        i = group[k]
+        if not (apart[i] & chosen):
+            search(k + 1, chosen | {i}, total + values[i], rest - values[i])
+        search(k + 1, chosen, total, rest - values[i])
+
+    search(0, frozenset(), Decimal(0), sum((values[i] for i in group), Decimal(0)))
+    return best
+
+
 def annual_text(i: Inventory) -> str:
     """The bound per enterprise per year, or why there is none."""
     if not any(e.kind != "qualitative" and e.beneficiary in (None, "enterprise") for e in i.entries):
@@ -236,7 +346,8 @@ def inventory_markdown(items: list[Inventory]) -> str:
         "# 政策条款清单",
         "",
         "每份文件按条款类型计数。“单个企业每年最高”在文件规定了单个企业年度总额上限时取该上限；"
-        "否则为各企业类条款各申请一次、按最高额计的合计，有条款无封顶时为“无上限”。",
+        "否则为各企业类条款一年内按最高额计的合计（按季度、按月封顶的条款计 4 次、12 次；条件互斥的条款，"
+        "如研发型企业与工业企业，只计较高的一项），有条款无封顶时为“无上限”。",
         "",
         "| 文件 | " + " | ".join(KINDS.values()) + " | 单个企业每年最高 |",
         "|---|" + "---:|" * (len(KINDS) + 1),

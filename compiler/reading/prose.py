@@ -137,9 +137,10 @@ def clause_reading(
     terms: list[str] = []
     if c.grant is not None:
         terms.append(_grant(r, c.grant))
+    capped: list[str] = []  # the caps applied after the offsets (扣除后封顶), said after them
     for cap in c.caps:
         if cap.derived:
-            terms.append(f"{already(cap.scopes)}已获本条资助的，以余额为限")
+            (capped if cap.after_offsets else terms).append(f"{already(cap.scopes)}已获本条资助的，以余额为限")
             continue
         r.caption = cap.label or "上限"
         scope = "".join(SCOPES.get(s, s) for s in cap.scopes)
@@ -150,14 +151,19 @@ def clause_reading(
         else:
             limit = r.expr(cap.value)
             label = f"（{cap.label}）" if cap.label and cap.label not in limit else ""
-        terms.append(f"{scope}最高不超过{limit}{label}")
+        (capped if cap.after_offsets else terms).append(f"{scope}最高不超过{limit}{label}")
     for off in c.offsets:
         if off.kind == "offset":
             terms.append(f"{r.received(off.value)}计入本项，予以扣除")
         else:
             terms.append(f"按晋级补差原则，扣除{r.received(off.value)}")
+    if capped:
+        terms.append("扣除后" + "，".join(capped))
     if c.duration is not None:
         terms.append(f"支持期限{r.expr(c.duration)}（自首次获得支持之年起计）")
+    for ob in c.obligations:
+        promise = ob.label or f"{r.expr(ob.term)}内保持：{r.expr(ob.condition)}"
+        terms.append(f"获得支持后须{promise.removeprefix('承诺')}，未履行的收回已拨付资金")
     if c.once is not None:
         terms.append(
             f"一次性给予：{c.once.key.id}相同的，只给予一次" if c.once.key is not None else "一次性给予，不重复给予"

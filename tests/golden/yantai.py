@@ -5,8 +5,8 @@ from decimal import Decimal as D
 
 import pol_runtime as rt
 
-if rt.RUNTIME_VERSION != 2:
-    raise ImportError('this evaluator needs version 2 of pol_runtime')
+if rt.RUNTIME_VERSION != 3:
+    raise ImportError('this evaluator needs version 3 of pol_runtime')
 
 POLICY = '烟台生物医药若干政策'
 TITLE = '烟台市促进生物医药产业高质量发展的若干政策'
@@ -583,7 +583,7 @@ def _clause_8(f, t):
         return rt.not_eligible(c, t)
     # yantai.pol:346
     try:
-        if not t.cond((not f['此前已突破3000万元']), '不属于“此前已突破3000万元”', (('此前已突破3000万元', ('bool', None, None)), ), f):
+        if not t.cond((not f['此前已突破3000万元']), '此前已突破3000万元为否', (('此前已突破3000万元', ('bool', None, None)), ), f):
             return rt.not_eligible(c, t)
     except KeyError as e:
         missing.add(e.args[0])
@@ -1430,6 +1430,10 @@ def _limits(f):
     """The document's limits for one applicant (a limit may deduct what was already received)."""
     return ()
 
+# 承诺: each clause's obligations, (years, what is promised, the test of the facts).
+OBLIGATIONS = {
+}
+
 CLAUSES = (
     (_C1, _clause_1),
     (_C2, _clause_2),
@@ -1477,3 +1481,10 @@ def evaluate(facts, as_of=None, clauses=None, validated=False):
     `validated=True` takes facts already converted by rt.read_facts, skipping their validation.
     """
     return _EVALUATOR.evaluate(facts, as_of, clauses, validated)
+
+
+def kept(facts, clause):
+    """Each obligation of `clause` as (years, what is promised, True/False, or None when a fact is missing)."""
+    obligations = OBLIGATIONS.get(clause, ())
+    found = _EVALUATOR.keeps(facts, [test for _, _, test in obligations])
+    return [(years, label, k) for (years, label, _), k in zip(obligations, found)]

@@ -63,7 +63,7 @@ class Facts:
                     self.bounds += [var >= 0, var <= (datetime.date(2100, 1, 1) - EPOCH).days]
             else:
                 var = z3.Real(name) if real else z3.Int(name)
-                self.bounds += [var >= 0, var < int(MAX_VALUE) * SCALE[spec.kind]]
+                self.bounds += [var >= (1 if spec.ordinal else 0), var < int(MAX_VALUE) * SCALE[spec.kind]]
             self.vars[spec.name] = var
 
     def value(self, name: str) -> Any:
@@ -229,14 +229,16 @@ def clause_terms(clause: ir.Clause, t: Translator) -> ClauseTerms:
     else:  # 一事一议: up to its caps, the most it can be is the least cap; with none, no amount at all
         amount = None
     before = []
-    for cap in clause.caps:
-        c = t.expr(cap.value)
+    for step in clause.adjustments():
+        if isinstance(step, ir.Offset):
+            if amount is not None:
+                o = t.expr(step.value)
+                parts.append(o.defined)
+                amount = z3.If(amount - o.value < 0, z3.RealVal(0), amount - o.value)
+            continue
+        c = t.expr(step.value)
         parts.append(c.defined)
         limit = z3.If(c.value < 0, z3.RealVal(0), c.value)
         before.append(amount if amount is not None else limit)
         amount = limit if amount is None else z3.If(amount > limit, limit, amount)
-    for off in clause.offsets if amount is not None else ():
-        o = t.expr(off.value)
-        parts.append(o.defined)
-        amount = z3.If(amount - o.value < 0, z3.RealVal(0), amount - o.value)
     return ClauseTerms(z3.And(*parts) if parts else z3.BoolVal(True), amount, tuple(before))
