@@ -235,6 +235,7 @@ class Received:
     same_item: bool
     period: Literal["year", "quarter", "month"] | None
     of: str | None = None  # the fact summed over the earlier grants, when not their amounts
+    subject: str | None = None  # with `levels`: only their grants for this subject (事项)
 
 
 @attrs.frozen

@@ -240,6 +240,7 @@ class Lowering:
             same_item=item_scope(scopes) is not None,
             period={"每年": "year", "每季度": "quarter", "每月": "month"}.get(when or ""),  # type: ignore[arg-type]
             of=r.of.id if r.of is not None else None,
+            subject=r.subject.id if r.subject is not None else None,
         )
 
     def program(self) -> ir.Program:

@@ -362,6 +362,7 @@ class Received:
     span: Span
     of: Name | None = None  # the sum is of this fact over the earlier grants, not of their amounts
     higher: bool = False  # grants of higher levels of government (上级), not this policy's own
+    subject: Name | None = None  # with local or higher: only their grants for this subject (事项)
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)

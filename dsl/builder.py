@@ -181,11 +181,21 @@ class Builder(Transformer[Token, Any]):
 
     def received(self, meta: Any, c: list[Any]) -> ast.Received:
         names = tuple(ast.Name(id=t.value, span=self._tspan(t)) for t in c if isinstance(t, Token) and t.type == "NAME")
-        scopes = tuple(x[1] for x in c if isinstance(x, tuple))
+        scopes = tuple(x[1] for x in c if isinstance(x, tuple) and x[0] == "scope")
+        subject = next((x[1] for x in c if isinstance(x, tuple) and x[0] == "subject"), None)
         of = next((x for x in c if isinstance(x, ast.Name)), None)
         return ast.Received(
-            clauses=names, scopes=scopes, local=LOCAL in c, higher=HIGHER in c, span=self._span(meta), of=of
+            clauses=names,
+            scopes=scopes,
+            local=LOCAL in c,
+            higher=HIGHER in c,
+            span=self._span(meta),
+            of=of,
+            subject=subject,
         )
+
+    def received_subject(self, meta: Any, c: list[Any]) -> tuple[str, ast.Name]:
+        return ("subject", ast.Name(id=c[0].value, span=self._tspan(c[0])))
 
     def received_of(self, meta: Any, c: list[Any]) -> ast.Name:
         return ast.Name(id=c[0].value, span=self._tspan(c[0]))

@@ -6,11 +6,11 @@ Each is computed alike by Python, JavaScript and DuckDB at its edges, and over t
 
 from __future__ import annotations
 
-import csv
 import datetime
 from decimal import Decimal
 
 import pytest
+from ledger_agreement import assert_batch_agrees
 from test_backends import _python_json
 from test_batch import _result, _write
 
@@ -177,37 +177,7 @@ def test_the_ledger_caps_per_month_and_matches_higher_levels_grants(compiled) ->
 
 
 def test_batch_with_history_agrees_with_the_ledger_on_the_new_scopes(compiled, tmp_path) -> None:
-    import pyarrow.parquet as pq
-
-    profile = _profile()
-    ledger = evaluate_profile(profile, load_policies([compiled]))
-    apps, grants, expected = [], [], []
-    for e in ledger.entries:
-        if e.origin.clause is None:
-            continue
-        ev = next(x for x in profile["events"] if x["date"] == e.date.isoformat())
-        apps.append({"enterprise": "甲企业", "date": ev["date"], "item": ev.get("item", ""), **ev["facts"]})
-        expected.append((e.origin.clause.id, e.amount))
-        grants.append(
-            ["甲企业", ev["date"], "forms", e.origin.clause.id, ev.get("item", ""), str(e.amount), "", "", ""]
-        )
-    levels = {"province": "省级", "district": "区级", "national": "国家级"}
-    for g in profile["received"]:
-        amount = str(Decimal(g["amount"][:-1]) * WAN)
-        grants.append(["甲企业", g["date"], "", "", g["item"], amount, g["subject"], g["region"], levels[g["level"]]])
-    _write(tmp_path / "apps.csv", ["enterprise", "date", "item", "月用电量"], apps)
-    with open(tmp_path / "grants.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["enterprise", "date", "policy", "clause", "item", "amount", "subject", "region", "level"])
-        w.writerows(grants)
-    program = lower(compiled.policy, "forms.pol")
-    result = batch.run(
-        {"forms": program}, tmp_path / "apps.csv", tmp_path / "out.parquet", AS_OF, grants=tmp_path / "grants.csv"
-    )
-    assert result.bad_rows == 0
-    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
-    for row, (clause, amount) in zip(rows, expected, strict=True):
-        assert Decimal(row[f"forms.{clause}.amount"] or 0) == amount, (row, clause, amount)
+    assert assert_batch_agrees([compiled], _profile(), tmp_path) == 5
 
 
 @pytest.mark.parametrize(

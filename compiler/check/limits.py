@@ -91,6 +91,22 @@ class LimitChecks(ExpressionChecks):
                 r.span,
                 T("例如在政策头部写 `level: province`", "e.g. `level: province` in the policy header"),
             )
+        if r.subject is not None and not (r.local or r.higher):
+            self.err(
+                "POL107",
+                T(
+                    "`received … subject` 只用于其他政府的资助（local 或 higher）；本政策的条款请直接列出条款名",
+                    "`received … subject` is for other governments' grants (local or higher); name this policy's clauses instead",
+                ),
+                r.subject.span,
+            )
+        elif r.subject is not None and self.subjects is not None and r.subject.id not in self.subjects:
+            self.err(
+                "POL107",
+                T(f"“{r.subject.id}”不是分类表中的事项", f"'{r.subject.id}' is not a subject of the taxonomy"),
+                r.subject.span,
+                *did_you_mean(r.subject.id, self.subjects),
+            )
         if r.higher and LEVEL_RANK.get(str(self.header.get("level")), 0) == 0:
             self.err(
                 "POL106",

@@ -89,6 +89,7 @@ class _Evaluator:
         o = entry.origin
         if o.level is not None:
             self.sums.add(("level", o.level), entry.item, entry.date, entry.amount)
+            self.sums.add(("level", o.level, o.subject), entry.item, entry.date, entry.amount)
         if o.policy is not None and o.clause is not None:
             self.sums.add(("policy", id(o.policy)), entry.item, entry.date, entry.amount)
             self.sums.add(("clause", id(o.policy), o.clause.id), entry.item, entry.date, entry.amount)
@@ -114,7 +115,9 @@ class _Evaluator:
         if r.local or r.higher:
             # 地方: a lower level of government's grant (a city's or district's for a province's matching);
             # 上级: a higher level's (the state's or province's, for a city's 配套 or 就高不重复).
-            return sum((self.sums.get(("level", lv), item, year) for lv in other_levels(pol.level, r.higher)), ZERO)
+            subject = () if r.subject is None else (r.subject.id,)
+            levels = other_levels(pol.level, r.higher)
+            return sum((self.sums.get(("level", lv, *subject), item, year) for lv in levels), ZERO)
         if r.of is not None:  # a fact summed over the earlier grants, such as the area already subsidised
             if wanted is None:
                 return self.sums.get(("of", id(pol), r.of.id), item, year)

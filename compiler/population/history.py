@@ -131,6 +131,8 @@ def received(key: str, spec: ir.Input, facts: str) -> str:
     assert r is not None
     if r.levels is not None:
         where = [f"g.level IN ({', '.join(string(level) for level in r.levels)})" if r.levels else "FALSE"]
+        if r.subject is not None:
+            where.append(f"g.subject = {string(r.subject)}")
     else:
         where = [f"g.policy = {string(key)}"]
         if r.clauses is not None:
