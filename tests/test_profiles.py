@@ -194,6 +194,8 @@ def test_every_worked_profile_is_checked() -> None:
         "yantai_equipment_two_phases",
         "jiangsu_policy_instalments",
         "yantai_overlap_years",
+        "qinghe_county",  # of the example policies: tests/test_example_policies.py
+        "linchuan_technology",
     }
     assert {p.stem for p in PROFILES.glob("*.json")} == checked
 

@@ -20,7 +20,8 @@ from pol.compiler.ledger.policies import ProfileError, load_policies
 
 @pytest.fixture(scope="module")
 def compiled():
-    out = {p.stem: compile_file(p) for p in policy_files([str(POLICIES)])}
+    # The bundled policies and the example policies of examples/policies/, which some profiles use.
+    out = {p.stem: compile_file(p) for p in policy_files([str(POLICIES), str(ROOT / "examples" / "policies")])}
     assert all(c.ok for c in out.values())
     return out
 

@@ -405,3 +405,20 @@ clause 厂房奖励 "二" {
         assert js_json == _python_json(module, case["facts"], AS_OF), case
     missing = module.evaluate({}, as_of=AS_OF).result("厂房奖励")
     assert (missing.status, missing.missing) == ("needs_facts", ("新增面积",))
+
+
+@pytest.mark.long
+def test_spark_agrees_with_python_at_every_edge(compiled, tmp_path) -> None:
+    pytest.importorskip("pyspark")
+    import pyarrow.parquet as pq
+
+    module = load_evaluator(python_source(compiled), "forms_spark")
+    applicants = _edges()
+    _write(tmp_path / "in.csv", list(module.INPUTS), applicants)
+    program = lower(compiled.policy, "forms.pol")
+    result = batch.run({"forms": program}, tmp_path / "in.csv", tmp_path / "out.parquet", AS_OF, on="spark")
+    assert (result.rows, result.bad_rows) == (len(applicants), 0)
+    for facts, row in zip(applicants, pq.read_table(tmp_path / "out.parquet").to_pylist(), strict=True):
+        for r in module.evaluate(facts, as_of=AS_OF, validated=True).results:
+            got = _result(row, "forms", r.id)
+            assert (got.status, got.amount, got.max_amount) == (r.status, r.amount, r.max_amount), (r.id, facts)

@@ -243,6 +243,21 @@ def profile_schema(policies: dict[str, CheckedPolicy]) -> dict[str, Any]:
                     },
                 },
             },
+            "changes": {
+                "type": "array",
+                "title": "企业（或某个产品、项目）情况的变化，如迁出、转让：之后的事项按变化后的情况计算，违反承诺的资助应收回",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["date", "facts"],
+                    "properties": {
+                        "date": _DATE,
+                        "item": {"type": "string", "description": "items 中的产品或项目；不写则为企业本身"},
+                        "facts": {"$ref": "#/$defs/facts"},
+                        "note": {"type": "string"},
+                    },
+                },
+            },
         },
         "$defs": defs,
     }
