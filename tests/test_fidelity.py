@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from pol.compiler.cli import main
-from pol.compiler.drafting.lint import figures, lint
+from pol.compiler.drafting.figures import figures
+from pol.compiler.drafting.lint import lint
 from pol.compiler.evaluate.pipeline import compile_file, compile_text
 from pol.compiler.reading.inventory import inventory
 

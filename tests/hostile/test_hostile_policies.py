@@ -12,7 +12,7 @@ from conftest import POLICIES, ROOT
 
 from pol.compiler.check.report import printable
 from pol.compiler.cli import main
-from pol.compiler.drafting.lint import figures
+from pol.compiler.drafting.figures import figures
 from pol.compiler.evaluate.pipeline import compile_text
 
 HEAD = 'policy p { title: "t" }\ninput a: money\n'
@@ -99,7 +99,7 @@ def test_lint_reads_a_figure_however_it_is_printed(printed, value, kind) -> None
 
 
 def test_a_figure_lint_cannot_read_exactly_is_reported_not_skipped() -> None:
-    from pol.compiler.drafting.lint import unreadable
+    from pol.compiler.drafting.figures import unreadable
 
     assert unreadable("按投资额的三分之一给予补助") == ["三分之一"]
     # A bare 万 takes the currency printed after the parenthesis; 一年期 is a loan's term, not a duration.
