@@ -279,8 +279,18 @@ class Clause:
     id_span: Span
     once: Once | None = None  # 一次性: paid once per item, or once per value of a fact
     obligations: tuple[Obligation, ...] = ()  # 承诺: kept after payment, or the grant is clawed back
+    todos: tuple[Todo, ...] = ()  # 待定: judgements left open, each a warning
     # How to apply, as the text states it: (materials, procedure, window, office or contact, the text).
     application: tuple[tuple[str, Text], ...] = ()
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class Todo:
+    """A judgement left open (待定), with the figures of the original it concerns: POL108 until settled."""
+
+    values: tuple[Quantity, ...]
+    text: str
+    span: Span
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -318,6 +328,7 @@ class Measure:
     id_span: Span
     # 共同条件: the text states conditions every clause shares; its plain reading, empty when the original says it.
     general: Text | None = None
+    todos: tuple[Todo, ...] = ()  # 待定: judgements left open, each a warning
 
 
 # ---------------------------------------------------------------- declarations

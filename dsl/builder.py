@@ -271,6 +271,7 @@ class Builder(Transformer[Token, Any]):
                 "cap",
                 "offset",
                 "obligation",
+                "todo",
                 "example",
                 "apply",
             )
@@ -357,6 +358,7 @@ class Builder(Transformer[Token, Any]):
                 span=span,
                 id_span=self._tspan(id_token),
                 general=general,
+                todos=tuple(many["todo"]),
             )
         return ast.Clause(
             id=id_token.value,
@@ -382,6 +384,7 @@ class Builder(Transformer[Token, Any]):
             id_span=self._tspan(id_token),
             once=single.get("once"),
             obligations=tuple(many["obligation"]),
+            todos=tuple(many["todo"]),
             application=tuple(many["apply"]),
         )
 
@@ -401,6 +404,11 @@ class Builder(Transformer[Token, Any]):
             ast.Waiver(values=values, reason=_unquote(c[-1].value), span=self._span(meta)),
             self._span(meta),
         )
+
+    def todo(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        values = tuple(self._quantity(t) for t in c[:-1])
+        span = self._span(meta)
+        return ("todo", ast.Todo(values=values, text=_unquote(c[-1].value), span=span), span)
 
     def waive_scope(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         waiver = ast.Waiver(

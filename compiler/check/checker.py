@@ -132,6 +132,13 @@ class _Checker(ClauseChecks, HeaderChecks):
                     )
                 ids[d.id] = d.id_span
                 self.check_stages(d)
+                for todo in d.todos:
+                    self.warn(
+                        "POL108",
+                        T(f"待定：{todo.text}", f"left open: {todo.text}"),
+                        todo.span,
+                        T("确定后写出规则，并删去这一行 todo", "settle it in the rule, then delete this todo"),
+                    )
                 if isinstance(d, ast.Clause):
                     self.check_clause(d)
                     clauses.append(d)

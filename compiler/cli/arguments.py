@@ -40,6 +40,13 @@ def parser() -> argparse.ArgumentParser:
     li = sub.add_parser("lint", help="check that every figure of each original text is used by its rule or waived")
     li.add_argument("paths", nargs="+", help=".pol files or folders")
     li.add_argument("--format", choices=("text", "json"), default="text")
+    dr = sub.add_parser("draft", help="draft a .pol file from a policy's original text (UTF-8 or GB18030, HTML, .docx)")
+    dr.add_argument("original", help="the original text: .txt, .html or .docx")
+    dr.add_argument("--out", help="write the draft to this .pol file (standard output without)")
+    dr.add_argument(
+        "--against", nargs="+", metavar="HAND.pol", help="compare the draft with hand encodings of the text"
+    )
+    dr.add_argument("--format", choices=("text", "json"), default="text")
     pv = sub.add_parser("prove", help="decide each clause's properties over every set of facts (an SMT solver)")
     pv.add_argument("paths", nargs="+", help=".pol files or folders")
     pv.add_argument("--format", choices=("text", "json"), default="text")

@@ -1,0 +1,355 @@
+"""Money sentences drafted as rules: conditions with the legal threshold words, grants in the language's forms,
+caps with their scopes, once, duration, and a `todo` for every judgement the text leaves open.
+
+Each sentence is read in Arabic digits (drafting/figures.py reads every way a figure is printed), and each
+figure is placed by the words around it: a threshold (2000万元以上, 首次突破10亿元), a rate of a base (按设备投资额
+的5%), a ceiling (最高1000万元, 每家企业每年最高50万元), an amount given (给予100万元奖励), amounts given by level
+(分别给予100万元、300万元、500万元), a range (500万元至2000万元), a term (补贴期限5年). A figure placed nowhere
+goes into a todo with what is known of it; nothing is invented.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+
+import attrs
+
+from pol.compiler.drafting.figures import Figure, arabic, placed_figures
+from pol.compiler.runtime import format_quantity
+
+# Words before a figure that make it a threshold, with the comparison the language writes for each.
+_BEFORE = {
+    "突破": "突破",
+    "超过": "超过",
+    "高于": "超过",
+    "达到": "达到",
+    "不少于": "不少于",
+    "不低于": "不低于",
+    "不满": "不满",
+    "不足": "不满",
+    "低于": "低于",
+    "少于": "低于",
+}
+_BEFORE_WORD = re.compile(r"(?:首次)?(" + "|".join(sorted(_BEFORE, key=len, reverse=True)) + r")\s*$")
+_AFTER_WORD = re.compile(r"^\s*(\(含\)|（含）)?\s*(以上|以下|以内)")
+_CEILING = re.compile(r"(?:最高|最多|上限为?|不超过|不高于)(?:不超过)?[^，。；,;0-9]{0,4}$")
+_GIVE = re.compile(r"(?:给予|奖励|补助|补贴|资助|扶持|支持|奖补)[^，。；,;0-9]{0,6}$")
+_AWARD_AFTER = re.compile(r"^[^，。；,;0-9]{0,4}(?:的)?(?:一次性)?(?:资金)?(?:奖励|补助|补贴|资助|扶持|支持|奖补)")
+_RATE_BASE = re.compile(r"按(?:照)?(?P<base>[^，。；,;按]{2,24}?)的\s*$")
+_SCOPES = (
+    # A cap is the enterprise's always: 每家企业每年 is a cap per year.
+    (re.compile(r"(?:每家|每个|单个|单一)企业[^，。；,;]{0,4}每年"), ("per year",)),
+    (re.compile(r"(?:每年|每个年度|年度)"), ("per year",)),
+    (re.compile(r"(?:单个企业|每家企业|每个企业|单一企业)(?![^，。；,;]{0,6}累计)"), ("per enterprise",)),
+    (re.compile(r"(?:每季度|每个季度)"), ("per quarter",)),
+    (re.compile(r"(?:每月|每个月)"), ("per month",)),
+    (re.compile(r"(?:单个项目|每个项目|同一项目)"), ("per project",)),
+    (re.compile(r"(?:单品种|单个品种|每个品种|同一品种)"), ("per product",)),
+    (re.compile(r"(?:单个保单|每个保单)"), ("per policy",)),
+    (re.compile(r"(?:单个企业|每家企业|每个企业|单一企业)[^，。；,;]{0,6}累计|累计"), ("total",)),
+)
+# Words that open a noun phrase but are not part of the name of a fact.
+_LEAD = re.compile(r"^(?:对|凡|对于|在|且|并且|和|及|或|其|经|按照|按|为|其中|当年|上年度|上一年度)+")
+_TRAIL = re.compile(r"(?:首次|均|分别|累计|合计|年均)+$")
+
+
+@attrs.define
+class Input:
+    """A fact a drafted rule reads, named from the text's own noun."""
+
+    name: str
+    type: str  # money, money(美元), area(平方米), years, ratio, count
+    label: str
+
+
+@attrs.define
+class Rule:
+    """One drafted clause: the sentence it reads, and its rule as lines of the language."""
+
+    original: str
+    conditions: list[str] = attrs.Factory(list)
+    grant: str | None = None
+    caps: list[str] = attrs.Factory(list)
+    items: list[str] = attrs.Factory(list)  # once, duration, topup …
+    todos: list[tuple[list[str], str]] = attrs.Factory(list)  # (figures as literals, what is open)
+    inputs: list[Input] = attrs.Factory(list)
+    # The categories of a table the text lists (一类新药…，二类新药…): the writer names their enumeration, which
+    # the rule's text calls {类别}.
+    categories: list[str] = attrs.Factory(list)
+
+
+def literal(f: Figure) -> str:
+    """A figure as a literal of the language (3000万, 5%, 500万美元, 500平方米, 5年)."""
+    return format_quantity(f.value, f.kind, f.currency, f.area).replace(" ", "").replace("元/", "/")
+
+
+def _type_of(f: Figure) -> str:
+    if f.kind == "money":
+        return "money(美元)" if f.currency == "USD" else "money"
+    return {"area": "area(平方米)" if f.area != "mu" else "area(亩)", "years": "years", "ratio": "ratio"}.get(
+        f.kind, "count"
+    )
+
+
+def name_of(noun: str) -> str | None:
+    """A fact's name from the words of the text: punctuation, spaces and 的 dropped; None when nothing is left."""
+    noun = _LEAD.sub("", noun.strip())
+    noun = _TRAIL.sub("", noun)
+    name = re.sub(r"[^\w]|的|_", "", noun)
+    if not name or not re.fullmatch(r"[^\W\d]\w*", name) or len(name) > 24:
+        return None
+    return name
+
+
+class _Text:
+    """A sentence in Arabic digits, with a way back to the words as printed (一类新药, not 1类新药)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.plain, self.spans = arabic(text)
+
+    def printed(self, start: int, end: int) -> str:
+        """The printed words behind plain[start:end]."""
+        if end <= start:
+            return ""
+        return self.text[self.spans[start][0] : self.spans[end - 1][1]]
+
+
+def _noun_before(t: _Text, end: int) -> str:
+    """The noun phrase that ends at `end`: back to the previous comma, 的 of a clause, or an opening word."""
+    plain = t.plain
+    start = max(plain.rfind(ch, 0, end) for ch in "，,；;。、：:（(")
+    phrase = t.printed(start + 1, end)
+    for word in ("对在", "对", "凡", "的", "且", "并且", "和"):
+        at = phrase.rfind(word)
+        if at >= 0 and at + len(word) < len(phrase) - 1:
+            phrase = phrase[at + len(word) :]
+    return phrase
+
+
+def draft_sentence(text: str) -> Rule:
+    """The rule a money sentence states, as far as its words settle it."""
+    rule = Rule(text)
+    plain, placed = placed_figures(text)
+    t = _Text(text)
+    used: set[int] = set()
+    names: dict[str, Input] = {}
+
+    def fact(noun: str, f: Figure) -> str | None:
+        name = name_of(noun)
+        if name is None:
+            return None
+        names.setdefault(name, Input(name, _type_of(f), noun.strip()))
+        return name
+
+    thresholds: list[Threshold] = []
+    for k, (start, end, f) in enumerate(placed):
+        if k in used:
+            continue
+        before, after = plain[max(start - 14, 0) : start], plain[end : end + 6]
+        if _CEILING.search(before) and not re.match(r"\s*(?:\(含\)|（含）)?\s*的(?!奖励|补助|资助|补贴|支持)", after):
+            continue  # 最高不超过1000万元: a ceiling on the grant, not a threshold on a fact
+        word = _BEFORE_WORD.search(before)
+        post = _AFTER_WORD.match(after)
+        if post and f.kind != "ratio":
+            subject_end = start
+            op = ("(含)" if post.group(1) else "") + post.group(2)
+            noun = _noun_before(t, subject_end)
+            noun = re.sub(r"(?:达到|为|在)$", "", noun)
+            name = fact(noun, f)
+            if name is None and thresholds and re.fullmatch(r"[\s、至到和且]*", plain[placed[k - 1][1] : start]):
+                name = thresholds[-1][2]  # 1亿元以上5亿元以下: the second bound is of the same fact
+                if not re.match(r"\s*(?:\(含\)|（含）)?\s*以", plain[placed[k - 1][1] :]):
+                    name = None
+            if name is not None:
+                rule.conditions.append(f"{name} {literal(f)}{op}")
+                used.add(k)
+                thresholds.append((k, f, name))
+        elif word and f.kind != "ratio":
+            noun = _noun_before(t, start - len(word.group(0)))
+            name = fact(noun, f)
+            if name is not None:
+                rule.conditions.append(f"{name} {_BEFORE[word.group(1)]} {literal(f)}")
+                used.add(k)
+                thresholds.append((k, f, name))
+                # 首次突破10亿元、30亿元、50亿元: the figures listed after it are thresholds of the same kind.
+                last = end
+                for j in range(k + 1, len(placed)):
+                    s2, e2, f2 = placed[j]
+                    if f2.kind != f.kind or not re.fullmatch(r"[\s、和及或]*", plain[last:s2]):
+                        break
+                    used.add(j)
+                    thresholds.append((j, f2, name))
+                    last = e2
+
+    _grant(rule, t, placed, used, thresholds, fact)
+    if "一次性" in text:  # (the plain text reads 一次性 as 1次性)
+        rule.items.append("once")
+    term = re.search(r"(?:补贴|支持|奖励|资助)?期限\s*(\d+)\s*年|连续\s*(\d+)\s*年", plain)
+    if term:
+        years = term.group(1) or term.group(2)
+        rule.items.append(f"duration {years}年")
+        used |= {
+            k for k, (s, e, f) in enumerate(placed) if f.kind == "years" and s >= term.start() and e <= term.end() + 1
+        }
+    if re.search(
+        r"(?:包括|含|扣除|剔除|抵扣)[^，。；,;]{0,16}?已(?:获得|发放|拨付|享受)[^，。；,;]{0,10}?(?:资金|奖励|补助|资助)",
+        text,
+    ):
+        # 该项奖励包括已获得的扶持资金: what was paid before is deducted.
+        names.setdefault("已获扶持资金", Input("已获扶持资金", "money", "此前已获的相关扶持资金"))
+        rule.items.append("offset 已获扶持资金")
+    if "晋级补差" in text:
+        names.setdefault("已获晋级奖励", Input("已获晋级奖励", "money", "此前已获本条晋级奖励"))
+        rule.items.append("topup 已获晋级奖励")
+    left = [literal(f) for k, (_, _, f) in enumerate(placed) if k not in used]
+    if left:
+        rule.todos.append((left, "这些数额在规则中的作用未能确定，请按原文写出"))
+    if rule.grant is None and rule.todos:
+        rule.grant = None
+    rule.inputs = list(names.values())
+    return rule
+
+
+Threshold = tuple[int, Figure, str]  # a figure's index, the figure, the fact it bounds
+
+
+def _grant(
+    rule: Rule,
+    t: _Text,
+    placed: list[tuple[int, int, Figure]],
+    used: set[int],
+    thresholds: list[Threshold],
+    fact: Callable[[str, Figure], str | None],
+) -> None:
+    """The grant and its caps, from the figures no condition took."""
+    plain = t.plain
+    if "一事一议" in t.text:  # (in the plain text 一事一议 reads as 1事1议)
+        rule.grant = "一事一议"
+    rates = []
+    for k, (start, _, f) in enumerate(placed):
+        if k in used or f.kind != "ratio":
+            continue
+        window = max(start - 30, 0)
+        base = _RATE_BASE.search(plain[window:start])
+        if base:
+            printed = t.printed(window + base.start("base"), window + base.end("base"))
+            name = fact(printed, Figure("", Decimal(1), "money", "CNY", None))
+            if name is not None:
+                rates.append((k, f, name))
+    amounts = [
+        (k, s, e, f)
+        for k, (s, e, f) in enumerate(placed)
+        if k not in used and f.kind == "money" and not any(r[0] == k for r in rates)
+    ]
+    ceilings, given = [], []
+    previous: tuple[str, int] | None = None  # what the amount before was, and where it ended
+    for k, s, e, f in amounts:
+        before = plain[max(s - 16, 0) : s]
+        listed_after = previous is not None and re.fullmatch(r"[\s、和及或]*", plain[previous[1] : s]) is not None
+        if listed_after and previous is not None and previous[0] == "given":
+            given.append((k, s, f))  # 分别给予100万元、300万元、500万元: each listed amount is given
+        elif _CEILING.search(before) or (listed_after and previous is not None and previous[0] == "ceiling"):
+            ceilings.append((k, s, f, before))
+        elif _GIVE.search(before) or _AWARD_AFTER.match(plain[e : e + 10]):
+            given.append((k, s, f))
+        else:
+            previous = None
+            continue
+        previous = ("given" if given and given[-1][0] == k else "ceiling", e)
+    listed = re.search(r"分别(?:给予|奖励|补助|资助)", plain)
+    by_category = _categories(t, given if len(given) >= 2 else [(k, s, f) for k, s, f, _ in ceilings])
+    if rule.grant is None and by_category and (len(given) >= 2 or (len(ceilings) >= 2 and not rates)):
+        # 一类新药给予最高不超过200万元扶持，二类新药给予最高不超过100万元扶持: a table by category.
+        rule.categories = [c for c, _, _ in by_category]
+        rows = ", ".join(f"{c}: {literal(f)}" for c, _, f in by_category)
+        rule.grant = ("" if len(given) >= 2 else "up to ") + f"by {{类别}} {{ {rows} }}"
+        used |= {k for _, k, _ in by_category}
+        ceilings = [c for c in ceilings if c[0] not in used]
+    elif rates and len(ceilings) >= 2 and by_category and len(rates) == 1:
+        rule.categories = [c for c, _, _ in by_category]
+        rows = ", ".join(f"{c}: {literal(f)}" for c, _, f in by_category)
+        rule.caps.append(f"cap by {{类别}} {{ {rows} }}")
+        used |= {k for _, k, _ in by_category}
+        ceilings = [c for c in ceilings if c[0] not in used]
+    if rule.grant is None and len(rates) == 2 and rates[0][2] == rates[1][2]:
+        (k1, f1, name), (k2, f2, _) = rates
+        between = plain[placed[k1][1] : placed[k2][0]]
+        if re.fullmatch(r"\s*(?:至|到|~|～|-|—|–)\s*", between):
+            rule.grant = f"{name} × {literal(f1)} to {name} × {literal(f2)}"  # 按15%-30%: a range of rates
+            used |= {k1, k2}
+    if rule.grant is None and len(rates) == 1:
+        k, f, name = rates[0]
+        start = placed[k][0]
+        up_to = re.search(r"(?:不超过|不高于|最高|最多)[^，。；,;0-9]{0,6}$", plain[max(start - 10, 0) : start])
+        rule.grant = ("up to " if up_to else "") + f"{name} × {literal(f)}"
+        used.add(k)
+    elif rule.grant is None and listed and len(given) >= 2 and len(given) == len(thresholds):
+        # 首次突破10亿元、30亿元、50亿元的 … 分别给予100万元、300万元、500万元: tiers by the thresholds.
+        tier_rows = [
+            f"    {c}: {literal(g[2])}" for c, g in zip(_tier_conditions(rule, thresholds), given, strict=True)
+        ]
+        rule.grant = "tiers {\n" + "\n".join(tier_rows) + "\n  }"
+        rule.conditions = [c for c in rule.conditions if not any(c.startswith(th[2] + " ") for th in thresholds)]
+        used |= {g[0] for g in given}
+    elif rule.grant is None and len(given) == 1:
+        rule.grant = literal(given[0][2])
+        used.add(given[0][0])
+    elif rule.grant is None and not given and len(ceilings) == 1 and not rates:
+        k, _, f, _ = ceilings.pop()
+        rule.grant = f"up to {literal(f)}"
+        used.add(k)
+    span = re.search(
+        r"(?P<a>\d+(?:\.\d+)?)\s*(?:万元|万|元)?\s*(?:至|到|~|～|-|—)\s*(?P<b>\d+(?:\.\d+)?)\s*万?元", plain
+    )
+    if rule.grant is None and span is not None:
+        inside = [
+            (k, f) for k, (s, e, f) in enumerate(placed) if s >= span.start() and e <= span.end() and f.kind == "money"
+        ]
+        if len(inside) == 2:
+            rule.grant = f"{literal(inside[0][1])} to {literal(inside[1][1])}"
+            used |= {inside[0][0], inside[1][0]}
+    if rule.grant is None:
+        return
+    for k, s, f, _ in ceilings:
+        if k in used:
+            continue
+        scopes = next((sc for pattern, sc in _SCOPES if pattern.search(plain[max(s - 16, 0) : s])), ())
+        if not scopes and len(ceilings) == 1:
+            # 生物医药产业单个项目,按照设备投资额的5%、最高1000万元: an item named earlier in the sentence.
+            item = re.search(r"单个项目|单品种|单个品种|单个保单", plain[:s])
+            scopes = (
+                {"单个项目": ("per project",), "单个保单": ("per policy",)}.get(item.group(0), ("per product",))
+                if item
+                else ()
+            )
+        rule.caps.append(" ".join([f"cap {literal(f)}", *scopes]))
+        used.add(k)
+
+
+_CATEGORY_TAIL = re.compile(
+    r"(?:给予|奖励|补助|资助|扶持|支持)?(?:单品种|单个品种|每个)?(?:最高|最多)?(?:不超过)?(?:给予|扶持|奖励|资助|补助|支持)?(?:资金)?$"
+)
+
+
+def _categories(t: _Text, amounts: list[tuple[int, int, Figure]]) -> list[tuple[str, int, Figure]]:
+    """Each amount with the category named just before it (一类新药 in 一类新药最高扶持3000万元), when every amount
+    has its own; otherwise none."""
+    out = []
+    for k, s, f in amounts:
+        start = max(t.plain.rfind(ch, 0, s) for ch in "，,；;。、：:")
+        phrase = _CATEGORY_TAIL.sub("", t.printed(start + 1, s).strip())
+        name = name_of(phrase)
+        if name is None or len(name) > 12 or re.search(r"\d", name):
+            return []
+        out.append((name, k, f))
+    return out if len(out) >= 2 and len({c for c, _, _ in out}) == len(out) else []
+
+
+def _tier_conditions(rule: Rule, thresholds: list[Threshold]) -> list[str]:
+    """Each threshold's condition for the row of a tier, with the word of the first (listed figures share it)."""
+    first = next((c for c in rule.conditions if c.startswith(thresholds[0][2] + " ")), None)
+    word = first.split(" ")[1] if first is not None and len(first.split(" ")) == 3 else "达到"
+    return [f"{name} {word} {literal(f)}" for _, f, name in thresholds]

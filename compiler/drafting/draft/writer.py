@@ -1,0 +1,219 @@
+"""A drafted policy written as a `.pol` file: the header the text states, a measure or clauses per provision."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import attrs
+
+from pol.compiler.drafting.draft.header import Header, read_header
+from pol.compiler.drafting.draft.outline import Provision, provisions
+from pol.compiler.drafting.draft.rules import Input, Rule, draft_sentence, literal, name_of
+from pol.compiler.drafting.figures import figures
+
+# Words that make a sentence a grant of money: a figure of money or a rate, and a verb of giving.
+_MONEY = re.compile(r"(?:元|%|％|一事一议)")
+_GIVING = re.compile(r"给予|奖励|补助|补贴|资助|扶持|支持|奖补|配套|一事一议")
+_UNITS = re.compile(r"[（(](?:责任单位|牵头单位)[:：]\s*([^）)]+)[）)]")
+
+
+@attrs.frozen
+class Draft:
+    """The drafted file, and what it holds: clauses drafted, todos left, figures placed."""
+
+    text: str
+    clauses: int
+    measures: int
+    todos: int
+    figures: int
+
+
+def _sentences(text: str) -> list[str]:
+    """A provision's sentences, split after 。 and ；, each kept as printed."""
+    parts = re.split(r"(?<=[。；;])", text)
+    return [p for p in (x.strip() for x in parts) if p]
+
+
+def _quote(text: str) -> str:
+    """A text as a triple-quoted string of the language: nothing in it may close the string early."""
+    return '"""' + text.replace('"""', "”“”").strip() + '"""'
+
+
+def _pieces(p: Provision) -> tuple[list[str], list[str], str]:
+    """The provision's money sentences (each with the plain sentences before it), its units, and its whole text."""
+    text = re.sub(r"\s*\n\s*", "", p.text)
+    units = [u for m in _UNITS.finditer(text) for u in re.split(r"[、，,]\s*", m.group(1)) if u]
+    text = _UNITS.sub("", text).strip()
+    money, pending = [], ""
+    for s in _sentences(text):
+        plain = unicodedata.normalize("NFKC", s)
+        if re.search(r"抄送[:：]|印发$", plain):
+            break  # the document's closing lines (抄送, 印发), not part of the provision
+        if _MONEY.search(plain) and _GIVING.search(plain) and (figures(s) or "一事一议" in plain):
+            money.append(pending + s)
+            pending = ""
+        elif money:
+            money[-1] += s
+        else:
+            pending += s
+    return money, units, text
+
+
+class _Writer:
+    """Lines of the file, with the names declared so far so each input is declared once."""
+
+    def __init__(self, demoted: frozenset[str] = frozenset()) -> None:
+        self.demoted = demoted  # clauses the checker refused as drafted: written as measures with a todo
+        self.lines: list[str] = []
+        self.inputs: dict[str, Input] = {}
+        self.enums: dict[tuple[str, ...], str] = {}  # the members of each category table, and its name
+        self.ids: set[str] = set()
+        self.clauses = self.measures = self.todos = self.figures = 0
+
+    def unique(self, name: str) -> str:
+        out, n = name, 2
+        while out in self.ids or out in self.inputs:
+            out, n = f"{name}之{n}", n + 1
+        self.ids.add(out)
+        return out
+
+    def provision(self, p: Provision) -> list[str]:
+        money, units, text = _pieces(p)
+        base = name_of(p.title or "") or f"第{len(self.ids) + 1}项"
+        out: list[str] = []
+        if not money:
+            self.measures += 1
+            out += [f'measure {self.unique(base)} "{p.article}" {{', f"  original: {_quote(text)}"]
+            out += self.units(units)
+            shown = [literal(f) for f in figures(text)]
+            if shown:
+                self.todos += 1
+                self.figures += len(shown)
+                out.append(f'  todo {", ".join(dict.fromkeys(shown))} "这些数字是目标、条件还是资助，未能确定"')
+            return [*out, "}", ""]
+        for i, sentence in enumerate(money):
+            rule = draft_sentence(sentence)
+            cid = self.unique(base if len(money) == 1 else f"{base}{'之' + str(i + 1) if i else ''}")
+            out += self.clause(cid, p, rule, units)
+        return out
+
+    def units(self, units: list[str]) -> list[str]:
+        if not units:
+            return []
+        out = [f'  lead: "{units[0]}"']
+        if len(units) > 1:
+            out.append("  responsible: " + ", ".join(f'"{u}"' for u in units[1:]))
+        return out
+
+    def clause(self, cid: str, p: Provision, rule: Rule, units: list[str]) -> list[str]:
+        self.figures += len(figures(rule.original))
+        if rule.grant is None or cid in self.demoted:
+            # Money is given, but how much or how is not settled by the words: a measure that says so, not a
+            # guessed grant.
+            self.measures += 1
+            self.todos += 1
+            shown = ", ".join(dict.fromkeys(literal(f) for f in figures(rule.original)))
+            todo = f"  todo {shown} " if shown else "  todo "
+            return [
+                f'measure {cid} "{p.article}" {{',
+                f"  original: {_quote(rule.original)}",
+                *self.units(units),
+                todo + '"这句给予资金，但金额或方式未能从句中确定：请写成条款"',
+                "}",
+                "",
+            ]
+        self.clauses += 1
+        for i in rule.inputs:
+            self.inputs.setdefault(i.name, i)
+        out = [f'clause {cid} "{p.article}" {{', f"  original: {_quote(rule.original)}", *self.units(units)]
+        if rule.categories:
+            members = tuple(rule.categories)
+            if members not in self.enums:
+                self.enums[members] = self.unique(f"{cid}类别")
+            kind = self.enums[members]
+            rule.grant = (rule.grant or "").replace("{类别}", kind)
+            rule.caps = [c.replace("{类别}", kind) for c in rule.caps]
+            self.todos += 1
+            out.append(f'  todo "按类别给予：类别“{kind}”的名称和成员（{"、".join(members)}）请按原文核对"')
+        for figs, why in rule.todos:
+            self.todos += 1
+            out.append(f'  todo {", ".join(figs)} "{why}"')
+        if not rule.conditions:
+            self.todos += 1
+            out.append('  todo "支持对象和资格条件未能从句中读出，请补充 when 条件"')
+        out += [f"  when {c}" for c in rule.conditions]
+        out.append(f"  grant {rule.grant}")
+        out += [f"  {c}" for c in rule.caps]
+        out += [f"  {item}" for item in rule.items]
+        return [*out, "}", ""]
+
+
+def _header_lines(h: Header, name: str) -> list[str]:
+    lines = [f"policy {name} {{", f'  title: "{h.title}"']
+    for key, value in (("issuer", h.issuer), ("number", h.number), ("region", h.region)):
+        if value:
+            lines.append(f'  {key}: "{value}"')
+    if h.level:
+        lines.append(f"  level: {h.level}")
+    lines.append(f"  status: {h.status or 'unknown'}")
+    for key, value in (("effective", h.effective), ("expires", h.expires)):
+        if value:
+            lines.append(f"  {key}: {value}")
+    if h.term:
+        lines.append(f"  term: {h.term}")
+    return [*lines, "}", ""]
+
+
+def draft_text(text: str, name: str = "草稿") -> Draft:
+    """The `.pol` file drafted from an original's text (deterministic: the same text gives the same bytes).
+
+    A clause the checker refuses as drafted (a cap its grant can never reach: a sentence misread) is written
+    again as a measure with a todo, so the draft always checks.
+    """
+    from pol.compiler.evaluate.pipeline import compile_text
+
+    demoted: frozenset[str] = frozenset()
+    for _ in range(3):
+        draft = _draft(text, name, demoted)
+        compiled = compile_text(draft.text, "draft.pol")
+        lines = {d.span.line for d in compiled.diagnostics if d.severity == "error"}
+        if not lines or compiled.policy is None:
+            return draft
+        refused = {c.id for c in compiled.policy.clauses if any(c.span.line <= n <= c.span.end_line for n in lines)}
+        if not refused - demoted:
+            return draft
+        demoted |= refused
+    return draft
+
+
+def _draft(text: str, name: str, demoted: frozenset[str]) -> Draft:
+    header = read_header(text)
+    w = _Writer(demoted)
+    body: list[str] = []
+    for p in provisions(text):
+        body += w.provision(p)
+    open_header = [
+        what for what, value in (("施行日期", header.effective or header.term), ("状态", header.status)) if not value
+    ]
+    lines = ["# 由 pol draft 从原文起草：每个 todo 都是原文未能确定之处，逐一核对后删去。", ""]
+    lines += _header_lines(header, name_of(name) or "草稿")
+    if open_header:
+        w.todos += 1
+        lines += [
+            "measure 文件信息 {",
+            f'  todo "原文未写明{"、".join(open_header)}：请核对后写入政策头"',
+            "}",
+            "",
+        ]
+    for members, kind in w.enums.items():
+        lines.append(f"enum {kind} {{ {', '.join(members)} }}")
+        lines.append(f"input {kind}: {kind}")
+    for i in w.inputs.values():
+        label = f' "{i.label}"' if i.label and i.label != i.name else ""
+        default = " default 0" if i.name.startswith("已获") else ""
+        lines.append(f"input {i.name}: {i.type}{label}{default}")
+    if w.inputs:
+        lines.append("")
+    out = "\n".join(lines + body).rstrip() + "\n"
+    return Draft(out, w.clauses, w.measures, w.todos, w.figures)
