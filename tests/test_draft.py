@@ -97,7 +97,7 @@ def _drafts():
 def test_the_originals_draft_checked_with_every_figure_placed_none_invented_and_the_ratchet_held() -> None:
     ratchet = json.loads(RATCHET.read_text(encoding="utf-8"))
     found = {}
-    for seed, drafted, compiled, comparison in _drafts():
+    for seed, _, compiled, comparison in _drafts():
         unplaced = [d.message for d in lint(compiled.policy, compiled.source) if d.severity == "error"]
         assert unplaced == [], (seed, unplaced)
         assert comparison.invented == 0, seed
