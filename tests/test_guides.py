@@ -11,7 +11,7 @@ from pol.compiler.cli import main
 from pol.dsl.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
-GUIDES = ["docs/tutorial.zh.md", "docs/language.zh.md", "docs/tutorial.md", "docs/language.md"]
+GUIDES = ["docs/tutorial.zh.md", "docs/language.zh.md", "docs/draft.zh.md", "docs/tutorial.md", "docs/language.md"]
 BLOCK = re.compile(r"```pol\n(.*?)```", re.S)
 
 
@@ -87,3 +87,20 @@ def test_the_complete_policies_of_the_chinese_reference_check_and_pass_their_exa
         assert main(["test", str(path)]) == 0
         out = capsys.readouterr().out
         assert " 0 failed" in out and not out.startswith("0 passed"), out
+
+
+def test_the_drafting_chapter_runs_as_written(tmp_path, capsys) -> None:
+    """从原文起草: the text pasted, the draft pol draft prints for it byte for byte, and the finished file
+    that checks, lints and passes its examples."""
+    page = (ROOT / "docs" / "draft.zh.md").read_text(encoding="utf-8")
+    [text] = re.findall(r"```text\n(.*?)```", page, re.S)
+    drafted, final = blocks("docs/draft.zh.md")
+    (tmp_path / "xincailiao.txt").write_text(text, encoding="utf-8")
+    assert main(["draft", str(tmp_path / "xincailiao.txt"), "--out", str(tmp_path / "xincailiao.pol")]) == 0
+    assert (tmp_path / "xincailiao.pol").read_text(encoding="utf-8") == drafted
+    folder = tmp_path / "done"
+    folder.mkdir()
+    (folder / "xincailiao.pol").write_text(final, encoding="utf-8")
+    capsys.readouterr()
+    assert [main([command, str(folder)]) for command in ("check", "lint", "test")] == [0, 0, 0]
+    assert "5 passed, 0 failed" in capsys.readouterr().out

@@ -209,3 +209,38 @@ def test_hover_on_an_enum_member_says_its_enumeration_and_uses() -> None:
 
     text = hover_text(_yantai(), "一类新药")
     assert text is not None and "枚举" in text and "二类新药" in text and "创新药研发" in text
+
+
+def test_a_measure_whose_original_gives_money_is_drafted_as_a_clause_by_a_code_action() -> None:
+    from lsprotocol import types as lsp
+
+    from pol.compiler.drafting.lsp import draft_actions
+    from pol.compiler.evaluate.pipeline import compile_text
+
+    text = (
+        'policy p { title: "t" status: in_force }\n'
+        "input 其他: money\n\n"
+        'measure 设备补助 "一" {\n'
+        '  original: """对生产设备投资额1000万元以上的项目，按照设备投资额的8%给予补助，单个项目最高不超过500万元。"""\n'
+        "}\n"
+    )
+
+    def at(line: int) -> lsp.CodeActionParams:
+        where = lsp.Range(start=lsp.Position(line=line, character=2), end=lsp.Position(line=line, character=2))
+        return lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri="file:///p.pol"),
+            range=where,
+            context=lsp.CodeActionContext(diagnostics=[]),
+        )
+
+    assert draft_actions(text, at(1)) == []  # not on a provision
+    (action,) = draft_actions(text, at(4))
+    (edit,) = action.edit.changes["file:///p.pol"]
+    lines = text.split("\n")
+    lines[edit.range.start.line : edit.range.end.line + 1] = edit.new_text.split("\n")
+    compiled = compile_text("\n".join(lines), "p.pol")
+    assert compiled.ok, compiled.diagnostics
+    (clause,) = compiled.policy.clauses
+    caps = [c for c in clause.caps if not c.derived]  # (the ledger adds the remainder of a scoped cap)
+    assert (clause.id, len(clause.conditions), len(caps)) == ("设备补助", 1, 1)
+    assert draft_actions("\n".join(lines), at(6)) == []  # a clause with a rule is left alone

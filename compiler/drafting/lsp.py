@@ -386,6 +386,31 @@ def _format(ls: PolServer, params: lsp.DocumentFormattingParams) -> list[lsp.Tex
     return [lsp.TextEdit(range=lsp.Range(start=lsp.Position(line=0, character=0), end=end), new_text=formatted)]
 
 
+@server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION)
+def _actions(ls: PolServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    """起草规则: on a clause or measure whose original has no rule yet, its original drafted as one."""
+    return draft_actions(ls.workspace.get_text_document(params.text_document.uri).source, params)
+
+
+def draft_actions(text: str, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    from pol.compiler.drafting.draft.writer import rule_edit
+
+    found = rule_edit(text, params.range.start.line + 1)
+    if found is None:
+        return []
+    first, last, new = found
+    lines = text.split("\n")
+    end = lsp.Position(line=last - 1, character=len(lines[last - 1]))
+    edit = lsp.TextEdit(range=lsp.Range(start=lsp.Position(line=first - 1, character=0), end=end), new_text=new)
+    return [
+        lsp.CodeAction(
+            title="按原文起草规则（pol draft）",
+            kind=lsp.CodeActionKind.RefactorRewrite,
+            edit=lsp.WorkspaceEdit(changes={params.text_document.uri: [edit]}),
+        )
+    ]
+
+
 def main() -> None:
     from pol.compiler.drafting.lsp_wire import start_io
 

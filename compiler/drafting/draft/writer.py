@@ -11,6 +11,7 @@ from pol.compiler.drafting.draft.header import Header, read_header
 from pol.compiler.drafting.draft.outline import Provision, provisions
 from pol.compiler.drafting.draft.rules import Input, Rule, draft_sentence, literal, name_of
 from pol.compiler.drafting.figures import figures
+from pol.dsl import ast
 
 # Words that make a sentence a grant of money: a figure of money or a rate, and a verb of giving.
 _MONEY = re.compile(r"(?:元|%|％|一事一议)")
@@ -217,3 +218,36 @@ def _draft(text: str, name: str, demoted: frozenset[str]) -> Draft:
         lines.append("")
     out = "\n".join(lines + body).rstrip() + "\n"
     return Draft(out, w.clauses, w.measures, w.todos, w.figures)
+
+
+def rule_edit(text: str, line: int) -> tuple[int, int, str] | None:
+    """For the clause or measure at a 1-based line whose original has no rule yet: the lines from its first to
+    its last (inclusive) and what to put there, its original drafted as a rule (the editor's code action)."""
+    from pol.dsl.parser import parse
+
+    module = parse(text).module
+    names = {d.name for d in module.decls if isinstance(d, (ast.InputDecl, ast.LetDecl, ast.EnumDecl))}
+    for d in module.decls:
+        if not isinstance(d, (ast.Clause, ast.Measure)) or not d.span.line <= line <= d.span.end_line:
+            continue
+        if d.original is None or (isinstance(d, ast.Clause) and d.grant is not None):
+            return None
+        rule = draft_sentence(d.original.value)
+        if rule.grant is None or rule.categories:
+            return None  # nothing the words settle, or a table whose categories need naming first
+        lines = text.split("\n")[d.span.line - 1 : d.span.end_line]
+        lines[0] = re.sub(r"^(\s*)(?:measure|措施)\b", r"\1clause", lines[0])
+        body = [f'  todo {", ".join(figs)} "{why}"' for figs, why in rule.todos]
+        body += [f"  when {c}" for c in rule.conditions] + [f"  grant {rule.grant}"]
+        body += [f"  {c}" for c in rule.caps] + [f"  {item}" for item in rule.items]
+        declared = [
+            f"input {i.name}: {i.type}" + (" default 0" if i.name.startswith("已获") else "")
+            for i in rule.inputs
+            if i.name not in names
+        ]
+        closing = lines[-1].rstrip()
+        assert closing.endswith("}")
+        lines[-1] = closing[:-1].rstrip()
+        new = [*declared, *([""] if declared else []), *[x for x in lines if x.strip()], *body, "}"]
+        return d.span.line, d.span.end_line, "\n".join(new)
+    return None
