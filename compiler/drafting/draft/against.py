@@ -91,6 +91,9 @@ def _shape(e: Any, policy: CheckedPolicy) -> Any:
             return (func, *sorted((_shape(a, policy) for a in args), key=repr))
         case ast.ByTable():
             rows = [_shape(r.value, policy) for r in e.entries] + ([_shape(e.default, policy)] if e.default else [])
+            # A row of nothing (其他: 0元, a member for "none of these") is a category not listed: it pays
+            # what a table without it pays, so it does not count.
+            rows = [r for r in rows if not (isinstance(r, tuple) and r[0] == "q" and r[1] == 0)]
             return ("by", *sorted(rows, key=repr))
         case ast.Tiers():
             return ("tiers", *((_thresholds(t.condition), _shape(t.value, policy)) for t in e.entries))

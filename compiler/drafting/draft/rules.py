@@ -37,7 +37,9 @@ _AFTER_WORD = re.compile(r"^\s*(\(含\)|（含）)?\s*(以上|以下|以内)")
 _CEILING = re.compile(r"(?:最高|最多|上限为?|不超过|不高于)(?:不超过)?[^，。；,;0-9]{0,4}$")
 _GIVE = re.compile(r"(?:给予|奖励|补助|补贴|资助|扶持|支持|奖补)[^，。；,;0-9]{0,6}$")
 _AWARD_AFTER = re.compile(r"^[^，。；,;0-9]{0,4}(?:的)?(?:一次性)?(?:资金)?(?:奖励|补助|补贴|资助|扶持|支持|奖补)")
-_RATE_BASE = re.compile(r"按(?:照)?(?P<base>[^，。；,;按]{2,24}?)的\s*$")
+_RATE_BASE = re.compile(
+    r"(?:按(?:照)?(?P<base>[^，。；,;按]{2,24}?)的|(?:不超过|不高于|最高)(?P<bare>[\u4e00-\u9fa5]{2,12}))\s*$"
+)
 _SCOPES = (
     # A cap is the enterprise's always: 每家企业每年 is a cap per year.
     (re.compile(r"(?:每家|每个|单个|单一)企业[^，。；,;]{0,4}每年"), ("per year",)),
@@ -195,7 +197,7 @@ def draft_sentence(text: str) -> Rule:
             k for k, (s, e, f) in enumerate(placed) if f.kind == "years" and s >= term.start() and e <= term.end() + 1
         }
     if re.search(
-        r"(?:包括|含|扣除|剔除|抵扣)[^，。；,;]{0,16}?已(?:获得|发放|拨付|享受)[^，。；,;]{0,10}?(?:资金|奖励|补助|资助)",
+        r"(?:包括|含|扣除|剔除|抵扣)[^，。；,;]{0,16}?已(?:获得|发放|拨付|享受|发)[^，。；,;]{0,10}?(?:资金|奖励|补助|资助)",
         text,
     ):
         # 该项奖励包括已获得的扶持资金: what was paid before is deducted.
@@ -235,10 +237,17 @@ def _grant(
         window = max(start - 30, 0)
         base = _RATE_BASE.search(plain[window:start])
         if base:
-            printed = t.printed(window + base.start("base"), window + base.end("base"))
+            group = "base" if base.group("base") else "bare"  # 按研发投入的30%, or 不超过研发投入30%
+            printed = t.printed(window + base.start(group), window + base.end(group))
             name = fact(printed, Figure("", Decimal(1), "money", "CNY", None))
             if name is not None:
                 rates.append((k, f, name))
+        elif (
+            rates
+            and rates[-1][0] == k - 1
+            and re.fullmatch(r"\s*(?:至|到|~|～|-|—|–)\s*", plain[placed[k - 1][1] : start])
+        ):
+            rates.append((k, f, rates[-1][2]))  # 15%~30%: the high end of a range of rates, of the same base
     amounts = [
         (k, s, e, f)
         for k, (s, e, f) in enumerate(placed)
@@ -260,7 +269,11 @@ def _grant(
             continue
         previous = ("given" if given and given[-1][0] == k else "ceiling", e)
     listed = re.search(r"分别(?:给予|奖励|补助|资助)", plain)
-    by_category = _categories(t, given if len(given) >= 2 else [(k, s, f) for k, s, f, _ in ceilings])
+    paid: list[tuple[int, int, Figure]] = given if len(given) >= 2 else [(k, s, f) for k, s, f, _ in ceilings]
+    by_category = _categories(t, paid)
+    if not by_category and listed and not rates and not thresholds:
+        # 对新认定的国家级、省级企业，分别给予最高50万元、30万元: the categories are listed before 分别.
+        by_category = _listed(t, listed.start(), paid)
     if rule.grant is None and by_category and (len(given) >= 2 or (len(ceilings) >= 2 and not rates)):
         # 一类新药给予最高不超过200万元扶持，二类新药给予最高不超过100万元扶持: a table by category.
         rule.categories = [c for c, _, _ in by_category]
@@ -283,7 +296,11 @@ def _grant(
     if rule.grant is None and len(rates) == 1:
         k, f, name = rates[0]
         start = placed[k][0]
-        up_to = re.search(r"(?:不超过|不高于|最高|最多)[^，。；,;0-9]{0,6}$", plain[max(start - 10, 0) : start])
+        # 不超过研发投入30%, 最高按照项目投资额的15%: the rate is the most, not what is paid.
+        up_to = re.search(
+            r"(?:不超过|不高于|最高|最多)(?:按(?:照)?[^，。；,;0-9]{1,24}的)?[^，。；,;0-9]{0,6}$",
+            plain[max(start - 40, 0) : start],
+        )
         rule.grant = ("up to " if up_to else "") + f"{name} × {literal(f)}"
         used.add(k)
     elif rule.grant is None and listed and len(given) >= 2 and len(given) == len(thresholds):
@@ -346,6 +363,23 @@ def _categories(t: _Text, amounts: list[tuple[int, int, Figure]]) -> list[tuple[
             return []
         out.append((name, k, f))
     return out if len(out) >= 2 and len({c for c, _, _ in out}) == len(out) else []
+
+
+def _listed(t: _Text, before: int, amounts: list[tuple[int, int, Figure]]) -> list[tuple[str, int, Figure]]:
+    """The amounts paired with a list of as many short names printed before `before` (国家级、省级)."""
+    n = len(amounts)
+    if n < 2:
+        return []
+    item = r"[\u4e00-\u9fa5A-Za-z]{1,6}"
+    found = list(re.finditer(rf"({item})" + rf"(?:[、和及或]({item}))" * (n - 1), t.text[: t.spans[before][0]]))
+    if not found:
+        return []
+    names = [
+        name_of(re.sub(r"^(?:被)?(?:新)?(?:创|认定为|认定|评为|获得|获评|列入)", "", g)) for g in found[-1].groups()
+    ]
+    if any(x is None for x in names) or len(set(names)) != n:
+        return []
+    return [(str(name), k, f) for name, (k, _, f) in zip(names, amounts, strict=True)]
 
 
 def _tier_conditions(rule: Rule, thresholds: list[Threshold]) -> list[str]:

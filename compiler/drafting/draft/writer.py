@@ -61,6 +61,45 @@ def _pieces(p: Provision) -> tuple[list[str], list[str], str]:
     return money, units, text
 
 
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?[万亿]?元")
+
+
+def _facts(rule: Rule) -> tuple[str, ...]:
+    return tuple(c.split(" ", 1)[0] for c in rule.conditions)
+
+
+def _tiered(rules: list[Rule]) -> list[Rule]:
+    """Consecutive sentences that each pay a fixed amount past thresholds on the same facts (达到50万元以上，给予
+    3万元；达到80万元以上，给予8万元) are one clause in tiers: the highest tier reached applies."""
+    out: list[Rule] = []
+    run: list[Rule] = []
+
+    def close() -> None:
+        if len(run) >= 2:
+            rows = [f"    {' 且 '.join(r.conditions)}: {r.grant}" for r in run]
+            merged = Rule("".join(r.original for r in run), grant="tiers {\n" + "\n".join(rows) + "\n  }")
+            merged.items = list(dict.fromkeys(item for r in run for item in r.items))
+            merged.todos = [t for r in run for t in r.todos]
+            merged.inputs = list({i.name: i for r in run for i in r.inputs}.values())
+            out.append(merged)
+        else:
+            out.extend(run)
+        run.clear()
+
+    for rule in rules:
+        fits = rule.grant is not None and _AMOUNT.fullmatch(rule.grant) is not None and not rule.caps
+        if fits and rule.conditions and (not run or _facts(run[-1]) == _facts(rule)):
+            run.append(rule)
+            continue
+        close()
+        if fits and rule.conditions:
+            run.append(rule)
+        else:
+            out.append(rule)
+    close()
+    return out
+
+
 class _Writer:
     """Lines of the file, with the names declared so far so each input is declared once."""
 
@@ -93,9 +132,9 @@ class _Writer:
                 self.figures += len(shown)
                 out.append(f'  todo {", ".join(dict.fromkeys(shown))} "这些数字是目标、条件还是资助，未能确定"')
             return [*out, "}", ""]
-        for i, sentence in enumerate(money):
-            rule = draft_sentence(sentence)
-            cid = self.unique(base if len(money) == 1 else f"{base}{'之' + str(i + 1) if i else ''}")
+        rules = _tiered([draft_sentence(sentence) for sentence in money])
+        for i, rule in enumerate(rules):
+            cid = self.unique(base if len(rules) == 1 else f"{base}{'之' + str(i + 1) if i else ''}")
             out += self.clause(cid, p, rule, units)
         return out
 
