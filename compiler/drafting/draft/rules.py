@@ -312,11 +312,11 @@ def _grant(
         rule.conditions = [c for c in rule.conditions if not any(c.startswith(th[2] + " ") for th in thresholds)]
         used |= {g[0] for g in given}
     elif rule.grant is None and len(given) == 1:
-        rule.grant = literal(given[0][2])
+        rule.grant = _per_unit(t, given[0][1], literal(given[0][2]), fact)
         used.add(given[0][0])
     elif rule.grant is None and not given and len(ceilings) == 1 and not rates:
-        k, _, f, _ = ceilings.pop()
-        rule.grant = f"up to {literal(f)}"
+        k, s, f, _ = ceilings.pop()
+        rule.grant = f"up to {_per_unit(t, s, literal(f), fact)}"
         used.add(k)
     span = re.search(
         r"(?P<a>\d+(?:\.\d+)?)\s*(?:万元|万|元)?\s*(?:至|到|~|～|-|—)\s*(?P<b>\d+(?:\.\d+)?)\s*万?元", plain
@@ -363,6 +363,21 @@ def _categories(t: _Text, amounts: list[tuple[int, int, Figure]]) -> list[tuple[
             return []
         out.append((name, k, f))
     return out if len(out) >= 2 and len({c for c, _, _ in out}) == len(out) else []
+
+
+_PER_ITEM = re.compile(
+    r"每(?:一|1)?(?P<unit>个|项|件|台|套|种|名|人)(?P<what>[\u4e00-\u9fa5（）()]{0,8}?)(?:给予|奖励|补助|资助|最高|$)"
+)
+
+
+def _per_unit(t: _Text, start: int, amount: str, fact: Callable[[str, Figure], str | None]) -> str:
+    """An amount paid for each of something (每一种产品给予最高10万元): the amount times how many, a count."""
+    m = _PER_ITEM.search(t.plain[max(start - 16, 0) : start])
+    if m is None:
+        return amount
+    what = re.sub(r"[（(][^）)]*[）)]", "", m.group("what")) or m.group("unit")
+    name = fact(f"{what}数", Figure("", Decimal(1), "number", None, None))
+    return f"{amount} × {name}" if name is not None else amount
 
 
 def _listed(t: _Text, before: int, amounts: list[tuple[int, int, Figure]]) -> list[tuple[str, int, Figure]]:

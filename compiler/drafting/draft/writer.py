@@ -31,9 +31,27 @@ class Draft:
 
 
 def _sentences(text: str) -> list[str]:
-    """A provision's sentences, split after 。 and ；, each kept as printed."""
-    parts = re.split(r"(?<=[。；;])", text)
-    return [p for p in (x.strip() for x in parts) if p]
+    """A provision's sentences, split after 。 and ；, and before a comma's new subject (，对… or ，按照…) when
+    both sides give money of their own; each kept as printed."""
+    out = []
+    for part in (x.strip() for x in re.split(r"(?<=[。；;])", text)):
+        if not part:
+            continue
+        pieces = re.split(r"(?<=[，,])(?=对|按照)", part)
+        kept = [pieces[0]]
+        for piece in pieces[1:]:
+            if _gives(kept[-1]) and _gives(piece) and "分别" not in piece:
+                kept.append(piece)
+            else:
+                kept[-1] += piece
+        out += kept
+    return out
+
+
+def _gives(text: str) -> bool:
+    """Whether a sentence gives money: a figure of money or a rate, and a verb of giving."""
+    plain = unicodedata.normalize("NFKC", text)
+    return bool(_MONEY.search(plain) and _GIVING.search(plain) and (figures(text) or "一事一议" in plain))
 
 
 def _quote(text: str) -> str:
@@ -51,7 +69,7 @@ def _pieces(p: Provision) -> tuple[list[str], list[str], str]:
         plain = unicodedata.normalize("NFKC", s)
         if re.search(r"抄送[:：]|印发$", plain):
             break  # the document's closing lines (抄送, 印发), not part of the provision
-        if _MONEY.search(plain) and _GIVING.search(plain) and (figures(s) or "一事一议" in plain):
+        if _gives(s):
             money.append(pending + s)
             pending = ""
         elif money:
