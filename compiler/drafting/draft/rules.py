@@ -209,10 +209,27 @@ def draft_sentence(text: str) -> Rule:
     left = [literal(f) for k, (_, _, f) in enumerate(placed) if k not in used]
     if left:
         rule.todos.append((left, "这些数额在规则中的作用未能确定，请按原文写出"))
-    if rule.grant is None and rule.todos:
-        rule.grant = None
+    _same_facts(rule, names)
     rule.inputs = list(names.values())
     return rule
+
+
+def _same_facts(rule: Rule, names: dict[str, Input]) -> None:
+    """One fact named twice in a sentence (新材料企业年度研发投入500万元以上的，按照研发投入的10%): the longer name
+    ends with the shorter and is of the same kind, so the rule uses the shorter."""
+    for long in sorted(names, key=len, reverse=True):
+        short = next(
+            (n for n in names if n != long and len(n) >= 3 and long.endswith(n) and names[n].type == names[long].type),
+            None,
+        )
+        if short is None:
+            continue
+        pattern = re.compile(rf"(?<![\w]){re.escape(long)}(?![\w])")
+        rule.conditions = [pattern.sub(short, c) for c in rule.conditions]
+        rule.grant = pattern.sub(short, rule.grant) if rule.grant else rule.grant
+        rule.caps = [pattern.sub(short, c) for c in rule.caps]
+        names[short].label = names[long].label  # the fuller words, for the form
+        del names[long]
 
 
 Threshold = tuple[int, Figure, str]  # a figure's index, the figure, the fact it bounds
