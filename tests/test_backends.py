@@ -113,7 +113,7 @@ def test_build_and_test_for_javascript_from_the_command_line(tmp_path, capsys) -
     assert main(["test", str(POLICIES)]) == 0
     python_summary = capsys.readouterr().out.strip().splitlines()[-1]
     assert main(["test", str(POLICIES), "--target", "js"]) == 0
-    assert capsys.readouterr().out.strip().splitlines()[-1] == python_summary  # "194 passed, 0 failed"
+    assert capsys.readouterr().out.strip().splitlines()[-1] == python_summary  # "算例通过 194 个，未通过 0 个"
     out = tmp_path / "js"
     assert main(["build", str(POLICIES), "--target", "js", "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())

@@ -138,7 +138,7 @@ def test_test_command_reports_pytest_style_summary() -> None:
         len(re.findall(r"^\s*example\b", p.read_text(encoding="utf-8"), re.M)) for p in POLICIES.glob("*.pol")
     )
     assert examples > 50
-    assert out.strip().endswith(f"{examples} passed, 0 failed")
+    assert out.strip().endswith(f"算例通过 {examples} 个，未通过 0 个")
 
 
 def test_test_command_shows_failures_with_trace(tmp_path: Path) -> None:
@@ -322,7 +322,7 @@ def test_example_facts_are_read_as_people_write_them(tmp_path: Path, target: str
     path.write_text(FIGURES_AS_WRITTEN, encoding="utf-8")
     code, out, err = run(["test", "-v", "--target", target, str(path)])
     assert code == 0, out + err
-    assert "3 passed, 0 failed" in out
+    assert "算例通过 3 个，未通过 0 个" in out
 
 
 def test_no_silent_defaults_a_policy_without_status_or_examples_is_told(tmp_path: Path) -> None:
@@ -333,7 +333,7 @@ def test_no_silent_defaults_a_policy_without_status_or_examples_is_told(tmp_path
     code, _, err = run(["lint", str(path)])
     assert "warning[POL106]: 政策“p”没有写明状态，网站显示为“状态未知”" in err
     code, out, err = run(["test", str(path)])
-    assert code == 0 and "0 passed, 0 failed" in out
+    assert code == 0 and "算例通过 0 个，未通过 0 个" in out
     assert "p.pol: 没有算例" in err
     code, out, _ = run(["test", "--format", "json", str(path)])
     assert json.loads(out)["files_without_examples"] == [str(path)]

@@ -35,7 +35,7 @@ def without_spans(node: Any) -> Any:
 
 def test_the_bundled_policies_are_laid_out_the_one_way(capsys) -> None:
     assert main(["fmt", "--check", str(POLICIES)]) == 0
-    assert "0 would be reformatted" in capsys.readouterr().err
+    assert "0 个需要重排" in capsys.readouterr().err
 
 
 def _layout_lines(text: str) -> list[bool]:
@@ -98,7 +98,7 @@ def test_fmt_rewrites_in_place_and_check_reports(tmp_path, capsys) -> None:
     path = tmp_path / "p.pol"
     path.write_text('policy p {\n      title: "测试"   \n}\n\n\n\ninput 费用: money\n', encoding="utf-8")
     assert main(["fmt", "--check", str(path)]) == 1
-    assert "would reformat" in capsys.readouterr().err
+    assert "需要重排：" in capsys.readouterr().err
     assert main(["fmt", str(path)]) == 0
     assert path.read_text(encoding="utf-8") == 'policy p {\n  title: "测试"\n}\n\ninput 费用: money\n'
     assert main(["fmt", "--check", str(path)]) == 0
@@ -175,7 +175,7 @@ def test_a_file_that_does_not_parse_is_left_alone(tmp_path, capsys) -> None:
     path.write_text(text, encoding="utf-8")
     assert main(["fmt", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "p.pol:" in err and "not formatted, it does not parse" in err and "1 not formatted" in err
+    assert "p.pol:" in err and "无法解析，未重排" in err and "1 个无法解析、未重排" in err
     assert path.read_text(encoding="utf-8") == text
     assert main(["fmt", "--check", str(path)]) == 1
 
@@ -191,4 +191,4 @@ def test_an_example_at_column_0_in_a_clause_is_one_error_that_fmt_fixes(tmp_path
     assert main(["fmt", str(path)]) == 0
     assert '\n  example "一百万"' in path.read_text(encoding="utf-8")
     assert main(["check", str(path)]) == 0 and main(["test", str(path)]) == 0
-    assert "1 passed, 0 failed" in capsys.readouterr().out
+    assert "算例通过 1 个，未通过 0 个" in capsys.readouterr().out

@@ -49,7 +49,7 @@ def test_the_chinese_tutorial_builds_one_file_that_checks_and_passes_its_example
     assert main(["check", str(folder)]) == 0
     assert main(["lint", str(folder)]) == 0
     assert main(["test", str(folder)]) == 0
-    assert "3 passed, 0 failed" in capsys.readouterr().out
+    assert "算例通过 3 个，未通过 0 个" in capsys.readouterr().out
     # Every step's lines are in the complete file, in order (the examples of step 4 go inside the clauses of
     # step 3), so following the steps gives that file.
     lines = [line.strip() for line in whole.splitlines() if line.strip()]
@@ -86,7 +86,7 @@ def test_the_complete_policies_of_the_chinese_reference_check_and_pass_their_exa
         assert main(["check", str(path)]) == 0
         assert main(["test", str(path)]) == 0
         out = capsys.readouterr().out
-        assert " 0 failed" in out and not out.startswith("0 passed"), out
+        assert "未通过 0 个" in out and not out.startswith("算例通过 0 个"), out
 
 
 def test_the_drafting_chapter_runs_as_written(tmp_path, capsys) -> None:
@@ -103,4 +103,4 @@ def test_the_drafting_chapter_runs_as_written(tmp_path, capsys) -> None:
     (folder / "xincailiao.pol").write_text(final, encoding="utf-8")
     capsys.readouterr()
     assert [main([command, str(folder)]) for command in ("check", "lint", "test")] == [0, 0, 0]
-    assert "5 passed, 0 failed" in capsys.readouterr().out
+    assert "算例通过 5 个，未通过 0 个" in capsys.readouterr().out

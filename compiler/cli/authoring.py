@@ -22,7 +22,7 @@ from pol.compiler.evaluate.pipeline import (
 )
 from pol.compiler.files import read_source, write_file
 from pol.compiler.lower import lower
-from pol.dsl.diagnostics import T
+from pol.dsl.diagnostics import T, Text
 
 
 class Authoring(Command):
@@ -205,10 +205,7 @@ class Authoring(Command):
                     else "no worked examples: write an `example` in the clauses, with amounts computed by hand"
                 )
             )
-        summary = f"{passed} passed, {failed} failed"
-        if broken:
-            summary += f", {broken} file(s) with errors"
-        self.out.print(summary, markup=False, soft_wrap=True)
+        self.out.print(_tested(passed, failed, broken).get(self.lang), markup=False, soft_wrap=True)
         return EXIT_OK if ok and not failed else EXIT_POLICY_ERRORS
 
     def coverage_of(self, c: Compiled) -> dict[str, Any]:
@@ -329,11 +326,9 @@ class Authoring(Command):
                 return self.fail(f"{path}: cannot read it as UTF-8 text ({exc})")
             if (error := unparsed(text, str(path))) is not None:
                 broken.append(str(path))
-                self.err.print(
-                    f"{escape(str(path))}:{error.span.line}:{error.span.column}: not formatted, it does not parse: "
-                    f"{escape(error.message_in(self.lang))}",
-                    markup=False,
-                )
+                where = f"{escape(str(path))}:{error.span.line}:{error.span.column}: "
+                said = T("无法解析，未重排：", "not formatted, it does not parse: ").get(self.lang)
+                self.err.print(where + said + escape(error.message_in(self.lang)), markup=False)
                 continue
             formatted = format_text(text)
             if formatted != text:
@@ -342,14 +337,33 @@ class Authoring(Command):
                     # Staged beside the file and moved into place: its mode, BOM and symbolic link kept.
                     write_file(path, ("\ufeff" if bom else "") + formatted, like=path)
         done = len(files) - len(changed) - len(broken)
-        unparsed_note = f", {len(broken)} not formatted (they do not parse)" if broken else ""
         if args.json:
             key = "changed" if not args.check else "unformatted"
             self.out.print(to_json({"checked": len(files), key: changed, "not_parsed": broken}), markup=False)
-        elif args.check:
-            for name in changed:
-                self.err.print(f"would reformat {escape(name)}")
-            self.err.print(f"{done} file(s) already formatted, {len(changed)} would be reformatted{unparsed_note}")
         else:
-            self.err.print(f"reformatted {len(changed)} file(s), {done} already formatted{unparsed_note}")
+            for name in changed if args.check else ():
+                self.err.print(T(f"需要重排：{escape(name)}", f"would reformat {escape(name)}").get(self.lang))
+            self.err.print(_formatted(args.check, done, len(changed), len(broken)).get(self.lang))
         return EXIT_POLICY_ERRORS if broken or (args.check and changed) else EXIT_OK
+
+
+def _tested(passed: int, failed: int, broken: int) -> Text:
+    """`pol test`'s last line."""
+    said = T(f"算例通过 {passed} 个，未通过 {failed} 个", f"{passed} passed, {failed} failed")
+    return said + T(f"，{broken} 个文件有错误", f", {broken} file(s) with errors") if broken else said
+
+
+def _formatted(check: bool, done: int, changed: int, broken: int) -> Text:
+    """`pol fmt`'s last line: what was (or would be) rewritten, and what does not parse."""
+    if check:
+        said = T(
+            f"{done} 个文件格式已规范，{changed} 个需要重排",
+            f"{done} file(s) already formatted, {changed} would be reformatted",
+        )
+    else:
+        said = T(
+            f"已重排 {changed} 个文件，{done} 个格式已规范", f"reformatted {changed} file(s), {done} already formatted"
+        )
+    return (
+        said + T(f"，{broken} 个无法解析、未重排", f", {broken} not formatted (they do not parse)") if broken else said
+    )
