@@ -115,17 +115,31 @@ def _thresholds(e: Any) -> tuple[Any, ...]:
     return tuple(sorted(out, key=repr))
 
 
+_PERIODS = {"每年", "每季度", "每月"}
+
+
+def _cap(cap: ast.Cap, policy: CheckedPolicy) -> tuple[Any, tuple[str, ...]]:
+    """A cap's shape and scopes, as the ledger enforces it: `cap 1000万 - 本年已获 per year`, the amount
+    received in scope deducted by hand, is `cap 1000万 per year`, whose remainder the ledger derives; and every
+    cap is the enterprise's, so 单个企业 beside a period says nothing more."""
+    value = cap.value
+    if isinstance(value, ast.BinOp) and value.op == "-" and isinstance(value.right, ast.Name):
+        entry = policy.inputs.get(value.right.id)
+        if entry is not None and entry[1].received is not None:
+            value = value.left
+    scopes = {SCOPES.get(s, s) for s in cap.scopes}
+    if scopes & _PERIODS:
+        scopes.discard("单个企业")
+    return (_shape(value, policy), tuple(sorted(scopes)))
+
+
 def signature(clause: ast.Clause, policy: CheckedPolicy) -> tuple[Any, ...]:
     """The computable structure of a clause, names left out."""
     g = clause.grant
     grant = None
     if g is not None:
         grant = (g.mode, _shape(g.value, policy), _shape(g.low, policy), _shape(g.high, policy))
-    caps = sorted(
-        (_shape(c.value, policy), tuple(sorted(SCOPES.get(s, s) for s in c.scopes)))
-        for c in clause.caps
-        if not c.derived
-    )
+    caps = sorted((_cap(c, policy) for c in clause.caps if not c.derived), key=repr)
     return (
         tuple(sorted(t for c in clause.conditions for t in _thresholds(c))),
         grant,

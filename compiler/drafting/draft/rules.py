@@ -161,10 +161,12 @@ def draft_sentence(text: str) -> Rule:
             noun = _noun_before(t, subject_end)
             noun = re.sub(r"(?:达到|为|在)$", "", noun)
             name = fact(noun, f)
-            if name is None and thresholds and re.fullmatch(r"[\s、至到和且]*", plain[placed[k - 1][1] : start]):
+            if (
+                name is None
+                and thresholds
+                and re.fullmatch(r"(?:\(含\))?(?:以上|以下)?[\s、,，至到和且]*", plain[placed[k - 1][1] : start])
+            ):
                 name = thresholds[-1][2]  # 1亿元以上5亿元以下: the second bound is of the same fact
-                if not re.match(r"\s*(?:\(含\)|（含）)?\s*以", plain[placed[k - 1][1] :]):
-                    name = None
             if name is not None:
                 rule.conditions.append(f"{name} {literal(f)}{op}")
                 used.add(k)
@@ -288,7 +290,7 @@ def _grant(
     listed = re.search(r"分别(?:给予|奖励|补助|资助)", plain)
     paid: list[tuple[int, int, Figure]] = given if len(given) >= 2 else [(k, s, f) for k, s, f, _ in ceilings]
     by_category = _categories(t, paid)
-    if not by_category and listed and not rates and not thresholds:
+    if not by_category and listed and not thresholds:
         # 对新认定的国家级、省级企业，分别给予最高50万元、30万元: the categories are listed before 分别.
         by_category = _listed(t, listed.start(), paid)
     if rule.grant is None and by_category and (len(given) >= 2 or (len(ceilings) >= 2 and not rates)):
