@@ -385,7 +385,7 @@ def _categories(t: _Text, amounts: list[tuple[int, int, Figure]]) -> list[tuple[
 
 
 _PER_ITEM = re.compile(
-    r"每(?:一|1)?(?P<unit>个|项|件|台|套|种|名|人)(?P<what>[\u4e00-\u9fa5（）()]{0,8}?)(?:给予|奖励|补助|资助|最高|$)"
+    r"每(?:新增|增加)?(?:一|1)?(?P<unit>个|项|件|台|套|种|名|人)(?P<what>[\u4e00-\u9fa5（）()]{0,8}?)(?:给予|奖励|补助|资助|最高|$)"
 )
 
 
@@ -409,7 +409,14 @@ def _listed(t: _Text, before: int, amounts: list[tuple[int, int, Figure]]) -> li
     if not found:
         return []
     names = [
-        name_of(re.sub(r"^(?:被)?(?:新)?(?:创|认定为|认定|评为|获得|获评|列入)", "", g)) for g in found[-1].groups()
+        name_of(
+            re.sub(
+                r"(?:不同|等次|等级|级别)+$",
+                "",
+                re.sub(r"^(?:被)?(?:新)?(?:创|认定为|认定|评为|获得|获评|列入)", "", g),
+            )
+        )
+        for g in found[-1].groups()
     ]
     if any(x is None for x in names) or len(set(names)) != n:
         return []

@@ -17,6 +17,8 @@ from pol.dsl import ast
 _MONEY = re.compile(r"(?:元|%|％|一事一议)")
 _GIVING = re.compile(r"给予|奖励|补助|补贴|资助|扶持|支持|奖补|配套|一事一议")
 _UNITS = re.compile(r"[（(](?:责任单位|牵头单位)[:：]\s*([^）)]+)[）)]")
+# A sentence after a grant that speaks of it (该项奖励包括已发扶持资金, 上述…, 参照…) belongs to its clause.
+_REFERS_BACK = re.compile(r"包括|扣除|剔除|该项|该奖励|上述|前款|本项|参照|不可重复|就高|其中")
 
 
 @attrs.frozen
@@ -59,24 +61,35 @@ def _quote(text: str) -> str:
     return '"""' + text.replace('"""', "”“”").strip() + '"""'
 
 
-def _pieces(p: Provision) -> tuple[list[str], list[str], str]:
-    """The provision's money sentences (each with the plain sentences before it), its units, and its whole text."""
+def _pieces(p: Provision) -> tuple[list[tuple[str, bool]], list[str], str]:
+    """The provision's parts in order, each a money sentence (with the plain sentences leading to it or speaking
+    of it) or a run of other sentences; its responsible units; and its whole text."""
     text = re.sub(r"\s*\n\s*", "", p.text)
-    units = [u for m in _UNITS.finditer(text) for u in re.split(r"[、，,]\s*", m.group(1)) if u]
+    units = []
+    for m in _UNITS.finditer(text):
+        for u in re.split(r"[、，,]\s*", m.group(1)):
+            u = re.sub(r"^(?:牵头|配合|责任)单位[:：]\s*", "", u.strip())
+            if u and u not in units:
+                units.append(u)
     text = _UNITS.sub("", text).strip()
-    money, pending = [], ""
+    parts: list[tuple[str, bool]] = []
+    pending = ""
     for s in _sentences(text):
         plain = unicodedata.normalize("NFKC", s)
         if re.search(r"抄送[:：]|印发$", plain):
             break  # the document's closing lines (抄送, 印发), not part of the provision
         if _gives(s):
-            money.append(pending + s)
+            parts.append((pending + s, True))
             pending = ""
-        elif money:
-            money[-1] += s
+        elif parts and parts[-1][1] and _REFERS_BACK.search(plain):
+            parts[-1] = (parts[-1][0] + s, True)
+        elif parts:
+            pending += s  # the start of what follows: another grant's conditions, or text of its own
         else:
             pending += s
-    return money, units, text
+    if pending and parts:
+        parts.append((pending, False))
+    return parts, units, text
 
 
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?[万亿]?元")
@@ -137,24 +150,29 @@ class _Writer:
         return out
 
     def provision(self, p: Provision) -> list[str]:
-        money, units, text = _pieces(p)
+        parts, units, text = _pieces(p)
         base = name_of(p.title or "") or f"第{len(self.ids) + 1}项"
+        if not parts:
+            return self.measure(self.unique(base), p, text, units)
         out: list[str] = []
-        if not money:
-            self.measures += 1
-            out += [f'measure {self.unique(base)} "{p.article}" {{', f"  original: {_quote(text)}"]
-            out += self.units(units)
-            shown = [literal(f) for f in figures(text)]
-            if shown:
-                self.todos += 1
-                self.figures += len(shown)
-                out.append(f'  todo {", ".join(dict.fromkeys(shown))} "这些数字是目标、条件还是资助，未能确定"')
-            return [*out, "}", ""]
-        rules = _tiered([draft_sentence(sentence) for sentence in money])
+        rules = _tiered([draft_sentence(sentence) for sentence, money in parts if money])
         for i, rule in enumerate(rules):
             cid = self.unique(base if len(rules) == 1 else f"{base}{'之' + str(i + 1) if i else ''}")
             out += self.clause(cid, p, rule, units)
+        for sentence, money in parts:
+            if not money:  # text after the grants that is not about them: a measure of its own
+                out += self.measure(self.unique(f"{base}其他"), p, sentence, units)
         return out
+
+    def measure(self, mid: str, p: Provision, text: str, units: list[str]) -> list[str]:
+        self.measures += 1
+        out = [f'measure {mid} "{p.article}" {{', f"  original: {_quote(text)}", *self.units(units)]
+        shown = [literal(f) for f in figures(text)]
+        if shown:
+            self.todos += 1
+            self.figures += len(shown)
+            out.append(f'  todo {", ".join(dict.fromkeys(shown))} "这些数字是目标、条件还是资助，未能确定"')
+        return [*out, "}", ""]
 
     def units(self, units: list[str]) -> list[str]:
         if not units:
