@@ -40,7 +40,7 @@ class Provision:
     def title(self) -> str | None:
         """A short heading the provision opens with (支持创新药研发。), if it has one."""
         m = re.match(r"\s*([^。；，,;：:\n]{2,24}?)[。:：]", self.text) or re.match(
-            r"\s*([^\s。；，,;：:]{2,12})[\s\u00a0\u3000]+\S", self.text
+            r"\s*([^\s。；，,;：:]{2,12})[\s\u00a0\u3000]+[^\s\d０-９]", self.text
         )
         return m.group(1).strip() if m and not re.search(r"\d", m.group(1)) else None
 

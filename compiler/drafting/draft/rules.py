@@ -159,7 +159,7 @@ def draft_sentence(text: str) -> Rule:
             subject_end = start
             op = ("(含)" if post.group(1) else "") + post.group(2)
             noun = _noun_before(t, subject_end)
-            noun = re.sub(r"(?:达到|为|在)$", "", noun)
+            noun = re.sub(r"(?:达到|为|在)$", "", noun.strip())
             name = fact(noun, f)
             if (
                 name is None
@@ -281,13 +281,13 @@ def _grant(
             given.append((k, s, f))  # 分别给予100万元、300万元、500万元: each listed amount is given
         elif _CEILING.search(before) or (listed_after and previous is not None and previous[0] == "ceiling"):
             ceilings.append((k, s, f, before))
-        elif _GIVE.search(before) or _AWARD_AFTER.match(plain[e : e + 10]):
+        elif _GIVE.search(before) or _AWARD_AFTER.match(plain[e : e + 10]) or "股权投资" in before:
             given.append((k, s, f))
         else:
             previous = None
             continue
         previous = ("given" if given and given[-1][0] == k else "ceiling", e)
-    listed = re.search(r"分别(?:给予|奖励|补助|资助)", plain)
+    listed = re.search(r"分别(?:给予|奖励|补助|资助|不超过)|最高分别", plain)
     paid: list[tuple[int, int, Figure]] = given if len(given) >= 2 else [(k, s, f) for k, s, f, _ in ceilings]
     by_category = _categories(t, paid)
     if not by_category and listed and not thresholds:
@@ -312,6 +312,11 @@ def _grant(
         if re.fullmatch(r"\s*(?:至|到|~|～|-|—|–)\s*", between):
             rule.grant = f"{name} × {literal(f1)} to {name} × {literal(f2)}"  # 按15%-30%: a range of rates
             used |= {k1, k2}
+    if rule.grant is None and len(rates) == 2 and rates[0][2] != rates[1][2]:
+        # 外资部分按照实际到账外资金额的2%…，内资部分按照实际投资额的1%: the sum of two rates of two bases.
+        (k1, f1, a), (k2, f2, b) = rates
+        rule.grant = f"{a} × {literal(f1)} + {b} × {literal(f2)}"
+        used |= {k1, k2}
     if rule.grant is None and len(rates) == 1:
         k, f, name = rates[0]
         start = placed[k][0]
@@ -349,6 +354,8 @@ def _grant(
             used |= {inside[0][0], inside[1][0]}
     if rule.grant is None:
         return
+    if "股权投资" in plain and " as " not in rule.grant:
+        rule.grant += " as equity"  # 采取股权投资500万元的方式予以支持
     for k, s, f, _ in ceilings:
         if k in used:
             continue
@@ -404,8 +411,8 @@ def _listed(t: _Text, before: int, amounts: list[tuple[int, int, Figure]]) -> li
     n = len(amounts)
     if n < 2:
         return []
-    item = r"[\u4e00-\u9fa5A-Za-z]{1,6}"
-    found = list(re.finditer(rf"({item})" + rf"(?:[、和及或]({item}))" * (n - 1), t.text[: t.spans[before][0]]))
+    item = r"[“\"‘]?([\u4e00-\u9fa5A-Za-z]{1,10})[”\"’]?"  # 省级“独角兽”、“瞪羚”: quotes around a name
+    found = list(re.finditer(item + rf"(?:[、和及或]{item})" * (n - 1), t.text[: t.spans[before][0]]))
     if not found:
         return []
     names = [

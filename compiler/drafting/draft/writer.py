@@ -99,6 +99,16 @@ def _facts(rule: Rule) -> tuple[str, ...]:
     return tuple(c.split(" ", 1)[0] for c in rule.conditions)
 
 
+def _same(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two sentences bound the same facts, one naming them more fully (引进项目实际投资额, 项目实际投资额)."""
+    return len(a) == len(b) and all(x.endswith(y) or y.endswith(x) for x, y in zip(a, b, strict=True))
+
+
+def _dropped(run: list[Rule], short: list[str]) -> set[str]:
+    """The longer names of facts a run of tiers now calls by their shortest."""
+    return {name for r in run for name in _facts(r)} - set(short)
+
+
 def _tiered(rules: list[Rule]) -> list[Rule]:
     """Consecutive sentences that each pay a fixed amount past thresholds on the same facts (达到50万元以上，给予
     3万元；达到80万元以上，给予8万元) are one clause in tiers: the highest tier reached applies."""
@@ -107,11 +117,15 @@ def _tiered(rules: list[Rule]) -> list[Rule]:
 
     def close() -> None:
         if len(run) >= 2:
+            short = [min(names, key=len) for names in zip(*(_facts(r) for r in run), strict=True)]
+            dropped = _dropped(run, short)
+            for r in run:  # each fact under its shortest name, as in one sentence
+                r.conditions = [" ".join([s, *c.split(" ")[1:]]) for s, c in zip(short, r.conditions, strict=True)]
             rows = [f"    {' 且 '.join(r.conditions)}: {r.grant}" for r in run]
             merged = Rule("".join(r.original for r in run), grant="tiers {\n" + "\n".join(rows) + "\n  }")
             merged.items = list(dict.fromkeys(item for r in run for item in r.items))
             merged.todos = [t for r in run for t in r.todos]
-            merged.inputs = list({i.name: i for r in run for i in r.inputs}.values())
+            merged.inputs = [i for i in {i.name: i for r in run for i in r.inputs}.values() if i.name not in dropped]
             out.append(merged)
         else:
             out.extend(run)
@@ -119,7 +133,7 @@ def _tiered(rules: list[Rule]) -> list[Rule]:
 
     for rule in rules:
         fits = rule.grant is not None and _AMOUNT.fullmatch(rule.grant) is not None and not rule.caps
-        if fits and rule.conditions and (not run or _facts(run[-1]) == _facts(rule)):
+        if fits and rule.conditions and (not run or _same(_facts(run[-1]), _facts(rule))):
             run.append(rule)
             continue
         close()
