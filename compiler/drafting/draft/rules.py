@@ -38,7 +38,7 @@ _CEILING = re.compile(r"(?:最高|最多|上限为?|不超过|不高于)(?:不�
 _GIVE = re.compile(r"(?:给予|奖励|补助|补贴|资助|扶持|支持|奖补)[^，。；,;0-9]{0,6}$")
 _AWARD_AFTER = re.compile(r"^[^，。；,;0-9]{0,4}(?:的)?(?:一次性)?(?:资金)?(?:奖励|补助|补贴|资助|扶持|支持|奖补)")
 _RATE_BASE = re.compile(
-    r"(?:按(?:照)?(?P<base>[^，。；,;按]{2,24}?)的|(?:不超过|不高于|最高)(?P<bare>[\u4e00-\u9fa5]{2,12}))\s*$"
+    r"(?:按(?:照)?(?P<base>[^，。；,;按]{2,40}?)的|(?:不超过|不高于|最高)(?P<bare>[\u4e00-\u9fa5]{2,12}))\s*$"
 )
 _SCOPES = (
     # A cap is the enterprise's always: 每家企业每年 is a cap per year.
@@ -253,11 +253,13 @@ def _grant(
     for k, (start, _, f) in enumerate(placed):
         if k in used or f.kind != "ratio":
             continue
-        window = max(start - 30, 0)
+        window = max(start - 44, 0)
         base = _RATE_BASE.search(plain[window:start])
         if base:
             group = "base" if base.group("base") else "bare"  # 按研发投入的30%, or 不超过研发投入30%
             printed = t.printed(window + base.start(group), window + base.end(group))
+            # 按不超过并购企业对目标企业的实际出资额(支付现金部分)的5%: the base without its aside or its 不超过.
+            printed = re.sub(r"[(（][^)）]*[)）]", "", re.sub(r"^(?:不超过|不高于|最高)", "", printed.strip()))
             name = fact(printed, Figure("", Decimal(1), "money", "CNY", None))
             if name is not None:
                 rates.append((k, f, name))
@@ -377,6 +379,9 @@ _CATEGORY_TAIL = re.compile(
 )
 
 
+_SCOPE_WORDS = re.compile(r"每年|每个|每家|单个|单一|累计|每季度|每月|同一")
+
+
 def _categories(t: _Text, amounts: list[tuple[int, int, Figure]]) -> list[tuple[str, int, Figure]]:
     """Each amount with the category named just before it (一类新药 in 一类新药最高扶持3000万元), when every amount
     has its own; otherwise none."""
@@ -385,8 +390,8 @@ def _categories(t: _Text, amounts: list[tuple[int, int, Figure]]) -> list[tuple[
         start = max(t.plain.rfind(ch, 0, s) for ch in "，,；;。、：:")
         phrase = _CATEGORY_TAIL.sub("", t.printed(start + 1, s).strip())
         name = name_of(phrase)
-        if name is None or len(name) > 12 or re.search(r"\d", name):
-            return []
+        if name is None or len(name) > 12 or re.search(r"\d", name) or _SCOPE_WORDS.search(name):
+            return []  # (单个保单最高50万元，每家企业每年最高500万元: scopes of caps, not categories)
         out.append((name, k, f))
     return out if len(out) >= 2 and len({c for c, _, _ in out}) == len(out) else []
 
