@@ -103,6 +103,11 @@ def hostile_site(tmp_path_factory) -> Path:
         text, rules = _planted(path.read_text(encoding="utf-8"))
         if path.stem == "yantai":  # the header's web address, as hostile as the checker lets it be
             text = text.replace("  level: city\n", f'  url: "{HOSTILE_URL}"\n  level: city\n', 1)
+            # A todo (待定) is in no bundled policy: one in the first clause, planted like the rest.
+            first = text.index("\nclause ")
+            body = text.index("{\n", first) + 2
+            text = text[:body] + '  todo "<img src=x onerror=alert(0)><script>alert(0)</script>"\n' + text[body:]
+            rules.add("todo")
         covered |= rules
         (folder / path.name).write_text(text, encoding="utf-8")
     shutil.copy(POLICIES / "subjects.toml", folder / "subjects.toml")
