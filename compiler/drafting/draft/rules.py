@@ -189,7 +189,8 @@ def draft_sentence(text: str) -> Rule:
                     last = e2
 
     _grant(rule, t, placed, used, thresholds, fact)
-    if "一次性" in text:  # (the plain text reads 一次性 as 1次性)
+    # 一次性, or a first time (首次取得认证, 首次实际交易): paid once. (The plain text reads 一次性 as 1次性.)
+    if "一次性" in text or re.search(r"首次(?:取得|获得|认定|通过|实际)", text):
         rule.items.append("once")
     term = re.search(r"(?:补贴|支持|奖励|资助)?期限\s*(\d+)\s*年|连续\s*(\d+)\s*年", plain)
     if term:
