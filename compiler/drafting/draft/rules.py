@@ -33,7 +33,7 @@ _BEFORE = {
     "少于": "低于",
 }
 _BEFORE_WORD = re.compile(r"(?:首次)?(" + "|".join(sorted(_BEFORE, key=len, reverse=True)) + r")\s*$")
-_AFTER_WORD = re.compile(r"^\s*(\(含\)|（含）)?\s*(以上|以下|以内)")
+_AFTER_WORD = re.compile(r"^\s*(\(含\)|（含）)?\s*及?(以上|以下|以内)")  # 1年及以上 too
 _CEILING = re.compile(r"(?:最高|最多|上限为?|不超过|不高于)(?:不超过)?[^，。；,;0-9]{0,4}$")
 _GIVE = re.compile(r"(?:给予|奖励|补助|补贴|资助|扶持|支持|奖补)[^，。；,;0-9]{0,6}$")
 _AWARD_AFTER = re.compile(r"^[^，。；,;0-9]{0,4}(?:的)?(?:一次性)?(?:资金)?(?:奖励|补助|补贴|资助|扶持|支持|奖补)")
@@ -325,8 +325,8 @@ def _grant(
         start = placed[k][0]
         # 不超过研发投入30%, 最高按照项目投资额的15%: the rate is the most, not what is paid.
         up_to = re.search(
-            r"(?:不超过|不高于|最高|最多)(?:按(?:照)?[^，。；,;0-9]{1,24}的)?[^，。；,;0-9]{0,6}$",
-            plain[max(start - 40, 0) : start],
+            r"(?:不超过|不高于|最高|最多)(?:按(?:照)?[^，。；,;]{1,40}的)?[^，。；,;0-9]{0,6}$|按(?:照)?(?:不超过|不高于|最高)",
+            plain[max(start - 48, 0) : start],
         )
         rule.grant = ("up to " if up_to else "") + f"{name} × {literal(f)}"
         used.add(k)

@@ -18,7 +18,9 @@ _MONEY = re.compile(r"(?:元|%|％|一事一议)")
 _GIVING = re.compile(r"给予|奖励|补助|补贴|资助|扶持|支持|奖补|配套|一事一议")
 _UNITS = re.compile(r"[（(](?:责任单位|牵头单位)[:：]\s*([^）)]+)[）)]")
 # A sentence after a grant that speaks of it (该项奖励包括已发扶持资金, 上述…, 参照…) belongs to its clause.
-_REFERS_BACK = re.compile(r"包括|扣除|剔除|该项|该奖励|上述|前款|本项|参照|不可重复|就高|其中")
+_REFERS_BACK = re.compile(
+    r"包括|扣除|剔除|该项|该奖励|上述|前款|本项|参照|不可重复|就高|其中|^[^，。；,;]{0,12}(?:最高|不超过|累计)[^，。；,;]{0,8}\d"
+)  # (单个企业最高不超过500万元。 after a grant: its cap)
 
 
 @attrs.frozen
