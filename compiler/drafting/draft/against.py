@@ -120,8 +120,8 @@ _PERIODS = {"每年", "每季度", "每月"}
 
 def _cap(cap: ast.Cap, policy: CheckedPolicy) -> tuple[Any, tuple[str, ...]]:
     """A cap's shape and scopes, as the ledger enforces it: `cap 1000万 - 本年已获 per year`, the amount
-    received in scope deducted by hand, is `cap 1000万 per year`, whose remainder the ledger derives; and every
-    cap is the enterprise's, so 单个企业 beside a period says nothing more."""
+    received in scope deducted by hand, is `cap 1000万 per year`, whose remainder the ledger derives; every
+    cap is the enterprise's, so 单个企业 beside a period says nothing more, and alone it is 累计."""
     value = cap.value
     if isinstance(value, ast.BinOp) and value.op == "-" and isinstance(value.right, ast.Name):
         entry = policy.inputs.get(value.right.id)
@@ -130,6 +130,8 @@ def _cap(cap: ast.Cap, policy: CheckedPolicy) -> tuple[Any, tuple[str, ...]]:
     scopes = {SCOPES.get(s, s) for s in cap.scopes}
     if scopes & _PERIODS:
         scopes.discard("单个企业")
+    elif scopes & {"单个企业", "累计"}:
+        scopes = (scopes - {"单个企业"}) | {"累计"}  # the ledger enforces both as all the enterprise's grants
     return (_shape(value, policy), tuple(sorted(scopes)))
 
 
@@ -212,5 +214,10 @@ def compare(draft: CheckedPolicy, hands: list[CheckedPolicy]) -> Comparison:
     invented = 0
     for d in draft.clauses:
         printed = Counter(f.key for f in figures(d.original.value)) if d.original is not None else Counter()
-        invented += sum(n for key, n in _figures_of(d).items() if key not in printed)
+        # 亩产税收达到50万元 is 50万元 a 亩: a figure read per area is printed when its money is.
+        invented += sum(
+            n
+            for key, n in _figures_of(d).items()
+            if key not in printed and (key[0], "money", key[2], None) not in printed
+        )
     return Comparison(tuple(pairs), invented)

@@ -90,6 +90,8 @@ def literal(f: Figure) -> str:
 def _type_of(f: Figure) -> str:
     if f.kind == "money":
         return "money(美元)" if f.currency == "USD" else "money"
+    if f.kind == "money_per_area":
+        return "money/亩" if f.area == "mu" else "money/平方米"
     return {"area": "area(平方米)" if f.area != "mu" else "area(亩)", "years": "years", "ratio": "ratio"}.get(
         f.kind, "count"
     )
@@ -160,6 +162,8 @@ def draft_sentence(text: str) -> Rule:
             op = ("(含)" if post.group(1) else "") + post.group(2)
             noun = _noun_before(t, subject_end)
             noun = re.sub(r"(?:达到|为|在)$", "", noun.strip())
+            if f.kind == "money" and re.search(r"亩产|亩均", noun):
+                f = Figure(f.text, f.value, "money_per_area", f.currency, "mu")  # 年亩产税收达到50万元: 万元 a 亩
             name = fact(noun, f)
             if (
                 name is None
@@ -273,7 +277,7 @@ def _grant(
     amounts = [
         (k, s, e, f)
         for k, (s, e, f) in enumerate(placed)
-        if k not in used and f.kind == "money" and not any(r[0] == k for r in rates)
+        if k not in used and f.kind in ("money", "money_per_area") and not any(r[0] == k for r in rates)
     ]
     ceilings, given = [], []
     previous: tuple[str, int] | None = None  # what the amount before was, and where it ended
@@ -405,8 +409,15 @@ _PER_ITEM = re.compile(
 def _per_unit(t: _Text, start: int, amount: str, fact: Callable[[str, Figure], str | None]) -> str:
     """An amount paid for each of something (每一种产品给予最高10万元): the amount times how many, a count."""
     m = _PER_ITEM.search(t.plain[max(start - 16, 0) : start])
-    if m is None:
-        return amount
+    per_area = re.search(r"/(亩|平方米)$", amount)
+    if per_area:
+        # 给予园区3万元/亩奖励: so much a 亩 of the area of whom it is given to.
+        who = re.search(r"给予([\u4e00-\u9fa5]{1,4}?)\s*$", t.plain[max(start - 8, 0) : start])
+        area = Figure("", Decimal(1), "area", None, "mu" if per_area.group(1) == "亩" else "m2")
+        name = fact(f"{who.group(1) if who else ''}面积", area)
+        return f"{amount} × {name}" if name is not None else amount
+    if m is None or m.group("what").startswith(("项目", "企业")):
+        return amount  # (每新增一个项目认定给予10万元: the project applying, not a count of things)
     what = re.sub(r"[（(][^）)]*[）)]", "", m.group("what")) or m.group("unit")
     name = fact(f"{what}数", Figure("", Decimal(1), "number", None, None))
     return f"{amount} × {name}" if name is not None else amount

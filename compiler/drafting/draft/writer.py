@@ -18,6 +18,10 @@ _MONEY = re.compile(r"(?:元|%|％|一事一议)")
 _GIVING = re.compile(r"给予|奖励|补助|补贴|资助|扶持|支持|奖补|配套|一事一议")
 _UNITS = re.compile(r"[（(](?:责任单位|牵头单位)[:：]\s*([^）)]+)[）)]")
 # A sentence after a grant that speaks of it (该项奖励包括已发扶持资金, 上述…, 参照…) belongs to its clause.
+# A sentence that only caps what came before it: a ceiling, and no grant of its own (no 给予, no rate).
+_CAP_ONLY = re.compile(
+    r"^(?!.*(?:给予|按|%))\s*(?:单个|每家|每个|单一)(?:企业|项目|品种)[^，。；,;]{0,8}(?:最高|不超过|累计)[^，。；,;]{0,8}\d"
+)
 _REFERS_BACK = re.compile(
     r"包括|扣除|剔除|该项|该奖励|上述|前款|本项|参照|不可重复|就高|其中|^[^，。；,;]{0,12}(?:最高|不超过|累计)[^，。；,;]{0,8}\d"
 )  # (单个企业最高不超过500万元。 after a grant: its cap)
@@ -80,7 +84,11 @@ def _pieces(p: Provision) -> tuple[list[tuple[str, bool]], list[str], str]:
         plain = unicodedata.normalize("NFKC", s)
         if re.search(r"抄送[:：]|印发$", plain):
             break  # the document's closing lines (抄送, 印发), not part of the provision
-        if _gives(s):
+        if len(parts) == 1 and parts[0][1] and not pending and _CAP_ONLY.search(plain):
+            # 单个企业每年资助最高不超过1000万元。 after the article's one grant: its cap. (After several, it caps
+            # them all: a limit, left to the drafter.)
+            parts[0] = (parts[0][0] + s, True)
+        elif _gives(s):
             parts.append((pending + s, True))
             pending = ""
         elif parts and parts[-1][1] and _REFERS_BACK.search(plain):
@@ -94,7 +102,9 @@ def _pieces(p: Provision) -> tuple[list[tuple[str, bool]], list[str], str]:
     return parts, units, text
 
 
-_AMOUNT = re.compile(r"\d+(?:\.\d+)?[万亿]?元")
+_AMOUNT = re.compile(
+    r"\d+(?:\.\d+)?[万亿]?(?:元|/亩|/平方米)(?:/(?:亩|平方米))?(?: × \w+)?"
+)  # 3万元, or 3万元/亩 × 园区面积
 
 
 def _facts(rule: Rule) -> tuple[str, ...]:
