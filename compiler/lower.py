@@ -204,15 +204,8 @@ class Lowering:
     def counts_steps(self, let_name: str) -> bool:
         """Whether a definition counts whole steps (`every`), itself or through a definition it uses."""
         expr = self.p.lets[let_name][1].expr
-        stack: list[object] = [expr]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, ast.BinOp) and node.op == "every":
-                return True
-            if isinstance(node, tuple):
-                stack.extend(node)
-            elif (fields := ast.field_names(type(node))) is not None:
-                stack.extend(getattr(node, f) for f in fields)
+        if any(isinstance(n, ast.BinOp) and n.op == "every" for n in ast.nodes(expr)):
+            return True
         return any(n in self.p.lets and self.counts_steps(n) for n in names_in(expr))
 
     def inputs_of(self, let_name: str) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Literal, Union
 
@@ -481,6 +482,21 @@ def field_names(cls: type) -> tuple[str, ...] | None:
         names = tuple(f.name for f in attrs.fields(cls)) if attrs.has(cls) else None
         _FIELD_NAMES[cls] = names
         return names
+
+
+def nodes(e: object) -> Iterator[object]:
+    """Every node at or below a node or a tuple of nodes (spans left out), for passes that look for one kind."""
+    stack: list[object] = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend(node)
+        elif (names := field_names(type(node))) is not None:
+            yield node
+            for name in names:
+                v = getattr(node, name)
+                if isinstance(v, tuple) or (attrs.has(type(v)) and not isinstance(v, Span)):
+                    stack.append(v)
 
 
 def names_in(e: object) -> list[str]:

@@ -154,22 +154,12 @@ def signature(clause: ast.Clause, policy: CheckedPolicy) -> tuple[Any, ...]:
 
 def _figures_of(clause: ast.Clause) -> Counter[Key]:
     """The figures a clause's rule uses, counted."""
-    out: Counter[Key] = Counter()
-    stack: list[Any] = [
-        clause.conditions,
-        clause.grant,
-        tuple(c for c in clause.caps if not c.derived),
-        clause.duration,
-    ]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Quantity):
-            out[(node.value.normalize(), node.unit.kind, node.unit.currency, node.unit.area)] += 1
-        elif isinstance(node, tuple):
-            stack.extend(node)
-        elif (names := ast.field_names(type(node))) is not None:
-            stack.extend(getattr(node, n) for n in names if n != "span")
-    return out
+    rule = (clause.conditions, clause.grant, tuple(c for c in clause.caps if not c.derived), clause.duration)
+    return Counter(
+        (n.value.normalize(), n.unit.kind, n.unit.currency, n.unit.area)
+        for n in ast.nodes(rule)
+        if isinstance(n, ast.Quantity)
+    )
 
 
 def _best(hand: ast.Clause, drafts: list[tuple[ast.Clause | ast.Measure, str]]) -> ast.Clause | ast.Measure | None:

@@ -162,7 +162,6 @@ class _Writer:
 
     def __init__(self, demoted: frozenset[str] = frozenset()) -> None:
         self.demoted = demoted  # clauses the checker refused as drafted: written as measures with a todo
-        self.lines: list[str] = []
         self.inputs: dict[str, Input] = {}
         self.enums: dict[tuple[str, ...], str] = {}  # the members of each category table, and its name
         self.ids: set[str] = set()
