@@ -1,178 +1,262 @@
-"""A population through one clause: exact `pol batch` on DuckDB against NumPy and Polars in float64, and the Python loop.
+"""Populations through `pol batch`, against a hand-written DuckDB query of the same rule, in one run.
 
-Run: .venv/bin/python benchmarks/bench_batch.py [--rows N] [--loop-rows N]
-All sides compute the same clause, Yantai 二(一)1 创新药研发 (40% of the clinical cost, capped by stage and
-category, and by the category's total less what the product already received), for the same generated
-applicants, in one run. A share of the costs sits exactly at the amounts where a cap starts to bind and at
-odd fen, where float64 is tried hardest. NumPy's and Polars' float answers (the same rule, vectorised,
-in memory) are compared with the exact ones and the rows that differ at the fen are counted. The Python loop is timed on fewer rows and reported per row.
+Run: .venv/bin/python benchmarks/bench_batch.py [--sizes 1000000 10000000] [--huge] [--spark] [--postgres]
+
+The rule is Yantai 四(二) 研发型企业房租补贴: 50% of the rent (元/平方米 × 平方米, the area at most what is left of
+500 平方米 this year), at most what is left of 50万 this year, for 研发型企业 with 2000万元 capital and 1000万元 of fixed
+investment or more. Half of an odd number of fen is a half-fen tie, so a float64 engine rounds some rows wrong:
+the exactness checks can fail. Every side computes the same rule for the same applicants (drawn by `pol synth`'s
+engine, every fact given):
+
+- `pol batch` on the policy file, whole process (`python -m pol batch …`, the rule chosen with --clause), reading
+  Parquet and writing Parquet; the same for the whole policy (33 clauses, 78 inputs);
+- a hand-written DuckDB query of the rule, whole process, reading and writing the same files and columns;
+- NumPy in integer fen and in float64, Polars in float64, from arrays already in memory;
+- the Python evaluator, applicant by applicant, on fewer rows.
+
+Each command runs as its own process and reports its own peak memory. Every `pol batch` row is checked against
+NumPy's integer-fen arithmetic; float64 answers are counted wrong where they differ from it. `--huge` adds 100M
+rows; `--spark` Spark's fixed cost and rows/s at 100k and 1M; `--postgres` PostgreSQL at 1M (a server of its
+own, as the tests start one).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import resource
+import os
+import subprocess
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import attrs  # noqa: E402
 import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
+from pol.compiler.cli.population import _chosen_clauses  # noqa: E402
 from pol.compiler.evaluate.pipeline import compile_file, load_evaluator, python_source  # noqa: E402
 from pol.compiler.lower import lower  # noqa: E402
-from pol.compiler.population import batch  # noqa: E402
+from pol.compiler.population import draw  # noqa: E402
 
-CLAUSE = "创新药研发"
-STAGE_CAP = {
-    ("一类新药", "I期"): 2_000_000,
-    ("一类新药", "II期"): 8_000_000,
-    ("一类新药", "III期"): 20_000_000,
-    ("二类新药", "I期"): 1_000_000,
-    ("二类新药", "II期"): 4_000_000,
-    ("二类新药", "III期"): 10_000_000,
-}
-TOTAL_CAP = {"一类新药": 30_000_000, "二类新药": 15_000_000}
+POLICY = ROOT / "policies" / "yantai.pol"
+CLAUSE = "研发型企业房租补贴"
+AS_OF = "2022-06-30"
+COLUMNS = (
+    "企业类型",
+    "实缴注册资本",
+    "固定资产投资",
+    "租金单价",
+    "租赁面积",
+    "本年已获补贴租赁面积",
+    "本年已获研发型企业房租补贴",
+)
 
-
-def population(n: int, seed: int = 7) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    category = rng.choice(np.array(["一类新药", "二类新药"]), n)
-    stage = rng.choice(np.array(["I期", "II期", "III期"]), n)
-    fen = rng.integers(0, 10**10, n)  # up to 1亿元, in fen
-    edge = rng.random(n) < 0.2  # a fifth exactly where 40% reaches the stage cap, ± 1 fen
-    caps = np.array([STAGE_CAP[(c, s)] for c, s in zip(category, stage, strict=True)], dtype=np.int64)
-    fen = np.where(edge, caps * 250 + rng.integers(-1, 2, n), fen)  # cap / 40% in fen
-    received = rng.choice(np.array([0, 500_000_000, 1_500_000_000, 2_990_000_000]), n)  # fen
-    return {"新药类别": category, "临床阶段": stage, "cost_fen": fen, "received_fen": received}
-
-
-def numpy_float(pop: dict[str, np.ndarray]) -> np.ndarray:
-    """The same rule in float64, as a fast but inexact engine computes it, rounded to the fen at the end."""
-    cost = pop["cost_fen"] / 100.0
-    first = pop["新药类别"] == "一类新药"
-    stage_cap = np.zeros(len(cost))
-    for (category, stage), cap in STAGE_CAP.items():  # vectorised: one mask per row of the table
-        stage_cap[(pop["新药类别"] == category) & (pop["临床阶段"] == stage)] = cap
-    total = np.where(first, TOTAL_CAP["一类新药"], TOTAL_CAP["二类新药"]) - pop["received_fen"] / 100.0
-    amount = np.minimum(np.minimum(cost * 0.4, stage_cap), np.maximum(total, 0.0))
-    return np.round(amount, 2)
+HAND = """
+SET preserve_insertion_order = true;
+COPY (
+  SELECT row, status, amount, amount AS max_amount, CAST(NULL AS DECIMAL(18, 2)) AS min_amount,
+         COALESCE(amount, 0) AS determined, COALESCE(amount, 0) AS maximum
+  FROM (
+    SELECT row_number() OVER () AS row,
+      CASE WHEN 企业类型 = '研发型企业' AND 实缴注册资本 >= 20000000 AND 固定资产投资 >= 10000000
+           THEN 'granted' ELSE 'not_eligible' END AS status,
+      CASE WHEN 企业类型 = '研发型企业' AND 实缴注册资本 >= 20000000 AND 固定资产投资 >= 10000000
+           THEN LEAST(ROUND(租金单价 * LEAST(租赁面积, GREATEST(500 - 本年已获补贴租赁面积, 0)) * 0.5, 2),
+                      500000, GREATEST(500000 - 本年已获研发型企业房租补贴, 0)) END AS amount
+    FROM read_parquet('{source}')
+  )
+) TO '{out}' (FORMAT PARQUET);
+"""
 
 
-def polars_frame(pop: dict[str, np.ndarray]) -> Any:
-    """The population as a Polars frame of float64 amounts (built before the clock starts, as NumPy's arrays are)."""
-    import polars as pl
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run a command as its own process: (seconds, its peak memory in MB); fails loudly if the command does."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{command[:4]} failed: {process.stderr.read().decode() if process.stderr else ''}")
+    return seconds, usage.ru_maxrss / 1024
 
-    return pl.DataFrame(
-        {
-            "category": pop["新药类别"],
-            "stage": pop["临床阶段"],
-            "cost": pop["cost_fen"] / 100.0,
-            "received": pop["received_fen"] / 100.0,
-        }
+
+def pol_batch(source: Path, out: Path, *extra: str) -> tuple[float, float]:
+    command = [sys.executable, "-m", "pol", "batch", str(POLICY), "--input", str(source), "--out", str(out)]
+    return timed([*command, "--as-of", AS_OF, *extra])
+
+
+def hand(source: Path, out: Path) -> tuple[float, float]:
+    script = f"import duckdb; duckdb.connect().execute({HAND.format(source=source, out=out)!r})"
+    return timed([sys.executable, "-c", script])
+
+
+def columns(source: Path) -> dict[str, np.ndarray]:
+    """The rule's facts as NumPy arrays, each number in hundredths (fen for money), read exactly by DuckDB."""
+    import duckdb
+
+    cents = ", ".join(f'CAST("{c}" * 100 AS BIGINT) AS "{c}"' for c in COLUMNS[1:])
+    query = f"SELECT 企业类型 = '研发型企业' AS 研发型企业, {cents} FROM read_parquet('{source}')"
+    return {k: np.asarray(v) for k, v in duckdb.connect().execute(query).fetchnumpy().items()}
+
+
+def integer_fen(c: dict[str, np.ndarray]) -> np.ndarray:
+    """The rule in NumPy int64 fen: exact, the reference. -1 where nothing is granted."""
+    ok = c["研发型企业"] & (c["实缴注册资本"] >= 2_000_000_000) & (c["固定资产投资"] >= 1_000_000_000)
+    area = np.minimum(c["租赁面积"], np.maximum(50_000 - c["本年已获补贴租赁面积"], 0)) // 100  # whole 平方米
+    half = (c["租金单价"] * area + 1) // 2  # 50%, half a fen up
+    amount = np.minimum(np.minimum(half, 50_000_000), np.maximum(50_000_000 - c["本年已获研发型企业房租补贴"], 0))
+    return np.where(ok, amount, -1)
+
+
+def numpy_float(c: dict[str, np.ndarray]) -> tuple[np.ndarray, float]:
+    """The rule in float64 yuan, vectorised, rounded to the fen: fast and sometimes wrong. (fen, seconds)"""
+    f = {k: v / 100.0 for k, v in c.items() if k != "研发型企业"}
+    start = time.perf_counter()
+    ok = c["研发型企业"] & (f["实缴注册资本"] >= 2e7) & (f["固定资产投资"] >= 1e7)
+    amount = np.round(
+        f["租金单价"] * np.minimum(f["租赁面积"], np.maximum(500.0 - f["本年已获补贴租赁面积"], 0.0)) * 0.5, 2
     )
+    amount = np.minimum(np.minimum(amount, 500_000.0), np.maximum(500_000.0 - f["本年已获研发型企业房租补贴"], 0.0))
+    result = np.where(ok, np.round(amount * 100), -1).astype(np.int64)
+    return result, time.perf_counter() - start
 
 
-def polars_float(frame: Any) -> np.ndarray:
-    """The same rule as Polars expressions over float64 columns, rounded to the fen at the end."""
+def polars_float(c: dict[str, np.ndarray]) -> tuple[np.ndarray, float]:
+    """The same in Polars expressions over float64 columns. (fen, seconds)"""
     import polars as pl
 
-    stage_cap = pl.lit(0.0)
-    for (category, stage), cap in STAGE_CAP.items():
-        stage_cap = (
-            pl.when((pl.col("category") == category) & (pl.col("stage") == stage)).then(float(cap)).otherwise(stage_cap)
+    frame = pl.DataFrame({k: (v / 100.0 if k != "研发型企业" else v) for k, v in c.items()})
+    start = time.perf_counter()
+    ok = pl.col("研发型企业") & (pl.col("实缴注册资本") >= 2e7) & (pl.col("固定资产投资") >= 1e7)
+    area = pl.min_horizontal(pl.col("租赁面积"), pl.max_horizontal(500.0 - pl.col("本年已获补贴租赁面积"), pl.lit(0.0)))
+    amount = (pl.col("租金单价") * area * 0.5).round(2)
+    left = pl.max_horizontal(500_000.0 - pl.col("本年已获研发型企业房租补贴"), pl.lit(0.0))
+    amount = pl.min_horizontal(amount, pl.lit(500_000.0), left)
+    result = frame.select(pl.when(ok).then((amount * 100).round(0)).otherwise(-1.0).alias("a"))["a"].to_numpy()
+    return result.astype(np.int64), time.perf_counter() - start
+
+
+def results_fen(out: Path, column: str) -> np.ndarray:
+    import duckdb
+
+    """A results column in fen, -1 where empty, in the order of its rows."""
+    query = f"SELECT COALESCE(CAST(\"{column}\" * 100 AS BIGINT), -1) AS a FROM read_parquet('{out}')"
+    return np.asarray(duckdb.connect().execute(query).fetchnumpy()["a"])
+
+
+def python_loop(table: Any, rows: int) -> float:
+    compiled = compile_file(POLICY)
+    module = load_evaluator(python_source(compiled), "yantai")
+    records = [{k: v for k, v in r.items() if v is not None} for r in table.to_pylist()]
+    start = time.perf_counter()
+    for r in records:
+        module.evaluate(r, as_of=datetime.date(2022, 6, 30), clauses={CLAUSE}, validated=True)
+    return rows / (time.perf_counter() - start)
+
+
+def row(name: str, rows: int, seconds: float, peak: float | None, note: str = "") -> None:
+    memory = f"{peak:7,.0f} MB" if peak is not None else "          "
+    print(f"  {name:44s} {rows / seconds:12,.0f} rows/s  {seconds:8.2f} s  {memory}  {note}")
+
+
+def size(rows: int, folder: Path, program: Any, rent: Any, args: argparse.Namespace) -> None:
+    print(f"\n{rows:,} applicants")
+    one, whole = folder / f"rent-{rows}.parquet", folder / f"all-{rows}.parquet"
+    draw.write([rent], rows, one, seed=11, missing=0)
+    out = folder / "out.parquet"
+    seconds, peak = pol_batch(one, out, "--clause", CLAUSE)
+    got = results_fen(out, f"yantai.{CLAUSE}.amount")
+    hand_s, hand_peak = hand(one, folder / "hand.parquet")
+    hand_got = results_fen(folder / "hand.parquet", "amount")
+    facts = columns(one)
+    start = time.perf_counter()
+    exact = integer_fen(facts)
+    reference = time.perf_counter() - start
+    row(f"pol batch --clause {CLAUSE}", rows, seconds, peak, f"{int(np.sum(got != exact)):,} rows wrong at the fen")
+    row("hand-written DuckDB query, same rule", rows, hand_s, hand_peak, f"{int(np.sum(hand_got != exact)):,} wrong")
+    print(f"  {'':44s} pol batch / hand-written: {seconds / hand_s:.2f}× the time")
+    row("NumPy int64 fen, arrays in memory", rows, reference, None, "the reference")
+    floats, took = numpy_float(facts)
+    row("NumPy float64, arrays in memory", rows, took, None, f"{int(np.sum(floats != exact)):,} rows wrong at the fen")
+    polar, took = polars_float(facts)
+    row("Polars float64, frame in memory", rows, took, None, f"{int(np.sum(polar != exact)):,} rows wrong at the fen")
+    if args.loop_rows:
+        rate = python_loop(pq.read_table(one).slice(0, args.loop_rows), args.loop_rows)
+        print(f"  {'Python evaluator, one by one':44s} {rate:12,.0f} rows/s  ({args.loop_rows:,} rows)")
+    del facts
+    draw.write([program], rows, whole, seed=11)
+    seconds, peak = pol_batch(whole, out)
+    got = results_fen(out, f"yantai.{CLAUSE}.amount")
+    row("pol batch yantai.pol (33 clauses, 78 inputs)", rows, seconds, peak, "")
+    for path in (one, whole, out, folder / "hand.parquet"):
+        path.unlink(missing_ok=True)
+
+
+def spark(folder: Path, program: Any) -> None:
+    print("\nSpark, local mode on this machine (--engine spark), yantai.pol")
+    for rows in (100_000, 1_000_000):
+        source = folder / f"spark-{rows}.parquet"
+        draw.write([program], rows, source, seed=11)
+        seconds, peak = pol_batch(source, folder / "spark.parquet", "--engine", "spark")
+        row(f"pol batch --engine spark, {rows:,} rows", rows, seconds, peak, "(JVM memory not included)")
+    empty = folder / "spark-1.parquet"
+    draw.write([program], 1, empty, seed=11)
+    seconds, _ = pol_batch(empty, folder / "spark.parquet", "--engine", "spark")
+    print(f"  fixed cost (one row, whole process): {seconds:.1f} s")
+
+
+def postgres(folder: Path, rent: Any) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    import psycopg
+    from postgres_server import server
+
+    print("\nPostgreSQL, a server on this machine (--engine postgres), a table of 1,000,000 applicants")
+    source = folder / "pg.csv"
+    draw.write([rent], 1_000_000, source, seed=11, missing=0)
+    servers = server()
+    dsn = next(servers)
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute(
+            "CREATE TABLE applicants ("
+            + ", ".join(f'"{c}" NUMERIC(18, 2)' if c != "企业类型" else f'"{c}" TEXT' for c in COLUMNS)
+            + ")"
         )
-    total = pl.when(pl.col("category") == "一类新药").then(float(TOTAL_CAP["一类新药"])).otherwise(
-        float(TOTAL_CAP["二类新药"])
-    ) - pl.col("received")
-    amount = pl.min_horizontal(pl.col("cost") * 0.4, stage_cap, pl.max_horizontal(total, pl.lit(0.0))).round(2)
-    return frame.select(amount.alias("amount"))["amount"].to_numpy()
+        with (
+            con.cursor().copy("COPY applicants FROM STDIN WITH (FORMAT csv, HEADER)") as copy,
+            open(source, "rb") as fh,
+        ):
+            while data := fh.read(1 << 20):
+                copy.write(data)
+    base = [sys.executable, "-m", "pol", "batch", str(POLICY), "--engine", "postgres", "--dsn", dsn]
+    seconds, peak = timed([*base, "--input", "applicants", "--out", "results", "--as-of", AS_OF, "--clause", CLAUSE])
+    row(f"pol batch --engine postgres --clause {CLAUSE}", 1_000_000, seconds, peak, "(server memory not included)")
+    for _ in servers:
+        pass
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--huge", action="store_true", help="also 100,000,000 rows")
     parser.add_argument("--loop-rows", type=int, default=20_000)
+    parser.add_argument("--spark", action="store_true")
+    parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
-    compiled = compile_file(ROOT / "policies" / "yantai.pol")
-    program = lower(compiled.policy, "yantai.pol")
-    one = attrs.evolve(program, clauses=tuple(c for c in program.clauses if c.id == CLAUSE), limits=())
-    module = load_evaluator(python_source(compiled), "yantai")
-    pop = population(args.rows)
-    as_of = datetime.date(2022, 6, 30)
+    program = lower(compile_file(POLICY).policy, "yantai.pol")
+    rent = _chosen_clauses({"yantai": program}, [CLAUSE])["yantai"]  # type: ignore[index]
+    print(f"pol batch on {os.cpu_count()} cores; peak memory is each process's own")
     with tempfile.TemporaryDirectory() as tmp:
-        source, out = Path(tmp) / "people.parquet", Path(tmp) / "out.parquet"
-        table = pa.table(
-            {
-                "新药类别": pop["新药类别"],
-                "临床阶段": pop["临床阶段"],
-                "临床研发费用": pa.array([Decimal(int(f)).scaleb(-2) for f in pop["cost_fen"]], pa.decimal128(20, 2)),
-                "该品种已获研发扶持": pa.array(
-                    [Decimal(int(f)).scaleb(-2) for f in pop["received_fen"]], pa.decimal128(20, 2)
-                ),
-            }
-        )
-        pq.write_table(table, source)
-        start = time.perf_counter()
-        result = batch.run({"yantai": one}, source, out, as_of)
-        duck = time.perf_counter() - start
-        exact = np.array(
-            [
-                float(v) if v is not None else np.nan
-                for v in pq.read_table(out, columns=[f"yantai.{CLAUSE}.amount"]).column(0).to_pylist()
-            ]
-        )
-    start = time.perf_counter()
-    floats = numpy_float(pop)
-    fast = time.perf_counter() - start
-    wrong = int(np.sum(np.round(floats * 100) != np.round(exact * 100)))
-    frame = polars_frame(pop)
-    start = time.perf_counter()
-    polar = polars_float(frame)
-    polars_time = time.perf_counter() - start
-    polars_wrong = int(np.sum(np.round(polar * 100) != np.round(exact * 100)))
-    loop_n = min(args.loop_rows, args.rows)
-    start = time.perf_counter()
-    for i in range(loop_n):
-        module.evaluate(
-            {
-                "新药类别": str(pop["新药类别"][i]),
-                "临床阶段": str(pop["临床阶段"][i]),
-                "临床研发费用": Decimal(int(pop["cost_fen"][i])).scaleb(-2),
-                "该品种已获研发扶持": Decimal(int(pop["received_fen"][i])).scaleb(-2),
-            },
-            as_of=as_of,
-            clauses={CLAUSE},
-        )
-    loop = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{args.rows:,} applicants × Yantai 二(一)1 ({result.rows:,} evaluated)")
-    print(
-        f"  pol batch on DuckDB (exact):  {args.rows / duck:12,.0f} rows/s  ({duck:.2f} s, reading Parquet, "
-        "writing Parquet)"
-    )
-    print(
-        f"  NumPy float64 (inexact):      {args.rows / fast:12,.0f} rows/s  ({fast:.2f} s, in memory); "
-        f"{wrong:,} rows wrong at the fen"
-    )
-    print(
-        f"  Polars float64 (inexact):     {args.rows / polars_time:12,.0f} rows/s  ({polars_time:.2f} s, in memory); "
-        f"{polars_wrong:,} rows wrong at the fen"
-    )
-    print(f"  Python evaluator loop:        {loop_n / loop:12,.0f} rows/s  ({loop_n:,} rows)")
-    print(
-        f"  ratio pol batch / NumPy: {fast / duck:.2f}; pol batch / Python loop: {(args.rows / duck) / (loop_n / loop):.1f}×"
-    )
-    print(f"  peak memory of this process: {peak:,.0f} MB")
+        for rows in [*args.sizes, *([100_000_000] if args.huge else [])]:
+            size(rows, Path(tmp), program, rent, args)
+        if args.spark:
+            spark(Path(tmp), program)
+        if args.postgres:
+            postgres(Path(tmp), rent)
 
 
 if __name__ == "__main__":

@@ -193,3 +193,18 @@ def write_file(path: Path, content: str, like: Path | None = None) -> None:
     finally:
         if os.path.exists(staging):
             os.unlink(staging)
+
+
+@contextlib.contextmanager
+def staged(path: Path) -> Iterator[Path]:
+    """A file name beside `path` to write into; moved onto `path` when the block ends well, removed otherwise."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        os.chmod(staging, 0o666 & ~_umask())  # mkstemp's file is private; the result should not be
+        yield Path(staging)
+        os.replace(staging, path)  # readers never see half an output
+    finally:
+        if os.path.exists(staging):
+            os.unlink(staging)

@@ -34,3 +34,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         for what, n in sorted(FUZZ_COUNTS.items()):
             terminalreporter.write_line(f"{n:7d}  {what}")
         terminalreporter.write_line(f"{sum(FUZZ_COUNTS.values()):7d}  in all")
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn():
+    """A PostgreSQL server for the session (tests/postgres_server.py): its connection string."""
+    from postgres_server import server
+
+    yield from server()

@@ -109,7 +109,20 @@ def test_columns_named_otherwise_are_mapped_and_outputs_never_overwrite_inputs(t
     assert source.read_bytes() == before
 
 
-def engine_agrees_with_python(stem: str, cases: int, tmp_path, monkeypatch, on: str) -> int:
+def read_results(out: Path | str, dsn: str | None = None) -> list[dict]:
+    """The rows `pol batch` wrote: a Parquet file, or a PostgreSQL table (in row order)."""
+    if isinstance(out, Path):
+        return pq.read_table(out).to_pylist()
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(dsn, row_factory=dict_row) as con:
+        return con.execute(f'SELECT * FROM "{out}" ORDER BY "row"').fetchall()
+
+
+def engine_agrees_with_python(
+    stem: str, cases: int, tmp_path, monkeypatch, on: str, out: Path | str | None = None, dsn: str | None = None
+) -> int:
     """Generated applicants through `pol batch` on an engine, each cell equal to the Python evaluator's; how many."""
     import test_backends
 
@@ -120,9 +133,10 @@ def engine_agrees_with_python(stem: str, cases: int, tmp_path, monkeypatch, on: 
     as_of = datetime.date(2022, 6, 30)
     facts = [f for f, _ in generated(stem, module, program, example_date(compiled.policy))]
     _write(tmp_path / "in.csv", list(module.INPUTS), facts)
-    result = batch.run({stem: program}, tmp_path / "in.csv", tmp_path / "out.parquet", as_of, on=on)
+    out = out or tmp_path / "out.parquet"
+    result = batch.run({stem: program}, tmp_path / "in.csv", out, as_of, on=on, dsn=dsn)
     assert (result.rows, result.bad_rows) == (len(facts), 0)
-    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    rows = read_results(out, dsn)
     for f, row in zip(facts, rows, strict=True):
         ev = module.evaluate(f, as_of=as_of, validated=True)
         for r in ev.results:
@@ -174,11 +188,11 @@ def test_match_groups_every_row_as_pol_match_does(tmp_path, capsys) -> None:
 
 
 def test_the_sql_spark_runs_is_the_same_sql_translated_with_exact_types() -> None:
-    from pol.compiler.backends.sql import SqlGenerator
+    from pol.compiler.backends.sql_policy import PolicySql
     from pol.compiler.population.engines import to_spark
 
     program = lower(compile_file(POLICIES / "yantai.pol").policy, "yantai.pol")
-    parts, _, _ = SqlGenerator(program).select(datetime.date(2022, 6, 30), batch.ROW)
+    parts, _, _ = PolicySql(program).select(datetime.date(2022, 6, 30), batch.ROW)
     duck = f"SELECT {parts} FROM facts"
     spark = to_spark(duck)
     assert "HUGEINT" in duck and "HUGEINT" not in spark and "INT128" not in spark

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from pol.compiler import ir
+from pol.compiler.backends.sql import NUM
 from pol.compiler.population import batch, cells
 from pol.compiler.population.engines import DuckDBEngine, InputError
 
@@ -68,7 +69,7 @@ def _engine_reads(db: DuckDBEngine, specs: list[ir.Input], present: dict[str, st
     """(row, value, refused) for every cell of every column, as pol batch reads them."""
     typed, checks, joins = batch._read(db, present, {s.name: s for s in specs}, {})
     by_column = {c.column: c for c in checks}
-    values = ", ".join(f"{t}, {by_column[s.name].bad}" for t, s in zip(typed, specs, strict=True))
+    values = ", ".join(f"{typed[s.name](NUM)}, {by_column[s.name].bad}" for s in specs)
     return db.rows(f'SELECT raw."__row", {values} FROM raw {joins} ORDER BY raw."__row"')
 
 

@@ -24,8 +24,30 @@ from pol.compiler import ir
 
 SCALE = 12
 NUM = f"DECIMAL(38, {SCALE})"
+NARROW = 18  # the digits of a DECIMAL the engines keep in a 64-bit integer
+FACT_DIGITS = 15  # a fact is below 10^15 (runtime.MAX_VALUE), with at most 6 decimals (MAX_PLACES)
+
+
+def _whole_digits(v: Decimal) -> int:
+    whole = abs(int(v))
+    return len(str(whole)) if whole else 1
+
+
+def _places(v: Decimal) -> int:
+    return max(-v.as_tuple().exponent, 0)  # type: ignore[operator]
+
+
+def decimal_type(digits: int, places: int) -> str:
+    """The type of a value with at most `digits` before the point and `places` after: a 64-bit DECIMAL when
+    it fits one (the engines compute those several times faster), else the 38-digit NUM as before."""
+    if digits + places <= NARROW:
+        return f"DECIMAL({max(digits + places, 1)}, {places})"
+    return NUM
+
+
 OK, MISSING, NO_ROW, UNDEFINED = 0, 1, 2, 3
 CASH = (None, "资金")
+NONE = f"CAST(NULL AS {NUM})"  # no amount: typed, as a bare NULL is not a number in every engine
 
 
 def quote(name: str) -> str:
@@ -47,7 +69,12 @@ class Code:
 
 def first_state(*states: str) -> str:
     """The first non-zero of several states, in order: the failure the evaluators would meet first."""
-    live = [s for s in states if s != "0"]
+    live = []
+    for s in states:
+        if s != "0":
+            live.append(s)
+        if s.isdigit() and s != "0":
+            break  # a state known when compiling: those after it are never reached
     if not live:
         return "0"
     if len(live) == 1:
@@ -81,10 +108,24 @@ def divide(a: str, b: str) -> str:
 class SqlGenerator:
     """Compiles a lowered program into SELECT-list expressions over a relation of facts."""
 
-    def __init__(self, program: ir.Program, columns: dict[str, str] | None = None):
+    def __init__(
+        self,
+        program: ir.Program,
+        columns: dict[str, str] | None = None,
+        given: frozenset[str] = frozenset(),
+        absent: frozenset[str] = frozenset(),
+        bounds: dict[str, tuple[int, int]] | None = None,
+    ):
         self.prog = program
         self.lets = {let.name: let for let in program.lets}
         self.columns = columns or {}  # input name -> column holding it, when renamed
+        # What is known of the relation before it is read: inputs given in every row need no test for a
+        # missing fact, inputs given in none are missing everywhere, so their states are constants.
+        self.given, self.absent = given, absent
+        # For each numeric input, the digits before and after the point its values have (read off the
+        # population before the plan is made): expressions whose bounds fit 18 digits are computed in 64-bit
+        # DECIMALs. Without bounds, every input may be any fact (15 digits and 6 decimals).
+        self.bounds = bounds or {}
         self.let_cache: dict[str, Code] = {}
 
     def column(self, name: str) -> str:
@@ -96,7 +137,7 @@ class SqlGenerator:
         if isinstance(value, bool):
             return "TRUE" if value else "FALSE"
         if isinstance(value, Decimal):
-            return f"CAST({string(format(value, 'f'))} AS {NUM})"
+            return f"CAST({string(format(value, 'f'))} AS {decimal_type(_whole_digits(value), _places(value))})"
         if isinstance(value, datetime.date):
             return f"DATE {string(value.isoformat())}"
         return string(str(value))
@@ -120,6 +161,10 @@ class SqlGenerator:
                 self.let_cache[e.name] = Code(state, inner.value)
             return self.let_cache[e.name]
         col = self.column(e.name)
+        if e.name in self.given:
+            return Code("0", col)
+        if e.name in self.absent:
+            return Code(str(MISSING), col)
         return Code(f"(CASE WHEN {col} IS NULL THEN 1 ELSE 0 END)", col)
 
     def expr_Arith(self, e: ir.Arith) -> Code:
@@ -132,6 +177,11 @@ class SqlGenerator:
             state = first_state(a.state, b.state, f"(CASE WHEN {b.value} <= 0 THEN {UNDEFINED} ELSE 0 END)")
             steps = f"({_scaled(a.value)} // {_scaled(f'NULLIF({b.value}, 0)')})"
             return Code(state, f"CAST(CASE WHEN {a.value} > 0 THEN {steps} ELSE 0 END AS {NUM})")
+        if e.op == "*" and self.type_of(e) != NUM:
+            # Each operand cast to exactly its bounds, so the engine multiplies 64-bit integers.
+            left = f"CAST({a.value} AS {self.type_of(e.left, exact=True)})"
+            right = f"CAST({b.value} AS {self.type_of(e.right, exact=True)})"
+            return Code(first_state(a.state, b.state), f"CAST(({left} * {right}) AS {self.type_of(e)})")
         if e.op == "*":
             # A product's scale is the sum of its operands': each is cast to the decimals it can have (a
             # rate such as 40% to 1, a fact to 6), so the product stays exact and within 38 digits.
@@ -141,15 +191,45 @@ class SqlGenerator:
             left, right = f"CAST({a.value} AS DECIMAL(38, {sa}))", f"CAST({b.value} AS DECIMAL(38, {sb}))"
             return Code(first_state(a.state, b.state), f"CAST(({left} * {right}) AS {NUM})")
         op = {"+": "+", "-": "-"}[e.op]
-        return Code(first_state(a.state, b.state), f"CAST(({a.value} {op} {b.value}) AS {NUM})")
+        return Code(first_state(a.state, b.state), f"CAST(({a.value} {op} {b.value}) AS {self.type_of(e)})")
+
+    def type_of(self, e: ir.Expr, exact: bool = False) -> str:
+        """The SQL type of `e`'s values; with `exact`, of precisely its bounds (an operand of a product)."""
+        digits, places = self.digits(e), self.scale(e)
+        if exact and digits + places <= NARROW:
+            return f"DECIMAL({max(digits + places, 1)}, {places})"
+        return decimal_type(digits, places)
+
+    def digits(self, e: ir.Expr) -> int:
+        """The most digits before the point a value of `e` can have, from its facts' bounds and its figures."""
+        match e:
+            case ir.Const(value=Decimal() as v):
+                return _whole_digits(v)
+            case ir.Ref(name=n):
+                if n in self.lets:
+                    return self.digits(self.lets[n].value)
+                return self.bounds.get(n, (FACT_DIGITS, 6))[0]
+            case ir.Arith(op="*", left=left, right=right):
+                return self.digits(left) + self.digits(right)
+            case ir.Arith(op="+" | "-", left=left, right=right):
+                return max(self.digits(left), self.digits(right)) + 1
+            case ir.Arith():
+                return 38 - SCALE  # a quotient, or a count of steps: as wide as NUM holds
+            case ir.Extreme(args=args):
+                return max(self.digits(a) for a in args)
+            case ir.Table(rows=rows, default=default):
+                return max([self.digits(r.value) for r in rows] + ([self.digits(default)] if default else []))
+            case ir.Tiers(tiers=tiers):
+                return max(self.digits(t.value) for t in tiers)
+        return 38 - SCALE
 
     def scale(self, e: ir.Expr) -> int:
         """The most decimals a value of `e` can have: facts have at most 6; a product adds its operands'."""
         match e:
             case ir.Const(value=Decimal() as v):
-                return max(-v.as_tuple().exponent, 0)  # type: ignore[operator]
+                return _places(v)
             case ir.Ref(name=n):
-                return self.scale(self.lets[n].value) if n in self.lets else 6
+                return self.scale(self.lets[n].value) if n in self.lets else self.bounds.get(n, (FACT_DIGITS, 6))[1]
             case ir.Arith(op="*", left=left, right=right):
                 return min(self.scale(left) + self.scale(right), SCALE)
             case ir.Arith(op="/"):
@@ -257,13 +337,16 @@ class SqlGenerator:
             v = self.expr(g.value)
             steps.append(v)
             amount = v.value
+            digits, places = self.digits(g.value), self.scale(g.value)
             for step in c.adjustments():
                 k = self.expr(step.value)
                 steps.append(k)
                 if isinstance(step, ir.Offset):
-                    amount = f"GREATEST(CAST(({amount}) - ({k.value}) AS {NUM}), CAST(0 AS {NUM}))"
+                    digits, places = max(digits, self.digits(step.value)) + 1, max(places, self.scale(step.value))
+                    t = decimal_type(digits, places)
+                    amount = f"GREATEST(CAST(({amount}) - ({k.value}) AS {t}), CAST(0 AS {t}))"
                 else:
-                    amount = f"LEAST({amount}, GREATEST({k.value}, CAST(0 AS {NUM})))"
+                    amount = f"LEAST({amount}, GREATEST({k.value}, CAST(0 AS {self.type_of(step.value)})))"
         grant_state = first_state(*(k.state for k in steps))
         amount = f"ROUND({amount}, 2)" if amount != "NULL" else "NULL"
         low = f"ROUND({low}, 2)" if low != "NULL" else "NULL"
@@ -276,85 +359,3 @@ class SqlGenerator:
             f"WHEN {grant_state} IN ({NO_ROW}, {UNDEFINED}) THEN 'not_eligible' ELSE {string(granted)} END)"
         )
         return {"status": status, "offered": granted, "amount": amount, "low": low, "mode": g.mode}
-
-    def select(self, as_of: datetime.date, row_id: str, day: str | None = None) -> tuple[str, list[str], list[str]]:
-        """The SELECT list (the row id, then each clause's status, amount, maximum and minimum), and the clauses
-        whose amounts and maxima the cash totals add up.
-
-        With `day`, a column of dates, each row is judged on its own day as the ledger judges an event:
-        outside the policy's period, or before the projects it counts (events_from), nothing is offered.
-        """
-        p = self.prog
-        standing = None
-        if day is None and p.effective is not None and as_of < p.effective:
-            standing = "not_yet_effective"
-        elif day is None and p.expires is not None and as_of > p.expires:
-            standing = "expired"
-        parts = [quote(row_id)]
-        cash_amounts, cash_maxima = [], []
-        for c in p.clauses:
-            code = self.clause(c)
-            n = c.id
-            if standing is not None:
-                status, amount, maximum, minimum = string(standing), "NULL", "NULL", "NULL"
-            else:
-                status = code["status"]
-                if day is not None:
-                    status = self.on_day(day, status)
-                ok = f"{status} = {string(code['offered'])}"
-                amount = f"(CASE WHEN {ok} THEN {code['amount']} END)" if code["mode"] == "exact" else "NULL"
-                maximum = f"(CASE WHEN {ok} THEN {code['amount']} END)"
-                minimum = (
-                    f"(CASE WHEN {ok} THEN LEAST({code['low']}, {code['amount']}) END)"
-                    if code["mode"] == "range"
-                    else "NULL"
-                )
-            parts += [
-                f"{status} AS {quote(n + '.status')}",
-                f"{amount} AS {quote(n + '.amount')}",
-                f"{maximum} AS {quote(n + '.max_amount')}",
-                f"{minimum} AS {quote(n + '.min_amount')}",
-            ]
-            if c.support in CASH:
-                cash_amounts.append(n)
-                if code["mode"] != "case_by_case":
-                    cash_maxima.append(n)
-        return ",\n  ".join(parts), cash_amounts, cash_maxima
-
-    def on_day(self, day: str, status: str) -> str:
-        """A clause's status judged on each row's own day: out of force or before events_from, nothing else counts."""
-        p = self.prog
-        cases = []
-        if p.effective is not None:
-            cases.append(f"WHEN {day} < DATE {string(p.effective.isoformat())} THEN 'not_yet_effective'")
-        if p.expires is not None:
-            cases.append(f"WHEN {day} > DATE {string(p.expires.isoformat())} THEN 'expired'")
-        if p.events_from is not None:
-            cases.append(f"WHEN {day} < DATE {string(p.events_from.isoformat())} THEN 'not_eligible'")
-        return f"(CASE {' '.join(cases)} ELSE {status} END)" if cases else status
-
-    def totals(self, amounts: list[str], maxima: list[str]) -> list[str]:
-        """The policy's totals after its limits, over the columns `select` wrote."""
-        out = []
-        for what, cols, field in (("determined", amounts, "amount"), ("maximum", maxima, "max_amount")):
-
-            def total(names: list[str] | tuple[str, ...], cols: list[str] = cols, field: str = field) -> str:
-                terms = [f"COALESCE({quote(n + '.' + field)}, 0)" for n in cols if n in names]
-                return "(" + " + ".join(terms) + ")" if terms else f"CAST(0 AS {NUM})"
-
-            expr = total(cols)
-            # Innermost limits first, each cut counted against the limits containing it, a negative
-            # remainder taken as 0: as the runtime's _limited does.
-            cuts: list[tuple[frozenset[str] | None, str]] = []
-            ordered = sorted(self.prog.limits, key=lambda lim: len(lim.clauses) if lim.clauses is not None else 1e9)
-            for lim in ordered:
-                covered = None if lim.clauses is None else frozenset(lim.clauses)
-                limit = f"GREATEST({self.expr(lim.value).value}, 0)"
-                sub = total(tuple(cols) if covered is None else tuple(covered))
-                inner = [cut for within, cut in cuts if covered is None or (within is not None and within <= covered)]
-                remaining = f"({sub}{''.join(' - ' + c for c in inner)})"
-                cut = f"GREATEST({remaining} - {limit}, 0)"
-                cuts.append((covered, cut))
-                expr = f"({expr} - {cut})"
-            out.append(f"ROUND({expr}, 2) AS {quote('totals.' + what)}")
-        return out

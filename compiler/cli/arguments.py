@@ -115,10 +115,18 @@ def parser() -> argparse.ArgumentParser:
     cp.add_argument("--as-of", help="evaluate as on this date (default: the project's as_of, else today)")
     cp.add_argument("--markdown", help="also write the comparison as a Markdown page to this file")
     cp.add_argument("--json", action="store_true", help="print the comparison as JSON (the same as --format json)")
-    bt = sub.add_parser("batch", help="evaluate a population of applicants (CSV or Parquet) exactly on DuckDB")
+    bt = sub.add_parser(
+        "batch", help="evaluate a population of applicants exactly: on DuckDB, Spark, or inside PostgreSQL"
+    )
     bt.add_argument("policies", nargs="+", metavar="POLICY", help=".pol files or folders")
-    bt.add_argument("--input", required=True, help="CSV or Parquet, one row per applicant, columns named by inputs")
-    bt.add_argument("--out", required=True, help="results: .parquet or .csv, one row per applicant")
+    bt.add_argument(
+        "--input",
+        required=True,
+        help="CSV or Parquet, one row per applicant, columns named by inputs (with --engine postgres, or a table)",
+    )
+    bt.add_argument(
+        "--out", required=True, help="results: .parquet or .csv, one row per applicant (postgres: a table, or .csv)"
+    )
     bt.add_argument("--as-of", help="evaluate as on this date (default: today)")
     bt.add_argument(
         "--match",
@@ -127,9 +135,17 @@ def parser() -> argparse.ArgumentParser:
     )
     bt.add_argument(
         "--engine",
-        choices=("duckdb", "spark"),
+        choices=("duckdb", "spark", "postgres"),
         default="duckdb",
-        help="duckdb: embedded (the default); spark: PySpark, in local mode or on the cluster SPARK_MASTER names",
+        help="duckdb: embedded (the default); spark: PySpark, in local mode or on the cluster SPARK_MASTER names; "
+        "postgres: inside the PostgreSQL server --dsn names, in one transaction",
+    )
+    bt.add_argument("--dsn", help="with --engine postgres: the server, as postgresql://user@host/db or key=value pairs")
+    bt.add_argument(
+        "--memory", default="1GB", help="DuckDB: the memory it may use before it spills to disk (default 1GB)"
+    )
+    bt.add_argument(
+        "--spill-limit", help="DuckDB: the most it may spill to its temporary folder (default: 90%% of the free disk)"
     )
     bt.add_argument("--columns", help='TOML lines "input" = "column" (keys quoted) when columns are named otherwise')
     bt.add_argument(
@@ -158,7 +174,8 @@ def parser() -> argparse.ArgumentParser:
     sy.add_argument("policies", nargs="+", metavar="POLICY")
     sy.add_argument("--rows", type=int, default=10_000)
     sy.add_argument("--seed", type=int, default=2021)
-    sy.add_argument("--out", required=True, help="CSV file, a column per input")
+    sy.add_argument("--missing", type=float, default=10, help="the share of facts left out, in %% (default 10)")
+    sy.add_argument("--out", required=True, help="CSV or Parquet file, a column per input")
     si = sub.add_parser(
         "simulate", help="what a reform of a policy's figures costs over a population, before and after"
     )

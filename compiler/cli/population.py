@@ -26,10 +26,18 @@ class Population(Command):
         inputs = [*args.policies, args.input, args.columns, args.history]
         if (refused := self.apart(args.out, inputs, "the results")) is not None:
             return refused
-        if Path(args.out).suffix.lower() not in (".parquet", ".csv"):
+        from pol.compiler.population.postgres import is_table
+
+        database = args.engine == "postgres"
+        if Path(args.out).suffix.lower() not in (".parquet", ".csv") and not database:
             return self.fail(f"--out {args.out}: write .parquet or .csv")
-        if not Path(args.input).is_file() or Path(args.input).suffix.lower() not in (".parquet", ".csv"):
-            return self.fail(f"--input {args.input}: give a .csv or .parquet file of one row per applicant")
+        if (not database or not is_table(args.input)) and (
+            not Path(args.input).is_file() or Path(args.input).suffix.lower() not in (".parquet", ".csv")
+        ):
+            what = "a table, or " if database else ""
+            return self.fail(f"--input {args.input}: give {what}a .csv or .parquet file of one row per applicant")
+        if database and args.history:
+            return self.fail("--history is not yet read inside PostgreSQL: run it on DuckDB or Spark")
         if args.history and (
             not Path(args.history).is_file() or Path(args.history).suffix.lower() not in (".parquet", ".csv")
         ):
@@ -70,13 +78,13 @@ class Population(Command):
         if unknown:
             return self.fail(f"--columns {args.columns}: not inputs of the policies: {', '.join(unknown)}")
         from pol.compiler.population import batch  # DuckDB is imported only when a batch runs
-        from pol.compiler.population.engines import EngineUnavailable
+        from pol.compiler.population.engines import EngineUnavailable, SpillFull
 
         try:
             result = batch.run(
                 programs,
-                Path(args.input),
-                Path(args.out),
+                args.input if database and is_table(args.input) else Path(args.input),
+                args.out if database and is_table(args.out) else Path(args.out),
                 as_of,
                 columns,
                 progress=self.err.is_terminal,
@@ -84,10 +92,13 @@ class Population(Command):
                 on=args.engine,
                 grants=Path(args.history) if args.history else None,
                 ignore=tuple(ignore),
+                memory=args.memory,
+                spill_limit=args.spill_limit,
+                dsn=args.dsn,
             )
         except batch.InputError as exc:
             return self.fail(f"--input {args.input}: {exc}")
-        except EngineUnavailable as exc:
+        except (EngineUnavailable, SpillFull) as exc:
             return self.fail(str(exc))
         for b in result.bad:
             self.err.print(
@@ -136,12 +147,15 @@ class Population(Command):
         compiled = self.checked(args.policies)
         if isinstance(compiled, int):
             return compiled
-        from pol.compiler.population import synth
+        from pol.compiler.population import draw  # DuckDB draws it, a million rows in seconds
 
+        if Path(args.out).suffix.lower() not in (".csv", ".parquet"):
+            return self.fail(f"--out {args.out}: write .csv or .parquet")
+        if not 0 <= args.missing <= 100:
+            return self.fail(f"--missing {args.missing}: a share of the rows, from 0 to 100 (%)")
         programs = [lower(c.policy, c.source.path) for c in compiled]  # type: ignore[arg-type]
-        names = list(dict.fromkeys(i.name for p in programs for i in p.inputs))
-        text = synth.csv_text(names, synth.population(programs, args.rows, args.seed))
-        write_file(Path(args.out), text)  # staged beside the file and moved into place
+        # Staged beside the file and moved into place.
+        names = draw.write(programs, args.rows, Path(args.out), args.seed, round(args.missing * 100))
         self.err.print(f"[green]wrote {args.rows} applicant(s), {len(names)} column(s), to {escape(args.out)}[/]")
         if args.json:
             self.out.print(

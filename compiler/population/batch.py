@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
 
 from pol.compiler import ir
-from pol.compiler.backends.sql import SqlGenerator, quote, string
+from pol.compiler.backends.sql import NUM, decimal_type, quote, string
+from pol.compiler.backends.sql_policy import PolicySql
 from pol.compiler.population import cells, history
 from pol.compiler.population.engines import Engine, InputError, engine
 
@@ -99,6 +103,7 @@ class _Check:
     bad: str
     exact: bool = False
     empty: str = "FALSE"  # SQL: the cell is missing
+    sql_type: str = ""  # the column's type in the input
 
     def problem(self, value: object) -> str:
         if self.spec is None:
@@ -106,9 +111,34 @@ class _Check:
         return cells.problem(self.spec, value, self.exact)
 
 
+@attrs.frozen
+class _Value:
+    """An input's typed value in SQL, given the SQL type a numeric value is read as: its default when the cell
+    is empty (or there is no column), what SQL reads itself, else the evaluators' reading joined from `cells`."""
+
+    column: cells.Column
+    alias: str | None  # the join of the evaluators' readings of this column's other texts
+    given: bool = True  # the input has a column
+
+    def __call__(self, num: str) -> str:
+        column = attrs.evolve(self.column, num=num)
+        spec = column.spec
+        default = (
+            column.cast(string(cells.value_text(spec.default.value))) if spec.default is not None else column.missing
+        )
+        if not self.given:
+            return default
+        test, native = column.native()
+        lookup = f" WHEN {self.alias}.__t IS NOT NULL THEN {column.cast(f'{self.alias}.__v')}" if self.alias else ""
+        return f"(CASE WHEN {column.empty} THEN {default} WHEN {test} THEN {native}{lookup} END)"
+
+
+Typed = Callable[[str], str]  # an input's typed value in SQL, given the SQL type of a numeric value
+
+
 def _read(
     db: Engine, present: dict[str, str], inputs: dict[str, ir.Input], columns: dict[str, str]
-) -> tuple[list[str], list[_Check], str]:
+) -> tuple[dict[str, Typed], list[_Check], str]:
     """SQL for each input's typed value, the checks for bad values, and the joins they need (compiler/population/cells.py).
 
     Cells SQL reads itself are read in the engine; every other distinct text of a column is read once by the
@@ -141,54 +171,168 @@ def _read(
         found.setdefault(k, []).append((k, text, value))
     if found:
         db.values("cells", ("__i", "__t", "__v"), [r for rows in found.values() for r in rows])
-    typed, checks, joins = [], [], []
+    typed: dict[str, Typed] = {}
+    checks, joins = [], []
     by_name = dict(read)
+
     for name, spec in inputs.items():
         column = by_name.get(name) or cells.Column(spec, "NULL", "VARCHAR")
-        default = (
-            column.cast(string(cells.value_text(spec.default.value))) if spec.default is not None else column.missing
-        )
         if name not in by_name:
-            typed.append(f"{default} AS {quote(name)}")
+            typed[name] = _Value(column, None, given=False)
             continue
         k = read.index((name, column))
         test, native = column.native()
         refused = [f"NOT {column.empty}", f"NOT COALESCE({test}, FALSE)"]
-        lookup = ""
+        alias = None
         if k in found:
             alias = f"__c{k}"
             joins.append(f"LEFT JOIN cells AS {alias} ON {alias}.__i = {k} AND {alias}.__t = {column.text}")
-            lookup = f" WHEN {alias}.__t IS NOT NULL THEN {column.cast(f'{alias}.__v')}"
             refused.append(f"{alias}.__v IS NULL")
-        value = f"(CASE WHEN {column.empty} THEN {default} WHEN {test} THEN {native}{lookup} END)"
-        typed.append(f"{value} AS {quote(name)}")
+        typed[name] = _Value(column, alias)
         shown = column.raw if column.exact else column.text
         checks.append(
-            _Check(columns.get(name, name), spec, shown, f"({' AND '.join(refused)})", column.exact, column.empty)
+            _Check(
+                columns.get(name, name),
+                spec,
+                shown,
+                f"({' AND '.join(refused)})",
+                column.exact,
+                column.empty,
+                column.sql_type,
+            )
         )
     return typed, checks, " ".join(joins)
 
 
-def _summary(db: Engine, inputs: dict[str, ir.Input], checks: list[_Check], joins: str) -> list[ColumnRead]:
-    """For each input, the values its column gave and refused, counted in one pass over the input."""
+@attrs.frozen
+class _Counts:
+    """One pass over the input: its rows, the rows with a bad value, and what each input's column gave."""
+
+    rows: int
+    bad_rows: int
+    columns: list[ColumnRead]
+    bounds: dict[str, tuple[int, int]] = attrs.Factory(dict)  # numeric input -> digits before and after the point
+
+    def given(self, inputs: dict[str, ir.Input]) -> frozenset[str]:
+        """The inputs every kept row has a value of: a default fills a gap, or the column has none."""
+        full = {c.input for c in self.columns if c.column is not None and c.given == self.rows}
+        return frozenset(n for n, spec in inputs.items() if spec.default is not None or n in full)
+
+    def absent(self, inputs: dict[str, ir.Input]) -> frozenset[str]:
+        """The inputs no row has a value of: no column, no default."""
+        none = {c.input for c in self.columns if c.column is None}
+        return frozenset(n for n, spec in inputs.items() if spec.default is None and n in none)
+
+
+def _count(
+    db: Engine, inputs: dict[str, ir.Input], checks: list[_Check], joins: str, typed: dict[str, Typed]
+) -> _Counts:
+    """The rows, the bad rows, for each input the values its column gave and refused, and the largest value
+    of each numeric input among the rows kept, in one pass."""
     by_input = {c.spec.name: c for c in checks if c.spec is not None}
-    counted = [c for c in by_input.values()]
-    counts: list[int] = []
-    if counted:
-        parts = [
-            f"count(*) FILTER (WHERE NOT COALESCE({c.empty}, FALSE)), count(*) FILTER (WHERE COALESCE({c.bad}, FALSE))"
-            for c in counted
+    counted = list(by_input.values())
+    numeric = [n for n, spec in inputs.items() if spec.kind in cells.NUMERIC]
+    # Each cell's tests once, in a subquery; the counts over them.
+    inner = [f"COALESCE({c.bad}, FALSE) AS __r{i}" for i, c in enumerate(checks)]
+    inner += [f"COALESCE({c.empty}, FALSE) AS __e{i}" for i, c in enumerate(counted)]
+    inner += [f"abs({typed[n](NUM)}) AS __v{j}" for j, n in enumerate(numeric)]
+    bad = " OR ".join(f"__r{i}" for i in range(len(checks))) or "FALSE"
+    position = {id(c): i for i, c in enumerate(checks)}
+    parts = [f"count(*) FILTER (WHERE {bad})"]
+    parts += [
+        f"count(*) FILTER (WHERE NOT __e{i}), count(*) FILTER (WHERE __r{position[id(c)]})"
+        for i, c in enumerate(counted)
+    ]
+    parts += [f"max(__v{j}) FILTER (WHERE NOT ({bad}))" for j in range(len(numeric))]
+    [(rows, bad_rows, *counts)] = db.rows(
+        f"SELECT count(*), {', '.join(parts)} FROM (SELECT {', '.join(inner) or 'NULL AS __none'} FROM raw {joins}) AS cells_read"
+    )
+    largest = dict(zip(numeric, counts[2 * len(counted) :], strict=True))
+    read = {
+        c.spec.name: (c.column, int(counts[2 * i]), int(counts[2 * i + 1])) for i, c in enumerate(counted) if c.spec
+    }
+    columns = [ColumnRead(name, *read.get(name, (None, 0, 0))) for name in inputs]
+    bounds = {n: _bound(largest[n], inputs[n], by_input.get(n)) for n in numeric}
+    return _Counts(int(rows), int(bad_rows), columns, bounds)
+
+
+def _bound(largest: object, spec: ir.Input, check: _Check | None) -> tuple[int, int]:
+    """The digits before and after the point of an input's values: before, from the largest value read (or its
+    default); after, from the column's DECIMAL type, or the 6 decimals a fact may have."""
+    values = [Decimal(str(v)) for v in (largest, spec.default.value if spec.default else None) if v is not None]
+    whole = max((len(str(int(v))) for v in values), default=1)
+    places = 6
+    if check is not None and check.exact:
+        found = re.search(r"DECIMAL\((\d+),\s*(\d+)\)", check.sql_type.upper())
+        # An integer column has no decimals; a DECIMAL of no stated scale (PostgreSQL's NUMERIC) up to a fact's 6.
+        places = min(int(found.group(2)), 6) if found else (6 if check.sql_type.upper().startswith("DECIMAL") else 0)
+    return whole, places
+
+
+def _streamed(programs: dict[str, ir.Program], as_of: datetime.date, match: bool, counts: _Counts) -> str:
+    """The results of every row as one query over `facts`: each policy's layers (compiler/backends/sql.py) in
+    turn, each adding its columns to the row, so the engine streams rows through and holds none."""
+    relation = "facts"
+    selects = [f"{quote(ROW)} AS {quote('row')}"]
+    inputs = {spec.name: spec for program in programs.values() for spec in program.inputs}
+    given, absent = counts.given(inputs), counts.absent(inputs)
+    depth = 0
+    for key, program in programs.items():
+        gen = PolicySql(program, given=given, absent=absent, bounds=counts.bounds)
+        for layer in gen.layers(as_of, prefix=f"{key}."):
+            depth += 1
+            relation = f"(SELECT *, {', '.join(layer)} FROM {relation}) AS l{depth}"
+        for clause in program.clauses:
+            for field in ("status", "amount", "max_amount", "min_amount"):
+                cell = quote(f"{key}.{clause.id}.{field}")
+                # Every amount column typed, even one a clause never fills (a bare NULL has no type, and Spark
+                # writes no CSV column of none).
+                selects.append(cell if field == "status" else f"CAST({cell} AS {MONEY}) AS {cell}")
+            if match:
+                status = quote(f"{key}.{clause.id}.status")
+                selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{clause.id}.match')}")
+        selects += [quote(f"{key}.totals.{w}") for w in ("determined", "maximum")]
+    return f"SELECT {', '.join(selects)} FROM {relation}"
+
+
+def _with_history(
+    db: Engine, programs: dict[str, ir.Program], as_of: datetime.date, match: bool, fact_columns: list[str]
+) -> str:
+    """The results when each application is judged against its enterprise's earlier grants: tables per policy
+    (compiler/population/history.py), joined by row."""
+    selects = [f"facts.{quote(ROW)} AS {quote('row')}"]
+    for key, program in programs.items():
+        gen = PolicySql(program)
+        # Each application judged on its own date, against the grants before it.
+        parts, amounts, maxima = gen.select(as_of, ROW, day=history.APP_DATE)
+        facts = history.plan(key, program, fact_columns, parts, db.table, db.stage)
+        for clause in program.clauses:
+            n = clause.id
+            for field in ("status", "amount", "max_amount", "min_amount"):
+                cell = f"{quote('p_' + key)}.{quote(n + '.' + field)}"
+                cell = cell if field == "status" else f"CAST({cell} AS {MONEY})"
+                selects.append(f"{cell} AS {quote(f'{key}.{n}.{field}')}")
+            if match:
+                status = f"{quote('p_' + key)}.{quote(n + '.status')}"
+                selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{n}.match')}")
+        totals = gen.totals(amounts, maxima)
+        # A limit may deduct what was already received, a fact: the totals read the facts beside the results.
+        db.table(
+            quote("t_" + key),
+            f"SELECT {quote(ROW)}, {', '.join(totals)} FROM {quote('p_' + key)} JOIN {facts} USING ({quote(ROW)})",
+        )
+        selects += [
+            f"{quote('t_' + key)}.{quote('totals.' + w)} AS {quote(f'{key}.totals.{w}')}"
+            for w in ("determined", "maximum")
         ]
-        [row] = db.rows(f"SELECT {', '.join(parts)} FROM raw {joins}")
-        counts = [int(x) for x in row]
-    read = {c.spec.name: (c.column, counts[2 * i], counts[2 * i + 1]) for i, c in enumerate(counted) if c.spec}
-    return [ColumnRead(name, *read.get(name, (None, 0, 0))) for name in inputs]
+    results = " ".join(f"JOIN {quote(v + key)} USING ({quote(ROW)})" for key in programs for v in ("p_", "t_"))
+    return f"SELECT {', '.join(selects)} FROM facts {results} ORDER BY facts.{quote(ROW)}"
 
 
 def run(
     programs: dict[str, ir.Program],
-    source: Path,
-    out: Path,
+    source: Path | str,
+    out: Path | str,
     as_of: datetime.date,
     columns: dict[str, str] | None = None,
     progress: bool = False,
@@ -196,6 +340,9 @@ def run(
     on: str = "duckdb",
     grants: Path | None = None,
     ignore: tuple[str, ...] = (),
+    memory: str = "1GB",
+    spill_limit: str | None = None,
+    dsn: str | None = None,
 ) -> BatchResult:
     """Evaluate every row of `source` (CSV or Parquet) under each program; write one row per applicant to `out`.
 
@@ -204,11 +351,11 @@ def run(
     history as the ledger does (compiler/population/history.py).
     """
     columns = columns or {}
-    db = engine(on, progress)
+    db = engine(on, progress, memory, spill_limit, dsn)
     try:
         # Read once: the checks, the facts and the row numbers all come from this table (DuckDB spills it to
         # disk when it does not fit in memory; Spark caches it across its executors).
-        present = db.load(source, ROW)
+        present = db.load(source, ROW)  # type: ignore[arg-type]  # a table name reaches only PostgreSQL
         if grants is not None:
             past = db.load(grants, "__grant", "history_raw")
             history.check_columns(present, past)
@@ -238,27 +385,31 @@ def run(
             date = f"raw.{quote(history.DATE)}"
             checks.append(_Check(history.DATE, None, date, f"TRY_CAST({date} AS DATE) IS NULL"))
         bad_any = " OR ".join(f"COALESCE({c.bad}, FALSE)" for c in checks) or "FALSE"
-        # One pass over the input: each row's typed facts and whether any of its values is bad.
-        db.table(
-            "checked",
-            f"SELECT raw.{quote(ROW)}, {bad_any} AS __bad, {', '.join([*typed, *keys]) or 'NULL AS __none'} "
-            f"FROM raw {joins}",
+        counts = _count(db, inputs, checks, joins, typed)
+        # Each row's typed facts, the rows with a bad value left out: a view, read again by each pass below
+        # (DuckDB streams the input file each time; nothing holds all its rows). Each numeric input is typed
+        # to what its values need (a 64-bit DECIMAL where they fit), so the plan's arithmetic is as narrow as
+        # the population allows (compiler/backends/sql.py, `bounds`); a bad value is never cast.
+        listed = [
+            f"{sql(decimal_type(*counts.bounds[n]) if n in counts.bounds and grants is None else NUM)} AS {quote(n)}"
+            for n, sql in typed.items()
+        ]
+        db.view(
+            "facts",
+            f"SELECT raw.{quote(ROW)}, {', '.join([*listed, *keys]) or 'NULL AS __none'} FROM raw {joins} "
+            f"WHERE NOT ({bad_any})",
         )
         fact_columns = [ROW, *inputs] if inputs else [ROW, "__none"]
         if keys:
             fact_columns += list(history.KEYS.values())
-        kept = ", ".join(quote(c) for c in fact_columns)
-        db.view("facts", f"SELECT {kept} FROM checked WHERE NOT __bad")
         bad: list[BadValue] = []
-        [(bad_rows,)] = db.rows("SELECT count(*) FROM checked WHERE __bad")
-        if bad_rows:
+        if counts.bad_rows:
             # The first rows with a bad value, each bad value of them named by its column and said wrong as
             # the evaluators say it.
             cells_sql = ", ".join(f"CASE WHEN COALESCE({c.bad}, FALSE) THEN {c.shown} END" for c in checks)
-            first = f"SELECT {quote(ROW)} FROM checked WHERE __bad ORDER BY {quote(ROW)} LIMIT {MAX_REPORTED}"
             found = db.rows(
-                f"SELECT raw.{quote(ROW)}, {cells_sql} FROM raw {joins} "
-                f"WHERE raw.{quote(ROW)} IN ({first}) ORDER BY raw.{quote(ROW)}"
+                f"SELECT raw.{quote(ROW)}, {cells_sql} FROM raw {joins} WHERE {bad_any} "
+                f"ORDER BY raw.{quote(ROW)} LIMIT {MAX_REPORTED}"
             )
             for row, *values in found:
                 bad += [
@@ -266,44 +417,15 @@ def run(
                     for c, v in zip(checks, values, strict=True)
                     if v is not None
                 ]
-        selects = [f"facts.{quote(ROW)} AS {quote('row')}"]
-        for key, program in programs.items():
-            gen = SqlGenerator(program)
-            if grants is None:
-                parts, amounts, maxima = gen.select(as_of, ROW)
-                # Materialised once: the totals and the output both read it.
-                db.table(quote("p_" + key), f"SELECT {parts} FROM facts")
-                facts = "facts"
-            else:
-                # Each application judged on its own date, against the grants before it.
-                parts, amounts, maxima = gen.select(as_of, ROW, day=history.APP_DATE)
-                facts = history.plan(key, program, fact_columns, parts, db.table, db.stage)
-            for clause in program.clauses:
-                n = clause.id
-                for field in ("status", "amount", "max_amount", "min_amount"):
-                    cell = f"{quote('p_' + key)}.{quote(n + '.' + field)}"
-                    # Every amount column typed, even one a clause never fills (a bare NULL has no type, and Spark
-                    # writes no CSV column of none).
-                    cell = cell if field == "status" else f"CAST({cell} AS {MONEY})"
-                    selects.append(f"{cell} AS {quote(f'{key}.{n}.{field}')}")
-                if match:
-                    status = f"{quote('p_' + key)}.{quote(n + '.status')}"
-                    selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{n}.match')}")
-            totals = gen.totals(amounts, maxima)
-            # A limit may deduct what was already received, a fact: the totals read the facts beside the results.
-            db.table(
-                quote("t_" + key),
-                f"SELECT {quote(ROW)}, {', '.join(totals)} FROM {quote('p_' + key)} JOIN {facts} USING ({quote(ROW)})",
-            )
-            selects += [
-                f"{quote('t_' + key)}.{quote('totals.' + w)} AS {quote(f'{key}.totals.{w}')}"
-                for w in ("determined", "maximum")
-            ]
-        results = " ".join(f"JOIN {quote(v + key)} USING ({quote(ROW)})" for key in programs for v in ("p_", "t_"))
-        query = f"SELECT {', '.join(selects)} FROM facts {results} ORDER BY facts.{quote(ROW)}"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        db.write(query, out)
-        [(rows,)] = db.rows("SELECT count(*) FROM facts")
-        return BatchResult(int(rows), bad[:MAX_REPORTED], int(bad_rows), _summary(db, inputs, checks, joins))
+        if grants is None:
+            query = _streamed(programs, as_of, match, counts)
+            if joins:  # a join does not keep the input's order: the output is put back in it
+                query += f" ORDER BY {quote('row')}"
+        else:
+            query = _with_history(db, programs, as_of, match, fact_columns)
+        if isinstance(out, Path):
+            out.parent.mkdir(parents=True, exist_ok=True)
+        db.write(query, out, counts.rows - counts.bad_rows)  # type: ignore[arg-type]
+        return BatchResult(counts.rows - counts.bad_rows, bad[:MAX_REPORTED], counts.bad_rows, counts.columns)
     finally:
         db.close()  # its spill folder too, whether the run ended or was stopped

@@ -96,6 +96,17 @@ class Column:
     spec: ir.Input
     raw: str  # the column, quoted
     sql_type: str
+    num: str = NUM  # the type a numeric value is read as (narrower when the population's bounds allow)
+
+    def digits(self) -> tuple[int, int] | None:
+        """The digits before and after the point the column's exact type can hold, or None for another type."""
+        t = self.sql_type.upper()
+        found = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", t)
+        if found:
+            return int(found.group(1)) - int(found.group(2)), int(found.group(2))
+        return {"TINYINT": (3, 0), "SMALLINT": (5, 0), "INTEGER": (10, 0), "UTINYINT": (3, 0)}.get(
+            t, {"USMALLINT": (5, 0), "UINTEGER": (10, 0)}.get(t)
+        )
 
     @property
     def exact(self) -> bool:
@@ -107,11 +118,21 @@ class Column:
         return f"CAST({self.raw} AS VARCHAR)"
 
     @property
+    def typed(self) -> bool:
+        """Whether the column already holds values of the input's type (BOOLEAN for yes/no, DATE for a date),
+        read as the same value its text would be, without the text."""
+        t = self.sql_type.upper()
+        return (self.spec.kind == "bool" and t == "BOOLEAN") or (self.spec.kind == "date" and t == "DATE")
+
+    @property
     def empty(self) -> str:
         """The cell is missing: NULL, or text of nothing but blanks (`BLANK`)."""
-        if self.exact:
+        if self.exact or self.typed:
             return f"({self.raw} IS NULL)"
-        return f"({self.raw} IS NULL OR regexp_matches({self.text}, {string(_BLANK_CELL)}))"
+        # The pattern is tried only on a cell that starts with a blank: most cells are settled by one byte.
+        t = self.text
+        blank = f"(ascii({t}) IN (9, 10, 13, 32) AND regexp_matches({t}, {string(_BLANK_CELL)}))"
+        return f"({self.raw} IS NULL OR {t} = '' OR {blank})"
 
     def _patterns(self) -> list[tuple[str, str]]:
         """(regular expression, SQL value of a matching cell) for the plain forms of this kind."""
@@ -123,17 +144,17 @@ class Column:
             pattern = f"^(?:{plain.pattern})\\z"
             figure = f"CAST(regexp_extract({t}, {string(pattern)}, 1) AS {NUM})"
             if kind == "ratio":  # times 0.01, not divided by 100: the engines divide decimals in floating point
-                value = f"CAST({figure} * 0.01 AS {NUM})"
+                value = f"CAST({figure} * 0.01 AS {self.num})"
             elif kind == "money":
                 scale = f"regexp_extract({t}, {string(pattern)}, 2)"
-                value = f"({figure} * CASE {scale} WHEN '万' THEN 10000 WHEN '亿' THEN 100000000 ELSE 1 END)"
+                value = f"CAST(({figure} * CASE {scale} WHEN '万' THEN 10000 WHEN '亿' THEN 100000000 ELSE 1 END) AS {self.num})"
             else:
-                value = figure
+                value = f"CAST({figure} AS {self.num})"
             out.append((pattern, value))
         # A JSON number written plainly: read_fact bounds it and takes it as it is, but a whole number for a
         # ratio (30: 30% or 3000%?) and a fraction for a count, which it refuses.
         json = {"ratio": r"(?:0|[1-9][0-9]{0,14})\.[0-9]{1,6}", "number": r"(?:0|[1-9][0-9]{0,14})"}.get(kind, _DECIMAL)
-        out.append((f"^{json}\\z", f"CAST({t} AS {NUM})"))
+        out.append((f"^{json}\\z", f"CAST({t} AS {self.num})"))
         return out
 
     def native(self) -> tuple[str, str]:
@@ -142,14 +163,22 @@ class Column:
         if self.exact:
             r = self.raw
             integer = self.sql_type.upper().startswith(_INTEGER_TYPES)
-            refused = [f"{r} < 0", f"{r} >= {int(MAX_VALUE)}", f"{r} <> round({r}, {MAX_PLACES})"]
-            if spec.kind == "number":
+            # What the type cannot hold is not tested for: too many digits, too many decimals.
+            whole, places = self.digits() or (99, 99)
+            refused = [f"{r} < 0"]
+            refused += [f"{r} >= {int(MAX_VALUE)}"] if whole > len(str(int(MAX_VALUE))) - 1 else []
+            refused += [f"{r} <> round({r}, {MAX_PLACES})"] if places > MAX_PLACES else []
+            if spec.kind == "number" and places > 0:
                 refused.append(f"{r} <> round({r}, 0)")
             if spec.ordinal:
                 refused.append(f"{r} < 1")  # a rank counts from the first place
             if spec.kind == "ratio" and integer:
                 refused.append("TRUE")  # a whole number for a rate is ambiguous, as in a facts file
-            return f"NOT ({' OR '.join(refused)})", f"TRY_CAST({r} AS {NUM})"
+            return f"NOT ({' OR '.join(refused)})", f"TRY_CAST({r} AS {self.num})"
+        if self.typed and spec.kind == "bool":
+            return "TRUE", self.raw
+        if self.typed:  # a date of a year from 1000 to 9999 reads as its ISO text does; others go to read_fact
+            return f"(year({self.raw}) BETWEEN 1000 AND 9999)", self.raw
         if spec.kind == "enum":
             members = ", ".join(string(m) for m in sorted(runtime_input(spec).as_written))
             return (f"({t} IN ({members}))", t) if members else ("FALSE", "NULL")
@@ -171,7 +200,7 @@ class Column:
     def missing(self) -> str:
         """A missing value of the input's type: a bare NULL has no type, which Spark cannot compare or write."""
         kind = self.spec.kind
-        sql_type = {"bool": "BOOLEAN", "date": "DATE", "enum": "VARCHAR"}.get(kind, NUM)
+        sql_type = {"bool": "BOOLEAN", "date": "DATE", "enum": "VARCHAR"}.get(kind, self.num)
         return f"CAST(NULL AS {sql_type})"
 
     def cast(self, text: str) -> str:
@@ -183,7 +212,7 @@ class Column:
             return f"CAST({text} AS DATE)"
         if kind == "enum":
             return text
-        return f"CAST({text} AS {NUM})"
+        return f"CAST({text} AS {self.num})"
 
 
 def problem(spec: ir.Input, raw: Any, exact: bool) -> str:

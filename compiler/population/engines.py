@@ -10,21 +10,30 @@ being rounded to six).
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import csv
 import os
 import re
 import shutil
 import tempfile
+import time
+import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from pol.compiler.backends.sql import string
+from pol.compiler.files import staged
 
-ENGINES = ("duckdb", "spark")
+ENGINES = ("duckdb", "spark", "postgres")
 
 
 class InputError(ValueError):
     """The input file cannot be read as a table of applicants; the message says why."""
+
+
+class SpillFull(RuntimeError):
+    """The engine ran out of memory and of the disk it may spill to; the message says which limit to raise."""
 
 
 class EngineUnavailable(RuntimeError):
@@ -64,7 +73,7 @@ def columnless_rows(source: Path) -> int:
 class DuckDBEngine:
     """DuckDB, in this process: nothing to start, spills to disk when a table does not fit in memory."""
 
-    def __init__(self, progress: bool = False):
+    def __init__(self, progress: bool = False, memory: str = "1GB", spill_limit: str | None = None):
         import duckdb  # imported here: only `pol batch` needs it
 
         self.duckdb = duckdb
@@ -75,9 +84,21 @@ class DuckDBEngine:
         self.con = self.worker.submit(duckdb.connect).result()
         # A folder of pol's own for what DuckDB spills to disk (by default `.tmp` in the current folder, left
         # behind by a run that is stopped), removed by close().
+        self.watch: Callable[[float], None] | None = None  # told each query's progress while it runs
+        self.progress = progress
         self.spill = tempfile.mkdtemp(prefix="pol-batch-spill-")
-        self._execute(f"SET temp_directory = {string(self.spill)}")
-        self._execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+        weakref.finalize(self, shutil.rmtree, self.spill, True)  # gone even if close() is never called
+        self.memory, self.spill_limit = memory, spill_limit or "90% of the free disk"
+        try:
+            self._execute(f"SET temp_directory = {string(self.spill)}")
+            # The engine's own memory: what it cannot hold it spills, so a run's peak stays near this.
+            self._execute(f"SET memory_limit = {string(memory)}")
+            if spill_limit is not None:
+                self._execute(f"SET max_temp_directory_size = {string(spill_limit)}")
+        except self.duckdb.Error as exc:
+            self.close()
+            raise InputError(f"--memory {memory} / --spill-limit {spill_limit}: {str(exc).splitlines()[0]}") from None
+        self._execute("SET enable_progress_bar = false")  # pol shows its own, in rows (`write`)
         self._execute("SET preserve_insertion_order = true")
 
     def _execute(self, sql: str, *params: Any, fetch: bool = False) -> Any:
@@ -94,16 +115,39 @@ class DuckDBEngine:
                 try:
                     return future.result(timeout=0.05)
                 except concurrent.futures.TimeoutError:
-                    continue
+                    if self.watch is not None:
+                        self.watch(self.con.query_progress())
         except KeyboardInterrupt:
             self.con.interrupt()
             concurrent.futures.wait([future])
             raise
+        except self.duckdb.Error as exc:
+            raise self._explained(exc) from None
         except RuntimeError as exc:
             # DuckDB stops a query when a signal arrives and says so in its own error.
             if "interrupted" in str(exc).lower():
                 raise KeyboardInterrupt from None
             raise
+
+    def _explained(self, exc: Exception) -> BaseException:
+        """DuckDB's error as what pol reports: the input's fault (InputError), a full disk, or else itself."""
+        text = str(exc)
+        if "interrupted" in text.lower():
+            return KeyboardInterrupt()
+        if "CSV Error" in text or "Invalid Input Error" in text and "CSV" in text:
+            lines = text.split("\n")
+            # DuckDB's first line says where (CSV Error on Line: 3), another what (Expected … Found …).
+            where = lines[0].removeprefix("Invalid Input Error: ")
+            what = next((x for x in lines if x.startswith("Expected Number of Columns")), "")
+            return InputError(f"{where}{'; ' + what if what else ''}")
+        if "max_temp_directory_size" in text or "No space left on device" in text:
+            return SpillFull(
+                f"the engine ran out of room to spill to disk ({self.spill}, at most {self.spill_limit}): free "
+                "disk space, raise --spill-limit, or give more memory with --memory"
+            )
+        if isinstance(exc, self.duckdb.OutOfMemoryException):
+            return SpillFull(f"the engine ran out of memory ({self.memory}); give more with --memory")
+        return exc
 
     def load(self, source: Path, row: str, name: str = "raw") -> dict[str, str]:
         """Read the input as the table `name`, each row numbered from 1 in `row`; each column's type."""
@@ -122,15 +166,13 @@ class DuckDBEngine:
                 f"read_csv({string(str(source))}, header = true, auto_detect = false, delim = ',', quote = '\"', "
                 f"escape = '\"', strict_mode = true, null_padding = false, columns = {{{names}}})"
             )
+        # A view: every pass reads the file again, in batches, so no pass holds its rows (row_number over the
+        # whole input, with the insertion order kept, is a streaming window in DuckDB).
         try:
-            self._execute(f'CREATE TEMP TABLE {name} AS SELECT row_number() OVER () AS "{row}", * FROM {reader}')
+            self._execute(f'CREATE TEMP VIEW {name} AS SELECT row_number() OVER () AS "{row}", * FROM {reader}')
+            return {r[0]: str(r[1]) for r in self._execute(f"DESCRIBE {name}", fetch=True)}
         except self.duckdb.Error as exc:
-            lines = str(exc).split("\n")
-            # DuckDB's first line says where (CSV Error on Line: 3), the third what (Expected … Found …).
-            where = lines[0].removeprefix("Invalid Input Error: ")
-            what = next((x for x in lines if x.startswith("Expected Number of Columns")), "")
-            raise InputError(f"{where}{'; ' + what if what else ''}") from None
-        return {r[0]: str(r[1]) for r in self._execute(f"DESCRIBE {name}", fetch=True)}
+            raise InputError(str(exc).split("\n")[0].removeprefix("Invalid Input Error: ")) from None
 
     def table(self, name: str, select: str) -> None:
         self._execute(f"CREATE TEMP TABLE {name} AS {select}")
@@ -159,17 +201,45 @@ class DuckDBEngine:
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self._execute(sql, fetch=True)]
 
-    def write(self, query: str, out: Path) -> None:
-        """Write the query's rows to `out` (Parquet or CSV), swapped in only when complete."""
+    def write(self, query: str, out: Path, rows: int = 0) -> None:
+        """Write the query's rows to `out` (Parquet or CSV), swapped in only when complete; with a terminal,
+        a progress bar of the `rows` expected, and their rate."""
         fmt = "PARQUET" if out.suffix.lower() == ".parquet" else "CSV, HEADER"
-        fd, staging = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
-        os.close(fd)
-        try:
-            self._execute(f"COPY ({query}) TO {string(staging)} (FORMAT {fmt})")
-            os.replace(staging, out)  # readers never see half an output
-        finally:
-            if os.path.exists(staging):
-                os.unlink(staging)
+        with staged(out) as staging, _progress_bar(self.progress, rows) as watch:
+            self.watch = watch
+            try:
+                self._execute(f"COPY ({query}) TO {string(str(staging))} (FORMAT {fmt})")
+            finally:
+                self.watch = None
+
+
+@contextlib.contextmanager
+def _progress_bar(shown: bool, rows: int) -> Iterator[Callable[[float], None] | None]:
+    """A bar on standard error of the rows written and their rate, told the query's progress in percent."""
+    if not shown or rows == 0:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("evaluating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows, {task.fields[rate]} rows/s"),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("rows", total=rows, rate="…")
+        start = time.monotonic()
+
+        def watch(percent: float) -> None:
+            if percent >= 0:
+                done = int(rows * percent / 100)
+                rate = done / max(time.monotonic() - start, 1e-9)
+                bar.update(task, completed=done, rate=f"{rate:,.0f}")
+
+        yield watch
+        bar.update(task, completed=rows)
 
 
 def to_spark(duckdb_sql: str) -> str:
@@ -304,7 +374,7 @@ class SparkEngine:
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.sql(sql).collect()]
 
-    def write(self, query: str, out: Path) -> None:
+    def write(self, query: str, out: Path, rows: int = 0) -> None:
         """Write the query's rows to `out` as one file: Spark writes a folder, whose one part is moved into place."""
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:
@@ -322,8 +392,14 @@ class SparkEngine:
 Engine = DuckDBEngine | SparkEngine
 
 
-def engine(name: str, progress: bool = False) -> Engine:
+def engine(
+    name: str, progress: bool = False, memory: str = "1GB", spill_limit: str | None = None, dsn: str | None = None
+) -> Engine:
     """The engine called `name`."""
     if name == "spark":
         return SparkEngine(progress)
-    return DuckDBEngine(progress)
+    if name == "postgres":
+        from pol.compiler.population.postgres import PostgresEngine
+
+        return PostgresEngine(dsn)  # type: ignore[return-value]
+    return DuckDBEngine(progress, memory, spill_limit)
