@@ -109,6 +109,15 @@ class PolicySql(SqlGenerator):
         layers += [statuses, amounts, outer, self.totals(*self.cash(), prefix=prefix)]
         return [layer for layer in layers if layer]
 
+    def amount_digits(self, c: ir.Clause) -> int:
+        """The most digits before the point the clause's amount can have: its grant's (caps and deductions
+        only lower it), or its caps' when the amount is decided case by case."""
+        g = c.grant
+        if g.mode == "case_by_case":
+            return min((self.digits(cap.value) for cap in c.caps), default=38)
+        assert g.value is not None
+        return max([self.digits(g.value)] + ([self.digits(g.low)] if g.low is not None else []))
+
     def depths(self) -> list[list[str]]:
         """The definitions in layers: those that read no definition first, then those that read only them, …"""
         depth: dict[str, int] = {}

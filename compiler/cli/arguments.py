@@ -142,7 +142,7 @@ def parser() -> argparse.ArgumentParser:
     )
     bt.add_argument("--dsn", help="with --engine postgres: the server, as postgresql://user@host/db or key=value pairs")
     bt.add_argument(
-        "--memory", default="1GB", help="DuckDB: the memory it may use before it spills to disk (default 1GB)"
+        "--memory", default="768MB", help="DuckDB: the memory it may use before it spills to disk (default 768MB)"
     )
     bt.add_argument(
         "--spill-limit", help="DuckDB: the most it may spill to its temporary folder (default: 90%% of the free disk)"

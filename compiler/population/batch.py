@@ -15,7 +15,7 @@ from pol.compiler import ir
 from pol.compiler.backends.sql import NUM, decimal_type, quote, string
 from pol.compiler.backends.sql_policy import PolicySql
 from pol.compiler.population import cells, history
-from pol.compiler.population.engines import Engine, InputError, engine
+from pol.compiler.population.engines import MEMORY, Engine, InputError, engine
 
 ROW = "__row"  # the input's row number, from 1, kept in the output so results join back to the input
 MAX_REPORTED = 20
@@ -235,7 +235,11 @@ def _count(
     # Each cell's tests once, in a subquery; the counts over them.
     inner = [f"COALESCE({c.bad}, FALSE) AS __r{i}" for i, c in enumerate(checks)]
     inner += [f"COALESCE({c.empty}, FALSE) AS __e{i}" for i, c in enumerate(counted)]
-    inner += [f"abs({typed[n](NUM)}) AS __v{j}" for j, n in enumerate(numeric)]
+    # A column of exact numbers is its own value (its largest need not be converted to be found).
+    inner += [
+        f"abs({by_input[n].shown if n in by_input and by_input[n].exact else typed[n](NUM)}) AS __v{j}"
+        for j, n in enumerate(numeric)
+    ]
     bad = " OR ".join(f"__r{i}" for i in range(len(checks))) or "FALSE"
     position = {id(c): i for i, c in enumerate(checks)}
     parts = [f"count(*) FILTER (WHERE {bad})"]
@@ -282,16 +286,26 @@ def _streamed(programs: dict[str, ir.Program], as_of: datetime.date, match: bool
         for layer in gen.layers(as_of, prefix=f"{key}."):
             depth += 1
             relation = f"(SELECT *, {', '.join(layer)} FROM {relation}) AS l{depth}"
+        widest = 1
         for clause in program.clauses:
+            # Amounts in 64-bit DECIMAL(18, 2) when the clause's bound allows (half the bytes to buffer and
+            # write of DECIMAL(38, 2)): the bound of its grant, which caps and deductions only lower.
+            digits = gen.amount_digits(clause)
+            widest = max(widest, digits)
+            money = MONEY if digits > 16 else "DECIMAL(18, 2)"
             for field in ("status", "amount", "max_amount", "min_amount"):
                 cell = quote(f"{key}.{clause.id}.{field}")
                 # Every amount column typed, even one a clause never fills (a bare NULL has no type, and Spark
                 # writes no CSV column of none).
-                selects.append(cell if field == "status" else f"CAST({cell} AS {MONEY}) AS {cell}")
+                selects.append(cell if field == "status" else f"CAST({cell} AS {money}) AS {cell}")
             if match:
                 status = quote(f"{key}.{clause.id}.status")
                 selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{clause.id}.match')}")
-        selects += [quote(f"{key}.totals.{w}") for w in ("determined", "maximum")]
+        total = MONEY if widest + len(str(len(program.clauses))) > 16 else "DECIMAL(18, 2)"
+        selects += [
+            f"CAST({quote(f'{key}.totals.{w}')} AS {total}) AS {quote(f'{key}.totals.{w}')}"
+            for w in ("determined", "maximum")
+        ]
     return f"SELECT {', '.join(selects)} FROM {relation}"
 
 
@@ -340,7 +354,7 @@ def run(
     on: str = "duckdb",
     grants: Path | None = None,
     ignore: tuple[str, ...] = (),
-    memory: str = "1GB",
+    memory: str = MEMORY,
     spill_limit: str | None = None,
     dsn: str | None = None,
 ) -> BatchResult:

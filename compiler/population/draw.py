@@ -205,5 +205,6 @@ def write(programs: list[ir.Program], rows: int, out: Path, seed: int = 2021, mi
     fmt = "PARQUET" if out.suffix.lower() == ".parquet" else "CSV, HEADER"
     with staged(out) as staging, duckdb.connect() as con:
         con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")
         con.execute(f"COPY ({query}) TO {string(str(staging))} (FORMAT {fmt})")
     return [r.spec.name for r in found]

@@ -26,6 +26,8 @@ from pol.compiler.backends.sql import string
 from pol.compiler.files import staged
 
 ENGINES = ("duckdb", "spark", "postgres")
+# DuckDB's own memory by default: with the interpreter beside it, a run stays under 1 GB whatever the rows.
+MEMORY = "768MB"
 
 
 class InputError(ValueError):
@@ -73,7 +75,7 @@ def columnless_rows(source: Path) -> int:
 class DuckDBEngine:
     """DuckDB, in this process: nothing to start, spills to disk when a table does not fit in memory."""
 
-    def __init__(self, progress: bool = False, memory: str = "1GB", spill_limit: str | None = None):
+    def __init__(self, progress: bool = False, memory: str = MEMORY, spill_limit: str | None = None):
         import duckdb  # imported here: only `pol batch` needs it
 
         self.duckdb = duckdb
@@ -393,7 +395,7 @@ Engine = DuckDBEngine | SparkEngine
 
 
 def engine(
-    name: str, progress: bool = False, memory: str = "1GB", spill_limit: str | None = None, dsn: str | None = None
+    name: str, progress: bool = False, memory: str = MEMORY, spill_limit: str | None = None, dsn: str | None = None
 ) -> Engine:
     """The engine called `name`."""
     if name == "spark":
