@@ -15,6 +15,7 @@ from pol.dsl import ast
 from pol.dsl.builder import Builder
 from pol.dsl.diagnostics import Diagnostic, T, Text, error
 from pol.dsl.grammar import grammar_text
+from pol.dsl.parse_cache import FileCache, key
 from pol.dsl.source import HIDDEN_CHARACTERS, Span
 from pol.dsl.words import COMPARE_WORDS, FIELD_KEYWORDS, KEYWORD_SPELLINGS, TERMINAL_NAMES
 
@@ -61,8 +62,13 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
     broken: set[str] = set()
     layout: list[Diagnostic] = []
     chunks = _chunks(text)
+    cache = FileCache(path)
     while chunks:
         first_line, chunk = chunks.pop(0)
+        known = key(chunk, first_line)
+        if (kept := cache.get(known)) is not None:  # parsed cleanly before, word for word at this line
+            decls.extend(kept)
+            continue
         builder = Builder(path, first_line - 1)
         failed = False
         try:
@@ -97,7 +103,9 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
             if re.match(r"\s*(policy|政策)\b", chunk):
                 broken.add(BROKEN_HEADER)
             continue
+        cache.put(known, parsed)
         decls.extend(parsed)
+    cache.save()
     return ParseResult(ast.Module(path=path, decls=tuple(decls)), diagnostics, broken, tuple(layout))
 
 

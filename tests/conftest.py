@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import collections
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from pol.compiler.evaluate.pipeline import compile_file, load_evaluator, python_source
 
+# Parsed declarations are cached in a folder of the test run's own, never the user's (dsl/parse_cache.py).
+os.environ["POL_CACHE_DIR"] = tempfile.mkdtemp(prefix="pol-test-cache-")
 ROOT = Path(__file__).resolve().parent.parent
 # Cases tried by the fuzz and property suites, by what happened, reported at the end of the run.
 FUZZ_COUNTS: collections.Counter[str] = collections.Counter()

@@ -308,4 +308,7 @@ def entry() -> None:
     # command stages (an output not yet moved into place, an engine's spill folder) behind. DuckDB sees the
     # pending signal and stops its query, so the command unwinds through its clean-up within a moment.
     signal.signal(signal.SIGTERM, _terminated)
+    from pol.dsl import parse_cache
+
+    parse_cache.DISK = True  # a command runs once: what it parsed is kept on disk for the next one
     sys.exit(main())

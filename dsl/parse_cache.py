@@ -1,0 +1,122 @@
+"""Declarations already parsed, kept by their text: a file re-parses only the declarations that changed.
+
+`parser.parse` splits a file into top-level declarations and parses each alone; a declaration that parsed
+cleanly is kept here, keyed by its text, the line it starts on and the file's path (the spans of its syntax
+tree hold both). Two levels: in this process (the language server re-parses on every keystroke), and, for the
+command line, on disk in the user's cache folder (a fresh `pol check` of a file it has seen), one pickle per file, written whole
+and moved into place. Everything the parse depends on — pol's version and the text of the grammar and of
+the parser's own modules — is in each key's salt, so a changed parser never reads an old tree. A cache that
+cannot be read or written is no cache: the declaration is parsed again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import tempfile
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+_MEMORY: OrderedDict[str, dict[str, Any]] = OrderedDict()  # path -> key -> declarations, most recent last
+MEMORY_FILES = 64  # the files whose declarations this process keeps
+# The disk level is for commands run once per process (`pol check`), turned on by the command line's entry
+# point; a long-lived process (the language server, the HTTP service, tests) keeps to memory, so an edit
+# costs no write of the file's whole cache.
+DISK = False
+KEPT_FILES = 256  # the files whose declarations the disk keeps, the most recently parsed
+_MODULES = ("ast.py", "builder.py", "parser.py", "units.py", "words.py", "diagnostics.py", "source.py")
+
+
+@functools.cache
+def _salt() -> str:
+    """What a parse depends on besides its text: pol's version, the grammar and the parser's modules."""
+    from pol import __version__
+    from pol.dsl.grammar import grammar_text
+
+    digest = hashlib.sha256(__version__.encode() + grammar_text().encode())
+    here = Path(__file__).parent
+    for name in _MODULES:
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:
+            return ""  # a parser we cannot see whole: do not cache
+    return digest.hexdigest()
+
+
+def _folder() -> Path | None:
+    """The disk cache's folder (POL_CACHE_DIR, else the user's cache folder), or None when disabled."""
+    if not DISK or os.environ.get("POL_CACHE_DIR") == "":
+        return None
+    base = os.environ.get("POL_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "pol"
+    )
+    return Path(base) / "parse"
+
+
+def key(chunk: str, first_line: int) -> str:
+    return hashlib.sha256(f"{_salt()}\0{first_line}\0{chunk}".encode()).hexdigest()
+
+
+class FileCache:
+    """The declarations of one file kept from earlier parses, and those of this parse, to keep for the next."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.enabled = bool(_salt()) and path != "<string>"
+        self.found: dict[str, Any] = dict(_MEMORY.get(path, {})) if self.enabled else {}
+        self.kept: dict[str, Any] = {}
+        self.changed = False  # a declaration parsed anew, or one kept before no longer in the file
+        folder = _folder()
+        self.file = folder / (hashlib.sha256(path.encode()).hexdigest() + ".pickle") if folder else None
+        if self.enabled and not self.found and self.file is not None:
+            try:
+                with open(self.file, "rb") as fh:
+                    stored = pickle.load(fh)
+                if isinstance(stored, dict) and stored.get("salt") == _salt():
+                    self.found = stored["entries"]
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError, ValueError):
+                self.found = {}
+
+    def get(self, k: str) -> Any | None:
+        found = self.found.get(k)
+        if found is not None:
+            self.kept[k] = found
+        return found
+
+    def put(self, k: str, decls: Any) -> None:
+        self.kept[k] = decls
+        self.changed = True
+
+    def save(self) -> None:
+        """Keep this parse's declarations (and only them: a declaration no longer in the file is dropped)."""
+        if not self.enabled:
+            return
+        _MEMORY[self.path] = self.kept
+        _MEMORY.move_to_end(self.path)
+        while len(_MEMORY) > MEMORY_FILES:
+            _MEMORY.popitem(last=False)
+        if self.file is None or not (self.changed or len(self.kept) != len(self.found)):
+            return
+        staging = None
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, staging = tempfile.mkstemp(prefix=".parse-", dir=self.file.parent)
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump({"salt": _salt(), "entries": self.kept}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(staging, self.file)
+            _prune(self.file.parent)
+        except (OSError, pickle.PicklingError, RecursionError):
+            pass  # no cache this time; the next run parses again
+        finally:
+            if staging is not None and os.path.exists(staging):
+                os.unlink(staging)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the KEPT_FILES files parsed most recently: a folder of many files' caches stays small."""
+    files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[KEPT_FILES:]:
+        old.unlink(missing_ok=True)
