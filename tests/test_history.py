@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FUZZ_COUNTS, POLICIES
+from test_batch import read_results
 
 from pol.compiler.evaluate.pipeline import compile_file
 from pol.compiler.ledger.evaluation import evaluate_profile
@@ -92,7 +93,7 @@ def _histories(n: int, seed: str):
         yield f"E{k}", unique, received
 
 
-def _run(n: int, tmp_path: Path, on: str = "duckdb") -> int:
+def _run(n: int, tmp_path: Path, on: str = "duckdb", dsn: str | None = None) -> int:
     compiled = [compile_file(POLICIES / f"{stem}.pol") for stem in ("yantai", "jiangsu")]
     policies = load_policies(compiled)
     apps, grants, expected = [], [], []
@@ -147,16 +148,18 @@ def _run(n: int, tmp_path: Path, on: str = "duckdb") -> int:
         w.writerows(grants)
     programs = {c.source.path.rsplit("/", 1)[-1][:-4]: lower(c.policy, c.source.path) for c in compiled}
     # Each application is judged in force on its own date by the ledger; every date here is in force.
+    out = "history_results" if on == "postgres" else tmp_path / "out.parquet"
     result = batch.run(
         programs,
         tmp_path / "apps.csv",
-        tmp_path / "out.parquet",
+        out,
         datetime.date(2023, 6, 30),  # validity is judged on each application's own date
         grants=tmp_path / "grants.csv",
         on=on,
+        dsn=dsn,
     )
     assert result.bad_rows == 0
-    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    rows = read_results(out, dsn)
     assert len(rows) == len(expected)
     statuses: dict[str, int] = {}
     for row, (policy, clause, status, amount) in zip(rows, expected, strict=True):

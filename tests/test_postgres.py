@@ -80,6 +80,14 @@ def test_a_failed_run_leaves_the_database_as_it_was(postgres_dsn, tmp_path, caps
     assert 'relation "no_such_table" does not exist' in capsys.readouterr().err
 
 
+def test_applications_against_a_history_of_grants_agree_with_the_ledger(postgres_dsn, tmp_path) -> None:
+    from test_history import _run
+
+    FUZZ_COUNTS["history on PostgreSQL agrees with the ledger: applications"] += _run(
+        200, tmp_path, on="postgres", dsn=postgres_dsn
+    )
+
+
 @pytest.mark.long
 @pytest.mark.parametrize("stem", STEMS)
 def test_postgres_agrees_with_python_on_generated_applicants(stem, postgres_dsn, tmp_path, monkeypatch) -> None:

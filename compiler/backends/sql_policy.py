@@ -33,8 +33,8 @@ class PolicySql(SqlGenerator):
             exact = amount if code["mode"] == "exact" else NONE
             return exact, amount, f"LEAST({low}, {amount})" if code["mode"] == "range" else NONE
         ok = f"{status} = {string(code['offered'])}"
-        exact = f"(CASE WHEN {ok} THEN {amount} END)" if code["mode"] == "exact" else "NULL"
-        minimum = f"(CASE WHEN {ok} THEN LEAST({low}, {amount}) END)" if code["mode"] == "range" else "NULL"
+        exact = f"(CASE WHEN {ok} THEN {amount} END)" if code["mode"] == "exact" else NONE
+        minimum = f"(CASE WHEN {ok} THEN LEAST({low}, {amount}) END)" if code["mode"] == "range" else NONE
         return exact, f"(CASE WHEN {ok} THEN {amount} END)", minimum
 
     def cash(self) -> tuple[list[str], list[str]]:
@@ -55,7 +55,7 @@ class PolicySql(SqlGenerator):
         for c in self.prog.clauses:
             code = self.clause(c)
             if standing is not None:
-                status, amount, maximum, minimum = string(standing), "NULL", "NULL", "NULL"
+                status, amount, maximum, minimum = string(standing), NONE, NONE, NONE
             else:
                 status = code["status"] if day is None else self.on_day(day, code["status"])
                 amount, maximum, minimum = self.masked(code, status, code["amount"], code["low"])

@@ -36,9 +36,7 @@ class Population(Command):
         ):
             what = "a table, or " if database else ""
             return self.fail(f"--input {args.input}: give {what}a .csv or .parquet file of one row per applicant")
-        if database and args.history:
-            return self.fail("--history is not yet read inside PostgreSQL: run it on DuckDB or Spark")
-        if args.history and (
+        if args.history and (not database or not is_table(args.history)) and (
             not Path(args.history).is_file() or Path(args.history).suffix.lower() not in (".parquet", ".csv")
         ):
             return self.fail(f"--history {args.history}: give a .csv or .parquet file of one row per grant")
@@ -90,7 +88,9 @@ class Population(Command):
                 progress=self.err.is_terminal,
                 match=args.match,
                 on=args.engine,
-                grants=Path(args.history) if args.history else None,
+                grants=(args.history if database and is_table(args.history) else Path(args.history))
+                if args.history
+                else None,
                 ignore=tuple(ignore),
                 memory=args.memory,
                 spill_limit=args.spill_limit,

@@ -352,7 +352,7 @@ def run(
     progress: bool = False,
     match: bool = False,
     on: str = "duckdb",
-    grants: Path | None = None,
+    grants: Path | str | None = None,
     ignore: tuple[str, ...] = (),
     memory: str = MEMORY,
     spill_limit: str | None = None,
@@ -371,7 +371,7 @@ def run(
         # disk when it does not fit in memory; Spark caches it across its executors).
         present = db.load(source, ROW)  # type: ignore[arg-type]  # a table name reaches only PostgreSQL
         if grants is not None:
-            past = db.load(grants, "__grant", "history_raw")
+            past = db.load(grants, "__grant", "history_raw")  # type: ignore[arg-type]
             history.check_columns(present, past)
             db.table("origins", history.origins(programs))
             db.table("grants", history.grants(past, history.summed(programs)))

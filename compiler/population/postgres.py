@@ -39,9 +39,12 @@ _TYPES = {
     "bool": "BOOLEAN",
     "date": "DATE",
 }
-_TRY_DATE = (
+# PostgreSQL has no TRY_CAST: what is cast from text that may not be a date or a number goes through these.
+_TRY = (
     "CREATE FUNCTION pg_temp.pol_date(t text) RETURNS date LANGUAGE plpgsql IMMUTABLE AS "
-    "$$ BEGIN RETURN t::date; EXCEPTION WHEN others THEN RETURN NULL; END $$"
+    "$$ BEGIN RETURN t::date; EXCEPTION WHEN others THEN RETURN NULL; END $$",
+    "CREATE FUNCTION pg_temp.pol_numeric(t text) RETURNS numeric LANGUAGE plpgsql IMMUTABLE AS "
+    "$$ BEGIN RETURN t::numeric; EXCEPTION WHEN others THEN RETURN NULL; END $$",
 )
 
 
@@ -55,8 +58,12 @@ def _postgres(duckdb_sql: str) -> str:
             return exp.DataType.build("NUMERIC(38, 0)")
         if isinstance(node, exp.TryCast) and node.to.this == exp.DataType.Type.DATE:
             return exp.Anonymous(this="pg_temp.pol_date", expressions=[exp.cast(node.this, "TEXT")])
+        if isinstance(node, exp.TryCast) and isinstance(node.this, (exp.Trim, exp.Cast)):
+            # Text that may not be a number (a history's amounts): NULL when it is not one.
+            number = exp.Anonymous(this="pg_temp.pol_numeric", expressions=[exp.cast(node.this, "TEXT")])
+            return exp.Cast(this=number, to=node.to)
         if isinstance(node, exp.TryCast):
-            return exp.Cast(this=node.this, to=node.to)  # reached only by values their test accepted
+            return exp.Cast(this=node.this, to=node.to)  # a column of numbers, reached once its test accepted it
         if isinstance(node, exp.RegexpExtract):
             group = node.args.get("group")
             match = exp.Anonymous(this="regexp_match", expressions=[node.this, node.expression])
@@ -113,7 +120,8 @@ class PostgresEngine:
         except psycopg.Error as exc:
             raise EngineUnavailable(f"cannot connect to PostgreSQL: {str(exc).strip().splitlines()[0]}") from None
         self.cur = self.con.cursor()
-        self.cur.execute(_TRY_DATE)
+        for function in _TRY:
+            self.cur.execute(function)
 
     def _run(self, sql: str, params: Any = None) -> None:
         try:
@@ -123,7 +131,7 @@ class PostgresEngine:
 
     def load(self, source: Path | str, row: str, name: str = "raw") -> dict[str, str]:
         """The applicants as the view `name`, each row numbered from 1 in `row`; each column's type."""
-        relation = self._copied(source) if isinstance(source, Path) else _qualified(source)
+        relation = self._copied(source, name) if isinstance(source, Path) else _qualified(source)
         try:
             with self.con.transaction():  # a savepoint: a missing table is the input's fault, said plainly
                 self.cur.execute(
@@ -148,7 +156,7 @@ class PostgresEngine:
         found = self.cur.fetchone()
         return str(found[0]) if found else "unknown"
 
-    def _copied(self, source: Path) -> str:
+    def _copied(self, source: Path, name: str) -> str:
         """A CSV file (every column text) or a Parquet file (its types) copied into a temporary table."""
         if source.suffix.lower() == ".parquet":
             import pyarrow.parquet as pq  # type: ignore[import-untyped]
@@ -161,17 +169,17 @@ class PostgresEngine:
         else:
             header = csv_header(source)
             if not header:  # applicants of a policy that reads no fact: only their number matters
-                return f"(SELECT FROM generate_series(1, {columnless_rows(source)})) AS pol_input"
+                return f"(SELECT FROM generate_series(1, {columnless_rows(source)})) AS pol_{name}"
             columns = [(h, "TEXT") for h in header]
             rows = _csv_rows(source, len(header))
         listed = ", ".join(f'"{n}" {t}' for n, t in columns)
-        self.cur.execute(f"CREATE TEMP TABLE pol_input ({listed})")
-        with self.cur.copy(
-            f"COPY pol_input ({', '.join(f'{chr(34)}{n}{chr(34)}' for n, _ in columns)}) FROM STDIN"
-        ) as copy:
+        table = f"pol_{name}"
+        self.cur.execute(f"CREATE TEMP TABLE {table} ({listed})")
+        names = ", ".join(f'"{n}"' for n, _ in columns)
+        with self.cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for r in rows:
                 copy.write_row(r)
-        return "pol_input"
+        return table
 
     def table(self, name: str, select: str) -> None:
         self._run(f"CREATE TEMP TABLE {name} AS {select}")
