@@ -36,8 +36,10 @@ class Population(Command):
         ):
             what = "a table, or " if database else ""
             return self.fail(f"--input {args.input}: give {what}a .csv or .parquet file of one row per applicant")
-        if args.history and (not database or not is_table(args.history)) and (
-            not Path(args.history).is_file() or Path(args.history).suffix.lower() not in (".parquet", ".csv")
+        if (
+            args.history
+            and (not database or not is_table(args.history))
+            and (not Path(args.history).is_file() or Path(args.history).suffix.lower() not in (".parquet", ".csv"))
         ):
             return self.fail(f"--history {args.history}: give a .csv or .parquet file of one row per grant")
         as_of = as_of_day(args)
