@@ -98,9 +98,9 @@ def test_the_cost_of_a_reform_is_exact_applicant_by_applicant(tmp_path, capsys) 
         day = datetime.date.fromisoformat(AS_OF)
         before += module.evaluate(facts, as_of=day).determined
         after += reformed.evaluate(facts, as_of=day).determined
-    from pol.compiler.runtime import format_money
+    from pol.compiler.population.simulate import wan
 
-    assert f"| 确定金额合计 | {format_money(before)} | {format_money(after)} |" in text
+    assert f"| 确定金额合计 | {wan(before)} | {wan(after)} |" in text
     assert after < before
 
 
@@ -157,3 +157,22 @@ def test_the_report_opens_in_a_browser_without_fetching_anything(tmp_path) -> No
         browser.close()
     server.shutdown()
     assert all(u.startswith(f"http://127.0.0.1:{server.server_address[1]}/") for u in requests), requests
+
+
+def test_a_report_writes_every_amount_in_wan_yuan_exactly_and_each_clause_name_on_its_own_line() -> None:
+    import random
+    import re
+
+    from pol.compiler.population.simulate import _bars, wan
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        value = Decimal(rng.randrange(-(10**13), 10**13)).scaleb(-2)  # any amount to the fen, to 1000亿
+        text = wan(value)
+        assert text.endswith("万元") and "E" not in text
+        assert Decimal(text.removesuffix("万元").replace(",", "")).scaleb(4) == value
+    svg = _bars("t", [("一个名字很长很长的条款：创新药研发临床试验阶段扶持", Decimal("123456789.01"), Decimal(0))])
+    lines = re.findall(r'<text x="0" y="(\d+)"[^>]*>([^<]*)</text>', svg)
+    assert lines[0][1].startswith("一个名字很长") and {t for _, t in lines[1:]} == {"调整前", "调整后"}
+    assert len({y for y, _ in lines}) == 3  # the name, then each bar's line: nothing drawn over the name
+    assert "12,345.678901万元" in svg

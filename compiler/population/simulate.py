@@ -14,7 +14,6 @@ import attrs
 from pol.compiler import ir
 from pol.compiler.backends.sql import quote
 from pol.compiler.population import batch
-from pol.compiler.runtime import format_money
 
 # The buckets of the change `d` in an applicant's maximum, for the distribution.
 BUCKETS = [
@@ -115,9 +114,15 @@ def simulate(
     )
 
 
+def wan(value: Decimal) -> str:
+    """An amount in 万元, exactly (to the fen: up to six decimals), with thousands marked: every amount of a
+    report in one unit, so a reader compares them at a glance (1.5亿元 beside 345678.9元 is not read so)."""
+    return f"{value.scaleb(-4).normalize():,f}万元"
+
+
 def _delta(pair: tuple[Decimal, Decimal]) -> str:
     d = pair[1] - pair[0]
-    return ("+" if d > 0 else "") + format_money(d)
+    return ("+" if d > 0 else "") + wan(d)
 
 
 def markdown(s: Simulation) -> str:
@@ -129,8 +134,8 @@ def markdown(s: Simulation) -> str:
         "",
         "| | 调整前 | 调整后 | 变化 |",
         "|---|---:|---:|---:|",
-        f"| 确定金额合计 | {format_money(s.determined[0])} | {format_money(s.determined[1])} | {_delta(s.determined)} |",
-        f"| 含上限金额合计 | {format_money(s.maximum[0])} | {format_money(s.maximum[1])} | {_delta(s.maximum)} |",
+        f"| 确定金额合计 | {wan(s.determined[0])} | {wan(s.determined[1])} | {_delta(s.determined)} |",
+        f"| 含上限金额合计 | {wan(s.maximum[0])} | {wan(s.maximum[1])} | {_delta(s.maximum)} |",
         "",
         f"增加的 {s.gain} 个，减少的 {s.lose} 个，结论（状态）改变的 {s.status_changed} 个。",
         "",
@@ -143,30 +148,34 @@ def markdown(s: Simulation) -> str:
         if c.maximum == (0, 0) and c.granted == (0, 0):
             continue
         lines.append(
-            f"| {c.clause} | {c.article or ''} | {format_money(c.determined[0])} | {format_money(c.determined[1])} "
-            f"| {format_money(c.maximum[0])} | {format_money(c.maximum[1])} | {c.granted[0]} | {c.granted[1]} |"
+            f"| {c.clause} | {c.article or ''} | {wan(c.determined[0])} | {wan(c.determined[1])} "
+            f"| {wan(c.maximum[0])} | {wan(c.maximum[1])} | {c.granted[0]} | {c.granted[1]} |"
         )
     lines += ["", "## 每个申请人含上限金额的变化", "", "| 变化 | 人数 |", "|---|---:|"]
     lines += [f"| {label} | {n} |" for label, n in s.distribution]
     return "\n".join(lines) + "\n"
 
 
-def _bars(title: str, items: list[tuple[str, float, float]]) -> str:
+def _bars(title: str, items: list[tuple[str, Decimal, Decimal]]) -> str:
     """A grouped bar chart (before, after) as inline SVG: nothing fetched, readable without scripts."""
-    width, row = 720, 26
-    top = max([max(b, a) for _, b, a in items] + [1.0])
+    # Each clause's name on a line of its own above its two bars, and room after the longest bar for its
+    # amount, so no label is cut however long the name or the amount.
+    width, row = 720, 22
+    top = max([max(b, a) for _, b, a in items] + [Decimal(1)])
     parts = [
-        f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" height="{row * len(items) * 2 + 30}" '
-        'xmlns="http://www.w3.org/2000/svg" font-size="12">'
+        f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" height="{row * len(items) * 3 + 20}" '
+        f'viewBox="0 0 {width} {row * len(items) * 3 + 20}" xmlns="http://www.w3.org/2000/svg" font-size="12">'
     ]
-    y = 20
+    y = 10
     for label, b, a in items:
+        parts.append(f'<text x="0" y="{y + 14}" font-weight="bold">{html.escape(label)}</text>')
+        y += row
         for value, colour, what in ((b, "#8c8c8c", "调整前"), (a, "#1a55b3", "调整后")):
-            w = 420 * value / top
+            w = 440 * float(value / top)
             parts.append(
-                f'<text x="0" y="{y + 14}">{html.escape(label)} {what}</text>'
-                f'<rect x="260" y="{y + 3}" width="{w:.1f}" height="14" fill="{colour}"/>'
-                f'<text x="{264 + w:.1f}" y="{y + 14}">{value:,.0f}</text>'
+                f'<text x="0" y="{y + 14}">{what}</text>'
+                f'<rect x="56" y="{y + 3}" width="{w:.1f}" height="14" fill="{colour}"/>'
+                f'<text x="{60 + w:.1f}" y="{y + 14}">{wan(value)}</text>'
             )
             y += row
     parts.append("</svg>")
@@ -178,7 +187,7 @@ def report(s: Simulation) -> str:
     clauses = [c for c in s.clauses if c.maximum != (0, 0)]
     table = "".join(
         f"<tr><td>{html.escape(c.clause)}</td><td>{html.escape(c.article or '')}</td>"
-        f"<td>{format_money(c.maximum[0])}</td><td>{format_money(c.maximum[1])}</td>"
+        f"<td>{wan(c.maximum[0])}</td><td>{wan(c.maximum[1])}</td>"
         f"<td>{c.granted[0]}</td><td>{c.granted[1]}</td></tr>"
         for c in clauses
     )
@@ -191,11 +200,11 @@ td:first-child,th:first-child{{text-align:left}}</style></head><body>
 <h1>政策调整测算：{html.escape(s.title)}</h1>
 <p>{html.escape(s.policy)}，按 {s.as_of.isoformat()} 有效的条款，测算 {s.rows} 个申请人（金额精确到分）。</p>
 <table><tr><th></th><th>调整前</th><th>调整后</th><th>变化</th></tr>
-<tr><td>确定金额合计</td><td>{format_money(s.determined[0])}</td><td>{format_money(s.determined[1])}</td><td>{_delta(s.determined)}</td></tr>
-<tr><td>含上限金额合计</td><td>{format_money(s.maximum[0])}</td><td>{format_money(s.maximum[1])}</td><td>{_delta(s.maximum)}</td></tr></table>
+<tr><td>确定金额合计</td><td>{wan(s.determined[0])}</td><td>{wan(s.determined[1])}</td><td>{_delta(s.determined)}</td></tr>
+<tr><td>含上限金额合计</td><td>{wan(s.maximum[0])}</td><td>{wan(s.maximum[1])}</td><td>{_delta(s.maximum)}</td></tr></table>
 <p>增加的 {s.gain} 个，减少的 {s.lose} 个，结论（状态）改变的 {s.status_changed} 个。</p>
 <h2>分条款（含上限金额）</h2>
-{_bars("分条款含上限金额，调整前后", [(c.clause, float(c.maximum[0]), float(c.maximum[1])) for c in clauses])}
+{_bars("分条款含上限金额，调整前后", [(c.clause, c.maximum[0], c.maximum[1]) for c in clauses])}
 <table><tr><th>条款</th><th>条目</th><th>调整前</th><th>调整后</th><th>获支持人数 调整前</th><th>调整后</th></tr>{table}</table>
 <h2>每个申请人含上限金额的变化</h2>
 <table><tr><th>变化</th><th>人数</th></tr>{dist}</table>
