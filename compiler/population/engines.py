@@ -309,7 +309,6 @@ class SparkEngine:
         return self.spark.sql(to_spark(duckdb_sql))
 
     def load(self, source: Path, row: str, name: str = "raw") -> dict[str, str]:
-        from pyspark.sql import Window
         from pyspark.sql import functions as F
         from pyspark.sql.utils import AnalysisException
 
@@ -345,10 +344,23 @@ class SparkEngine:
                 "a row of the CSV file has more or fewer fields than its header"
                 + (f": {record.group(1)}" if record else "")
             ) from None
-        # Row numbers in the file's order: the id grows with the position, the window makes it 1, 2, 3, …
-        order = Window.orderBy(F.monotonically_increasing_id())
-        frame = frame.select(F.row_number().over(order).alias(row), *frame.columns)
-        frame.cache().createOrReplaceTempView(name)
+        # Row numbers in the file's order, computed where the rows are: a partition holds a run of the file
+        # after the runs of the partitions before it, and monotonically_increasing_id() is its partition's
+        # number (upper bits) and the row's place in it (lower 33 bits). One count per partition gives each
+        # partition's first row; a window over the whole file would move every row to one partition.
+        frame = frame.select(
+            F.spark_partition_id().alias("__part"), F.monotonically_increasing_id().alias("__id"), *frame.columns
+        ).cache()
+        first, offsets = 1, []
+        for part, count in sorted(frame.groupBy("__part").count().collect()):
+            offsets.append(f"WHEN {int(part)} THEN {first}")
+            first += int(count)
+        start = f"(CASE __part {' '.join(offsets)} END)" if offsets else "1"
+        numbered = F.expr(f"{start} + (__id & {(1 << 33) - 1})").cast("bigint").alias(row)
+        frame = frame.select(
+            numbered, *[F.col("`" + c.replace("`", "``") + "`") for c in frame.columns if c not in ("__part", "__id")]
+        )
+        frame.createOrReplaceTempView(name)
         types = {}
         for name, spark_type in frame.dtypes:
             types[name] = _SPARK_TYPES.get(spark_type, spark_type.upper())
