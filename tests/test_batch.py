@@ -254,3 +254,24 @@ def test_clause_evaluates_only_the_named_clauses_with_the_same_amounts(tmp_path,
     capsys.readouterr()
     assert main([*argv, "--out", str(tmp_path / "x.csv"), "--clause", "创新药研法", "--format", "json"]) == 2
     assert "no clause 创新药研法 (did you mean 创新药研发?)" in capsys.readouterr().err
+
+
+def test_kept_columns_ride_to_the_results_beside_the_row(tmp_path, capsys) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text(
+        "统一社会信用代码,新药类别,临床阶段,临床研发费用\n91A,一类新药,III期,6000万\n91B,二类新药,I期,x\n91C,二类新药,I期,100\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    argv = ["batch", str(POLICIES / "yantai.pol"), "--input", str(source), "--out", str(out), "--as-of", "2022-06-30"]
+    argv += ["--clause", "创新药研发"]
+    assert main([*argv, "--keep", "统一社会信用代码"]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    # The bad row (x is no amount) is left out; the others keep their own id beside their number.
+    assert [(r["row"], r["统一社会信用代码"], r["yantai.创新药研发.amount"]) for r in rows] == [
+        ("1", "91A", "20000000.00"),
+        ("3", "91C", "40.00"),
+    ]
+    capsys.readouterr()
+    assert main([*argv, "--keep", "编号"]) == 2
+    assert "--keep: 编号 is no column of the input" in capsys.readouterr().err

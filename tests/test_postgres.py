@@ -51,14 +51,21 @@ def test_a_table_in_the_database_is_read_and_the_results_replace_only_what_pol_m
 ) -> None:
     with psycopg.connect(postgres_dsn, autocommit=True) as con:
         con.execute("DROP TABLE IF EXISTS applicants, kept, results_pol")
-        con.execute('CREATE TABLE applicants ("新药类别" TEXT, "临床阶段" TEXT, "临床研发费用" NUMERIC(18, 2))')
-        con.execute("INSERT INTO applicants VALUES ('一类新药', 'III期', 60000000), ('二类新药', 'I期', 1000000.01)")
+        con.execute(
+            'CREATE TABLE applicants (id TEXT, "新药类别" TEXT, "临床阶段" TEXT, "临床研发费用" NUMERIC(18, 2))'
+        )
+        con.execute(
+            "INSERT INTO applicants VALUES ('91370600A', '一类新药', 'III期', 60000000), "
+            "('91370600B', '二类新药', 'I期', 1000000.01)"
+        )
         con.execute("CREATE TABLE kept (x INTEGER)")
     argv = ["batch", str(POLICIES / "yantai.pol"), "--engine", "postgres", "--dsn", postgres_dsn]
-    argv += ["--input", "applicants", "--as-of", "2022-06-30", "--clause", "创新药研发"]
+    argv += ["--input", "applicants", "--as-of", "2022-06-30", "--clause", "创新药研发", "--keep", "id"]
     assert main([*argv, "--out", "results_pol"]) == 0
     rows = read_results("results_pol", postgres_dsn)
-    assert [r["yantai.创新药研发.amount"] for r in rows] == [20000000, 400000]  # 40%, capped by III期's 2000万
+    # Joined back by the enterprise's id, whatever order the server read the rows in.
+    by_id = {r["id"]: r["yantai.创新药研发.amount"] for r in rows}
+    assert by_id == {"91370600A": 20000000, "91370600B": 400000}  # 40%, capped by III期's 2000万
     assert main([*argv, "--out", "results_pol"]) == 0  # pol's own table: replaced
     assert main([*argv, "--out", "kept"]) == 2
     assert "the table exists and pol did not make it" in capsys.readouterr().err

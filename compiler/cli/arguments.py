@@ -163,6 +163,13 @@ def parser() -> argparse.ArgumentParser:
         help="columns of the input that are no input of the policies (an id, a name); any other such column is refused",
     )
     bt.add_argument(
+        "--keep",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="columns of the input copied to each result row as they are (an enterprise's id), to join results back",
+    )
+    bt.add_argument(
         "--history",
         metavar="GRANTS",
         help="CSV or Parquet of earlier grants (enterprise, date, policy, clause, amount; item, level): each "

@@ -94,6 +94,7 @@ class Population(Command):
                 if args.history
                 else None,
                 ignore=tuple(ignore),
+                keep=tuple(args.keep),
                 memory=args.memory,
                 spill_limit=args.spill_limit,
                 dsn=args.dsn,

@@ -17,6 +17,7 @@ from pol.compiler.backends.sql_policy import PolicySql
 from pol.compiler.population import cells, history
 from pol.compiler.population.engines import MEMORY, Engine, InputError, engine
 
+KEPT = "__keep."  # before a --keep column's name while it rides with the facts
 ROW = "__row"  # the input's row number, from 1, kept in the output so results join back to the input
 MAX_REPORTED = 20
 MONEY = "DECIMAL(38, 2)"  # an amount in the output: rounded to the fen
@@ -273,11 +274,13 @@ def _bound(largest: object, spec: ir.Input, check: _Check | None) -> tuple[int, 
     return whole, places
 
 
-def _streamed(programs: dict[str, ir.Program], as_of: datetime.date, match: bool, counts: _Counts) -> str:
+def _streamed(
+    programs: dict[str, ir.Program], as_of: datetime.date, match: bool, counts: _Counts, keep: tuple[str, ...]
+) -> str:
     """The results of every row as one query over `facts`: each policy's layers (compiler/backends/sql.py) in
     turn, each adding its columns to the row, so the engine streams rows through and holds none."""
     relation = "facts"
-    selects = [f"{quote(ROW)} AS {quote('row')}"]
+    selects = [f"{quote(ROW)} AS {quote('row')}", *(f"{quote(KEPT + c)} AS {quote(c)}" for c in keep)]
     inputs = {spec.name: spec for program in programs.values() for spec in program.inputs}
     given, absent = counts.given(inputs), counts.absent(inputs)
     depth = 0
@@ -310,11 +313,16 @@ def _streamed(programs: dict[str, ir.Program], as_of: datetime.date, match: bool
 
 
 def _with_history(
-    db: Engine, programs: dict[str, ir.Program], as_of: datetime.date, match: bool, fact_columns: list[str]
+    db: Engine,
+    programs: dict[str, ir.Program],
+    as_of: datetime.date,
+    match: bool,
+    fact_columns: list[str],
+    keep: tuple[str, ...],
 ) -> str:
     """The results when each application is judged against its enterprise's earlier grants: tables per policy
     (compiler/population/history.py), joined by row."""
-    selects = [f"facts.{quote(ROW)} AS {quote('row')}"]
+    selects = [f"facts.{quote(ROW)} AS {quote('row')}", *(f"facts.{quote(KEPT + c)} AS {quote(c)}" for c in keep)]
     for key, program in programs.items():
         gen = PolicySql(program)
         # Each application judged on its own date, against the grants before it.
@@ -355,6 +363,7 @@ def run(
     grants: Path | str | None = None,
     ignore: tuple[str, ...] = (),
     memory: str = MEMORY,
+    keep: tuple[str, ...] = (),
     spill_limit: str | None = None,
     dsn: str | None = None,
 ) -> BatchResult:
@@ -391,7 +400,15 @@ def run(
         for program in programs.values():
             for spec in program.inputs:
                 inputs.setdefault(spec.name, spec)
-        _columns_fit(present, inputs, columns, ignore, grants is not None)
+        missing = [c for c in keep if c not in present]
+        if missing or "row" in keep:
+            raise InputError(
+                f"--keep: {', '.join(missing) or 'row'} "
+                + ("is no column of the input" if missing else "is the results' own row number; keep another column")
+            )
+        _columns_fit(present, inputs, columns, (*ignore, *keep), grants is not None)
+        # Kept columns ride with the facts under names no input has, and come out under their own.
+        carried = [f"raw.{quote(c)} AS {quote(KEPT + c)}" for c in keep]
         typed, checks, joins = _read(db, present, inputs, columns)
         keys: list[str] = []
         if grants is not None:
@@ -410,7 +427,7 @@ def run(
         ]
         db.view(
             "facts",
-            f"SELECT raw.{quote(ROW)}, {', '.join([*listed, *keys]) or 'NULL AS __none'} FROM raw {joins} "
+            f"SELECT raw.{quote(ROW)}, {', '.join([*listed, *keys, *carried]) or 'NULL AS __none'} FROM raw {joins} "
             f"WHERE NOT ({bad_any})",
         )
         fact_columns = [ROW, *inputs] if inputs else [ROW, "__none"]
@@ -432,11 +449,11 @@ def run(
                     if v is not None
                 ]
         if grants is None:
-            query = _streamed(programs, as_of, match, counts)
+            query = _streamed(programs, as_of, match, counts, keep)
             if joins:  # a join does not keep the input's order: the output is put back in it
                 query += f" ORDER BY {quote('row')}"
         else:
-            query = _with_history(db, programs, as_of, match, fact_columns)
+            query = _with_history(db, programs, as_of, match, fact_columns, keep)
         if isinstance(out, Path):
             out.parent.mkdir(parents=True, exist_ok=True)
         db.write(query, out, counts.rows - counts.bad_rows)  # type: ignore[arg-type]
