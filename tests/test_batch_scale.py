@@ -121,3 +121,15 @@ def test_the_drawn_population_puts_received_amounts_below_their_limits(tmp_path)
     assert {Decimal("19999999.99"), Decimal(20_000_000), Decimal("20000000.01")} <= set(capital)
     money = table.column("临床研发费用").to_pylist()
     assert Decimal(10_000) <= min(money) and max(money) <= Decimal(5_000_000_000)
+
+
+def test_the_progress_bar_counts_rows_on_standard_error_only(capsys) -> None:
+    from pol.compiler.population.engines import _progress_bar
+
+    with _progress_bar(True, 1000) as watch:
+        assert watch is not None
+        watch(50.0)
+    out, err = capsys.readouterr()
+    assert out == ""  # standard output may be the JSON a caller reads
+    with _progress_bar(False, 1000) as watch:
+        assert watch is None  # no terminal: no bar

@@ -221,6 +221,7 @@ def _progress_bar(shown: bool, rows: int) -> Iterator[Callable[[float], None] | 
     if not shown or rows == 0:
         yield None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(
@@ -230,6 +231,7 @@ def _progress_bar(shown: bool, rows: int) -> Iterator[Callable[[float], None] | 
         TextColumn("rows, {task.fields[rate]} rows/s"),
         TimeRemainingColumn(),
         transient=True,
+        console=Console(stderr=True),  # standard output may be the JSON a caller reads
     ) as bar:
         task = bar.add_task("rows", total=rows, rate="…")
         start = time.monotonic()
