@@ -74,10 +74,14 @@ COPY (
 """
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+# As users run commands: with Python's bytecode cache, even where the environment turns it off.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def timed(command: list[str]) -> tuple[float, float]:
     """Run a command as its own process: (seconds, its peak memory in MB); fails loudly if the command does."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if status != 0:
