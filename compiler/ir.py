@@ -315,6 +315,19 @@ def inputs_in(node: Any) -> set[str]:
     return found
 
 
+def branches(e: Expr) -> tuple[Expr, ...] | None:
+    """The expressions one of which is the value of `e` (min/max's arguments, a table's rows and default, the
+    tiers' values), or None when `e` is no choice among values: what bounds `e` bounds them all."""
+    match e:
+        case Extreme(args=args):
+            return args
+        case Table(rows=rows, default=default):
+            return tuple(r.value for r in rows) + ((default,) if default is not None else ())
+        case Tiers(tiers=tiers):
+            return tuple(t.value for t in tiers)
+    return None
+
+
 def walk(node: Any) -> Iterator[Any]:
     """Every node of the lowered form at or below `node`."""
     yield node

@@ -215,12 +215,8 @@ class SqlGenerator:
                 return max(self.digits(left), self.digits(right)) + 1
             case ir.Arith():
                 return 38 - SCALE  # a quotient, or a count of steps: as wide as NUM holds
-            case ir.Extreme(args=args):
-                return max(self.digits(a) for a in args)
-            case ir.Table(rows=rows, default=default):
-                return max([self.digits(r.value) for r in rows] + ([self.digits(default)] if default else []))
-            case ir.Tiers(tiers=tiers):
-                return max(self.digits(t.value) for t in tiers)
+        if (choices := ir.branches(e)) is not None:
+            return max(self.digits(c) for c in choices)
         return 38 - SCALE
 
     def scale(self, e: ir.Expr) -> int:
@@ -238,12 +234,8 @@ class SqlGenerator:
                 return 0
             case ir.Arith(left=left, right=right):
                 return max(self.scale(left), self.scale(right))
-            case ir.Extreme(args=args):
-                return max(self.scale(a) for a in args)
-            case ir.Table(rows=rows, default=default):
-                return max([self.scale(r.value) for r in rows] + ([self.scale(default)] if default else []))
-            case ir.Tiers(tiers=tiers):
-                return max(self.scale(t.value) for t in tiers)
+        if (choices := ir.branches(e)) is not None:
+            return max(self.scale(c) for c in choices)
         return SCALE
 
     def expr_Extreme(self, e: ir.Extreme) -> Code:

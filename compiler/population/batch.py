@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -230,31 +229,29 @@ def _count(
 ) -> _Counts:
     """The rows, the bad rows, for each input the values its column gave and refused, and the largest value
     of each numeric input among the rows kept, in one pass."""
-    by_input = {c.spec.name: c for c in checks if c.spec is not None}
-    counted = list(by_input.values())
+    counted = [(i, c) for i, c in enumerate(checks) if c.spec is not None]  # one per input with a column
+    by_input = {c.spec.name: c for _, c in counted if c.spec is not None}
     numeric = [n for n, spec in inputs.items() if spec.kind in cells.NUMERIC]
     # Each cell's tests once, in a subquery; the counts over them.
     inner = [f"COALESCE({c.bad}, FALSE) AS __r{i}" for i, c in enumerate(checks)]
-    inner += [f"COALESCE({c.empty}, FALSE) AS __e{i}" for i, c in enumerate(counted)]
+    inner += [f"COALESCE({c.empty}, FALSE) AS __e{i}" for i, c in counted]
     # A column of exact numbers is its own value (its largest need not be converted to be found).
     inner += [
         f"abs({by_input[n].shown if n in by_input and by_input[n].exact else typed[n](NUM)}) AS __v{j}"
         for j, n in enumerate(numeric)
     ]
     bad = " OR ".join(f"__r{i}" for i in range(len(checks))) or "FALSE"
-    position = {id(c): i for i, c in enumerate(checks)}
     parts = [f"count(*) FILTER (WHERE {bad})"]
-    parts += [
-        f"count(*) FILTER (WHERE NOT __e{i}), count(*) FILTER (WHERE __r{position[id(c)]})"
-        for i, c in enumerate(counted)
-    ]
+    parts += [f"count(*) FILTER (WHERE NOT __e{i}), count(*) FILTER (WHERE __r{i})" for i, _ in counted]
     parts += [f"max(__v{j}) FILTER (WHERE NOT ({bad}))" for j in range(len(numeric))]
     [(rows, bad_rows, *counts)] = db.rows(
         f"SELECT count(*), {', '.join(parts)} FROM (SELECT {', '.join(inner) or 'NULL AS __none'} FROM raw {joins}) AS cells_read"
     )
     largest = dict(zip(numeric, counts[2 * len(counted) :], strict=True))
     read = {
-        c.spec.name: (c.column, int(counts[2 * i]), int(counts[2 * i + 1])) for i, c in enumerate(counted) if c.spec
+        c.spec.name: (c.column, int(counts[2 * k]), int(counts[2 * k + 1]))
+        for k, (_, c) in enumerate(counted)
+        if c.spec is not None
     }
     columns = [ColumnRead(name, *read.get(name, (None, 0, 0))) for name in inputs]
     bounds = {n: _bound(largest[n], inputs[n], by_input.get(n)) for n in numeric}
@@ -268,16 +265,35 @@ def _bound(largest: object, spec: ir.Input, check: _Check | None) -> tuple[int, 
     whole = max((len(str(int(v))) for v in values), default=1)
     places = 6
     if check is not None and check.exact:
-        found = re.search(r"DECIMAL\((\d+),\s*(\d+)\)", check.sql_type.upper())
+        found = cells.Column(spec, check.shown, check.sql_type).digits()
         # An integer column has no decimals; a DECIMAL of no stated scale (PostgreSQL's NUMERIC) up to a fact's 6.
-        places = min(int(found.group(2)), 6) if found else (6 if check.sql_type.upper().startswith("DECIMAL") else 0)
+        places = min(found[1], 6) if found else (6 if check.sql_type.upper().startswith("DECIMAL") else 0)
     return whole, places
+
+
+def _clause_columns(
+    key: str, program: ir.Program, clause: ir.Clause, at: str, name: str, money: str, match: bool
+) -> list[str]:
+    """A clause's columns of the output: status, amount, maximum, minimum (each amount typed `money`, even
+    one the clause never fills: a bare NULL has no type, and Spark writes no CSV column of none), and with
+    `match` its pol match group. The plan computed each field as the column `at` + `name` + field."""
+
+    def cell(field: str) -> str:
+        return at + quote(name + field)
+
+    out = []
+    for field in ("status", "amount", "max_amount", "min_amount"):
+        value = cell(field) if field == "status" else f"CAST({cell(field)} AS {money})"
+        out.append(f"{value} AS {quote(f'{key}.{clause.id}.{field}')}")
+    if match:
+        out.append(f"{_match(program, clause, cell('status'))} AS {quote(f'{key}.{clause.id}.match')}")
+    return out
 
 
 def _streamed(
     programs: dict[str, ir.Program], as_of: datetime.date, match: bool, counts: _Counts, keep: tuple[str, ...]
 ) -> str:
-    """The results of every row as one query over `facts`: each policy's layers (compiler/backends/sql.py) in
+    """The results of every row as one query over `facts`: each policy's layers (compiler/backends/sql_policy.py) in
     turn, each adding its columns to the row, so the engine streams rows through and holds none."""
     relation = "facts"
     selects = [f"{quote(ROW)} AS {quote('row')}", *(f"{quote(KEPT + c)} AS {quote(c)}" for c in keep)]
@@ -296,14 +312,15 @@ def _streamed(
             digits = gen.amount_digits(clause)
             widest = max(widest, digits)
             money = MONEY if digits > 16 else "DECIMAL(18, 2)"
-            for field in ("status", "amount", "max_amount", "min_amount"):
-                cell = quote(f"{key}.{clause.id}.{field}")
-                # Every amount column typed, even one a clause never fills (a bare NULL has no type, and Spark
-                # writes no CSV column of none).
-                selects.append(cell if field == "status" else f"CAST({cell} AS {money}) AS {cell}")
-            if match:
-                status = quote(f"{key}.{clause.id}.status")
-                selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{clause.id}.match')}")
+            selects += _clause_columns(
+                key,
+                program,
+                clause,
+                "",
+                f"{key}.{clause.id}.",
+                money,
+                match,
+            )
         total = MONEY if widest + len(str(len(program.clauses))) > 16 else "DECIMAL(18, 2)"
         selects += [
             f"CAST({quote(f'{key}.totals.{w}')} AS {total}) AS {quote(f'{key}.totals.{w}')}"
@@ -329,14 +346,15 @@ def _with_history(
         parts, amounts, maxima = gen.select(as_of, ROW, day=history.APP_DATE)
         facts = history.plan(key, program, fact_columns, parts, db.table, db.stage)
         for clause in program.clauses:
-            n = clause.id
-            for field in ("status", "amount", "max_amount", "min_amount"):
-                cell = f"{quote('p_' + key)}.{quote(n + '.' + field)}"
-                cell = cell if field == "status" else f"CAST({cell} AS {MONEY})"
-                selects.append(f"{cell} AS {quote(f'{key}.{n}.{field}')}")
-            if match:
-                status = f"{quote('p_' + key)}.{quote(n + '.status')}"
-                selects.append(f"{_match(program, clause, status)} AS {quote(f'{key}.{n}.match')}")
+            selects += _clause_columns(
+                key,
+                program,
+                clause,
+                f"{quote('p_' + key)}.",
+                f"{clause.id}.",
+                MONEY,
+                match,
+            )
         totals = gen.totals(amounts, maxima)
         # A limit may deduct what was already received, a fact: the totals read the facts beside the results.
         db.table(
@@ -376,8 +394,8 @@ def run(
     columns = columns or {}
     db = engine(on, progress, memory, spill_limit, dsn)
     try:
-        # Read once: the checks, the facts and the row numbers all come from this table (DuckDB spills it to
-        # disk when it does not fit in memory; Spark caches it across its executors).
+        # The input as a view (DuckDB reads the file again on each pass below; Spark caches it across its
+        # executors; PostgreSQL reads the table), each row numbered: the checks and the facts come from it.
         present = db.load(source, ROW)  # type: ignore[arg-type]  # a table name reaches only PostgreSQL
         if grants is not None:
             past = db.load(grants, "__grant", "history_raw")  # type: ignore[arg-type]

@@ -62,16 +62,8 @@ def _limit(e: ir.Expr, lets: dict[str, ir.Expr]) -> Decimal | None:
             return v
         case ir.Ref(name=n) if n in lets:
             return _limit(lets[n], lets)
-        case ir.Table(rows=rows):
-            found = [_limit(r.value, lets) for r in rows]
-            return max((f for f in found if f is not None), default=None)
-        case ir.Tiers(tiers=tiers):
-            found = [_limit(t.value, lets) for t in tiers]
-            return max((f for f in found if f is not None), default=None)
-        case ir.Extreme(args=args):
-            found = [_limit(a, lets) for a in args]
-            return max((f for f in found if f is not None), default=None)
-    return None
+    found = [_limit(c, lets) for c in ir.branches(e) or ()]
+    return max((f for f in found if f is not None), default=None)
 
 
 def roles(programs: list[ir.Program]) -> list[Role]:
