@@ -82,6 +82,14 @@ def first_state(*states: str) -> str:
     return "COALESCE(" + ", ".join(f"NULLIF({s}, 0)" for s in live) + ", 0)"
 
 
+def definition_state(state: str) -> str:
+    """A definition's state from its value's: one that cannot be computed for want of a fact or a row is
+    absent (missing); one that divides by zero stays impossible wherever it is used. Folded when known."""
+    if state.isdigit():
+        return str(MISSING) if state in ("1", "2") else state
+    return f"(CASE WHEN {state} IN (1, 2) THEN 1 ELSE {state} END)"
+
+
 def _scaled(x: str) -> str:
     """A decimal as the 128-bit integer of its 10^-SCALE units (no product that could overflow DECIMAL(38))."""
     whole = f"CAST(floor({x}) AS HUGEINT)"
@@ -153,12 +161,7 @@ class SqlGenerator:
         if e.name in self.lets:
             if e.name not in self.let_cache:
                 inner = self.expr(self.lets[e.name].value)
-                # A definition that cannot be computed for want of a fact or a row is absent (missing);
-                # one that divides by zero stays impossible wherever it is used.
-                state = (
-                    f"(CASE WHEN {inner.state} IN (1, 2) THEN 1 ELSE {inner.state} END)" if inner.state != "0" else "0"
-                )
-                self.let_cache[e.name] = Code(state, inner.value)
+                self.let_cache[e.name] = Code(definition_state(inner.state), inner.value)
             return self.let_cache[e.name]
         col = self.column(e.name)
         if e.name in self.given:

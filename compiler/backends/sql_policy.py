@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 
 from pol.compiler import ir
-from pol.compiler.backends.sql import CASH, MISSING, NONE, NUM, Code, SqlGenerator, quote, string
+from pol.compiler.backends.sql import CASH, NONE, NUM, Code, SqlGenerator, definition_state, quote, string
 
 
 class PolicySql(SqlGenerator):
@@ -79,11 +79,11 @@ class PolicySql(SqlGenerator):
             layer = []
             for name in names:
                 inner = self.expr(self.lets[name].value)
-                state = f"(CASE WHEN {inner.state} IN (1, 2) THEN 1 ELSE {inner.state} END)"
+                state = definition_state(inner.state)
                 value, known = quote(f"{prefix}let.{name}"), quote(f"{prefix}let?.{name}")
                 layer.append(f"{inner.value} AS {value}")
-                if inner.state.isdigit():
-                    self.let_cache[name] = Code(str(MISSING) if inner.state in ("1", "2") else inner.state, value)
+                if state.isdigit():  # known when compiling: no column
+                    self.let_cache[name] = Code(state, value)
                 else:
                     layer.append(f"{state} AS {known}")
                     self.let_cache[name] = Code(known, value)
