@@ -9,7 +9,7 @@ import unicodedata
 from typing import Any
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from pol.dsl import ast
 from pol.dsl.builder import Builder
@@ -74,7 +74,7 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
         try:
             tree = _lark().parse(chunk)
             _check_strings(tree, builder)
-            parsed = builder.transform(tree)
+            parsed = builder.build(tree)
         except UnexpectedInput as exc:
             if (joined := _example_at_column_0(exc, chunk, chunks, path)) is not None:
                 chunks[0] = (first_line, joined[0])  # parse the clause whole, once, with the example in it
@@ -83,12 +83,6 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
                 continue
             diagnostics.append(_syntax_error(exc, chunk, path, first_line - 1))
             parsed, failed = [], True
-        except VisitError as exc:  # a builder callback failed in a way it did not report
-            if isinstance(exc.orig_exc, RecursionError):
-                _too_deep(builder, chunk, first_line)
-                parsed = []
-            else:
-                raise exc.orig_exc from exc
         except RecursionError:  # the parse tree is deeper than Python's stack
             _too_deep(builder, chunk, first_line)
             parsed = []

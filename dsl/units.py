@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from typing import Literal
@@ -62,6 +63,8 @@ def canonical(value: Decimal) -> Decimal:
     return Decimal(format(value.normalize(), "f"))
 
 
+# A policy writes the same few figures again and again (50%, 100万元); each is read once.
+@functools.lru_cache(maxsize=4096)
 def parse_quantity(text: str) -> tuple[Decimal, Unit]:
     """Parse a literal into its value in base units (元, 平方米, 亩, a fraction, years) and its unit."""
     try:
