@@ -39,16 +39,18 @@ def test_rows_come_out_in_the_order_they_went_in_across_threads(tmp_path) -> Non
     assert rows == list(range(1, 300_001))
 
 
+@pytest.mark.parametrize("missing", [0, 0.15], ids=["every-fact", "some-missing"])
 @pytest.mark.parametrize("stem", STEMS)
-def test_a_population_with_every_fact_given_agrees_with_python(stem, tmp_path) -> None:
-    """Typed Parquet columns, no fact missing: the plan drops every missing test and computes in 64-bit decimals."""
+def test_a_clean_typed_population_agrees_with_python(stem, missing, tmp_path) -> None:
+    """Typed Parquet columns with no bad value: the facts are cast without tests; with every fact given, the
+    plan also drops every missing test and computes in 64-bit decimals."""
     compiled = compile_file(POLICIES / f"{stem}.pol")
     program = lower(compiled.policy, f"{stem}.pol")
     if not program.inputs:
         pytest.skip("the policy reads no fact")
     module = load_evaluator(python_source(compiled), f"scale_{stem}")
     as_of = example_date(compiled.policy)
-    draw.write([program], 1500, tmp_path / "in.parquet", seed=7, missing=0)
+    draw.write([program], 1500, tmp_path / "in.parquet", seed=7, missing=missing)
     batch.run({stem: program}, tmp_path / "in.parquet", tmp_path / "out.parquet", as_of)
     facts = pq.read_table(tmp_path / "in.parquet").to_pylist()
     rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
@@ -133,3 +135,25 @@ def test_the_progress_bar_counts_rows_on_standard_error_only(capsys) -> None:
     assert out == ""  # standard output may be the JSON a caller reads
     with _progress_bar(False, 1000) as watch:
         assert watch is None  # no terminal: no bar
+
+
+def test_division_of_bounded_operands_truncates_as_the_general_one() -> None:
+    """divide_scaled (one 128-bit division, for operands of known decimals) gives the general division's value,
+    truncated to SCALE decimals toward zero, on operands of every sign and number of decimals."""
+    import random
+    from decimal import localcontext
+
+    import duckdb
+
+    from pol.compiler.backends.sql import SCALE, divide, divide_scaled
+
+    rng, con = random.Random(3), duckdb.connect()
+    for _ in range(300):
+        sa, sb = rng.randint(0, 6), rng.randint(0, 6)
+        a = Decimal(rng.randint(-(10**14), 10**14)).scaleb(-sa)
+        b = Decimal(rng.choice([1, -1]) * rng.randint(1, 10 ** rng.randint(1, 12))).scaleb(-sb)
+        x, y = f"CAST('{a}' AS DECIMAL(18, {sa}))", f"CAST('{b}' AS DECIMAL(18, {sb}))"
+        fast, general = con.execute(f"SELECT {divide_scaled(x, y, sa, sb)}, {divide(x, y)}").fetchone()
+        with localcontext(prec=60):  # enough digits that the quotient is exact before it is cut
+            exact = (a / b).quantize(Decimal(1).scaleb(-SCALE), rounding="ROUND_DOWN")
+        assert fast == general == exact, (a, b)

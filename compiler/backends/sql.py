@@ -107,10 +107,20 @@ def divide(a: str, b: str) -> str:
     rest = f"({ai} % {bi})"
     first = f"(({rest} * {six}) // {bi})"
     second = f"(((({rest} * {six}) % {bi}) * {six}) // {bi})"
+    # Each part scaled by a constant of its own decimals: NUM times NUM would keep 24 decimals, room for only
+    # 14 whole digits, and a quotient above 10^14 would overflow.
     return (
-        f"CAST(CAST({ai} // {bi} AS {NUM}) + CAST({first} AS {NUM}) * CAST('0.000001' AS {NUM}) "
-        f"+ CAST({second} AS {NUM}) * CAST('0.000000000001' AS {NUM}) AS {NUM})"
+        f"CAST(CAST({ai} // {bi} AS DECIMAL(38, 0)) + CAST({first} AS DECIMAL(38, 0)) * CAST('0.000001' AS DECIMAL(38, 6)) "
+        f"+ CAST({second} AS DECIMAL(38, 0)) * CAST('0.000000000001' AS {NUM}) AS {NUM})"
     )
+
+
+def divide_scaled(a: str, b: str, sa: int, sb: int) -> str:
+    """a / b to SCALE decimals, truncated, where a has at most `sa` decimals and b at most `sb`: a times
+    10^(SCALE + sb) over b times 10^sb, one division of 128-bit integers (the caller keeps it within 37 digits)."""
+    ai = f"(CAST(CAST({a} AS DECIMAL(38, {sa})) * {10**sa} AS HUGEINT) * CAST(1{'0' * (SCALE + sb - sa)} AS HUGEINT))"
+    bi = f"CAST(CAST({b} AS DECIMAL(38, {sb})) * {10**sb} AS HUGEINT)"
+    return f"CAST(CAST({ai} // {bi} AS DECIMAL(38, 0)) * CAST('0.{'0' * (SCALE - 1)}1' AS {NUM}) AS {NUM})"
 
 
 class SqlGenerator:
@@ -174,6 +184,10 @@ class SqlGenerator:
         a, b = self.expr(e.left), self.expr(e.right)
         if e.op == "/":
             state = first_state(a.state, b.state, f"(CASE WHEN {b.value} = 0 THEN {UNDEFINED} ELSE 0 END)")
+            sa, sb = self.scale(e.left), self.scale(e.right)
+            if SCALE + sb >= sa and self.digits(e.left) + SCALE + sb <= 37:
+                # Both bounded: each operand as the integer of its own last decimal, one 128-bit division.
+                return Code(state, divide_scaled(a.value, f"NULLIF({b.value}, 0)", sa, sb))
             return Code(state, divide(a.value, f"NULLIF({b.value}, 0)"))
         if e.op == "every":
             # Whole steps, in 128-bit integers as division is; none when the quantity is not above zero.

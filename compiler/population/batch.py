@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import difflib
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -120,7 +119,8 @@ class _Value:
     alias: str | None  # the join of the evaluators' readings of this column's other texts
     given: bool = True  # the input has a column
 
-    def __call__(self, num: str) -> str:
+    def __call__(self, num: str, clean: bool = False, full: bool = False) -> str:
+        """The value typed `num`; `clean` when no cell of the column was refused, `full` when none is empty."""
         column = attrs.evolve(self.column, num=num)
         spec = column.spec
         default = (
@@ -128,12 +128,18 @@ class _Value:
         )
         if not self.given:
             return default
+        # A column the counting pass found clean needs no test of its cells, only their cast.
+        if clean and self.alias is None and (value := column.trusted()) is not None:
+            if full:
+                return value
+            if column.exact or column.typed:  # empty is NULL alone
+                return f"(CASE WHEN {column.empty} THEN {default} ELSE {value} END)"
         test, native = column.native()
         lookup = f" WHEN {self.alias}.__t IS NOT NULL THEN {column.cast(f'{self.alias}.__v')}" if self.alias else ""
         return f"(CASE WHEN {column.empty} THEN {default} WHEN {test} THEN {native}{lookup} END)"
 
 
-Typed = Callable[[str], str]  # an input's typed value in SQL, given the SQL type of a numeric value
+Typed = _Value  # an input's typed value in SQL, given the SQL type of a numeric value
 
 
 def _read(
@@ -439,14 +445,20 @@ def run(
         # (DuckDB streams the input file each time; nothing holds all its rows). Each numeric input is typed
         # to what its values need (a 64-bit DECIMAL where they fit), so the plan's arithmetic is as narrow as
         # the population allows (compiler/backends/sql.py, `bounds`); a bad value is never cast.
+        read = {c.input: c for c in counts.columns if c.column is not None}
         listed = [
-            f"{sql(decimal_type(*counts.bounds[n]) if n in counts.bounds and grants is None else NUM)} AS {quote(n)}"
+            sql(
+                decimal_type(*counts.bounds[n]) if n in counts.bounds and grants is None else NUM,
+                clean=n in read and read[n].refused == 0,
+                full=n in read and read[n].given == counts.rows,
+            )
+            + f" AS {quote(n)}"
             for n, sql in typed.items()
         ]
         db.view(
             "facts",
-            f"SELECT raw.{quote(ROW)}, {', '.join([*listed, *keys, *carried]) or 'NULL AS __none'} FROM raw {joins} "
-            f"WHERE NOT ({bad_any})",
+            f"SELECT raw.{quote(ROW)}, {', '.join([*listed, *keys, *carried]) or 'NULL AS __none'} FROM raw {joins}"
+            + (f" WHERE NOT ({bad_any})" if counts.bad_rows else ""),
         )
         fact_columns = [ROW, *inputs] if inputs else [ROW, "__none"]
         if keys:

@@ -196,6 +196,18 @@ class Column:
             within += f" AND (CASE {value} END) >= 1"  # a rank counts from the first place
         return f"(({test}) AND {within})", f"(CASE {value} END)"
 
+    def trusted(self) -> str | None:
+        """SQL of a non-empty cell's value once a pass over the column refused none of them, so no test is
+        needed; None where reading a cell is more than a cast (figures and dates written as text)."""
+        if self.exact:
+            # CAST, not TRY_CAST: the type was chosen from the largest value the pass found.
+            return f"CAST({self.raw} AS {self.num})"
+        if self.typed:
+            return self.raw
+        if self.spec.kind == "enum":
+            return self.text
+        return None
+
     @property
     def missing(self) -> str:
         """A missing value of the input's type: a bare NULL has no type, which Spark cannot compare or write."""
