@@ -247,11 +247,18 @@ def _count(
         for j, n in enumerate(numeric)
     ]
     bad = " OR ".join(f"__r{i}" for i in range(len(checks))) or "FALSE"
-    parts = [f"count(*) FILTER (WHERE {bad})"]
-    parts += [f"count(*) FILTER (WHERE NOT __e{i}), count(*) FILTER (WHERE __r{i})" for i, _ in counted]
-    parts += [f"max(__v{j}) FILTER (WHERE NOT ({bad}))" for j in range(len(numeric))]
+
+    def counted_if(test: str) -> str:
+        # count_if, not count(*) FILTER: DuckDB runs a FILTER per aggregate, three times slower over 200
+        # of them. COALESCE: PostgreSQL's translation, a SUM, is NULL over no rows.
+        return f"COALESCE(count_if({test}), 0)"
+
+    parts = [counted_if("__bad")]
+    parts += [f"{counted_if(f'NOT __e{i}')}, {counted_if(f'__r{i}')}" for i, _ in counted]
+    parts += [f"max(__v{j}) FILTER (WHERE NOT __bad)" for j in range(len(numeric))]
+    cells_read = f"SELECT {', '.join(inner) or 'NULL AS __none'} FROM raw {joins}"
     [(rows, bad_rows, *counts)] = db.rows(
-        f"SELECT count(*), {', '.join(parts)} FROM (SELECT {', '.join(inner) or 'NULL AS __none'} FROM raw {joins}) AS cells_read"
+        f"SELECT count(*), {', '.join(parts)} FROM (SELECT *, ({bad}) AS __bad FROM ({cells_read}) AS cells) AS cells_read"
     )
     largest = dict(zip(numeric, counts[2 * len(counted) :], strict=True))
     read = {
