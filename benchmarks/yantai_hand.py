@@ -195,3 +195,11 @@ COPY (
   )
 ) TO '{out}' (FORMAT PARQUET);
 """
+
+
+if __name__ == "__main__":  # bench_batch.py runs the query as its own process: python yantai_hand.py IN OUT
+    import sys
+
+    import duckdb
+
+    duckdb.connect().execute(query(sys.argv[1], sys.argv[2]))
