@@ -116,11 +116,20 @@ def divide(a: str, b: str) -> str:
 
 
 def divide_scaled(a: str, b: str, sa: int, sb: int) -> str:
-    """a / b to SCALE decimals, truncated, where a has at most `sa` decimals and b at most `sb`: a times
-    10^(SCALE + sb) over b times 10^sb, one division of 128-bit integers (the caller keeps it within 37 digits)."""
-    ai = f"(CAST(CAST({a} AS DECIMAL(38, {sa})) * {10**sa} AS HUGEINT) * CAST(1{'0' * (SCALE + sb - sa)} AS HUGEINT))"
-    bi = f"CAST(CAST({b} AS DECIMAL(38, {sb})) * {10**sb} AS HUGEINT)"
-    return f"CAST(CAST({ai} // {bi} AS DECIMAL(38, 0)) * CAST('0.{'0' * (SCALE - 1)}1' AS {NUM}) AS {NUM})"
+    """a / b to SCALE decimals, truncated, where a has at most `sa` decimals and b at most `sb`: integers
+    N = a·10^(sa+sb) and D = b·10^(sa+sb), the whole quotient N // D, then SCALE decimals of the remainder.
+
+    Two pieces, each below 10^18, because Spark's integer division gives a 64-bit result; the caller keeps N
+    and D within 24 digits, so the remainder times 10^SCALE stays within 38.
+    """
+    n = f"CAST(CAST({a} AS DECIMAL(38, {sa})) * {10 ** (sa + sb)} AS HUGEINT)"
+    d = f"CAST(CAST({b} AS DECIMAL(38, {sb})) * {10 ** (sa + sb)} AS HUGEINT)"
+    whole = f"({n} // {d})"
+    decimals = f"((({n} % {d}) * CAST(1{'0' * SCALE} AS HUGEINT)) // {d})"
+    return (
+        f"CAST(CAST({whole} AS DECIMAL(38, 0)) + CAST({decimals} AS DECIMAL(38, 0)) "
+        f"* CAST('0.{'0' * (SCALE - 1)}1' AS {NUM}) AS {NUM})"
+    )
 
 
 class SqlGenerator:
@@ -185,8 +194,10 @@ class SqlGenerator:
         if e.op == "/":
             state = first_state(a.state, b.state, f"(CASE WHEN {b.value} = 0 THEN {UNDEFINED} ELSE 0 END)")
             sa, sb = self.scale(e.left), self.scale(e.right)
-            if SCALE + sb >= sa and self.digits(e.left) + SCALE + sb <= 37:
-                # Both bounded: each operand as the integer of its own last decimal, one 128-bit division.
+            da, db = self.digits(e.left), self.digits(e.right)
+            if da + sa + sb <= 24 and db + sa + sb <= 24 and da + sb <= 18:
+                # Both bounded: the operands as integers of their last decimals, two 128-bit divisions
+                # (within 24 digits; a whole quotient within 18, as Spark's division needs).
                 return Code(state, divide_scaled(a.value, f"NULLIF({b.value}, 0)", sa, sb))
             return Code(state, divide(a.value, f"NULLIF({b.value}, 0)"))
         if e.op == "every":
