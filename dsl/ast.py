@@ -475,11 +475,13 @@ _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 
 
 def field_names(cls: type) -> tuple[str, ...] | None:
-    """The field names of an AST node class (None for anything else), looked up once per class."""
+    """The field names of an AST node class, its span left out (None for anything else, a Span too), looked up
+    once per class: what a pass walking the tree visits."""
     try:
         return _FIELD_NAMES[cls]
     except KeyError:
-        names = tuple(f.name for f in attrs.fields(cls)) if attrs.has(cls) else None
+        is_node = attrs.has(cls) and cls is not Span
+        names = tuple(f.name for f in attrs.fields(cls) if f.name != "span") if is_node else None
         _FIELD_NAMES[cls] = names
         return names
 

@@ -19,17 +19,19 @@ RANK_TYPES = frozenset({"rank", "排名", "名次"})
 
 
 def _with_parents(node: object, parent: object = None) -> Iterator[tuple[object, object]]:
-    """Every AST node at or below `node`, each with the node that holds it."""
-    if isinstance(node, tuple):
-        for item in node:
-            yield from _with_parents(item, parent)
-        return
-    names = field_names(type(node))
-    if names is None:
-        return
-    yield node, parent
-    for name in names:
-        yield from _with_parents(getattr(node, name), node)
+    """Every AST node at or below `node`, each with the node that holds it, in the order they are written."""
+    # A stack, not recursive generators: a chain of nested generators costs each node once per level.
+    stack: list[tuple[object, object]] = [(node, parent)]
+    while stack:
+        node, parent = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend((item, parent) for item in reversed(node))
+            continue
+        names = field_names(type(node))
+        if names is None:
+            continue
+        yield node, parent
+        stack.extend((getattr(node, name), node) for name in reversed(names))
 
 
 def misused_ranks(ranks: set[str], exprs: tuple[object, ...]) -> list[tuple[Span, Text]]:
