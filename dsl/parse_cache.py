@@ -1,8 +1,8 @@
 """Declarations already parsed, kept by their text: a file re-parses only the declarations that changed.
 
 `parser.parse` splits a file into top-level declarations and parses each alone; a declaration that parsed
-cleanly is kept here, keyed by its text, the line it starts on and the file's path (the spans of its syntax
-tree hold both). Two levels: in this process (the language server re-parses on every keystroke), and, for the
+cleanly is kept here, by the file's path and the declaration's text, with the line it started on: found again
+on another line (lines added or removed above it), its spans are moved, not parsed again. Two levels: in this process (the language server re-parses on every keystroke), and, for the
 command line, on disk in the user's cache folder (a fresh `pol check` of a file it has seen), one pickle per file, written whole
 and moved into place. Everything the parse depends on — pol's version and the text of the grammar and of
 the parser's own modules — is in each key's salt, so a changed parser never reads an old tree. A cache that
@@ -20,6 +20,10 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import attrs
+
+from pol.dsl.source import Span
+
 _MEMORY: OrderedDict[str, dict[str, Any]] = OrderedDict()  # path -> key -> declarations, most recent last
 MEMORY_FILES = 64  # the files whose declarations this process keeps
 # The disk level is for commands run once per process (`pol check`), turned on by the command line's entry
@@ -27,7 +31,16 @@ MEMORY_FILES = 64  # the files whose declarations this process keeps
 # costs no write of the file's whole cache.
 DISK = False
 KEPT_FILES = 256  # the files whose declarations the disk keeps, the most recently parsed
-_MODULES = ("ast.py", "builder.py", "parser.py", "units.py", "words.py", "diagnostics.py", "source.py")
+_MODULES = (
+    "ast.py",
+    "builder.py",
+    "parser.py",
+    "units.py",
+    "words.py",
+    "diagnostics.py",
+    "source.py",
+    "parse_cache.py",
+)
 
 
 @functools.cache
@@ -56,8 +69,37 @@ def _folder() -> Path | None:
     return Path(base) / "parse"
 
 
-def key(chunk: str, first_line: int) -> str:
-    return hashlib.sha256(f"{_salt()}\0{first_line}\0{chunk}".encode()).hexdigest()
+def key(chunk: str) -> str:
+    """A declaration's key: its text (where it stands in the file is kept beside it, see FileCache.get)."""
+    return hashlib.sha256(f"{_salt()}\0{chunk}".encode()).hexdigest()
+
+
+def shifted(node: Any, lines: int) -> Any:
+    """A parsed declaration moved down by `lines` lines (up when negative): every span of it, and nothing else."""
+    kind = type(node)
+    if kind is tuple or kind is list:
+        return kind(shifted(x, lines) for x in node)
+    if kind is Span:
+        return Span(
+            file=node.file,
+            line=node.line + lines,
+            column=node.column,
+            end_line=node.end_line + lines,
+            end_column=node.end_column,
+        )
+    names = _fields(kind)
+    if names is None:
+        return node
+    # The constructor, not attrs.evolve: a declaration has hundreds of nodes, and evolve looks up each field.
+    return kind(**{n: shifted(getattr(node, n), lines) for n in names})
+
+
+@functools.cache
+def _fields(kind: type) -> tuple[str, ...] | None:
+    """The fields of a syntax-tree class, its span among them; None for a value that holds no span (a unit)."""
+    if not attrs.has(kind) or kind.__module__ != "pol.dsl.ast":
+        return None
+    return tuple(f.name for f in attrs.fields(kind))
 
 
 class FileCache:
@@ -80,14 +122,22 @@ class FileCache:
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError, ValueError):
                 self.found = {}
 
-    def get(self, k: str) -> Any | None:
+    def get(self, k: str, first_line: int) -> Any | None:
+        """The declarations parsed before from the same text, their spans moved to where it starts now: an edit
+        that adds or removes lines above a declaration costs a shift of its spans, not a parse."""
         found = self.found.get(k)
-        if found is not None:
-            self.kept[k] = found
-        return found
+        if found is None:
+            return None
+        line, decls = found
+        if line != first_line:
+            # Kept in memory where it now stands; the disk is rewritten only for a declaration parsed anew
+            # (writing the whole file's trees costs more than shifting them again next time).
+            decls = shifted(decls, first_line - line)
+        self.kept[k] = (first_line, decls)
+        return decls
 
-    def put(self, k: str, decls: Any) -> None:
-        self.kept[k] = decls
+    def put(self, k: str, first_line: int, decls: Any) -> None:
+        self.kept[k] = (first_line, decls)
         self.changed = True
 
     def save(self) -> None:

@@ -65,8 +65,8 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
     cache = FileCache(path)
     while chunks:
         first_line, chunk = chunks.pop(0)
-        known = key(chunk, first_line)
-        if (kept := cache.get(known)) is not None:  # parsed cleanly before, word for word at this line
+        known = key(chunk)
+        if (kept := cache.get(known, first_line)) is not None:  # parsed cleanly before, word for word
             decls.extend(kept)
             continue
         builder = Builder(path, first_line - 1)
@@ -97,7 +97,7 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
             if re.match(r"\s*(policy|政策)\b", chunk):
                 broken.add(BROKEN_HEADER)
             continue
-        cache.put(known, parsed)
+        cache.put(known, first_line, parsed)
         decls.extend(parsed)
     cache.save()
     return ParseResult(ast.Module(path=path, decls=tuple(decls)), diagnostics, broken, tuple(layout))

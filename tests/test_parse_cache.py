@@ -68,6 +68,33 @@ def test_only_a_changed_declaration_is_parsed_again_and_keeps_its_error(tmp_path
     assert parse(broken, path).diagnostics  # and found again: a declaration with errors is not kept
 
 
+def test_lines_added_above_declarations_move_their_kept_spans_without_a_parse(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("POL_CACHE_DIR", str(tmp_path / "cache"))
+    text = (POLICIES / "yantai.pol").read_text(encoding="utf-8")
+    path = str(tmp_path / "yantai.pol")
+    parse(text, path)
+    # Two lines more in the header's declaration: every declaration after it starts two lines lower.
+    moved = text.replace("\nenum ", "\n# 注释\n\nenum ", 1)
+    import pol.dsl.parser as parser
+
+    real, calls = parser._lark(), []
+
+    class Counting:
+        def parse(self, chunk: str) -> object:
+            calls.append(chunk)
+            return real.parse(chunk)
+
+    fresh = _fresh(moved, path, monkeypatch)
+    monkeypatch.setattr(parser, "_lark", lambda: Counting())
+    result = parse(moved, path)
+    assert len(calls) == 1 and "# 注释" in calls[0]
+    assert result.module == fresh  # every span where a fresh parse puts it
+    clause = next(d for d in result.module.decls if getattr(d, "id", None) == "研发型企业房租补贴")
+    assert moved.splitlines()[clause.span.line - 1].startswith("clause 研发型企业房租补贴")
+    parse_cache._MEMORY.clear()  # a fresh process: the disk kept the moved spans
+    assert parse(moved, path).module == fresh and len(calls) == 1
+
+
 def test_a_stale_or_broken_cache_file_is_no_cache(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("POL_CACHE_DIR", str(tmp_path / "cache"))
     text = (POLICIES / "yantai.pol").read_text(encoding="utf-8")
