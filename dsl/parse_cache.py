@@ -94,12 +94,15 @@ def shifted(node: Any, lines: int) -> Any:
     return kind(**{n: shifted(getattr(node, n), lines) for n in names})
 
 
-@functools.cache
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
 def _fields(kind: type) -> tuple[str, ...] | None:
     """The fields of a syntax-tree class, its span among them; None for a value that holds no span (a unit)."""
-    if not attrs.has(kind) or kind.__module__ != "pol.dsl.ast":
-        return None
-    return tuple(f.name for f in attrs.fields(kind))
+    if kind not in _FIELDS:
+        tree = attrs.has(kind) and kind.__module__ == "pol.dsl.ast"
+        _FIELDS[kind] = tuple(f.name for f in attrs.fields(kind)) if tree else None
+    return _FIELDS[kind]
 
 
 class FileCache:
