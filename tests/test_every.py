@@ -126,3 +126,18 @@ def test_spark_agrees_with_python_at_every_step_edge(compiled, tmp_path) -> None
         for r in module.evaluate(facts, as_of=AS_OF, validated=True).results:
             got = _result(row, "every", r.id)
             assert (got.status, got.amount, got.max_amount) == (r.status, r.amount, r.max_amount), (r.id, facts)
+
+
+def test_synth_draws_amounts_at_their_whole_steps(compiled, tmp_path) -> None:
+    """An amount counted in 每满 steps is drawn at its first steps and one unit beside, as a threshold is."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    from pol.compiler.population import draw
+
+    program = lower(compiled.policy, "every.pol")
+    draw.write([program], 20_000, tmp_path / "p.parquet", missing=0)
+    table = pq.read_table(tmp_path / "p.parquet")
+    money = set(table.column("实际到位外资").to_pylist())
+    second = BASE + 2 * STEP  # the second step above the base
+    assert {second - Decimal("0.01"), second, second + Decimal("0.01")} <= money
+    area = set(table.column("新增面积").to_pylist())
+    assert {Decimal(2999), Decimal(3000), Decimal(3001)} <= area

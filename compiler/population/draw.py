@@ -8,7 +8,8 @@ ever decides a value.
 What an input means decides how it is drawn (`Role`):
 
 - a fact compared with figures is drawn, in a fifth of the rows, exactly at one of them or one step either
-  side, where the rules change their answer;
+  side, where the rules change their answer; an amount counted in whole steps (`每满 N`) likewise at its
+  first steps;
 - an amount already received (one the ledger fills, deducted by an `offset`, or subtracted from a limit)
   is drawn below the limit it counts against, and is 0 in a third of the rows, so its limit is reached
   only as often as it is in life;
@@ -66,6 +67,21 @@ def _limit(e: ir.Expr, lets: dict[str, ir.Expr]) -> Decimal | None:
     return max((f for f in found if f is not None), default=None)
 
 
+STEPS_DRAWN = 5  # the first whole 每满 steps an amount is drawn at (or beside), as at a threshold
+
+
+def _steps(node: object) -> tuple[str, set[Decimal]] | None:
+    """For `X 每满 N` (or `(X - B) 每满 N`) of a fact X: X and the amounts where one more step is counted."""
+    if not (isinstance(node, ir.Arith) and node.op == "every" and isinstance(node.right, ir.Const)):
+        return None
+    step, left, base = node.right.value, node.left, Decimal(0)
+    if isinstance(left, ir.Arith) and left.op == "-" and isinstance(left.right, ir.Const):
+        left, base = left.left, left.right.value
+    if not (isinstance(left, ir.Ref) and isinstance(step, Decimal) and isinstance(base, Decimal) and step > 0):
+        return None
+    return left.name, {base + step * k for k in range(1, STEPS_DRAWN + 1)}
+
+
 def roles(programs: list[ir.Program]) -> list[Role]:
     """Each input of the programs (one per name) with what the rules say of it."""
     specs: dict[str, ir.Input] = {}
@@ -81,6 +97,8 @@ def roles(programs: list[ir.Program]) -> list[Role]:
         for name, values in ir.compared(p.clauses + p.lets + p.limits).items():
             edges.setdefault(name, set()).update(v for v in values if isinstance(v, Decimal))
         for node in ir.reached((p.clauses, p.lets, p.limits)):
+            if (whole := _steps(node)) is not None:
+                edges.setdefault(whole[0], set()).update(whole[1])
             if isinstance(node, ir.Offset):
                 received.update(n.name for n in ir.reached(node.value) if isinstance(n, ir.Ref) and n.name in specs)
             if isinstance(node, ir.Arith) and node.op == "-" and isinstance(node.right, ir.Ref):
