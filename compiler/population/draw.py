@@ -72,14 +72,20 @@ STEPS_DRAWN = 5  # the first whole 每满 steps an amount is drawn at (or beside
 
 def _steps(node: object) -> tuple[str, set[Decimal]] | None:
     """For `X 每满 N` (or `(X - B) 每满 N`) of a fact X: X and the amounts where one more step is counted."""
-    if not (isinstance(node, ir.Arith) and node.op == "every" and isinstance(node.right, ir.Const)):
+    match node:
+        case ir.Arith(op="every", left=ir.Ref(name=name), right=ir.Const(value=Decimal() as step)):
+            base = Decimal(0)
+        case ir.Arith(
+            op="every",
+            left=ir.Arith(op="-", left=ir.Ref(name=name), right=ir.Const(value=Decimal() as base)),
+            right=ir.Const(value=Decimal() as step),
+        ):
+            pass
+        case _:
+            return None
+    if step <= 0:
         return None
-    step, left, base = node.right.value, node.left, Decimal(0)
-    if isinstance(left, ir.Arith) and left.op == "-" and isinstance(left.right, ir.Const):
-        left, base = left.left, left.right.value
-    if not (isinstance(left, ir.Ref) and isinstance(step, Decimal) and isinstance(base, Decimal) and step > 0):
-        return None
-    return left.name, {base + step * k for k in range(1, STEPS_DRAWN + 1)}
+    return name, {base + step * k for k in range(1, STEPS_DRAWN + 1)}
 
 
 def roles(programs: list[ir.Program]) -> list[Role]:
