@@ -27,6 +27,30 @@ def _fresh(text: str, path: str, monkeypatch) -> object:
         return module
 
 
+def _parsed_once(tmp_path, monkeypatch) -> tuple[str, str]:
+    """Yantai's text and a path for it, parsed once with the cache on disk in `tmp_path`."""
+    monkeypatch.setenv("POL_CACHE_DIR", str(tmp_path / "cache"))
+    text = (POLICIES / "yantai.pol").read_text(encoding="utf-8")
+    path = str(tmp_path / "yantai.pol")
+    parse(text, path)
+    return text, path
+
+
+def _count_parses(monkeypatch) -> list[str]:
+    """From now on, the declarations Lark is asked to parse, in order."""
+    import pol.dsl.parser as parser
+
+    real, calls = parser._lark(), []
+
+    class Counting:
+        def parse(self, chunk: str) -> object:
+            calls.append(chunk)
+            return real.parse(chunk)
+
+    monkeypatch.setattr(parser, "_lark", lambda: Counting())
+    return calls
+
+
 def test_a_file_parsed_again_comes_from_the_cache_and_equals_a_fresh_parse(tmp_path, monkeypatch) -> None:
     text = (POLICIES / "yantai.pol").read_text(encoding="utf-8")
     path = str(tmp_path / "yantai.pol")
@@ -43,23 +67,11 @@ def test_a_file_parsed_again_comes_from_the_cache_and_equals_a_fresh_parse(tmp_p
 
 
 def test_only_a_changed_declaration_is_parsed_again_and_keeps_its_error(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("POL_CACHE_DIR", str(tmp_path / "cache"))
-    text = (POLICIES / "yantai.pol").read_text(encoding="utf-8")
-    path = str(tmp_path / "yantai.pol")
-    parse(text, path)
+    text, path = _parsed_once(tmp_path, monkeypatch)
     changed = text.replace('title: "研发型企业房租补贴"', 'title: "研发型企业房租补贴（改）"', 1)
-    import pol.dsl.parser as parser
-
-    real, calls = parser._lark(), []
-
-    class Counting:
-        def parse(self, chunk: str) -> object:
-            calls.append(chunk)
-            return real.parse(chunk)
-
     fresh = _fresh(changed, path, monkeypatch)
     parse(text, path)
-    monkeypatch.setattr(parser, "_lark", lambda: Counting())
+    calls = _count_parses(monkeypatch)
     result = parse(changed, path)
     assert len(calls) == 1 and "研发型企业房租补贴（改）" in calls[0]
     assert result.module == fresh
@@ -69,23 +81,11 @@ def test_only_a_changed_declaration_is_parsed_again_and_keeps_its_error(tmp_path
 
 
 def test_lines_added_above_declarations_move_their_kept_spans_without_a_parse(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("POL_CACHE_DIR", str(tmp_path / "cache"))
-    text = (POLICIES / "yantai.pol").read_text(encoding="utf-8")
-    path = str(tmp_path / "yantai.pol")
-    parse(text, path)
+    text, path = _parsed_once(tmp_path, monkeypatch)
     # Two lines more in the header's declaration: every declaration after it starts two lines lower.
     moved = text.replace("\nenum ", "\n# 注释\n\nenum ", 1)
-    import pol.dsl.parser as parser
-
-    real, calls = parser._lark(), []
-
-    class Counting:
-        def parse(self, chunk: str) -> object:
-            calls.append(chunk)
-            return real.parse(chunk)
-
     fresh = _fresh(moved, path, monkeypatch)
-    monkeypatch.setattr(parser, "_lark", lambda: Counting())
+    calls = _count_parses(monkeypatch)
     result = parse(moved, path)
     assert len(calls) == 1 and "# 注释" in calls[0]
     assert result.module == fresh  # every span where a fresh parse puts it
