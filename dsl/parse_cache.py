@@ -1,13 +1,13 @@
 """Declarations already parsed, kept by their text: a file re-parses only the declarations that changed.
 
 `parser.parse` splits a file into top-level declarations and parses each alone; a declaration that parsed
-cleanly is kept here, by the file's path and the declaration's text, with the line it started on: found again
-on another line (lines added or removed above it), its spans are moved, not parsed again. Two levels: in this process (the language server re-parses on every keystroke), and, for the
-command line, on disk in the user's cache folder (a fresh `pol check` of a file it has seen), one pickle per file, written whole
-and moved into place. Everything the parse depends on — pol's version and the text of the grammar and of
-the parser's own modules — is in each key's salt, so a changed parser never reads an old tree. A cache that
-cannot be read or written is no cache: the declaration is parsed again.
-"""
+cleanly is kept here, by the file's path and the declaration's text, with the line it started on: found
+again on another line (lines added or removed above it), its spans are moved, not parsed again. Two levels:
+in this process (the language server re-parses on every keystroke), and, for the command line, on disk in
+the user's cache folder (a fresh `pol check` of a file it has seen), one pickle per file, written whole and
+moved into place. Everything the parse depends on — pol's version and the text of the grammar and of the
+parser's own modules — is in each key's salt, so a changed parser never reads an old tree. A cache that
+cannot be read or written is no cache: the declaration is parsed again."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-import attrs
-
+from pol.dsl import ast
 from pol.dsl.source import Span
 
 _MEMORY: OrderedDict[str, dict[str, Any]] = OrderedDict()  # path -> key -> declarations, most recent last
@@ -87,22 +86,12 @@ def shifted(node: Any, lines: int) -> Any:
             end_line=node.end_line + lines,
             end_column=node.end_column,
         )
-    names = _fields(kind)
-    if names is None:
+    names = ast.field_names(kind)
+    span = getattr(node, "span", None)
+    if names is None or span is None:  # a value, not a node of a declaration (every such node has a span)
         return node
     # The constructor, not attrs.evolve: a declaration has hundreds of nodes, and evolve looks up each field.
-    return kind(**{n: shifted(getattr(node, n), lines) for n in names})
-
-
-_FIELDS: dict[type, tuple[str, ...] | None] = {}
-
-
-def _fields(kind: type) -> tuple[str, ...] | None:
-    """The fields of a syntax-tree class, its span among them; None for a value that holds no span (a unit)."""
-    if kind not in _FIELDS:
-        tree = attrs.has(kind) and kind.__module__ == "pol.dsl.ast"
-        _FIELDS[kind] = tuple(f.name for f in attrs.fields(kind)) if tree else None
-    return _FIELDS[kind]
+    return kind(span=shifted(span, lines), **{n: shifted(getattr(node, n), lines) for n in names})
 
 
 class FileCache:

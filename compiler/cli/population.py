@@ -31,16 +31,20 @@ class Population(Command):
         database = args.engine == "postgres"
         if Path(args.out).suffix.lower() not in (".parquet", ".csv") and not database:
             return self.fail(f"--out {args.out}: write .parquet or .csv")
-        if (not database or not is_table(args.input)) and (
-            not Path(args.input).is_file() or Path(args.input).suffix.lower() not in (".parquet", ".csv")
-        ):
+
+        def source(name: str) -> Path | str | None:
+            """A table of the database (PostgreSQL), a CSV or Parquet file, or None when `name` is neither."""
+            if database and is_table(name):
+                return name
+            path = Path(name)
+            return path if path.is_file() and path.suffix.lower() in (".parquet", ".csv") else None
+
+        applicants = source(args.input)
+        if applicants is None:
             what = "a table, or " if database else ""
             return self.fail(f"--input {args.input}: give {what}a .csv or .parquet file of one row per applicant")
-        if (
-            args.history
-            and (not database or not is_table(args.history))
-            and (not Path(args.history).is_file() or Path(args.history).suffix.lower() not in (".parquet", ".csv"))
-        ):
+        grants = source(args.history) if args.history else None
+        if args.history and grants is None:
             return self.fail(f"--history {args.history}: give a .csv or .parquet file of one row per grant")
         as_of = as_of_day(args)
         if isinstance(as_of, str):
@@ -83,16 +87,14 @@ class Population(Command):
         try:
             result = batch.run(
                 programs,
-                args.input if database and is_table(args.input) else Path(args.input),
+                applicants,
                 args.out if database and is_table(args.out) else Path(args.out),
                 as_of,
                 columns,
                 progress=self.err.is_terminal,
                 match=args.match,
                 on=args.engine,
-                grants=(args.history if database and is_table(args.history) else Path(args.history))
-                if args.history
-                else None,
+                grants=grants,
                 ignore=tuple(ignore),
                 keep=tuple(args.keep),
                 memory=args.memory,

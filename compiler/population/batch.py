@@ -407,8 +407,8 @@ def run(
     columns = columns or {}
     db = engine(on, progress, memory, spill_limit, dsn)
     try:
-        # The input as a view (DuckDB reads the file again on each pass below; Spark caches it across its
-        # executors; PostgreSQL reads the table), each row numbered: the checks and the facts come from it.
+        # The input as a view (DuckDB and Spark read the file again on each pass below; PostgreSQL reads the
+        # table), each row numbered: the checks and the facts come from it.
         present = db.load(source, ROW)  # type: ignore[arg-type]  # a table name reaches only PostgreSQL
         if grants is not None:
             past = db.load(grants, "__grant", "history_raw")  # type: ignore[arg-type]

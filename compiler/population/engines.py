@@ -402,7 +402,8 @@ class SparkEngine:
         return [tuple(r) for r in self.sql(sql).collect()]
 
     def write(self, query: str, out: Path, rows: int = 0) -> None:
-        """Write the query's rows to `out` as one file: Spark writes a folder, whose one part is moved into place."""
+        """Write the query's rows to `out` as one file: Spark writes a folder of parts, joined in order and moved
+        into place."""
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:
             # Each partition computed and written by its own task (coalesce(1) ran the whole plan in one), the
